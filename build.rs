@@ -1,0 +1,63 @@
+//! Generates the rule registry and the rule documentation table from `src/rules/<family>/*.rs`.
+//! A rule joins by adding one file that defines `pub(crate) static RULE`; its `//!` comment is
+//! its guidance page.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+fn main() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/rules");
+    println!("cargo:rerun-if-changed={}", root.display());
+    let out = std::env::var("OUT_DIR").unwrap();
+    let mut families: Vec<_> = std::fs::read_dir(&root)
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.path())
+        .collect();
+    families.sort();
+    let mut registry = String::from("pub static RULES: &[&dyn crate::rules::Rule] = &[\n");
+    let mut docs = String::from("pub static RULE_DOCS: &[(&str, &str)] = &[\n");
+    for family in families {
+        println!("cargo:rerun-if-changed={}", family.display());
+        let fam = family.file_name().unwrap().to_str().unwrap().to_string();
+        let mut files: Vec<_> = std::fs::read_dir(&family)
+            .unwrap()
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "rs"))
+            .collect();
+        files.sort();
+        let mut mods = String::new();
+        for file in files {
+            println!("cargo:rerun-if-changed={}", file.display());
+            let text = std::fs::read_to_string(&file).unwrap();
+            let stem = file.file_stem().unwrap().to_str().unwrap().to_string();
+            if stem == "mod" || !text.contains("pub(crate) static RULE:") {
+                continue;
+            }
+            writeln!(
+                mods,
+                "#[path = {:?}]\npub mod {stem};",
+                file.display().to_string()
+            )
+            .unwrap();
+            writeln!(registry, "    &crate::rules::{fam}::{stem}::RULE,").unwrap();
+            let doc: String = text
+                .lines()
+                .take_while(|l| l.starts_with("//!"))
+                .map(|l| {
+                    l.strip_prefix("//! ")
+                        .unwrap_or(l.strip_prefix("//!").unwrap_or(l))
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            let id = format!("{}/{}", fam.replace('_', "-"), stem.replace('_', "-"));
+            writeln!(docs, "    ({id:?}, {doc:?}),").unwrap();
+        }
+        std::fs::write(Path::new(&out).join(format!("rules_{fam}.rs")), mods).unwrap();
+    }
+    registry.push_str("];\n");
+    docs.push_str("];\n");
+    std::fs::write(Path::new(&out).join("registry.rs"), registry + &docs).unwrap();
+}

@@ -1,0 +1,180 @@
+//! The `kubenudge` command line: argument types and the `check`, `rules` and `explain`
+//! commands. Reads files from disk; everything else is the engine's.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::engine::{LintOptions, lint};
+use crate::policy::{Level, PssPolicy, Version};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "kubenudge",
+    version,
+    about = "Reviews Kubernetes manifests the way a platform engineer would"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Lint manifests (files or directories; default: the current directory).
+    Check(CheckArgs),
+    /// List every rule.
+    Rules,
+    /// Print a rule's guidance page.
+    Explain {
+        /// Rule id, e.g. pod-security/run-as-non-root.
+        rule: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// Files or directories to check; directories are walked for *.yaml, *.yml and *.json,
+    /// respecting .gitignore.
+    pub paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Configuration file (the format of .github/kubenudge.yml).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Pod Security level: baseline or restricted.
+    #[arg(long)]
+    pub level: Option<Level>,
+    /// Pod Security version: latest or v1.N.
+    #[arg(long = "pss-version")]
+    pub pss_version: Option<Version>,
+}
+
+/// Exit codes: 0 nothing enforced found, 1 findings, 2 usage or I/O error.
+pub const EXIT_CLEAN: i32 = 0;
+pub const EXIT_FINDINGS: i32 = 1;
+pub const EXIT_ERROR: i32 = 2;
+
+pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    match cli.command {
+        Command::Check(args) => check(&args, out, err),
+        Command::Rules => {
+            for rule in crate::rules::all() {
+                let _ = writeln!(out, "{:<48} {}", rule.id(), rule.summary());
+            }
+            EXIT_CLEAN
+        }
+        Command::Explain { rule } => match crate::rules::doc(&rule) {
+            Some(doc) => {
+                let _ = writeln!(out, "# {rule}\n\n{doc}");
+                EXIT_CLEAN
+            }
+            None => {
+                let _ = writeln!(
+                    err,
+                    "error: unknown rule {rule:?}; `kubenudge rules` lists them"
+                );
+                EXIT_ERROR
+            }
+        },
+    }
+}
+
+fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    if args.config.is_some() {
+        // Read by the rollout configuration; until then an explicit file must at least exist.
+        if let Some(c) = &args.config {
+            if let Err(e) = std::fs::metadata(c) {
+                let _ = writeln!(err, "error: cannot read config {}: {e}", c.display());
+                return EXIT_ERROR;
+            }
+        }
+    }
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let files = match collect_files(&paths) {
+        Ok(f) => f,
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
+            return EXIT_ERROR;
+        }
+    };
+    let mut inputs = Vec::with_capacity(files.len());
+    for path in files {
+        match std::fs::read(&path) {
+            Ok(bytes) => inputs.push((display_path(&path), bytes)),
+            Err(e) => {
+                let _ = writeln!(err, "error: cannot read {}: {e}", path.display());
+                return EXIT_ERROR;
+            }
+        }
+    }
+    let options = LintOptions {
+        pss: PssPolicy {
+            level: args.level.unwrap_or(Level::Restricted),
+            version: args.pss_version.unwrap_or(Version::Latest),
+            origin: None,
+        },
+        pss_explicit: args.level.is_some() || args.pss_version.is_some(),
+        ..LintOptions::default()
+    };
+    let result = lint(&inputs, &options);
+    let rendered = match args.format {
+        Format::Text => crate::report::render_text(&result),
+        Format::Json => crate::report::render_json(&result),
+    };
+    let _ = out.write_all(rendered.as_bytes());
+    if result.findings.is_empty() && result.errors.is_empty() {
+        EXIT_CLEAN
+    } else {
+        EXIT_FINDINGS
+    }
+}
+
+fn display_path(p: &Path) -> String {
+    let s = p.to_string_lossy();
+    s.strip_prefix("./").unwrap_or(&s).to_string()
+}
+
+fn is_manifest_name(p: &Path) -> bool {
+    matches!(
+        p.extension().and_then(|e| e.to_str()),
+        Some("yaml" | "yml" | "json")
+    )
+}
+
+/// Files named on the command line are taken as they are; directories are walked for
+/// manifests, honouring .gitignore (and .ignore) like ripgrep.
+pub fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut out = Vec::new();
+    for p in paths {
+        let meta = std::fs::metadata(p).map_err(|e| format!("{}: {e}", p.display()))?;
+        if meta.is_file() {
+            out.push(p.clone());
+            continue;
+        }
+        let walker = ignore::WalkBuilder::new(p)
+            .hidden(true)
+            .git_ignore(true)
+            .require_git(false)
+            .sort_by_file_name(|a, b| a.cmp(b))
+            .build();
+        for entry in walker {
+            let entry = entry.map_err(|e| e.to_string())?;
+            if entry.file_type().is_some_and(|t| t.is_file()) && is_manifest_name(entry.path()) {
+                out.push(entry.into_path());
+            }
+        }
+    }
+    Ok(out)
+}

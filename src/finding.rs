@@ -1,0 +1,107 @@
+//! What a rule reports, and the edits that fix it.
+
+use serde::Serialize;
+
+use crate::manifest::{FieldPath, ObjectRef};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+    Info,
+}
+
+/// Whether a fix can be applied without a human looking at it (ruff's model).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FixSafety {
+    /// Cannot change what the workload does.
+    Safe,
+    /// May break the application (e.g. an image that needs root); a person must check.
+    Review,
+}
+
+/// A replacement of the bytes `start..end` of the file's text (BOM excluded) by `replacement`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct Edit {
+    pub start: usize,
+    pub end: usize,
+    pub replacement: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Fix {
+    pub safety: FixSafety,
+    /// Imperative one-liner: "Set `allowPrivilegeEscalation: false` on container \"app\"".
+    pub title: String,
+    /// Why a review is needed (empty for safe fixes).
+    pub caveat: String,
+    /// Non-overlapping, sorted by `start`.
+    pub edits: Vec<Edit>,
+}
+
+/// A rule's verdict on one object, before it is placed in a file.
+#[derive(Debug, Clone)]
+pub struct Violation {
+    pub message: String,
+    /// Where the problem is; a missing field is reported at its nearest existing parent.
+    pub path: FieldPath,
+    pub fix: Option<Fix>,
+}
+
+impl Violation {
+    pub fn new(message: impl Into<String>, path: FieldPath) -> Self {
+        Self {
+            message: message.into(),
+            path,
+            fix: None,
+        }
+    }
+
+    pub fn with_fix(mut self, fix: Option<Fix>) -> Self {
+        self.fix = fix;
+        self
+    }
+}
+
+/// One problem, placed in a file.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    /// `FAMILY/NAME`, e.g. `pod-security/run-as-non-root`.
+    pub rule: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    pub file: String,
+    /// Byte offset into the file's text (BOM excluded); line and column are derived from it.
+    #[serde(skip)]
+    pub byte: usize,
+    pub line: usize,
+    pub column: usize,
+    pub object: ObjectRef,
+    pub field_path: FieldPath,
+    /// Where the policy that made this finding apply came from, e.g.
+    /// `restricted:latest (label pod-security.kubernetes.io/enforce on Namespace payments)`.
+    pub policy: Option<String>,
+    #[serde(skip)]
+    pub fix: Option<Fix>,
+}
+
+impl Finding {
+    /// A stable identity across pushes: the same problem on the same field of the same object
+    /// in the same file, whatever line it moved to.
+    pub fn fingerprint(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        for part in [
+            self.rule,
+            &self.object.to_string(),
+            &self.field_path.to_string(),
+            &self.file,
+        ] {
+            h.update(part.as_bytes());
+            h.update([0]);
+        }
+        hex::encode(&h.finalize()[..8])
+    }
+}

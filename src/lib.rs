@@ -1,0 +1,12 @@
+//! kubenudge: reviews Kubernetes manifests in pull requests.
+//!
+//! The engine (`manifest`, `rules`, `engine`, `report`) is pure: files in, findings out.
+//! GitHub lives at the edges. See ARCHITECTURE.md.
+
+pub mod cli;
+pub mod engine;
+pub mod finding;
+pub mod manifest;
+pub mod policy;
+pub mod report;
+pub mod rules;

@@ -1,0 +1,238 @@
+//! Reading manifests: files -> YAML trees with byte spans -> Kubernetes objects, typed where a
+//! rule needs it. Owns positions (every field can be located on a file line) and the limits
+//! that keep hostile input bounded. It never touches the network or the rules.
+
+mod kinds;
+mod limits;
+mod locate;
+mod path;
+mod source;
+mod yaml;
+
+pub use kinds::{PodTemplateRef, Typed};
+pub use limits::Limits;
+pub use locate::Location;
+pub use path::{FieldPath, Segment};
+pub use source::SourceText;
+pub use yaml::{ByteSpan, Entry, NodeId, NodeKind, Style, YamlError, YamlTree, parse_stream};
+
+use serde::Serialize;
+
+/// One Kubernetes object found in a file.
+#[derive(Debug)]
+pub struct Object {
+    /// 0-based index of the YAML document the object came from.
+    pub document: usize,
+    /// Root node of the object (for a `List` item, the item).
+    pub node: NodeId,
+    pub api_version: String,
+    pub kind: String,
+    pub name: String,
+    pub namespace: Option<String>,
+    pub typed: Typed,
+}
+
+impl Object {
+    pub fn reference(&self) -> ObjectRef {
+        ObjectRef {
+            kind: self.kind.clone(),
+            namespace: self.namespace.clone(),
+            name: self.name.clone(),
+        }
+    }
+}
+
+/// `kind`, `namespace`, `name` of an object, as findings and reports name it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct ObjectRef {
+    pub kind: String,
+    pub namespace: Option<String>,
+    pub name: String,
+}
+
+impl std::fmt::Display for ObjectRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.namespace {
+            Some(ns) => write!(f, "{ns}/{}/{}", self.kind, self.name),
+            None => write!(f, "{}/{}", self.kind, self.name),
+        }
+    }
+}
+
+/// A problem reading a file or one of its documents. It never aborts the run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReadError {
+    pub file: String,
+    pub line: usize,
+    pub message: String,
+}
+
+/// Why a file was not linted although it was asked for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum SkipReason {
+    /// Holds `{{ … }}`: a Helm or Go template that only becomes YAML once rendered.
+    Template,
+    /// No document in it is a Kubernetes object.
+    NotKubernetes,
+}
+
+/// A parsed file and the objects in it.
+#[derive(Debug)]
+pub struct ManifestFile {
+    pub path: String,
+    pub source: SourceText,
+    pub tree: YamlTree,
+    pub objects: Vec<Object>,
+    /// Problems with single documents (the rest of the file is still linted).
+    pub errors: Vec<ReadError>,
+    pub skipped: Option<SkipReason>,
+}
+
+impl ManifestFile {
+    pub fn locate(&self, object: &Object, path: &FieldPath) -> Location {
+        locate::locate(&self.tree, &self.source, object.node, path)
+    }
+
+    /// The node at `path` inside `object`, if every segment exists.
+    pub fn node_at(&self, object: &Object, path: &FieldPath) -> Option<NodeId> {
+        locate::node_at(&self.tree, object.node, path)
+    }
+}
+
+/// Reads bytes as a manifest file. Errors that make the whole file unreadable (not UTF-8,
+/// binary, too large, broken YAML) come back as `Err`; problems with single objects land in
+/// [`ManifestFile::errors`].
+pub fn read_manifest(path: &str, bytes: &[u8], limits: &Limits) -> Result<ManifestFile, ReadError> {
+    let fail = |line: usize, message: String| ReadError {
+        file: path.to_string(),
+        line,
+        message,
+    };
+    if bytes.len() > limits.max_file_bytes {
+        return Err(fail(
+            0,
+            format!(
+                "file is {} MiB, above the {} MiB limit; not read",
+                bytes.len() / (1024 * 1024),
+                limits.max_file_bytes / (1024 * 1024)
+            ),
+        ));
+    }
+    if bytes.contains(&0) {
+        return Err(fail(0, "binary file (contains NUL bytes); not read".into()));
+    }
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let line = bytes[..e.valid_up_to()]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count()
+                + 1;
+            return Err(fail(
+                line,
+                format!(
+                    "not valid UTF-8 (invalid byte at offset {}); Kubernetes manifests must be UTF-8",
+                    e.valid_up_to()
+                ),
+            ));
+        }
+    };
+    let source = SourceText::new(text);
+    if looks_like_template(source.text()) {
+        return Ok(ManifestFile {
+            path: path.to_string(),
+            source,
+            tree: YamlTree::default(),
+            objects: Vec::new(),
+            errors: Vec::new(),
+            skipped: Some(SkipReason::Template),
+        });
+    }
+    let (tree, docs) = parse_stream(&source, limits)
+        .map_err(|e| fail(e.line, format!("invalid YAML: {}", e.message)))?;
+    let mut file = ManifestFile {
+        path: path.to_string(),
+        source,
+        tree,
+        objects: Vec::new(),
+        errors: Vec::new(),
+        skipped: None,
+    };
+    for doc in docs {
+        collect_objects(&mut file, doc.root, doc.index, 0);
+    }
+    if file.objects.is_empty() && file.errors.is_empty() {
+        file.skipped = Some(SkipReason::NotKubernetes);
+    }
+    Ok(file)
+}
+
+/// Helm and other Go templates hold `{{ … }}` actions outside comments.
+fn looks_like_template(text: &str) -> bool {
+    text.lines().any(|line| {
+        let code = line.trim_start();
+        if code.starts_with('#') {
+            return false;
+        }
+        match code.find("{{") {
+            Some(i) => code[i..].contains("}}"),
+            None => false,
+        }
+    })
+}
+
+fn collect_objects(file: &mut ManifestFile, node: NodeId, document: usize, depth: usize) {
+    let tree = &file.tree;
+    let (Some(api_version), Some(kind)) = (
+        tree.get(node, "apiVersion").and_then(|n| tree.as_str(n)),
+        tree.get(node, "kind").and_then(|n| tree.as_str(n)),
+    ) else {
+        // Not a Kubernetes object (a values file, a config): skipped quietly.
+        return;
+    };
+    let (api_version, kind) = (api_version.to_string(), kind.to_string());
+    if kind.ends_with("List") && depth == 0 {
+        if let Some(items) = tree.get(node, "items") {
+            let items = tree.items(items).to_vec();
+            for item in items {
+                collect_objects(file, item, document, depth + 1);
+            }
+            return;
+        }
+    }
+    let meta = tree.get(node, "metadata");
+    let name = meta
+        .and_then(|m| tree.get(m, "name").or_else(|| tree.get(m, "generateName")))
+        .and_then(|n| tree.as_str(n))
+        .unwrap_or("")
+        .to_string();
+    let namespace = meta
+        .and_then(|m| tree.get(m, "namespace"))
+        .and_then(|n| tree.as_str(n))
+        .map(str::to_string);
+    let typed = match kinds::decode(&api_version, &kind, tree.to_json(node)) {
+        Ok(t) => t,
+        Err(message) => {
+            let (line, _) = file.source.line_col(tree.node(node).span.start);
+            file.errors.push(ReadError {
+                file: file.path.clone(),
+                line,
+                message: format!("{kind} {name:?} does not match the Kubernetes schema: {message}"),
+            });
+            Typed::Untyped
+        }
+    };
+    file.objects.push(Object {
+        document,
+        node,
+        api_version,
+        kind,
+        name,
+        namespace,
+        typed,
+    });
+}
+
+#[cfg(test)]
+mod tests;

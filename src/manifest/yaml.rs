@@ -1,0 +1,565 @@
+//! A YAML stream turned into a tree of nodes that remember where they came from.
+//!
+//! saphyr-parser gives events with character positions; this module builds an arena of nodes
+//! with byte spans, resolves plain scalars with the YAML 1.2 core schema, and enforces the
+//! limits that keep hostile input bounded (depth, alias expansion, duplicate keys). It never
+//! expands an alias by copying: an alias is another reference to the anchored node, and the
+//! expanded size of every node is counted so that "billion laughs" stops early.
+
+use saphyr_parser::{Event, Parser, ScalarStyle, Span};
+use std::collections::HashMap;
+
+use super::limits::Limits;
+use super::source::SourceText;
+
+/// Index of a node in a [`YamlTree`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct NodeId(pub u32);
+
+/// Byte range `[start, end)` in the parsed text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ByteSpan {
+    pub start: usize,
+    pub end: usize,
+}
+
+/// How a scalar was written; fixes use it to keep the author's quoting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    Plain,
+    SingleQuoted,
+    DoubleQuoted,
+    Literal,
+    Folded,
+}
+
+#[derive(Debug, Clone)]
+pub enum NodeKind {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    /// A string, or a scalar with an explicit non-core tag.
+    Str(String),
+    Sequence {
+        items: Vec<NodeId>,
+        flow: bool,
+    },
+    /// Entries in source order. Merge keys (`<<`) are already resolved: merged entries come after
+    /// the mapping's own keys and point at the nodes they were merged from.
+    Mapping {
+        entries: Vec<Entry>,
+        flow: bool,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub key: String,
+    pub key_node: NodeId,
+    pub value: NodeId,
+    /// True when the entry came from a `<<` merge rather than being written in this mapping.
+    pub merged: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Node {
+    pub kind: NodeKind,
+    pub span: ByteSpan,
+    pub style: Style,
+}
+
+/// All nodes of one YAML stream (every document), addressed by [`NodeId`].
+#[derive(Debug, Default)]
+pub struct YamlTree {
+    nodes: Vec<Node>,
+    expanded: Vec<u64>,
+}
+
+/// A document of the stream: its root node and the byte where it starts.
+#[derive(Debug, Clone, Copy)]
+pub struct DocumentRoot {
+    pub root: NodeId,
+    pub index: usize,
+}
+
+/// A parse failure with the 1-based line it happened on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}, column {column}: {message}")]
+pub struct YamlError {
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl YamlTree {
+    pub fn node(&self, id: NodeId) -> &Node {
+        &self.nodes[id.0 as usize]
+    }
+
+    /// Number of nodes this node stands for once every alias is expanded.
+    pub fn expanded_size(&self, id: NodeId) -> u64 {
+        self.expanded[id.0 as usize]
+    }
+
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    /// The value under `key` when `id` is a mapping.
+    pub fn get(&self, id: NodeId, key: &str) -> Option<NodeId> {
+        self.entry(id, key).map(|e| e.value)
+    }
+
+    pub fn entry(&self, id: NodeId, key: &str) -> Option<&Entry> {
+        match &self.node(id).kind {
+            NodeKind::Mapping { entries, .. } => entries.iter().find(|e| e.key == key),
+            _ => None,
+        }
+    }
+
+    pub fn items(&self, id: NodeId) -> &[NodeId] {
+        match &self.node(id).kind {
+            NodeKind::Sequence { items, .. } => items,
+            _ => &[],
+        }
+    }
+
+    pub fn entries(&self, id: NodeId) -> &[Entry] {
+        match &self.node(id).kind {
+            NodeKind::Mapping { entries, .. } => entries,
+            _ => &[],
+        }
+    }
+
+    pub fn as_str(&self, id: NodeId) -> Option<&str> {
+        match &self.node(id).kind {
+            NodeKind::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Converts a node to JSON for typed decoding. Depth and size were bounded while parsing.
+    pub fn to_json(&self, id: NodeId) -> serde_json::Value {
+        use serde_json::Value;
+        match &self.node(id).kind {
+            NodeKind::Null => Value::Null,
+            NodeKind::Bool(b) => Value::Bool(*b),
+            NodeKind::Int(i) => Value::from(*i),
+            NodeKind::Float(f) => serde_json::Number::from_f64(*f)
+                .map(Value::Number)
+                .unwrap_or(Value::Null),
+            NodeKind::Str(s) => Value::String(s.clone()),
+            NodeKind::Sequence { items, .. } => {
+                Value::Array(items.iter().map(|i| self.to_json(*i)).collect())
+            }
+            NodeKind::Mapping { entries, .. } => Value::Object(
+                entries
+                    .iter()
+                    .map(|e| (e.key.clone(), self.to_json(e.value)))
+                    .collect(),
+            ),
+        }
+    }
+
+    fn push(&mut self, node: Node, expanded: u64) -> NodeId {
+        let id = NodeId(self.nodes.len() as u32);
+        self.nodes.push(node);
+        self.expanded.push(expanded);
+        id
+    }
+}
+
+enum Frame {
+    Seq {
+        start: ByteSpan,
+        anchor: usize,
+        flow: bool,
+        items: Vec<NodeId>,
+        size: u64,
+    },
+    Map {
+        start: ByteSpan,
+        anchor: usize,
+        flow: bool,
+        entries: Vec<Entry>,
+        merges: Vec<(NodeId, usize)>,
+        pending_key: Option<(String, NodeId)>,
+        size: u64,
+    },
+}
+
+/// Parses a whole YAML stream. Returns the tree and its documents; the first error ends parsing.
+pub fn parse_stream(
+    src: &SourceText,
+    limits: &Limits,
+) -> Result<(YamlTree, Vec<DocumentRoot>), YamlError> {
+    let mut tree = YamlTree::default();
+    let mut docs = Vec::new();
+    let mut anchors: HashMap<usize, NodeId> = HashMap::new();
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut doc_index = 0usize;
+    let mut total_nodes: u64 = 0;
+
+    let err = |span: &Span, message: String| YamlError {
+        line: span.start.line(),
+        column: span.start.col() + 1,
+        message,
+    };
+
+    for event in Parser::new_from_str(src.text()) {
+        let (event, span) = event.map_err(|e| YamlError {
+            line: e.marker().line(),
+            column: e.marker().col() + 1,
+            message: e.info().to_string(),
+        })?;
+        let bspan = src.byte_span(&span);
+        // The node finished by this event, with its anchor id.
+        let finished: Option<(NodeId, usize)> = match event {
+            Event::StreamStart | Event::StreamEnd | Event::Nothing => None,
+            Event::DocumentStart(_) => {
+                anchors.clear();
+                None
+            }
+            Event::DocumentEnd => {
+                doc_index += 1;
+                None
+            }
+            Event::Alias(anchor) => match anchors.get(&anchor) {
+                Some(id) => Some((*id, 0)),
+                None => return Err(err(&span, "alias refers to an unknown anchor".into())),
+            },
+            Event::Scalar(value, style, anchor, tag) => {
+                let (kind, style) = resolve_scalar(&value, style, tag.as_deref());
+                total_nodes += 1;
+                Some((
+                    tree.push(
+                        Node {
+                            kind,
+                            span: bspan,
+                            style,
+                        },
+                        1,
+                    ),
+                    anchor,
+                ))
+            }
+            Event::SequenceStart(anchor, _) => {
+                if stack.len() >= limits.max_depth {
+                    return Err(err(
+                        &span,
+                        format!("nesting deeper than {} levels", limits.max_depth),
+                    ));
+                }
+                let flow = src
+                    .byte_at_char_span_start(&span)
+                    .is_some_and(|b| b == b'[');
+                stack.push(Frame::Seq {
+                    start: bspan,
+                    anchor,
+                    flow,
+                    items: Vec::new(),
+                    size: 1,
+                });
+                None
+            }
+            Event::MappingStart(anchor, _) => {
+                if stack.len() >= limits.max_depth {
+                    return Err(err(
+                        &span,
+                        format!("nesting deeper than {} levels", limits.max_depth),
+                    ));
+                }
+                let flow = src
+                    .byte_at_char_span_start(&span)
+                    .is_some_and(|b| b == b'{');
+                stack.push(Frame::Map {
+                    start: bspan,
+                    anchor,
+                    flow,
+                    entries: Vec::new(),
+                    merges: Vec::new(),
+                    pending_key: None,
+                    size: 1,
+                });
+                None
+            }
+            Event::SequenceEnd => {
+                let Some(Frame::Seq {
+                    start,
+                    anchor,
+                    flow,
+                    items,
+                    size,
+                }) = stack.pop()
+                else {
+                    return Err(err(&span, "unbalanced sequence".into()));
+                };
+                let end = if flow {
+                    bspan.end
+                } else {
+                    items
+                        .last()
+                        .map_or(start.end, |i| tree.node(*i).span.end)
+                        .max(start.end)
+                };
+                total_nodes += 1;
+                Some((
+                    tree.push(
+                        Node {
+                            kind: NodeKind::Sequence { items, flow },
+                            span: ByteSpan {
+                                start: start.start,
+                                end,
+                            },
+                            style: Style::Plain,
+                        },
+                        size,
+                    ),
+                    anchor,
+                ))
+            }
+            Event::MappingEnd => {
+                let Some(Frame::Map {
+                    start,
+                    anchor,
+                    flow,
+                    mut entries,
+                    merges,
+                    size,
+                    ..
+                }) = stack.pop()
+                else {
+                    return Err(err(&span, "unbalanced mapping".into()));
+                };
+                let end = if flow {
+                    bspan.end
+                } else {
+                    entries
+                        .last()
+                        .map_or(start.end, |e| tree.node(e.value).span.end)
+                        .max(start.end)
+                };
+                // Merge keys: explicit keys win, then earlier merge sources win over later ones.
+                for (source, _) in &merges {
+                    let sources: Vec<NodeId> = match &tree.node(*source).kind {
+                        NodeKind::Mapping { .. } => vec![*source],
+                        NodeKind::Sequence { items, .. } => items.clone(),
+                        _ => {
+                            return Err(err(
+                                &span,
+                                "merge key `<<` needs a mapping or a list of mappings".into(),
+                            ));
+                        }
+                    };
+                    for s in sources {
+                        let NodeKind::Mapping {
+                            entries: merged, ..
+                        } = &tree.node(s).kind
+                        else {
+                            return Err(err(
+                                &span,
+                                "merge key `<<` needs a mapping or a list of mappings".into(),
+                            ));
+                        };
+                        for e in merged.clone() {
+                            if !entries.iter().any(|x| x.key == e.key) {
+                                entries.push(Entry { merged: true, ..e });
+                            }
+                        }
+                    }
+                }
+                total_nodes += 1;
+                Some((
+                    tree.push(
+                        Node {
+                            kind: NodeKind::Mapping { entries, flow },
+                            span: ByteSpan {
+                                start: start.start,
+                                end,
+                            },
+                            style: Style::Plain,
+                        },
+                        size,
+                    ),
+                    anchor,
+                ))
+            }
+        };
+
+        if total_nodes > limits.max_nodes {
+            return Err(err(
+                &span,
+                format!("more than {} YAML nodes in one file", limits.max_nodes),
+            ));
+        }
+
+        let Some((id, anchor)) = finished else {
+            continue;
+        };
+        if anchor != 0 {
+            anchors.insert(anchor, id);
+        }
+        let child_size = tree.expanded_size(id);
+        match stack.last_mut() {
+            None => docs.push(DocumentRoot {
+                root: id,
+                index: doc_index,
+            }),
+            Some(Frame::Seq { items, size, .. }) => {
+                items.push(id);
+                *size = size.saturating_add(child_size);
+                if *size > limits.max_expanded_nodes {
+                    return Err(alias_error(&span, limits));
+                }
+            }
+            Some(Frame::Map {
+                entries,
+                merges,
+                pending_key,
+                size,
+                ..
+            }) => {
+                *size = size.saturating_add(child_size);
+                if *size > limits.max_expanded_nodes {
+                    return Err(alias_error(&span, limits));
+                }
+                match pending_key.take() {
+                    None => {
+                        let key = match &tree.node(id).kind {
+                            NodeKind::Str(s) => s.clone(),
+                            NodeKind::Int(i) => i.to_string(),
+                            NodeKind::Bool(b) => b.to_string(),
+                            NodeKind::Float(f) => f.to_string(),
+                            NodeKind::Null => "null".to_string(),
+                            _ => {
+                                return Err(err(
+                                    &span,
+                                    "a mapping key must be a plain value, not a list or mapping"
+                                        .into(),
+                                ));
+                            }
+                        };
+                        *pending_key = Some((key, id));
+                    }
+                    Some((key, key_node)) => {
+                        let key_is_merge = key == "<<" && tree.node(key_node).style == Style::Plain;
+                        if key_is_merge {
+                            merges.push((id, 0));
+                        } else if entries.iter().any(|e| e.key == key) {
+                            let k = tree.node(key_node).span;
+                            let (line, column) = src.line_col(k.start);
+                            return Err(YamlError {
+                                line,
+                                column,
+                                message: format!("duplicate key `{key}` in the same mapping"),
+                            });
+                        } else {
+                            entries.push(Entry {
+                                key,
+                                key_node,
+                                value: id,
+                                merged: false,
+                            });
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok((tree, docs))
+}
+
+fn alias_error(span: &Span, limits: &Limits) -> YamlError {
+    YamlError {
+        line: span.start.line(),
+        column: span.start.col() + 1,
+        message: format!(
+            "aliases expand to more than {} nodes (a \"billion laughs\" document?)",
+            limits.max_expanded_nodes
+        ),
+    }
+}
+
+/// YAML 1.2 core schema resolution for plain scalars; quoted and block scalars are strings.
+fn resolve_scalar(
+    value: &str,
+    style: ScalarStyle,
+    tag: Option<&saphyr_parser::Tag>,
+) -> (NodeKind, Style) {
+    let style = match style {
+        ScalarStyle::Plain => Style::Plain,
+        ScalarStyle::SingleQuoted => Style::SingleQuoted,
+        ScalarStyle::DoubleQuoted => Style::DoubleQuoted,
+        ScalarStyle::Literal => Style::Literal,
+        ScalarStyle::Folded => Style::Folded,
+    };
+    if let Some(tag) = tag {
+        if tag.is_yaml_core_schema() {
+            let parsed = match tag.suffix.as_str() {
+                "str" => Some(NodeKind::Str(value.to_string())),
+                "int" => value.parse().ok().map(NodeKind::Int),
+                "float" => value.parse().ok().map(NodeKind::Float),
+                "bool" => match value {
+                    "true" | "True" | "TRUE" => Some(NodeKind::Bool(true)),
+                    "false" | "False" | "FALSE" => Some(NodeKind::Bool(false)),
+                    _ => None,
+                },
+                "null" => Some(NodeKind::Null),
+                _ => None,
+            };
+            return (
+                parsed.unwrap_or_else(|| NodeKind::Str(value.to_string())),
+                style,
+            );
+        }
+        return (NodeKind::Str(value.to_string()), style);
+    }
+    if style != Style::Plain {
+        return (NodeKind::Str(value.to_string()), style);
+    }
+    let kind = match value {
+        "" | "~" | "null" | "Null" | "NULL" => NodeKind::Null,
+        "true" | "True" | "TRUE" => NodeKind::Bool(true),
+        "false" | "False" | "FALSE" => NodeKind::Bool(false),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => NodeKind::Float(f64::INFINITY),
+        "-.inf" | "-.Inf" | "-.INF" => NodeKind::Float(f64::NEG_INFINITY),
+        ".nan" | ".NaN" | ".NAN" => NodeKind::Float(f64::NAN),
+        _ => resolve_number(value).unwrap_or_else(|| NodeKind::Str(value.to_string())),
+    };
+    (kind, style)
+}
+
+fn resolve_number(v: &str) -> Option<NodeKind> {
+    let b = v.as_bytes();
+    let first = *b.first()?;
+    if !(first.is_ascii_digit() || first == b'-' || first == b'+' || first == b'.') {
+        return None;
+    }
+    if let Some(hex) = v.strip_prefix("0x") {
+        return i64::from_str_radix(hex, 16).ok().map(NodeKind::Int);
+    }
+    if let Some(oct) = v.strip_prefix("0o") {
+        return i64::from_str_radix(oct, 8).ok().map(NodeKind::Int);
+    }
+    let int_like = v
+        .strip_prefix(['-', '+'])
+        .unwrap_or(v)
+        .bytes()
+        .all(|c| c.is_ascii_digit());
+    if int_like {
+        return v.parse::<i64>().ok().map(NodeKind::Int);
+    }
+    let float_like = v
+        .bytes()
+        .all(|c| c.is_ascii_digit() || matches!(c, b'-' | b'+' | b'.' | b'e' | b'E'))
+        && v.bytes().any(|c| c.is_ascii_digit());
+    if float_like {
+        return v.parse::<f64>().ok().map(NodeKind::Float);
+    }
+    None
+}

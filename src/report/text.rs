@@ -1,0 +1,134 @@
+use std::fmt::Write as _;
+
+use crate::engine::LintResult;
+use crate::finding::{Finding, FixSafety};
+use crate::manifest::{ManifestFile, SkipReason};
+
+pub(crate) fn skip_reason(reason: &SkipReason) -> &'static str {
+    match reason {
+        SkipReason::Template => "template (render it, e.g. `helm template`, to check it)",
+        SkipReason::NotKubernetes => "no Kubernetes objects",
+    }
+}
+
+/// Human output: one block per finding with the offending line, then a summary.
+pub fn render_text(result: &LintResult) -> String {
+    let mut out = String::new();
+    for f in &result.findings {
+        render_finding(&mut out, f, result.file(&f.file));
+    }
+    for e in &result.errors {
+        if e.line > 0 {
+            let _ = writeln!(out, "{}:{}: error: {}", e.file, e.line, e.message);
+        } else {
+            let _ = writeln!(out, "{}: error: {}", e.file, e.message);
+        }
+    }
+    let templates: Vec<&str> = result
+        .skipped
+        .iter()
+        .filter(|(_, r)| *r == SkipReason::Template)
+        .map(|(f, _)| f.as_str())
+        .collect();
+    if !templates.is_empty() {
+        let _ = writeln!(
+            out,
+            "note: {} template file{} not checked (render {} first, e.g. with `helm template`): {}",
+            templates.len(),
+            plural(templates.len()),
+            if templates.len() == 1 { "it" } else { "them" },
+            templates.join(", ")
+        );
+    }
+    let _ = writeln!(out, "{}", summary_line(result));
+    out
+}
+
+fn summary_line(result: &LintResult) -> String {
+    let checked = result.files.iter().filter(|f| f.skipped.is_none()).count();
+    let objects: usize = result.files.iter().map(|f| f.objects.len()).sum();
+    if result.findings.is_empty() && result.errors.is_empty() {
+        return format!(
+            "All checks passed ({objects} object{} in {checked} file{}).",
+            plural(objects),
+            plural(checked)
+        );
+    }
+    let fixable = result.findings.iter().filter(|f| f.fix.is_some()).count();
+    let mut s = format!(
+        "Found {} finding{} in {objects} object{} ({checked} file{} checked)",
+        result.findings.len(),
+        plural(result.findings.len()),
+        plural(objects),
+        plural(checked)
+    );
+    if fixable > 0 {
+        let _ = write!(s, "; {fixable} fixable with `--fix`");
+    }
+    if !result.errors.is_empty() {
+        let _ = write!(
+            s,
+            "; {} file error{}",
+            result.errors.len(),
+            plural(result.errors.len())
+        );
+    }
+    s.push('.');
+    s
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+fn render_finding(out: &mut String, f: &Finding, file: Option<&ManifestFile>) {
+    let _ = writeln!(
+        out,
+        "{}:{}:{}: {} {}",
+        f.file, f.line, f.column, f.rule, f.message
+    );
+    if let Some(file) = file {
+        let src = &file.source;
+        let width = (f.line + 1).to_string().len();
+        let _ = writeln!(out, "{:width$} |", "");
+        if f.line > 1 {
+            let _ = writeln!(
+                out,
+                "{:>width$} | {}",
+                f.line - 1,
+                src.line_text(f.line - 1)
+            );
+        }
+        let text = src.line_text(f.line);
+        let _ = writeln!(out, "{:>width$} | {}", f.line, text);
+        let token: usize = text
+            .chars()
+            .skip(f.column - 1)
+            .take_while(|c| !matches!(c, ':' | ' ' | ',' | '}' | ']'))
+            .count()
+            .max(1);
+        let _ = writeln!(
+            out,
+            "{:width$} | {}{}",
+            "",
+            " ".repeat(f.column - 1),
+            "^".repeat(token)
+        );
+        let _ = writeln!(out, "{:width$} = object: {}", "", f.object);
+        if let Some(p) = &f.policy {
+            let _ = writeln!(out, "{:width$} = policy: {p}", "");
+        }
+        if let Some(fix) = &f.fix {
+            let safety = match fix.safety {
+                FixSafety::Safe => "fix",
+                FixSafety::Review => "fix (needs review)",
+            };
+            let _ = writeln!(out, "{:width$} = {safety}: {}", "", fix.title);
+            if !fix.caveat.is_empty() {
+                let _ = writeln!(out, "{:width$}   {}", "", fix.caveat);
+            }
+        }
+        let _ = writeln!(out, "{:width$} = help: kubenudge explain {}", "", f.rule);
+    }
+    out.push('\n');
+}
