@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod engine;
 pub mod finding;
+pub mod fix;
 pub mod manifest;
 pub mod policy;
 pub mod report;
