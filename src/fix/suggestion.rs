@@ -46,10 +46,8 @@ pub fn render_suggestion(source: &SourceText, edits: &[Edit]) -> Option<Suggesti
         })
         .collect();
     let replaced = super::apply_edits(region, &local).ok()?;
-    let body = replaced
-        .strip_suffix('\n')
-        .unwrap_or(&replaced)
-        .replace("\r\n", "\n");
+    let replaced = replaced.replace("\r\n", "\n");
+    let body = replaced.strip_suffix('\n').unwrap_or(&replaced).to_string();
     Some(Suggestion {
         start_line,
         end_line,
