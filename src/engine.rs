@@ -97,7 +97,9 @@ fn run_rule(rule: &dyn Rule, cx: &RuleContext<'_>) -> Vec<Finding> {
                 object: cx.object.reference(),
                 field_path: v.path,
                 policy: is_pss.then(|| cx.pss.to_string()),
-                fix: v.fix,
+                fix: v
+                    .fix
+                    .and_then(|plan| crate::fix::realize(cx.file, cx.object, &plan).ok()),
             }
         })
         .collect()

@@ -41,13 +41,38 @@ pub struct Fix {
     pub edits: Vec<Edit>,
 }
 
+/// One change a fix makes, described by field paths (relative to the object root). Rules say
+/// *what* must change; `crate::fix::realize` turns it into edits that keep the author's
+/// formatting (indentation, quoting, comments, flow or block style).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FixAction {
+    /// Set the scalar at `path` to `value` (YAML scalar text such as `false`, `RuntimeDefault`,
+    /// `1000`), creating missing parent mappings.
+    Set { path: FieldPath, value: String },
+    /// Remove the mapping key or sequence item at `path`.
+    Remove { path: FieldPath },
+    /// Make the list at `path` contain the scalar `item`, creating the list if needed.
+    AddToList { path: FieldPath, item: String },
+    /// Remove every occurrence of the scalar `item` from the list at `path`.
+    RemoveFromList { path: FieldPath, item: String },
+}
+
+/// What a rule proposes; realised into a [`Fix`] with byte edits by `crate::fix`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FixPlan {
+    pub safety: FixSafety,
+    pub title: String,
+    pub caveat: String,
+    pub actions: Vec<FixAction>,
+}
+
 /// A rule's verdict on one object, before it is placed in a file.
 #[derive(Debug, Clone)]
 pub struct Violation {
     pub message: String,
     /// Where the problem is; a missing field is reported at its nearest existing parent.
     pub path: FieldPath,
-    pub fix: Option<Fix>,
+    pub fix: Option<FixPlan>,
 }
 
 impl Violation {
@@ -59,7 +84,7 @@ impl Violation {
         }
     }
 
-    pub fn with_fix(mut self, fix: Option<Fix>) -> Self {
+    pub fn with_fix(mut self, fix: Option<FixPlan>) -> Self {
         self.fix = fix;
         self
     }

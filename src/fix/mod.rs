@@ -5,7 +5,40 @@ mod suggestion;
 
 pub use suggestion::{Suggestion, render_suggestion};
 
-use crate::finding::Edit;
+use crate::finding::{Edit, Fix, FixAction, FixPlan};
+use crate::manifest::{ManifestFile, NodeKind, Object};
+
+/// Turns a rule's plan into byte edits on the file. Fails (and the finding is shown without a
+/// fix) when an action cannot be expressed without rewriting the author's YAML.
+pub fn realize(file: &ManifestFile, object: &Object, plan: &FixPlan) -> Result<Fix, String> {
+    let mut edits = Vec::new();
+    for action in &plan.actions {
+        match action {
+            FixAction::Set { path, value } => {
+                let node = file
+                    .node_at(object, path)
+                    .ok_or_else(|| format!("{path} is not in the file"))?;
+                let n = file.tree.node(node);
+                if matches!(n.kind, NodeKind::Mapping { .. } | NodeKind::Sequence { .. }) {
+                    return Err(format!("{path} is not a scalar"));
+                }
+                edits.push(Edit {
+                    start: n.span.start,
+                    end: n.span.end,
+                    replacement: value.clone(),
+                });
+            }
+            other => return Err(format!("cannot express {other:?} as an edit yet")),
+        }
+    }
+    edits.sort();
+    Ok(Fix {
+        safety: plan.safety,
+        title: plan.title.clone(),
+        caveat: plan.caveat.clone(),
+        edits,
+    })
+}
 
 /// Applies non-overlapping edits to `text`. Edits are sorted here; overlapping edits are a
 /// bug in the caller and are rejected.
