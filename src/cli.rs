@@ -55,6 +55,9 @@ pub struct CheckArgs {
     /// Pod Security version: latest or v1.N.
     #[arg(long = "pss-version")]
     pub pss_version: Option<Version>,
+    /// Exit 0 even when findings exist (like ruff's --exit-zero); errors still exit 2.
+    #[arg(long)]
+    pub exit_zero: bool,
 }
 
 /// Exit codes: 0 nothing enforced found, 1 findings, 2 usage or I/O error.
@@ -88,14 +91,11 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
 }
 
 fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
-    if args.config.is_some() {
-        // Read by the rollout configuration; until then an explicit file must at least exist.
-        if let Some(c) = &args.config {
-            if let Err(e) = std::fs::metadata(c) {
-                let _ = writeln!(err, "error: cannot read config {}: {e}", c.display());
-                return EXIT_ERROR;
-            }
-        }
+    if let Some(c) = &args.config
+        && let Err(e) = std::fs::metadata(c)
+    {
+        let _ = writeln!(err, "error: cannot read config {}: {e}", c.display());
+        return EXIT_ERROR;
     }
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
@@ -134,7 +134,7 @@ fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         Format::Json => crate::report::render_json(&result),
     };
     let _ = out.write_all(rendered.as_bytes());
-    if result.findings.is_empty() && result.errors.is_empty() {
+    if args.exit_zero || (result.findings.is_empty() && result.errors.is_empty()) {
         EXIT_CLEAN
     } else {
         EXIT_FINDINGS

@@ -1,1 +1,369 @@
+//! Reading and locating: multi-document files, Lists, JSON, YAML features, hostile input.
 
+use super::*;
+use std::time::{Duration, Instant};
+
+fn read(text: &str) -> ManifestFile {
+    read_manifest("test.yaml", text.as_bytes(), &Limits::default()).expect("readable")
+}
+
+fn read_err(bytes: &[u8]) -> ReadError {
+    read_manifest("bad.yaml", bytes, &Limits::default()).expect_err("must be rejected")
+}
+
+const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: a\n      image: x\n";
+
+#[test]
+fn locates_fields_in_the_third_document_on_file_lines() {
+    let text = format!(
+        "# leading comment\n{POD}---\n{}---\n{}",
+        POD.replace("name: p", "name: q"),
+        POD.replace("name: p", "name: r").replace(
+            "image: x",
+            "image: x\n      securityContext:\n        runAsNonRoot: false"
+        )
+    );
+    let file = read(&text);
+    assert_eq!(file.objects.len(), 3);
+    let third = &file.objects[2];
+    assert_eq!((third.name.as_str(), third.document), ("r", 2));
+    let loc = file.locate(
+        third,
+        &FieldPath::parse("spec.containers[0].securityContext.runAsNonRoot"),
+    );
+    assert!(loc.exact);
+    // 1 comment + 8 lines + `---` + 8 lines + `---` = line 19 is `apiVersion` of the third.
+    assert_eq!(
+        file.source.line_text(loc.line).trim(),
+        "runAsNonRoot: false"
+    );
+    assert_eq!((loc.line, loc.column), (29, 9));
+}
+
+#[test]
+fn locates_the_fifth_document() {
+    let docs: Vec<String> = (0..5)
+        .map(|i| POD.replace("name: p", &format!("name: p{i}")))
+        .collect();
+    let file = read(&docs.join("---\n"));
+    let fifth = &file.objects[4];
+    let loc = file.locate(fifth, &FieldPath::parse("spec.containers[0].image"));
+    assert_eq!(loc.line, 4 * 9 + 8);
+    assert_eq!(file.source.line_text(loc.line), "      image: x");
+}
+
+#[test]
+fn absent_field_falls_back_to_nearest_existing_parent() {
+    let file = read(POD);
+    let obj = &file.objects[0];
+    let loc = file.locate(
+        obj,
+        &FieldPath::parse("spec.containers[0].securityContext.allowPrivilegeEscalation"),
+    );
+    assert!(!loc.exact);
+    assert_eq!(loc.found.to_string(), "spec.containers[0]");
+    assert_eq!((loc.line, loc.column), (7, 7));
+    let loc = file.locate(obj, &FieldPath::parse("spec.securityContext.runAsNonRoot"));
+    assert_eq!(loc.found.to_string(), "spec");
+    assert_eq!(loc.line, 5);
+}
+
+#[test]
+fn every_workload_kind_yields_its_pod_template_and_prefix() {
+    let spec = "      containers:\n        - name: c\n          image: i\n";
+    let cases = [
+        ("v1", "Pod", "", ""),
+        (
+            "apps/v1",
+            "Deployment",
+            "spec.template",
+            "spec:\n  template:\n",
+        ),
+        (
+            "apps/v1",
+            "StatefulSet",
+            "spec.template",
+            "spec:\n  template:\n",
+        ),
+        (
+            "apps/v1",
+            "DaemonSet",
+            "spec.template",
+            "spec:\n  template:\n",
+        ),
+        (
+            "apps/v1",
+            "ReplicaSet",
+            "spec.template",
+            "spec:\n  template:\n",
+        ),
+        (
+            "v1",
+            "ReplicationController",
+            "spec.template",
+            "spec:\n  template:\n",
+        ),
+        ("batch/v1", "Job", "spec.template", "spec:\n  template:\n"),
+        (
+            "batch/v1",
+            "CronJob",
+            "spec.jobTemplate.spec.template",
+            "spec:\n  jobTemplate:\n    spec:\n      template:\n",
+        ),
+        ("v1", "PodTemplate", "template", "template:\n"),
+    ];
+    for (api, kind, prefix, wrapper) in cases {
+        let depth = wrapper.lines().count();
+        let pad = "  ".repeat(depth);
+        let body: String = if kind == "Pod" {
+            format!("spec:\n{}", spec.replace("      ", "  "))
+        } else {
+            let inner: String = spec
+                .lines()
+                .map(|l| format!("{pad}{}\n", &l[4..]))
+                .collect();
+            format!("{wrapper}{pad}spec:\n{inner}")
+        };
+        let text = format!("apiVersion: {api}\nkind: {kind}\nmetadata:\n  name: w\n{body}");
+        let file = read(&text);
+        assert!(file.errors.is_empty(), "{kind}: {:?}", file.errors);
+        let obj = &file.objects[0];
+        let t = obj
+            .typed
+            .pod_template()
+            .unwrap_or_else(|| panic!("{kind} has a pod template"));
+        assert_eq!(t.prefix, prefix, "{kind}");
+        assert_eq!(t.spec.containers[0].name, "c", "{kind}");
+        let loc = file.locate(obj, &t.spec_path().key("containers").index(0).key("image"));
+        assert!(loc.exact, "{kind}: {text}");
+        assert_eq!(file.source.line_text(loc.line).trim(), "image: i", "{kind}");
+    }
+}
+
+#[test]
+fn namespaces_and_network_policies_are_typed_and_crds_are_kept_untyped() {
+    let file = read(
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels:\n    pod-security.kubernetes.io/enforce: baseline\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny}\nspec: {podSelector: {}}\n---\napiVersion: example.com/v1\nkind: Deployment\nmetadata: {name: not-apps}\nspec: {anything: [1, 2]}\n",
+    );
+    assert_eq!(file.objects.len(), 3);
+    assert!(file.objects[0].typed.namespace().is_some());
+    assert!(file.objects[1].typed.network_policy().is_some());
+    assert!(matches!(file.objects[2].typed, Typed::Untyped));
+    assert!(file.errors.is_empty());
+}
+
+#[test]
+fn lists_are_expanded_and_items_located() {
+    let file = read(
+        "apiVersion: v1\nkind: List\nitems:\n  - apiVersion: v1\n    kind: Pod\n    metadata: {name: a}\n  - apiVersion: v1\n    kind: Pod\n    metadata:\n      name: b\n    spec:\n      hostNetwork: true\n",
+    );
+    let names: Vec<_> = file.objects.iter().map(|o| o.name.as_str()).collect();
+    assert_eq!(names, ["a", "b"]);
+    let loc = file.locate(&file.objects[1], &FieldPath::parse("spec.hostNetwork"));
+    assert_eq!((loc.line, loc.column), (12, 7));
+    let typed = read(
+        "apiVersion: v1\nkind: PodList\nitems:\n- {apiVersion: v1, kind: Pod, metadata: {name: z}}\n",
+    );
+    assert_eq!(typed.objects[0].name, "z");
+}
+
+#[test]
+fn json_files_are_read_with_positions() {
+    let text = r#"{
+  "apiVersion": "v1",
+  "kind": "Pod",
+  "metadata": {"name": "j"},
+  "spec": {
+    "containers": [{"name": "c", "image": "x", "securityContext": {"privileged": true}}]
+  }
+}"#;
+    let file = read_manifest("pod.json", text.as_bytes(), &Limits::default()).unwrap();
+    let obj = &file.objects[0];
+    let loc = file.locate(
+        obj,
+        &FieldPath::parse("spec.containers[0].securityContext.privileged"),
+    );
+    assert!(loc.exact);
+    assert_eq!(loc.line, 6);
+    assert_eq!(
+        &text.lines().nth(5).unwrap()[loc.column - 1..][..12],
+        "\"privileged\""
+    );
+    match &obj.typed {
+        Typed::Pod(p) => {
+            let sc = p.spec.as_ref().unwrap().containers[0]
+                .security_context
+                .as_ref();
+            assert_eq!(sc.and_then(|s| s.privileged), Some(true));
+        }
+        other => panic!("expected a Pod, got {other:?}"),
+    }
+}
+
+#[test]
+fn yaml_features_anchors_merge_keys_flow_crlf_and_bom() {
+    let text = "\u{feff}apiVersion: apps/v1\r\nkind: Deployment\r\nmetadata: {name: d, labels: &l {app: d}}\r\nspec:\r\n  selector: {matchLabels: *l}\r\n  template:\r\n    metadata: {labels: *l}\r\n    spec:\r\n      containers:\r\n        - &base\r\n          name: a\r\n          image: x # comment\r\n          securityContext: {runAsNonRoot: true}\r\n        - <<: *base\r\n          name: b\r\n";
+    let file = read(text);
+    assert!(file.source.has_bom());
+    assert!(file.source.uses_crlf());
+    let obj = &file.objects[0];
+    let t = obj.typed.pod_template().unwrap();
+    assert_eq!(t.metadata.labels.as_ref().unwrap()["app"], "d");
+    let names: Vec<_> = t.spec.containers.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["a", "b"]);
+    // The merged container inherits the image and securityContext of the anchor.
+    assert_eq!(t.spec.containers[1].image.as_deref(), Some("x"));
+    assert_eq!(
+        t.spec.containers[1]
+            .security_context
+            .as_ref()
+            .and_then(|s| s.run_as_non_root),
+        Some(true)
+    );
+    // Its own `name` is located on its own line; merged keys point at the anchor.
+    let loc = file.locate(
+        obj,
+        &FieldPath::parse("spec.template.spec.containers[1].name"),
+    );
+    assert_eq!(loc.line, 15);
+    let loc = file.locate(
+        obj,
+        &FieldPath::parse("spec.template.spec.containers[1].image"),
+    );
+    assert_eq!(loc.line, 12);
+    let second = file
+        .node_at(obj, &FieldPath::parse("spec.template.spec.containers[1]"))
+        .unwrap();
+    assert!(file.tree.entry(second, "image").unwrap().merged);
+}
+
+#[test]
+fn non_kubernetes_documents_are_skipped_quietly() {
+    let file = read("replicaCount: 3\nimage: {tag: latest}\n---\n# only a comment\n");
+    assert!(file.objects.is_empty());
+    assert!(file.errors.is_empty());
+    assert_eq!(file.skipped, Some(SkipReason::NotKubernetes));
+}
+
+#[test]
+fn helm_templates_are_recognised_not_reported_as_broken() {
+    let file = read(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ include \"app.fullname\" . }}\nspec:\n  {{- if .Values.replicas }}\n  replicas: {{ .Values.replicas }}\n  {{- end }}\n",
+    );
+    assert_eq!(file.skipped, Some(SkipReason::Template));
+    assert!(file.errors.is_empty());
+    // A `{{` inside a comment is not a template.
+    let plain = read(&format!("# use {{{{ .Values }}}} in charts\n{POD}"));
+    assert_eq!(plain.skipped, None);
+}
+
+#[test]
+fn schema_mismatch_is_an_error_for_that_object_only() {
+    let file = read(&format!(
+        "apiVersion: v1\nkind: Pod\nmetadata: {{name: broken}}\nspec:\n  hostNetwork: [not, a, bool]\n---\n{POD}"
+    ));
+    assert_eq!(file.errors.len(), 1);
+    assert_eq!(file.errors[0].line, 1);
+    assert!(
+        file.errors[0].message.contains("Pod \"broken\""),
+        "{}",
+        file.errors[0].message
+    );
+    assert_eq!(file.objects.len(), 2);
+    assert!(matches!(file.objects[0].typed, Typed::Untyped));
+}
+
+/// Each hostile input is rejected with a clear message, fast, without a panic.
+fn assert_rejected_quickly(bytes: &[u8], expect: &str, line: Option<usize>) {
+    let started = Instant::now();
+    let err = read_err(bytes);
+    assert!(
+        err.message.contains(expect),
+        "expected {expect:?} in {:?}",
+        err.message
+    );
+    if let Some(line) = line {
+        assert_eq!(err.line, line, "{}", err.message);
+    }
+    assert_eq!(err.file, "bad.yaml");
+    // Generous bound: this is a guard against exponential blow-up, not a speed target.
+    assert!(started.elapsed() < Duration::from_secs(20));
+}
+
+#[test]
+fn malformed_yaml_reports_file_and_line() {
+    assert_rejected_quickly(
+        b"apiVersion: v1\nkind: Pod\nmetadata:\n  name: [unclosed\nspec: {}\n",
+        "invalid YAML",
+        None,
+    );
+    let err = read_err(b"a: 1\nb: : :\n");
+    assert_eq!(err.line, 2);
+}
+
+#[test]
+fn billion_laughs_is_stopped_by_the_expansion_limit() {
+    let mut doc = String::from(
+        "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+    );
+    let names = ["b", "c", "d", "e", "f", "g", "h", "i"];
+    let mut prev = "a";
+    for n in names {
+        doc.push_str(&format!(
+            "{n}: &{n} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"
+        ));
+        prev = n;
+    }
+    assert_rejected_quickly(doc.as_bytes(), "aliases expand to more than", None);
+}
+
+#[test]
+fn deep_nesting_is_rejected() {
+    let deep = "[".repeat(10_000) + &"]".repeat(10_000);
+    assert_rejected_quickly(deep.as_bytes(), "nesting too deep", Some(1));
+    let mut block = String::new();
+    for i in 0..1_000 {
+        block.push_str(&" ".repeat(i));
+        block.push_str("k:\n");
+    }
+    assert_rejected_quickly(block.as_bytes(), "nesting too deep", Some(129));
+}
+
+#[test]
+fn huge_files_are_refused_before_parsing() {
+    let big = vec![b'#'; 50 * 1024 * 1024];
+    assert_rejected_quickly(&big, "above the 16 MiB limit", Some(0));
+}
+
+#[test]
+fn binary_and_non_utf8_input_is_refused() {
+    assert_rejected_quickly(b"apiVersion: v1\n\x00\x01\x02", "binary file", None);
+    assert_rejected_quickly(
+        b"apiVersion: v1\nkind: \xff\xfe\n",
+        "not valid UTF-8",
+        Some(2),
+    );
+}
+
+#[test]
+fn duplicate_keys_are_errors_with_their_line() {
+    assert_rejected_quickly(
+        b"apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n  name: b\n",
+        "duplicate key `name`",
+        Some(5),
+    );
+}
+
+#[test]
+fn empty_and_comment_only_files_are_fine() {
+    for text in ["", "\n\n", "# nothing here\n", "---\n---\n"] {
+        let file = read(text);
+        assert!(file.objects.is_empty());
+        assert!(file.errors.is_empty());
+    }
+}
+
+#[test]
+fn unknown_alias_is_an_error() {
+    assert_rejected_quickly(b"a: *nowhere\n", "invalid YAML", Some(1));
+}

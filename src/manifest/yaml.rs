@@ -215,7 +215,11 @@ pub fn parse_stream(
         let (event, span) = event.map_err(|e| YamlError {
             line: e.marker().line(),
             column: e.marker().col() + 1,
-            message: e.info().to_string(),
+            message: if e.info() == "recursion limit exceeded" {
+                "nesting too deep: flow collections nested beyond the parser's limit".to_string()
+            } else {
+                e.info().to_string()
+            },
         })?;
         let bspan = src.byte_span(&span);
         // The node finished by this event, with its anchor id.
@@ -252,7 +256,7 @@ pub fn parse_stream(
                 if stack.len() >= limits.max_depth {
                     return Err(err(
                         &span,
-                        format!("nesting deeper than {} levels", limits.max_depth),
+                        format!("nesting too deep: more than {} levels", limits.max_depth),
                     ));
                 }
                 let flow = src
@@ -271,7 +275,7 @@ pub fn parse_stream(
                 if stack.len() >= limits.max_depth {
                     return Err(err(
                         &span,
-                        format!("nesting deeper than {} levels", limits.max_depth),
+                        format!("nesting too deep: more than {} levels", limits.max_depth),
                     ));
                 }
                 let flow = src

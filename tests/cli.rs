@@ -1,0 +1,146 @@
+//! The `check` command as a user runs it: output snapshots, exit codes, file discovery.
+
+use clap::Parser;
+use kubenudge::cli::{Cli, run};
+
+fn run_cli(args: &[&str]) -> (i32, String, String) {
+    let cli = Cli::try_parse_from(std::iter::once("kubenudge").chain(args.iter().copied()))
+        .expect("arguments parse");
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = run(cli, &mut out, &mut err);
+    (
+        code,
+        String::from_utf8(out).unwrap(),
+        String::from_utf8(err).unwrap(),
+    )
+}
+
+#[test]
+fn text_output_shows_a_code_frame() {
+    let (code, out, _) = run_cli(&["check", "fixtures/insecure-deployment.yaml"]);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn json_output_has_the_stable_shape() {
+    let (code, out, _) = run_cli(&[
+        "check",
+        "--format",
+        "json",
+        "fixtures/insecure-deployment.yaml",
+    ]);
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let f = &v["findings"][0];
+    for key in ["rule", "file", "line", "column", "message", "object", "fix"] {
+        assert!(!f[key].is_null(), "finding has {key}");
+    }
+    for key in ["kind", "namespace", "name"] {
+        assert!(f["object"].get(key).is_some(), "object has {key}");
+    }
+    assert!(v["errors"].is_array());
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn errors_are_reported_with_file_and_line_and_do_not_stop_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("broken.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata: [\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("ok.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: ok}\nspec:\n  containers:\n    - name: c\n      image: i\n      securityContext: {readOnlyRootFilesystem: true}\n",
+    )
+    .unwrap();
+    let path = dir.path().to_str().unwrap();
+    let (code, out, _) = run_cli(&["check", "--format", "json", path]);
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let errors = v["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1);
+    assert!(errors[0]["file"].as_str().unwrap().ends_with("broken.yaml"));
+    assert!(errors[0]["line"].as_u64().unwrap() >= 3);
+    assert!(
+        errors[0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("invalid YAML")
+    );
+}
+
+#[test]
+fn directories_are_walked_respecting_gitignore() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("deploy/ignored")).unwrap();
+    std::fs::create_dir_all(root.join("charts/app/templates")).unwrap();
+    std::fs::write(root.join(".gitignore"), "ignored/\n").unwrap();
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: c, image: i}]\n";
+    std::fs::write(root.join("deploy/pod.yml"), pod).unwrap();
+    std::fs::write(root.join("deploy/pod.json"), r#"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"j"},"spec":{"containers":[{"name":"c","image":"i"}]}}"#).unwrap();
+    std::fs::write(root.join("deploy/ignored/pod.yaml"), pod).unwrap();
+    std::fs::write(root.join("deploy/notes.txt"), pod).unwrap();
+    std::fs::write(
+        root.join("charts/app/templates/deploy.yaml"),
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n",
+    )
+    .unwrap();
+    let (code, out, _) = run_cli(&["check", "--format", "json", root.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let mut files: Vec<String> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            f["file"]
+                .as_str()
+                .unwrap()
+                .rsplit('/')
+                .take(2)
+                .collect::<Vec<_>>()
+                .join("<")
+        })
+        .collect();
+    files.sort();
+    files.dedup();
+    assert_eq!(files, ["pod.json<deploy", "pod.yml<deploy"]);
+    let skipped = v["skipped"].as_array().unwrap();
+    assert_eq!(skipped.len(), 1);
+    assert!(
+        skipped[0]["file"]
+            .as_str()
+            .unwrap()
+            .ends_with("templates/deploy.yaml")
+    );
+    let (_, text, _) = run_cli(&["check", root.to_str().unwrap()]);
+    assert!(text.contains("note: 1 template file not checked"), "{text}");
+}
+
+#[test]
+fn clean_manifests_exit_zero_and_usage_errors_exit_two() {
+    let dir = tempfile::tempdir().unwrap();
+    let clean = dir.path().join("clean.yaml");
+    std::fs::write(
+        &clean,
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: b}\n",
+    )
+    .unwrap();
+    let (code, out, _) = run_cli(&["check", clean.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("All checks passed (1 object in 1 file)."),
+        "{out}"
+    );
+    let (code, _, err) = run_cli(&["check", "no/such/path"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no/such/path"), "{err}");
+    let (code, _, err) = run_cli(&["explain", "nope/nope"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("unknown rule"));
+    assert!(Cli::try_parse_from(["kubenudge", "check", "--format", "xml"]).is_err());
+}
