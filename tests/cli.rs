@@ -144,3 +144,26 @@ fn clean_manifests_exit_zero_and_usage_errors_exit_two() {
     assert!(err.contains("unknown rule"));
     assert!(Cli::try_parse_from(["kubenudge", "check", "--format", "xml"]).is_err());
 }
+
+#[test]
+fn the_bots_own_deployment_passes_its_checks_at_restricted() {
+    let (code, out, err) = run_cli(&[
+        "check",
+        "--format",
+        "json",
+        "--level",
+        "restricted",
+        "--pss-version",
+        "latest",
+        "deploy/",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["findings"].as_array().unwrap().len(), 0, "{out}");
+    assert_eq!(v["errors"].as_array().unwrap().len(), 0, "{out}");
+    assert_eq!(code, 0, "{err}");
+    let (_, text, _) = run_cli(&["check", "deploy/"]);
+    assert!(
+        text.contains("All checks passed (4 objects in 4 files)."),
+        "{text}"
+    );
+}
