@@ -187,7 +187,7 @@ enum Frame {
         anchor: usize,
         flow: bool,
         entries: Vec<Entry>,
-        merges: Vec<(NodeId, usize)>,
+        merges: Vec<NodeId>,
         pending_key: Option<(String, NodeId)>,
         size: u64,
     },
@@ -349,7 +349,7 @@ pub fn parse_stream(
                         .max(start.end)
                 };
                 // Merge keys: explicit keys win, then earlier merge sources win over later ones.
-                for (source, _) in &merges {
+                for source in &merges {
                     let sources: Vec<NodeId> = match &tree.node(*source).kind {
                         NodeKind::Mapping { .. } => vec![*source],
                         NodeKind::Sequence { items, .. } => items.clone(),
@@ -453,7 +453,7 @@ pub fn parse_stream(
                     Some((key, key_node)) => {
                         let key_is_merge = key == "<<" && tree.node(key_node).style == Style::Plain;
                         if key_is_merge {
-                            merges.push((id, 0));
+                            merges.push(id);
                         } else if entries.iter().any(|e| e.key == key) {
                             let k = tree.node(key_node).span;
                             let (line, column) = src.line_col(k.start);
@@ -489,7 +489,9 @@ fn alias_error(span: &Span, limits: &Limits) -> YamlError {
     }
 }
 
-/// YAML 1.2 core schema resolution for plain scalars; quoted and block scalars are strings.
+/// Plain-scalar resolution as Kubernetes tooling does it (sigs.k8s.io/yaml, i.e. go-yaml v2's
+/// YAML 1.1 rules): `yes`/`on`/`y` are booleans and `0644` is octal (a `defaultMode` of 0644
+/// is 420). Quoted and block scalars are strings; `!!str`-style core tags are honoured.
 fn resolve_scalar(
     value: &str,
     style: ScalarStyle,
@@ -506,13 +508,9 @@ fn resolve_scalar(
         if tag.is_yaml_core_schema() {
             let parsed = match tag.suffix.as_str() {
                 "str" => Some(NodeKind::Str(value.to_string())),
-                "int" => value.parse().ok().map(NodeKind::Int),
+                "int" => parse_int(value).map(NodeKind::Int),
                 "float" => value.parse().ok().map(NodeKind::Float),
-                "bool" => match value {
-                    "true" | "True" | "TRUE" => Some(NodeKind::Bool(true)),
-                    "false" | "False" | "FALSE" => Some(NodeKind::Bool(false)),
-                    _ => None,
-                },
+                "bool" => parse_bool(value).map(NodeKind::Bool),
                 "null" => Some(NodeKind::Null),
                 _ => None,
             };
@@ -528,42 +526,100 @@ fn resolve_scalar(
     }
     let kind = match value {
         "" | "~" | "null" | "Null" | "NULL" => NodeKind::Null,
-        "true" | "True" | "TRUE" => NodeKind::Bool(true),
-        "false" | "False" | "FALSE" => NodeKind::Bool(false),
         ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => NodeKind::Float(f64::INFINITY),
         "-.inf" | "-.Inf" | "-.INF" => NodeKind::Float(f64::NEG_INFINITY),
         ".nan" | ".NaN" | ".NAN" => NodeKind::Float(f64::NAN),
-        _ => resolve_number(value).unwrap_or_else(|| NodeKind::Str(value.to_string())),
+        _ => {
+            if let Some(b) = parse_bool(value) {
+                NodeKind::Bool(b)
+            } else if let Some(i) = parse_int(value) {
+                NodeKind::Int(i)
+            } else if let Some(f) = parse_float(value) {
+                NodeKind::Float(f)
+            } else {
+                NodeKind::Str(value.to_string())
+            }
+        }
     };
     (kind, style)
 }
 
-fn resolve_number(v: &str) -> Option<NodeKind> {
-    let b = v.as_bytes();
-    let first = *b.first()?;
-    if !(first.is_ascii_digit() || first == b'-' || first == b'+' || first == b'.') {
+fn parse_bool(v: &str) -> Option<bool> {
+    match v {
+        "true" | "True" | "TRUE" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" | "y" | "Y" => {
+            Some(true)
+        }
+        "false" | "False" | "FALSE" | "no" | "No" | "NO" | "off" | "Off" | "OFF" | "n" | "N" => {
+            Some(false)
+        }
+        _ => None,
+    }
+}
+
+/// Integers as go-yaml v2 reads them: optional sign, `_` separators, `0x`/`0o`/`0b` prefixes,
+/// and a leading `0` meaning octal.
+fn parse_int(v: &str) -> Option<i64> {
+    let (neg, digits) = match v.as_bytes().first()? {
+        b'-' => (true, &v[1..]),
+        b'+' => (false, &v[1..]),
+        _ => (false, v),
+    };
+    let digits = digits.replace('_', "");
+    if digits.is_empty() {
         return None;
     }
-    if let Some(hex) = v.strip_prefix("0x") {
-        return i64::from_str_radix(hex, 16).ok().map(NodeKind::Int);
+    let (radix, body) = if let Some(h) = digits.strip_prefix("0x") {
+        (16, h)
+    } else if let Some(o) = digits.strip_prefix("0o") {
+        (8, o)
+    } else if let Some(b) = digits.strip_prefix("0b") {
+        (2, b)
+    } else if digits.len() > 1 && digits.starts_with('0') {
+        (8, &digits[1..])
+    } else {
+        (10, digits.as_str())
+    };
+    if body.is_empty() || !body.chars().all(|c| c.is_digit(radix)) {
+        return None;
     }
-    if let Some(oct) = v.strip_prefix("0o") {
-        return i64::from_str_radix(oct, 8).ok().map(NodeKind::Int);
-    }
-    let int_like = v
-        .strip_prefix(['-', '+'])
-        .unwrap_or(v)
+    let n = i64::from_str_radix(body, radix).ok()?;
+    Some(if neg { -n } else { n })
+}
+
+fn parse_float(v: &str) -> Option<f64> {
+    let ok = v
         .bytes()
-        .all(|c| c.is_ascii_digit());
-    if int_like {
-        return v.parse::<i64>().ok().map(NodeKind::Int);
-    }
-    let float_like = v
-        .bytes()
-        .all(|c| c.is_ascii_digit() || matches!(c, b'-' | b'+' | b'.' | b'e' | b'E'))
+        .all(|c| c.is_ascii_digit() || matches!(c, b'-' | b'+' | b'.' | b'e' | b'E' | b'_'))
         && v.bytes().any(|c| c.is_ascii_digit());
-    if float_like {
-        return v.parse::<f64>().ok().map(NodeKind::Float);
+    if !ok {
+        return None;
     }
-    None
+    v.replace('_', "").parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plain(v: &str) -> NodeKind {
+        resolve_scalar(v, ScalarStyle::Plain, None).0
+    }
+
+    #[test]
+    fn resolves_scalars_like_kubectl() {
+        assert!(matches!(plain("yes"), NodeKind::Bool(true)));
+        assert!(matches!(plain("Off"), NodeKind::Bool(false)));
+        assert!(matches!(plain("0644"), NodeKind::Int(420)));
+        assert!(matches!(plain("0x1F"), NodeKind::Int(31)));
+        assert!(matches!(plain("-12"), NodeKind::Int(-12)));
+        assert!(matches!(plain("1_000"), NodeKind::Int(1000)));
+        assert!(matches!(plain("0.5"), NodeKind::Float(f) if f == 0.5));
+        assert!(matches!(plain("1e3"), NodeKind::Float(f) if f == 1000.0));
+        assert!(matches!(plain("~"), NodeKind::Null));
+        assert!(matches!(plain("089"), NodeKind::Float(f) if f == 89.0));
+        assert!(matches!(plain("500m"), NodeKind::Str(_)));
+        assert!(matches!(plain("1.2.3"), NodeKind::Str(_)));
+        let (quoted, _) = resolve_scalar("yes", ScalarStyle::DoubleQuoted, None);
+        assert!(matches!(quoted, NodeKind::Str(s) if s == "yes"));
+    }
 }
