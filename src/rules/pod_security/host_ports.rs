@@ -3,35 +3,52 @@ use std::collections::BTreeSet;
 
 use crate::finding::{FixAction, FixPlan, FixSafety};
 use crate::rules::FixAvailability;
+use crate::rules::pod::AnyContainer;
 
 use super::{CheckId, Forbidden, PodView, PssRule, containers_phrase, pluralize};
 
 pub(crate) static RULE: PssRule = PssRule {
     check: CheckId::HostPorts,
     summary: "containers must not open ports on the node (hostPort)",
-    fix: FixAvailability::Always,
+    fix: FixAvailability::Sometimes,
     evaluate,
 };
 
 fn evaluate(pod: &PodView<'_>) -> Option<Forbidden> {
+    // For a Pod (not a template) with hostNetwork, the API server sets each init and regular
+    // container port's missing hostPort to its containerPort (SetDefaults_Pod) before PSA
+    // sees it, so those ports are host ports too.
+    let defaulted = pod.is_pod && pod.spec.host_network == Some(true);
     let mut names = Vec::new();
     // PSA keeps the ports as a set of strings, so "10" sorts before "9".
     let mut ports = BTreeSet::new();
-    let mut fields = Vec::new();
+    let mut explicit = Vec::new();
+    let mut first = None;
     for c in &pod.containers {
         let mut bad = false;
+        let defaults_here = defaulted && matches!(c.container, AnyContainer::Container(_));
         for (j, p) in c.ports().iter().enumerate() {
-            if let Some(hp) = p.host_port.filter(|hp| *hp != 0) {
-                bad = true;
-                ports.insert(hp.to_string());
-                fields.push(c.path.clone().key("ports").index(j).key("hostPort"));
-            }
+            let port_path = c.path.clone().key("ports").index(j);
+            let host_port = match p.host_port.filter(|hp| *hp != 0) {
+                Some(hp) => {
+                    explicit.push(port_path.clone().key("hostPort"));
+                    first.get_or_insert(port_path.key("hostPort"));
+                    hp
+                }
+                None if defaults_here && p.container_port != 0 => {
+                    first.get_or_insert(port_path.key("containerPort"));
+                    p.container_port
+                }
+                None => continue,
+            };
+            bad = true;
+            ports.insert(host_port.to_string());
         }
         if bad {
             names.push(c.name());
         }
     }
-    let first = fields.first()?.clone();
+    let first = first?;
     let ports: Vec<String> = ports.into_iter().collect();
     let detail = format!(
         "{} {} {} {}",
@@ -40,18 +57,18 @@ fn evaluate(pod: &PodView<'_>) -> Option<Forbidden> {
         pluralize("hostPort", "hostPorts", ports.len()),
         ports.join(", ")
     );
-    let actions = fields
-        .into_iter()
-        .map(|path| FixAction::Remove { path })
-        .collect();
-    Some(
-        Forbidden::new("hostPort", detail, first).with_fix(Some(FixPlan {
-            safety: FixSafety::Review,
-            title: format!("Remove `hostPort` from {}", containers_phrase(&names)),
-            caveat: "Clients that connect to the node's IP on that port stop reaching the pod; \
-                     expose it through a Service (NodePort or LoadBalancer) instead."
-                .into(),
-            actions,
-        })),
-    )
+    // With hostNetwork the ports are on the node whatever the manifest says; the fix for
+    // that is the host-namespaces one.
+    let fix = (!defaulted && !explicit.is_empty()).then(|| FixPlan {
+        safety: FixSafety::Review,
+        title: format!("Remove `hostPort` from {}", containers_phrase(&names)),
+        caveat: "Clients that connect to the node's IP on that port stop reaching the pod; \
+                 expose it through a Service (NodePort or LoadBalancer) instead."
+            .into(),
+        actions: explicit
+            .into_iter()
+            .map(|path| FixAction::Remove { path })
+            .collect(),
+    });
+    Some(Forbidden::new("hostPort", detail, first).with_fix(fix))
 }

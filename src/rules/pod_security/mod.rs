@@ -90,6 +90,9 @@ pub(crate) struct PodView<'a> {
     pub metadata_path: FieldPath,
     /// The PSA minor version whose rules apply.
     pub minor: u32,
+    /// True for a Pod, false for a workload's pod template: the API server defaults some
+    /// fields of Pods only (see `host_ports`).
+    pub is_pod: bool,
 }
 
 static NO_ANNOTATIONS: BTreeMap<String, String> = BTreeMap::new();
@@ -107,6 +110,7 @@ impl<'a> PodView<'a> {
             spec_path: template.spec_path(),
             metadata_path: template.metadata_path(),
             minor,
+            is_pod: template.prefix.is_empty(),
         }
     }
 
