@@ -1,3 +1,46 @@
+//! ## What it does
+//! Flags containers that do not set `securityContext.allowPrivilegeEscalation: false` explicitly
+//! (unset counts as allowed). Pod Security level: **restricted**, from v1.8. Windows pods
+//! (`spec.os.name: windows`) are exempt from v1.25. PSA reports it as
+//! `allowPrivilegeEscalation != false (container "app" must set securityContext.allowPrivilegeEscalation=false)`.
+//!
+//! ## Why it matters
+//! With `allowPrivilegeEscalation: false` the kernel's `no_new_privs` flag is set: setuid binaries
+//! (`sudo`, `su`, `ping` on old images) and file capabilities cannot raise a process's privileges.
+//! It stops a whole class of "compromised app becomes root" escalations and costs nothing for
+//! programs that do not use setuid tools.
+//!
+//! ## What to change
+//! Before:
+//! ```yaml
+//! containers:
+//!   - name: app
+//!     image: registry.example.com/app:1.4
+//! ```
+//! After:
+//! ```yaml
+//! containers:
+//!   - name: app
+//!     image: registry.example.com/app:1.4
+//!     securityContext:
+//!       allowPrivilegeEscalation: false
+//! ```
+//!
+//! ## Edge cases
+//! - Init containers and ephemeral (debug) containers need it too.
+//! - The API server rejects `allowPrivilegeEscalation: false` together with `privileged: true` or an
+//!   added `SYS_ADMIN` capability: remove those first.
+//! - Images whose entrypoint uses `sudo` or `gosu` to switch user: run as that user directly with
+//!   `runAsUser`.
+//! - Windows pods ignore the field; from v1.25 PSA does not require it for them.
+//!
+//! ## Fix safety
+//! Safe when the container is neither privileged nor adds SYS_ADMIN: the fix sets the field to
+//! `false` on each container. Otherwise it needs review (see the caveat in the finding).
+//!
+//! ## What if you cannot comply
+//! If a tool in the image really needs setuid, use a namespace at the baseline level, or ask for an
+//! exception through the process linked in the review.
 
 use crate::finding::{FixAction, FixPlan, FixSafety};
 use crate::rules::FixAvailability;

@@ -1,3 +1,59 @@
+//! ## What it does
+//! Flags pods that turn AppArmor off or choose a profile type other than the runtime default or a
+//! node-local profile:
+//! - the fields `spec.securityContext.appArmorProfile.type` and each container's
+//!   `securityContext.appArmorProfile.type` must be `RuntimeDefault` or `Localhost` when set;
+//! - the deprecated annotations `container.apparmor.security.beta.kubernetes.io/<container>`
+//!   must be empty, `runtime/default` or `localhost/<profile>` (every annotation with that prefix
+//!   counts, even for a container that does not exist).
+//!
+//! Pod Security level: **baseline**, every version (both the fields and the annotations). PSA
+//! reports it as `forbidden AppArmor profile (container "app" must not set AppArmor profile type to "Unconfined")`.
+//!
+//! ## Why it matters
+//! AppArmor confines what a container may do with files, mounts and some kernel interfaces even
+//! when it runs as root. `Unconfined` removes that layer; many container escapes rely on writes to
+//! `/proc` or `/sys` that the default profile denies.
+//!
+//! ## What to change
+//! Before:
+//! ```yaml
+//! metadata:
+//!   annotations:
+//!     container.apparmor.security.beta.kubernetes.io/app: unconfined
+//! spec:
+//!   containers:
+//!     - name: app
+//!       securityContext:
+//!         appArmorProfile:
+//!           type: Unconfined
+//! ```
+//! After:
+//! ```yaml
+//! spec:
+//!   securityContext:
+//!     appArmorProfile:
+//!       type: RuntimeDefault
+//!   containers:
+//!     - name: app
+//! ```
+//!
+//! ## Edge cases
+//! - Nodes without AppArmor (most non-Ubuntu/Debian distributions, Windows) ignore the setting, but
+//!   PSA still checks it.
+//! - A `Localhost` profile must exist on every node the pod can run on, or the pod fails to start.
+//! - Annotations are deprecated since Kubernetes 1.30; prefer the fields.
+//! - Nested container runtimes (BuildKit, Sysbox) sometimes ship with `unconfined`: use their
+//!   rootless modes or a `Localhost` profile.
+//!
+//! ## Fix safety
+//! Needs review: the fix sets the type to `RuntimeDefault` (and the annotation to
+//! `runtime/default`). A program that needed AppArmor off may hit a denial.
+//!
+//! ## What if you cannot comply
+//! Write a `Localhost` profile that allows what the program needs and load it on the nodes (e.g.
+//! with the Security Profiles Operator). If that is not possible, ask for an exception through the
+//! process linked in the review.
 
 use std::collections::BTreeSet;
 

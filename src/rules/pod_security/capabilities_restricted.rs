@@ -1,3 +1,44 @@
+//! ## What it does
+//! Flags containers that do not drop all Linux capabilities (`securityContext.capabilities.drop`
+//! must contain `ALL`, upper case) or that add any capability other than `NET_BIND_SERVICE`. Pod
+//! Security level: **restricted**, from v1.22 (it replaces `capabilities-baseline` there); Windows
+//! pods are exempt from v1.25. PSA reports it as
+//! `unrestricted capabilities (container "app" must set securityContext.capabilities.drop=["ALL"])`.
+//!
+//! ## Why it matters
+//! Even a non-root container starts with a default set of capabilities (`CHOWN`, `DAC_OVERRIDE`,
+//! `NET_RAW`, `SETUID`, ...). An attacker uses them to read files they should not, spoof packets or
+//! change users. Almost no application needs any of them.
+//!
+//! ## What to change
+//! Before:
+//! ```yaml
+//! securityContext:
+//!   capabilities:
+//!     add: [NET_ADMIN]
+//! ```
+//! After:
+//! ```yaml
+//! securityContext:
+//!   capabilities:
+//!     drop: [ALL]
+//!     add: [NET_BIND_SERVICE]   # only to bind ports below 1024 as non-root
+//! ```
+//!
+//! ## Edge cases
+//! - `drop: [all]` (lower case) does not count: write `ALL`.
+//! - Images that `chown` files or switch users at start (some nginx, PostgreSQL and Redis images)
+//!   need `CHOWN`, `SETUID`, `SETGID`: use their non-root variants (`nginxinc/nginx-unprivileged`).
+//! - Service-mesh init containers add `NET_ADMIN`/`NET_RAW`: use the mesh CNI plugin.
+//! - Windows pods have no Linux capabilities; from v1.25 PSA skips the check for them.
+//!
+//! ## Fix safety
+//! Needs review: the fix adds `ALL` to `drop` and removes forbidden entries from `add`. Run the
+//! program once with it.
+//!
+//! ## What if you cannot comply
+//! Run the workload at the baseline level (which allows the default capabilities), or ask for an
+//! exception through the process linked in the review, naming each capability needed.
 
 use std::collections::BTreeSet;
 

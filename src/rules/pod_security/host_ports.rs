@@ -1,3 +1,52 @@
+//! ## What it does
+//! Flags containers whose ports set `hostPort` (any value but 0). For a bare Pod with
+//! `hostNetwork: true` the API server turns every container port into a host port, and the rule
+//! reports those too. Pod Security level: **baseline**, every version. PSA reports it as
+//! `hostPort (container "app" uses hostPorts 443, 80)` (ports sorted as text).
+//!
+//! ## Why it matters
+//! A host port opens the port on the node's IP, bypassing Services and NetworkPolicies, and
+//! limits the workload to one pod per node per port (a rollout can get stuck). It also lets the
+//! pod shadow node services.
+//!
+//! ## What to change
+//! Before:
+//! ```yaml
+//! ports:
+//!   - containerPort: 8080
+//!     hostPort: 8080
+//! ```
+//! After:
+//! ```yaml
+//! ports:
+//!   - containerPort: 8080
+//! ---
+//! apiVersion: v1
+//! kind: Service
+//! metadata:
+//!   name: app
+//! spec:
+//!   type: NodePort          # or LoadBalancer
+//!   selector: {app: app}
+//!   ports:
+//!     - port: 8080
+//!       targetPort: 8080
+//! ```
+//!
+//! ## Edge cases
+//! - Ingress controllers run as DaemonSets with host ports 80/443 in some clusters: they belong in
+//!   a system namespace with a privileged or baseline-exempt label.
+//! - `hostPort: 0` is the same as no host port and passes.
+//! - Ports are checked on init, regular and ephemeral containers.
+//!
+//! ## Fix safety
+//! Needs review: the fix removes `hostPort`. Clients that connect to the node's IP on that port stop
+//! reaching the pod; give them a Service instead. With `hostNetwork: true` on a Pod there is no
+//! fix here: remove `hostNetwork` (see `host-namespaces`).
+//!
+//! ## What if you cannot comply
+//! Run the workload in a namespace meant for edge components, or ask for an exception through the
+//! process linked in the review with the ports and why a Service does not work.
 
 use std::collections::BTreeSet;
 

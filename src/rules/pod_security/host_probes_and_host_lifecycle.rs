@@ -1,3 +1,44 @@
+//! ## What it does
+//! From v1.34, flags probes (`livenessProbe`, `readinessProbe`, `startupProbe`) and lifecycle hooks
+//! (`postStart`, `preStop`) whose `httpGet.host` or `tcpSocket.host` is set. Even `localhost` or
+//! `127.0.0.1` fails; `exec`, `grpc` and `sleep` handlers are not affected. Pod Security level:
+//! **baseline**. PSA reports it as
+//! `probe or lifecycle host (container "app" uses probe or lifecycle host "10.0.0.1")`.
+//!
+//! ## Why it matters
+//! The kubelet makes probe and hook requests from the node. A `host` pointing elsewhere turns the
+//! kubelet into a proxy: a pod can make the node connect to cloud metadata endpoints, node-local
+//! services or other tenants' pods, bypassing NetworkPolicies.
+//!
+//! ## What to change
+//! Before:
+//! ```yaml
+//! readinessProbe:
+//!   httpGet:
+//!     host: 127.0.0.1
+//!     path: /healthz
+//!     port: 8080
+//! ```
+//! After:
+//! ```yaml
+//! readinessProbe:
+//!   httpGet:
+//!     path: /healthz
+//!     port: 8080
+//! ```
+//!
+//! ## Edge cases
+//! - Without `host` the kubelet targets the pod IP, which is what almost every probe wants.
+//! - A probe that checked a dependency (a database) should not: readiness must reflect the pod.
+//! - To send a `Host` header (virtual hosts), use `httpGet.httpHeaders` with `name: Host`.
+//! - Pinned versions before v1.34 do not run this check.
+//!
+//! ## Fix safety
+//! Needs review: the fix removes `host`; the request goes to the pod itself.
+//!
+//! ## What if you cannot comply
+//! Use an `exec` probe that runs the check inside the container, or ask for an exception through the
+//! process linked in the review.
 
 use std::collections::BTreeSet;
 

@@ -1,3 +1,45 @@
+//! ## What it does
+//! Allows only these volume types: `configMap`, `csi`, `downwardAPI`, `emptyDir`, `ephemeral`,
+//! `image`, `persistentVolumeClaim`, `projected`, `secret`. A volume with only a name is an
+//! `emptyDir` (the API server defaults it) and passes. Pod Security level: **restricted**, every
+//! version (it replaces `host-path-volumes` there). PSA reports it as
+//! `restricted volume types (volume "data" uses restricted volume type "nfs")`.
+//!
+//! ## Why it matters
+//! The other types (hostPath, nfs, iscsi, rbd, cephfs, cloud disks, gitRepo, flexVolume, ...)
+//! let the pod spec pick storage and credentials directly, bypassing the cluster's storage
+//! classes and access control; `hostPath` gives access to the node, and `gitRepo` runs git on the
+//! node. Claims and CSI drivers keep storage under the platform's control.
+//!
+//! ## What to change
+//! Before:
+//! ```yaml
+//! volumes:
+//!   - name: data
+//!     nfs:
+//!       server: nfs.example.com
+//!       path: /exports/data
+//! ```
+//! After:
+//! ```yaml
+//! volumes:
+//!   - name: data
+//!     persistentVolumeClaim:
+//!       claimName: data      # bound to an NFS PersistentVolume by the platform team
+//! ```
+//!
+//! ## Edge cases
+//! - `gitRepo`: clone in an init container into an `emptyDir` instead.
+//! - Cloud disks (`awsElasticBlockStore`, `gcePersistentDisk`, `azureDisk`): use a PVC with the
+//!   CSI storage class.
+//! - Log collectors and node agents using `hostPath` belong in a privileged system namespace.
+//!
+//! ## Fix safety
+//! No automatic fix: the replacement (a PVC, a CSI volume, a projected Secret) depends on the data.
+//!
+//! ## What if you cannot comply
+//! Ask the platform team for a PersistentVolume or storage class that exposes the storage, or ask
+//! for an exception through the process linked in the review.
 
 use std::collections::BTreeSet;
 

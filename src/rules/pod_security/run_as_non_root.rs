@@ -1,3 +1,49 @@
+//! ## What it does
+//! Requires containers to run as non-root: `spec.securityContext.runAsNonRoot: true` (and no
+//! container setting it to `false`), or every container setting `runAsNonRoot: true`. An explicit
+//! `false` anywhere fails. Pod Security level: **restricted**, every version. From v1.35 a pod with
+//! `hostUsers: false` passes (root in its user namespace is not root on the node). PSA reports it as
+//! `runAsNonRoot != true (pod or container "app" must set securityContext.runAsNonRoot=true)`.
+//!
+//! ## Why it matters
+//! Root in a container is root on the node's kernel: every kernel or runtime escape becomes a
+//! node compromise. With `runAsNonRoot: true` the kubelet refuses to start a container whose
+//! image would run as UID 0.
+//!
+//! ## What to change
+//! Before:
+//! ```yaml
+//! spec:
+//!   containers:
+//!     - name: app
+//!       image: registry.example.com/app:1.4
+//! ```
+//! After:
+//! ```yaml
+//! spec:
+//!   securityContext:
+//!     runAsNonRoot: true
+//!     runAsUser: 10001        # needed if the image has no numeric non-root USER
+//!   containers:
+//!     - name: app
+//!       image: registry.example.com/app:1.4
+//! ```
+//!
+//! ## Edge cases
+//! - The kubelet checks the image's USER at start: a named user (`USER app`) cannot be verified, so
+//!   set a numeric `runAsUser` too.
+//! - Images that bind port 80 or write to root-owned paths fail as non-root: use their
+//!   unprivileged variants, a higher port, or an `emptyDir` for writable paths.
+//! - Init containers that `chown` volumes: use `fsGroup` instead.
+//! - Pods with `hostUsers: false` pass from v1.35.
+//!
+//! ## Fix safety
+//! Needs review: the fix sets `runAsNonRoot: true` at the pod level (and flips explicit `false`
+//! values). An image that runs as root will then not start.
+//!
+//! ## What if you cannot comply
+//! Rebuild the image with a non-root user, run the pod in a user namespace (`hostUsers: false`,
+//! v1.35+), or ask for an exception through the process linked in the review.
 
 use crate::finding::{FixAction, FixPlan, FixSafety};
 use crate::rules::FixAvailability;

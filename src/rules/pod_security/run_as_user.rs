@@ -1,3 +1,38 @@
+//! ## What it does
+//! Flags a pod or container that sets `runAsUser: 0` (a pod-level 0 fails even when containers
+//! override it). Pod Security level: **restricted**, from v1.23. From v1.35 a pod with
+//! `hostUsers: false` passes. PSA reports it as
+//! `runAsUser=0 (pod must not set runAsUser=0)`.
+//!
+//! ## Why it matters
+//! `runAsUser: 0` forces root whatever the image says, defeating `runAsNonRoot` and every
+//! protection that relies on an unprivileged UID.
+//!
+//! ## What to change
+//! Before:
+//! ```yaml
+//! securityContext:
+//!   runAsUser: 0
+//! ```
+//! After:
+//! ```yaml
+//! securityContext:
+//!   runAsUser: 10001
+//!   runAsNonRoot: true
+//! ```
+//!
+//! ## Edge cases
+//! - Leaving `runAsUser` unset is allowed here; `run-as-non-root` then decides.
+//! - Pods with `hostUsers: false` map UID 0 to an unprivileged host UID and pass from v1.35.
+//! - Before v1.23 this check does not run.
+//!
+//! ## Fix safety
+//! Needs review: the fix removes `runAsUser: 0`, so the image's USER applies. If that is root too,
+//! set a non-zero UID that owns the files the program writes.
+//!
+//! ## What if you cannot comply
+//! Run the pod in a user namespace (`hostUsers: false`, v1.35+) or ask for an exception through the
+//! process linked in the review.
 
 use crate::finding::{FixAction, FixPlan, FixSafety};
 use crate::rules::FixAvailability;

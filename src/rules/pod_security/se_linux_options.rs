@@ -1,3 +1,46 @@
+//! ## What it does
+//! Flags pod- and container-level `securityContext.seLinuxOptions` that choose a custom SELinux
+//! domain: `type` must be empty, `container_t`, `container_init_t`, `container_kvm_t` or (from
+//! v1.31) `container_engine_t`; `user` and `role` must not be set. `level` is not checked.
+//! Pod Security level: **baseline**, every version. PSA reports it as
+//! `seLinuxOptions (container "app" set forbidden securityContext.seLinuxOptions: type "spc_t")`.
+//!
+//! ## Why it matters
+//! On SELinux nodes (RHEL, Fedora, OpenShift) the container type is what keeps a container away
+//! from host files. `spc_t` ("super privileged container") and custom users or roles switch that
+//! confinement off.
+//!
+//! ## What to change
+//! Before:
+//! ```yaml
+//! securityContext:
+//!   seLinuxOptions:
+//!     type: spc_t
+//!     user: system_u
+//! ```
+//! After:
+//! ```yaml
+//! securityContext:
+//!   seLinuxOptions:
+//!     level: "s0:c123,c456"   # the MCS level is allowed and often useful
+//! ```
+//!
+//! ## Edge cases
+//! - `container_engine_t` (for container engines running in a pod) is allowed only from policy
+//!   version v1.31; pin an older version and it fails.
+//! - `level` (MCS categories) is never checked: set it freely to separate workloads.
+//! - Nodes without SELinux ignore these options, but PSA still checks them.
+//! - Log collectors on SELinux nodes often use `spc_t` to read `/var/log`: keep them in a system
+//!   namespace.
+//!
+//! ## Fix safety
+//! Needs review: the fix removes the forbidden `type`, `user` and `role`; the runtime then uses
+//! `container_t`. A program that relied on the custom domain to reach host files is denied.
+//!
+//! ## What if you cannot comply
+//! Write a dedicated SELinux policy module whose type is one of the allowed ones, or move the
+//! workload to a system namespace; otherwise ask for an exception through the process linked in
+//! the review.
 
 use std::collections::BTreeSet;
 

@@ -1,3 +1,50 @@
+//! ## What it does
+//! Flags pods that turn seccomp off. From v1.19: `seccompProfile.type` on the pod or on a
+//! container, when set, must be `RuntimeDefault` or `Localhost` (so `Unconfined` fails; leaving it
+//! unset passes at baseline). Before v1.19: the alpha annotations
+//! `seccomp.security.alpha.kubernetes.io/pod` and
+//! `container.seccomp.security.alpha.kubernetes.io/<container>` must be `runtime/default`,
+//! `docker/default` or `localhost/<profile>`; from v1.19 those annotations are ignored.
+//! Pod Security level: **baseline**; at restricted it is replaced from v1.19 by
+//! `seccomp-profile-restricted`. PSA reports it as
+//! `seccompProfile (pod must not set securityContext.seccompProfile.type to "Unconfined")`.
+//!
+//! ## Why it matters
+//! Seccomp filters the system calls a container may make. The runtime's default profile blocks
+//! calls that containers do not need but exploits do (`unshare`, `keyctl`, kernel module loading).
+//! `Unconfined` removes that filter and exposes the whole kernel attack surface.
+//!
+//! ## What to change
+//! Before:
+//! ```yaml
+//! spec:
+//!   securityContext:
+//!     seccompProfile:
+//!       type: Unconfined
+//! ```
+//! After:
+//! ```yaml
+//! spec:
+//!   securityContext:
+//!     seccompProfile:
+//!       type: RuntimeDefault
+//! ```
+//!
+//! ## Edge cases
+//! - Old manifests that still use the seccomp annotations: they count only for policy versions
+//!   before v1.19. Move to the `seccompProfile` field.
+//! - A `Localhost` profile must exist on every node (`/var/lib/kubelet/seccomp/...`).
+//! - Windows pods ignore seccomp, but the baseline check still applies to them.
+//! - Profilers and tracers (perf, bpftrace) may need extra syscalls: use a `Localhost` profile.
+//!
+//! ## Fix safety
+//! Needs review: the fix sets the type to `RuntimeDefault` (or the annotation to
+//! `runtime/default`). Programs that make blocked syscalls fail with EPERM; most never notice.
+//!
+//! ## What if you cannot comply
+//! Record the syscalls the program needs (e.g. with the Security Profiles Operator) and ship a
+//! `Localhost` profile. If that is not possible, ask for an exception through the process linked
+//! in the review.
 
 use std::collections::BTreeSet;
 

@@ -1,3 +1,48 @@
+//! ## What it does
+//! Requires a seccomp profile: every container must have `seccompProfile.type` `RuntimeDefault` or
+//! `Localhost`, either its own or inherited from `spec.securityContext.seccompProfile`; an explicit
+//! other value (`Unconfined`) on the pod or any container fails. Pod Security level:
+//! **restricted**, from v1.19 (it replaces `seccomp-profile-baseline` there); Windows pods are exempt
+//! from v1.25. PSA reports it as
+//! `seccompProfile (pod or container "app" must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost")`.
+//!
+//! ## Why it matters
+//! Without a profile many runtimes run containers unconfined, so the whole kernel system-call
+//! surface is reachable from the container. The runtime default profile blocks the calls exploits
+//! rely on and that applications do not use.
+//!
+//! ## What to change
+//! Before:
+//! ```yaml
+//! spec:
+//!   containers:
+//!     - name: app
+//!       image: registry.example.com/app:1.4
+//! ```
+//! After:
+//! ```yaml
+//! spec:
+//!   securityContext:
+//!     seccompProfile:
+//!       type: RuntimeDefault
+//!   containers:
+//!     - name: app
+//!       image: registry.example.com/app:1.4
+//! ```
+//!
+//! ## Edge cases
+//! - Setting it once at the pod level covers every container, including init and ephemeral ones.
+//! - A container-level `Unconfined` fails even when the pod level is `RuntimeDefault`.
+//! - `Localhost` profiles must exist on every node.
+//! - Windows pods ignore seccomp; from v1.25 PSA skips the check for them.
+//!
+//! ## Fix safety
+//! Needs review: the fix sets `RuntimeDefault` at the pod level (and replaces explicit bad values).
+//! Programs that make blocked syscalls fail with EPERM; most never notice.
+//!
+//! ## What if you cannot comply
+//! Ship a `Localhost` profile recorded from the program (Security Profiles Operator), or ask for an
+//! exception through the process linked in the review.
 
 use std::collections::BTreeSet;
 

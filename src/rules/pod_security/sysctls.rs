@@ -1,3 +1,50 @@
+//! ## What it does
+//! Flags `spec.securityContext.sysctls` entries outside the safe, namespaced set. Allowed at every
+//! version: `kernel.shm_rmid_forced`, `net.ipv4.ip_local_port_range`, `net.ipv4.tcp_syncookies`,
+//! `net.ipv4.ping_group_range`, `net.ipv4.ip_unprivileged_port_start`; from v1.27
+//! `net.ipv4.ip_local_reserved_ports`; from v1.29 `net.ipv4.tcp_keepalive_time`,
+//! `net.ipv4.tcp_fin_timeout`, `net.ipv4.tcp_keepalive_intvl`, `net.ipv4.tcp_keepalive_probes`;
+//! from v1.32 `net.ipv4.tcp_rmem`, `net.ipv4.tcp_wmem`; from v1.37
+//! `net.ipv4.tcp_slow_start_after_idle`, `net.ipv4.tcp_notsent_lowat`. Names match exactly (a
+//! `/` separator is not converted). Pod Security level: **baseline**. PSA reports it as
+//! `forbidden sysctls (net.core.somaxconn, kernel.msgmax)`.
+//!
+//! ## Why it matters
+//! Most sysctls are not namespaced: setting them from a pod changes the kernel for every pod on
+//! the node, and some (memory, IPC limits) let one tenant starve the others. The allowed ones are
+//! isolated per pod.
+//!
+//! ## What to change
+//! Before:
+//! ```yaml
+//! securityContext:
+//!   sysctls:
+//!     - name: net.core.somaxconn
+//!       value: "1024"
+//!     - name: net.ipv4.ip_local_port_range
+//!       value: "1024 65000"
+//! ```
+//! After:
+//! ```yaml
+//! securityContext:
+//!   sysctls:
+//!     - name: net.ipv4.ip_local_port_range
+//!       value: "1024 65000"
+//! ```
+//!
+//! ## Edge cases
+//! - Newer allowed sysctls fail at older pinned versions (e.g. `net.ipv4.tcp_rmem` before v1.32).
+//! - `net.core.somaxconn` is namespaced but not on the safe list; kubelets must also allow it with
+//!   `--allowed-unsafe-sysctls`, so a pod using it only runs on prepared nodes anyway.
+//! - Databases and high-traffic proxies often want kernel tuning: do it on a dedicated node pool.
+//!
+//! ## Fix safety
+//! Needs review: the fix removes the forbidden entries; the kernel keeps its defaults for them.
+//!
+//! ## What if you cannot comply
+//! Tune the nodes (a node pool with the settings applied by the node image or a DaemonSet in a
+//! system namespace) and schedule the workload there. Otherwise ask for an exception through the
+//! process linked in the review.
 
 use crate::finding::{FixAction, FixPlan, FixSafety};
 use crate::rules::FixAvailability;

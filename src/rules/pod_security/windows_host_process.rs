@@ -1,3 +1,43 @@
+//! ## What it does
+//! Flags Windows pods or containers that set `securityContext.windowsOptions.hostProcess: true`.
+//! Pod Security level: **baseline**, every version. PSA reports it as
+//! `hostProcess (pod and container "agent" must not set securityContext.windowsOptions.hostProcess=true)`.
+//!
+//! ## Why it matters
+//! A HostProcess container runs directly on the Windows node, as a node user, with access to the
+//! host's file system, network and processes: the Windows counterpart of a privileged container.
+//!
+//! ## What to change
+//! Before:
+//! ```yaml
+//! spec:
+//!   hostNetwork: true
+//!   securityContext:
+//!     windowsOptions:
+//!       hostProcess: true
+//!       runAsUserName: "NT AUTHORITY\\SYSTEM"
+//! ```
+//! After:
+//! ```yaml
+//! spec:
+//!   securityContext:
+//!     windowsOptions:
+//!       runAsUserName: "ContainerUser"
+//! ```
+//!
+//! ## Edge cases
+//! - HostProcess pods must also set `hostNetwork: true`, which `host-namespaces` flags.
+//! - Windows CNI, CSI proxies and log shippers are built as HostProcess containers: keep them in a
+//!   privileged system namespace.
+//! - `windowsOptions` other than `hostProcess` (gMSA, `runAsUserName`) are not checked.
+//!
+//! ## Fix safety
+//! Needs review: the fix removes `hostProcess`; a node agent will not work as an ordinary
+//! container. Remove `hostNetwork` as well.
+//!
+//! ## What if you cannot comply
+//! Run node agents in a namespace labelled `pod-security.kubernetes.io/enforce: privileged`, or ask
+//! for an exception through the process linked in the review.
 
 use crate::finding::{FixAction, FixPlan, FixSafety};
 use crate::rules::FixAvailability;
