@@ -263,8 +263,9 @@ fn what_to_change(out: &mut String, config: &Config, shown: &[&Decision]) {
         for d in decisions.iter().take(MAX_OBJECTS_PER_RULE) {
             let f = &d.finding;
             let mut line = format!(
-                "- `{}` in `{}` ({}:{})",
-                object_id(d),
+                "- `{}/{}` in `{}` ({}:{})",
+                f.object.kind,
+                f.object.name,
                 d.namespace.name,
                 f.file,
                 f.line

@@ -49,7 +49,7 @@ impl Rule for InvalidIgnore {
     }
 
     fn summary(&self) -> &'static str {
-        "ignore.kubenudge.io annotations need a reason and an existing rule name"
+        "annotations `ignore.kubenudge.io/<rule-name>` need a reason and an existing rule name"
     }
 
     fn check(&self, cx: &RuleContext<'_>) -> Vec<Violation> {

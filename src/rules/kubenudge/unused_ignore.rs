@@ -57,7 +57,7 @@ impl Rule for UnusedIgnore {
     }
 
     fn summary(&self) -> &'static str {
-        "ignore.kubenudge.io annotations that silence no finding"
+        "annotations `ignore.kubenudge.io/<rule-name>` that silence no finding"
     }
 
     /// Nothing per object: whether an ignore is used is only known once every other rule has
