@@ -324,7 +324,7 @@ fn an_ignore_without_reason_silences_nothing_and_is_a_finding() {
         // Sorted by line: the annotation comes before the container.
         assert_eq!(rules, ["kubenudge/invalid-ignore", RULE], "{value}");
         let invalid = &r.decisions[0].finding;
-        assert_eq!((invalid.line, invalid.column), (6, 5), "{value}");
+        assert_eq!((invalid.line, invalid.column), (7, 5), "{value}");
         assert!(invalid.message.contains("has no reason"), "{}", invalid.message);
     }
 }
