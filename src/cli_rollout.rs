@@ -30,10 +30,7 @@ pub(crate) fn load_config(path: &Path) -> Result<LoadedPolicy, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("error: cannot read config {shown}: {e}\n"))?;
     let config = parse_config(&shown, &text).map_err(|errors| {
-        errors
-            .iter()
-            .map(|e| format!("{e}\n"))
-            .collect::<String>()
+        errors.iter().map(|e| format!("{e}\n")).collect::<String>()
             + &format!(
                 "error: {shown} has {} error{}; nothing was checked\n",
                 errors.len(),

@@ -107,7 +107,8 @@ impl RolloutRule {
     /// True when every selector the rule has matches: `namespaces` (any glob) and `paths`
     /// (any glob). A rule with both selects objects that satisfy both.
     pub fn matches(&self, namespace: &str, path: &str) -> bool {
-        let ns = self.namespaces.is_empty() || self.namespaces.iter().any(|p| p.is_match(namespace));
+        let ns =
+            self.namespaces.is_empty() || self.namespaces.iter().any(|p| p.is_match(namespace));
         let p = self.paths.is_empty() || self.paths.iter().any(|p| p.is_match(path));
         ns && p
     }
@@ -233,7 +234,10 @@ pub fn parse_config(file: &str, text: &str) -> Result<Config, Vec<ConfigError>> 
         [] => Config::default(),
         [doc] => p.config(doc.root),
         [_, second, ..] => {
-            p.error(second.root, "expected one YAML document, found several".into());
+            p.error(
+                second.root,
+                "expected one YAML document, found several".into(),
+            );
             Config::default()
         }
     };
@@ -386,10 +390,7 @@ impl ConfigParser<'_> {
                 if items.is_empty() {
                     self.error(node, format!("`{key}` must list at least one glob"));
                 }
-                items
-                    .iter()
-                    .filter_map(|i| self.pattern(*i, key))
-                    .collect()
+                items.iter().filter_map(|i| self.pattern(*i, key)).collect()
             }
             _ => {
                 self.error(
@@ -602,10 +603,7 @@ impl ConfigParser<'_> {
         if p.is_literal() && family_known && crate::rules::find(&p.text).is_none() {
             self.error(
                 node,
-                format!(
-                    "unknown rule {:?}; `kubenudge rules` lists them",
-                    p.text
-                ),
+                format!("unknown rule {:?}; `kubenudge rules` lists them", p.text),
             );
             return None;
         }

@@ -77,38 +77,95 @@ fn an_empty_file_gives_the_defaults() {
 fn unknown_keys_are_errors_at_their_position() {
     assert_eq!(
         errors("mode: warn\nenforce_from: 2027-01-15\n"),
-        ["kubenudge.yml:2:1: unknown key \"enforce_from\" in the configuration; expected one of: level, pss-version, mode, enforce-from, rollout, exceptions, help, docs-base-url"]
+        [
+            "kubenudge.yml:2:1: unknown key \"enforce_from\" in the configuration; expected one of: level, pss-version, mode, enforce-from, rollout, exceptions, help, docs-base-url"
+        ]
     );
     assert_eq!(
         errors("rollout:\n  - namespaces: [a]\n    mode: warn\n    level: baseline\n"),
-        ["kubenudge.yml:4:5: unknown key \"level\" in a rollout rule; expected one of: namespaces, paths, namespace, mode, enforce-from"]
+        [
+            "kubenudge.yml:4:5: unknown key \"level\" in a rollout rule; expected one of: namespaces, paths, namespace, mode, enforce-from"
+        ]
     );
     assert_eq!(
         errors("help:\n  slack: x\n"),
-        ["kubenudge.yml:2:3: unknown key \"slack\" in `help`; expected one of: contact, exceptions"]
+        [
+            "kubenudge.yml:2:3: unknown key \"slack\" in `help`; expected one of: contact, exceptions"
+        ]
     );
 }
 
 #[test]
 fn bad_values_are_errors_at_their_position() {
     let cases: &[(&str, &str)] = &[
-        ("mode: warm\n", "kubenudge.yml:1:7: `mode`: unknown mode \"warm\": expected off, audit, warn or enforce"),
-        ("level: strict\n", "kubenudge.yml:1:8: `level`: unknown level \"strict\": expected privileged, baseline or restricted"),
-        ("level: privileged\n", "kubenudge.yml:1:8: `level`: privileged checks nothing; expected baseline or restricted (use `mode: off` to turn checks off)"),
-        ("pss-version: 1.30\n", "kubenudge.yml:1:14: `pss-version` must be a string"),
-        ("pss-version: \"1.30\"\n", "kubenudge.yml:1:14: `pss-version`: unknown Pod Security version \"1.30\": expected latest or v1.N (e.g. v1.30)"),
-        ("enforce-from: 2027-02-30\n", "kubenudge.yml:1:15: `enforce-from`: \"2027-02-30\" is not a date; write YYYY-MM-DD, e.g. 2027-01-15"),
-        ("enforce-from: 2027-1-5\n", "kubenudge.yml:1:15: `enforce-from`: \"2027-1-5\" is not a date; write YYYY-MM-DD, e.g. 2027-01-15"),
-        ("rollout:\n  - namespaces: dev-*\n    mode: warn\n", "kubenudge.yml:2:17: `namespaces` must be a list of globs, e.g. [\"dev-*\"]"),
-        ("rollout:\n  - paths: [\"a/[b\"]\n    mode: warn\n", "kubenudge.yml:2:13: `paths`: invalid glob \"a/[b\": unclosed character class; missing ']'"),
-        ("rollout:\n  - mode: warn\n", "kubenudge.yml:2:5: rollout rule 1 selects nothing: give `namespaces` or `paths`"),
-        ("rollout:\n  - namespaces: [a]\n", "kubenudge.yml:2:5: rollout rule 1 changes nothing: give `mode` or `enforce-from`"),
-        ("rollout:\n  - namespaces: [a]\n    namespace: b\n    mode: warn\n", "kubenudge.yml:2:5: rollout rule 1: `namespace` names the namespace of files under `paths`; add `paths`"),
-        ("rollout: {a: 1}\n", "kubenudge.yml:1:10: `rollout` must be a list"),
-        ("help:\n  contact: \"\"\n", "kubenudge.yml:2:12: `help.contact` must not be empty"),
-        ("- a\n", "kubenudge.yml:1:1: the configuration must be a mapping"),
-        ("mode: warn\n---\nmode: off\n", "kubenudge.yml:3:1: expected one YAML document, found several"),
-        ("mode: [\n", "kubenudge.yml:2:1: invalid YAML: invalid indentation in flow construct"),
+        (
+            "mode: warm\n",
+            "kubenudge.yml:1:7: `mode`: unknown mode \"warm\": expected off, audit, warn or enforce",
+        ),
+        (
+            "level: strict\n",
+            "kubenudge.yml:1:8: `level`: unknown level \"strict\": expected privileged, baseline or restricted",
+        ),
+        (
+            "level: privileged\n",
+            "kubenudge.yml:1:8: `level`: privileged checks nothing; expected baseline or restricted (use `mode: off` to turn checks off)",
+        ),
+        (
+            "pss-version: 1.30\n",
+            "kubenudge.yml:1:14: `pss-version` must be a string",
+        ),
+        (
+            "pss-version: \"1.30\"\n",
+            "kubenudge.yml:1:14: `pss-version`: unknown Pod Security version \"1.30\": expected latest or v1.N (e.g. v1.30)",
+        ),
+        (
+            "enforce-from: 2027-02-30\n",
+            "kubenudge.yml:1:15: `enforce-from`: \"2027-02-30\" is not a date; write YYYY-MM-DD, e.g. 2027-01-15",
+        ),
+        (
+            "enforce-from: 2027-1-5\n",
+            "kubenudge.yml:1:15: `enforce-from`: \"2027-1-5\" is not a date; write YYYY-MM-DD, e.g. 2027-01-15",
+        ),
+        (
+            "rollout:\n  - namespaces: dev-*\n    mode: warn\n",
+            "kubenudge.yml:2:17: `namespaces` must be a list of globs, e.g. [\"dev-*\"]",
+        ),
+        (
+            "rollout:\n  - paths: [\"a/[b\"]\n    mode: warn\n",
+            "kubenudge.yml:2:13: `paths`: invalid glob \"a/[b\": unclosed character class; missing ']'",
+        ),
+        (
+            "rollout:\n  - mode: warn\n",
+            "kubenudge.yml:2:5: rollout rule 1 selects nothing: give `namespaces` or `paths`",
+        ),
+        (
+            "rollout:\n  - namespaces: [a]\n",
+            "kubenudge.yml:2:5: rollout rule 1 changes nothing: give `mode` or `enforce-from`",
+        ),
+        (
+            "rollout:\n  - namespaces: [a]\n    namespace: b\n    mode: warn\n",
+            "kubenudge.yml:2:5: rollout rule 1: `namespace` names the namespace of files under `paths`; add `paths`",
+        ),
+        (
+            "rollout: {a: 1}\n",
+            "kubenudge.yml:1:10: `rollout` must be a list",
+        ),
+        (
+            "help:\n  contact: \"\"\n",
+            "kubenudge.yml:2:12: `help.contact` must not be empty",
+        ),
+        (
+            "- a\n",
+            "kubenudge.yml:1:1: the configuration must be a mapping",
+        ),
+        (
+            "mode: warn\n---\nmode: off\n",
+            "kubenudge.yml:3:1: expected one YAML document, found several",
+        ),
+        (
+            "mode: [\n",
+            "kubenudge.yml:2:1: invalid YAML: invalid indentation in flow construct",
+        ),
     ];
     for (text, expected) in cases {
         let got = errors(text);
@@ -135,11 +192,17 @@ fn exceptions_need_every_field_and_a_real_rule() {
         ]
     );
     assert_eq!(
-        errors("exceptions:\n  - rule: read-only-root-filesystem\n    object: a/B/c\n    reason: r\n    expires: 2027-01-01\n"),
-        ["kubenudge.yml:2:11: `rule` \"read-only-root-filesystem\" must be a rule id such as pod-security/host-namespaces"]
+        errors(
+            "exceptions:\n  - rule: read-only-root-filesystem\n    object: a/B/c\n    reason: r\n    expires: 2027-01-01\n"
+        ),
+        [
+            "kubenudge.yml:2:11: `rule` \"read-only-root-filesystem\" must be a rule id such as pod-security/host-namespaces"
+        ]
     );
     assert_eq!(
-        errors("exceptions:\n  - rule: hardening/*\n    object: \"*/Deployment/*\"\n    reason: \"  \"\n    expires: 2027-01-01\n"),
+        errors(
+            "exceptions:\n  - rule: hardening/*\n    object: \"*/Deployment/*\"\n    reason: \"  \"\n    expires: 2027-01-01\n"
+        ),
         ["kubenudge.yml:4:13: `reason` must not be empty"]
     );
 }
@@ -152,9 +215,15 @@ fn globs_do_not_cross_slashes_unless_doubled() {
     )
     .unwrap();
     let e = &c.exceptions[0];
-    assert!(e.matches("hardening/read-only-root-filesystem", "payments/Deployment/api-v2"));
+    assert!(e.matches(
+        "hardening/read-only-root-filesystem",
+        "payments/Deployment/api-v2"
+    ));
     assert!(!e.matches("pod-security/privileged", "payments/Deployment/api-v2"));
-    assert!(!e.matches("hardening/read-only-root-filesystem", "payments/x/Deployment/api"));
+    assert!(!e.matches(
+        "hardening/read-only-root-filesystem",
+        "payments/x/Deployment/api"
+    ));
     assert!(c.rollout[0].matches_path("clusters/prod/apps.yaml"));
     assert!(!c.rollout[0].matches_path("clusters/prod/eu/apps.yaml"));
 }
@@ -162,7 +231,11 @@ fn globs_do_not_cross_slashes_unless_doubled() {
 #[test]
 fn a_broken_config_falls_back_to_the_defaults_and_says_why() {
     let (c, errors) = load_or_default(CONFIG_PATH, b"mode: off\nmode_: enforce\n");
-    assert_eq!(c.mode, Mode::Warn, "a broken config must not switch checks off");
+    assert_eq!(
+        c.mode,
+        Mode::Warn,
+        "a broken config must not switch checks off"
+    );
     assert_eq!(errors.len(), 1);
     assert_eq!(errors[0].file, CONFIG_PATH);
     assert_eq!((errors[0].line, errors[0].column), (2, 1));

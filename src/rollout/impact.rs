@@ -125,7 +125,10 @@ pub fn impact_note(review: &Review, config: &Config, scope: Scope) -> String {
         })
         .collect();
     let mut out = String::new();
-    let _ = writeln!(out, "## kubenudge: Pod Security rollout — developer impact note\n");
+    let _ = writeln!(
+        out,
+        "## kubenudge: Pod Security rollout — developer impact note\n"
+    );
     if !review.config_errors.is_empty() {
         let _ = writeln!(
             out,
@@ -139,7 +142,7 @@ pub fn impact_note(review: &Review, config: &Config, scope: Scope) -> String {
     summary(&mut out, review, config, scope, &shown);
     affected(&mut out, review, &shown);
     what_to_change(&mut out, config, &shown);
-    edge_cases(&mut out, review, config, &shown);
+    edge_cases(&mut out, review, config, scope, &shown);
     help(&mut out, config);
     out
 }
@@ -153,18 +156,32 @@ fn summary(out: &mut String, review: &Review, config: &Config, scope: Scope, sho
         .iter()
         .map(|d| (d.namespace.name.as_str(), ()))
         .collect();
+    let audited = review
+        .reported()
+        .filter(|d| d.stage.effective == Mode::Audit)
+        .count();
     let first = if shown.is_empty() {
+        let audit_note = if scope == Scope::PullRequest && audited > 0 {
+            format!(
+                " ({} in audit mode {} recorded for the platform team)",
+                plural(audited, "finding", "findings"),
+                if audited == 1 { "is" } else { "are" }
+            )
+        } else {
+            String::new()
+        };
         format!(
-            "Kubernetes manifests in {subject} are checked against the Pod Security Standard `{}` (version {}), and nothing in them needs to change.",
+            "Kubernetes manifests in {subject} are checked against the Pod Security Standard `{}` (version {}), and nothing in them needs to change now{audit_note}.",
             config.level, config.pss_version
         )
     } else {
         format!(
-            "Kubernetes manifests in {subject} are checked against the Pod Security Standard `{}` (version {}), and {} in {} need a change.",
+            "Kubernetes manifests in {subject} are checked against the Pod Security Standard `{}` (version {}), and {} in {} {} a change.",
             config.level,
             config.pss_version,
             plural(shown.len(), "finding", "findings"),
             plural(namespaces.len(), "namespace", "namespaces"),
+            if shown.len() == 1 { "needs" } else { "need" },
         )
     };
     // The second sentence: when, per namespace, in the order of urgency.
@@ -175,6 +192,11 @@ fn summary(out: &mut String, review: &Review, config: &Config, scope: Scope, sho
     for ns in &review.namespaces {
         let name = format!("`{}`", ns.name);
         if let Some(c) = countdown(&ns.name, &ns.stage) {
+            let c = match ns.stage.effective {
+                Mode::Audit => format!("{name} is audited for now and kubenudge {c}"),
+                Mode::Off => format!("{name} is not checked yet and kubenudge {c}"),
+                _ => format!("kubenudge {c}"),
+            };
             pending.push((ns.stage.enforce_from, c));
         } else {
             match ns.stage.effective {
@@ -191,7 +213,7 @@ fn summary(out: &mut String, review: &Review, config: &Config, scope: Scope, sho
         parts.push(format!("merges are blocked now in {}", list(&blocking)));
     }
     for (_, c) in pending {
-        parts.push(format!("kubenudge {c}"));
+        parts.push(c);
     }
     if !warning.is_empty() {
         parts.push(format!(
@@ -223,10 +245,7 @@ fn affected(out: &mut String, review: &Review, shown: &[&Decision]) {
     let _ = writeln!(out, "| Namespace | Stage | Rollout rule | Findings |");
     let _ = writeln!(out, "|---|---|---|---:|");
     for ns in &review.namespaces {
-        let n = shown
-            .iter()
-            .filter(|d| d.namespace.name == ns.name)
-            .count();
+        let n = shown.iter().filter(|d| d.namespace.name == ns.name).count();
         let _ = writeln!(
             out,
             "| `{}` | {} | {} | {n} |",
@@ -264,11 +283,7 @@ fn what_to_change(out: &mut String, config: &Config, shown: &[&Decision]) {
             let f = &d.finding;
             let mut line = format!(
                 "- `{}/{}` in `{}` ({}:{})",
-                f.object.kind,
-                f.object.name,
-                d.namespace.name,
-                f.file,
-                f.line
+                f.object.kind, f.object.name, d.namespace.name, f.file, f.line
             );
             if let Some(note) = exception_note(d) {
                 let _ = write!(line, " — {note}");
@@ -276,11 +291,7 @@ fn what_to_change(out: &mut String, config: &Config, shown: &[&Decision]) {
             let _ = writeln!(out, "{line}");
         }
         if decisions.len() > MAX_OBJECTS_PER_RULE {
-            let _ = writeln!(
-                out,
-                "- and {} more",
-                decisions.len() - MAX_OBJECTS_PER_RULE
-            );
+            let _ = writeln!(out, "- and {} more", decisions.len() - MAX_OBJECTS_PER_RULE);
         }
         out.push('\n');
         if let Some(section) = doc_section(rule, "What to change") {
@@ -290,7 +301,13 @@ fn what_to_change(out: &mut String, config: &Config, shown: &[&Decision]) {
     }
 }
 
-fn edge_cases(out: &mut String, review: &Review, config: &Config, shown: &[&Decision]) {
+fn edge_cases(
+    out: &mut String,
+    review: &Review,
+    config: &Config,
+    scope: Scope,
+    shown: &[&Decision],
+) {
     let _ = writeln!(out, "### Edge cases\n");
     let mut rules: Vec<&str> = shown.iter().map(|d| d.finding.rule).collect();
     rules.sort();
@@ -298,7 +315,11 @@ fn edge_cases(out: &mut String, review: &Review, config: &Config, shown: &[&Deci
     let mut any = false;
     for rule in rules {
         if let Some(section) = doc_section(rule, "Edge cases") {
-            let _ = writeln!(out, "**`{rule}`** ({}):\n\n{section}\n", guidance(config, rule));
+            let _ = writeln!(
+                out,
+                "**`{rule}`** ({}):\n\n{section}\n",
+                guidance(config, rule)
+            );
             any = true;
         }
     }
@@ -322,7 +343,16 @@ fn edge_cases(out: &mut String, review: &Review, config: &Config, shown: &[&Deci
         out.push('\n');
         any = true;
     }
-    let expiring: Vec<_> = review.expiring_exceptions().collect();
+    // A pull request hears about the exceptions of its own namespaces; the repository note
+    // about all of them.
+    let expiring: Vec<_> = review
+        .expiring_exceptions()
+        .filter(|e| {
+            scope == Scope::Repository
+                || crate::config::Pattern::new(e.namespace_glob())
+                    .is_ok_and(|p| review.namespaces.iter().any(|ns| p.is_match(&ns.name)))
+        })
+        .collect();
     if !expiring.is_empty() {
         let _ = writeln!(
             out,

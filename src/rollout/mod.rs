@@ -55,13 +55,7 @@ impl Stage {
                     Some(m) => (m, rule.enforce_from),
                     None => (config.mode, rule.enforce_from),
                 };
-                Self::at(
-                    mode,
-                    enforce_from,
-                    today,
-                    Some(rule.index),
-                    rule.describe(),
-                )
+                Self::at(mode, enforce_from, today, Some(rule.index), rule.describe())
             }
             None => Self::at(
                 config.mode,
@@ -271,7 +265,12 @@ pub fn review(result: &LintResult, input: &PolicyInput<'_>) -> Review {
                 &file.path,
                 config,
             );
-            let stage = Stage::resolve(config, &ns.name, input.namespaces.repo_path(&file.path), today);
+            let stage = Stage::resolve(
+                config,
+                &ns.name,
+                input.namespaces.repo_path(&file.path),
+                today,
+            );
             let summary = namespaces
                 .entry(ns.name.clone())
                 .or_insert_with(|| NamespaceSummary {
@@ -369,7 +368,11 @@ fn unused_ignore_finding(
     let loc = file.locate(object, &ig.path);
     let plan = FixPlan {
         safety: FixSafety::Safe,
-        title: format!("Remove the annotation `{}{}`", ignore::IGNORE_PREFIX, ig.rule_name),
+        title: format!(
+            "Remove the annotation `{}{}`",
+            ignore::IGNORE_PREFIX,
+            ig.rule_name
+        ),
         caveat: String::new(),
         actions: vec![FixAction::Remove {
             path: ig.path.clone(),

@@ -23,8 +23,12 @@ pub enum NamespaceSource {
     Metadata,
     /// The object is a `Namespace`.
     Namespace,
-    Kustomization { file: String },
-    RolloutRule { index: usize },
+    Kustomization {
+        file: String,
+    },
+    RolloutRule {
+        index: usize,
+    },
     Default,
 }
 
@@ -59,8 +63,7 @@ impl NamespaceResolver {
                 continue;
             }
             if let Some(ns) = kustomization_namespace(text) {
-                r.kustomize
-                    .insert(dir.to_string(), (ns, path.to_string()));
+                r.kustomize.insert(dir.to_string(), (ns, path.to_string()));
             }
         }
         r

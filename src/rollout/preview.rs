@@ -78,7 +78,10 @@ pub fn preview_label_changes_with(
     let after = namespace_labels(head);
     let mut changed: Vec<(String, EnforceLabels, (EnforceLabels, String, usize))> = Vec::new();
     for (ns, (labels, file, line)) in &after {
-        let old = before.get(ns).map(|(l, _, _)| l.clone()).unwrap_or_default();
+        let old = before
+            .get(ns)
+            .map(|(l, _, _)| l.clone())
+            .unwrap_or_default();
         if &old != labels {
             changed.push((ns.clone(), old, (labels.clone(), file.clone(), *line)));
         }
@@ -106,7 +109,8 @@ pub fn preview_label_changes_with(
         let mut members: BTreeSet<(String, ObjectRef)> = BTreeSet::new();
         for f in &head_files.files {
             for o in &f.objects {
-                let ns = resolver.resolve(o.namespace.as_deref(), &o.kind, &o.name, &f.path, config);
+                let ns =
+                    resolver.resolve(o.namespace.as_deref(), &o.kind, &o.name, &f.path, config);
                 if ns.name == namespace && o.typed.pod_template().is_some() {
                     members.insert((f.path.clone(), o.reference()));
                 }
@@ -186,7 +190,9 @@ fn object_line(result: &crate::engine::LintResult, file: &str, object: &ObjectRe
 }
 
 /// Namespace name → (enforce labels, file, line) for every Namespace object in the set.
-fn namespace_labels(files: &[(String, Vec<u8>)]) -> BTreeMap<String, (EnforceLabels, String, usize)> {
+fn namespace_labels(
+    files: &[(String, Vec<u8>)],
+) -> BTreeMap<String, (EnforceLabels, String, usize)> {
     let limits = Limits::default();
     let mut out = BTreeMap::new();
     for (path, bytes) in files {

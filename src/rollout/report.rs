@@ -61,11 +61,9 @@ impl RolloutReport {
         for ns in &review.namespaces {
             let mut rules: BTreeMap<&str, (usize, BTreeSet<String>)> = BTreeMap::new();
             let mut blocked: BTreeSet<String> = BTreeSet::new();
-            for d in review
-                .decisions
-                .iter()
-                .filter(|d| d.namespace.name == ns.name && d.disposition == super::Disposition::Reported)
-            {
+            for d in review.decisions.iter().filter(|d| {
+                d.namespace.name == ns.name && d.disposition == super::Disposition::Reported
+            }) {
                 let object = format!("{}/{}", d.finding.object.kind, d.finding.object.name);
                 let entry = rules.entry(d.finding.rule).or_default();
                 entry.0 += 1;

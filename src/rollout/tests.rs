@@ -79,7 +79,10 @@ fn enforce_from_turns_warn_into_enforce_on_that_day() {
         "**warn** in `payments` — will block merges from 2027-01-15, in 54 days"
     );
     let eve = one(&app(), config, "2027-01-14");
-    assert_eq!((eve.stage.effective, eve.stage.days_left), (Mode::Warn, Some(1)));
+    assert_eq!(
+        (eve.stage.effective, eve.stage.days_left),
+        (Mode::Warn, Some(1))
+    );
     assert_eq!(
         impact::countdown("payments", &eve.stage).as_deref(),
         Some("will block merges in `payments` from 2027-01-15, in 1 day")
@@ -96,7 +99,11 @@ fn enforce_from_turns_warn_into_enforce_on_that_day() {
         assert_eq!(conclusion(&[after]), Conclusion::Failure);
     }
     // audit also becomes enforce on the date.
-    let audit = one(&app(), "mode: audit\nenforce-from: 2027-01-15\n", "2027-01-15");
+    let audit = one(
+        &app(),
+        "mode: audit\nenforce-from: 2027-01-15\n",
+        "2027-01-15",
+    );
     assert_eq!(audit.stage.effective, Mode::Enforce);
 }
 
@@ -119,7 +126,10 @@ rollout:
         one(&files, config, "2026-11-22").stage
     };
     let dev_in_prod = stage("dev-shop", "clusters/prod/a.yaml");
-    assert_eq!((dev_in_prod.rule, dev_in_prod.effective), (Some(1), Mode::Enforce));
+    assert_eq!(
+        (dev_in_prod.rule, dev_in_prod.effective),
+        (Some(1), Mode::Enforce)
+    );
     let prod = stage("payments", "clusters/prod/a.yaml");
     assert_eq!((prod.rule, prod.effective), (Some(2), Mode::Audit));
     // A rule that sets `mode` does not inherit the top-level date.
@@ -141,11 +151,16 @@ rollout:
 
 #[test]
 fn a_rule_with_namespaces_and_paths_needs_both() {
-    let config = "rollout:\n  - namespaces: [\"team-*\"]\n    paths: [\"prod/**\"]\n    mode: enforce\n";
+    let config =
+        "rollout:\n  - namespaces: [\"team-*\"]\n    paths: [\"prod/**\"]\n    mode: enforce\n";
     let s = |ns: &str, path: &str| {
-        one(&[(path, deployment("a", Some(ns), ""))], config, "2026-11-22")
-            .stage
-            .effective
+        one(
+            &[(path, deployment("a", Some(ns), ""))],
+            config,
+            "2026-11-22",
+        )
+        .stage
+        .effective
     };
     assert_eq!(s("team-a", "prod/x.yaml"), Mode::Enforce);
     assert_eq!(s("team-a", "dev/x.yaml"), Mode::Warn);
@@ -154,17 +169,31 @@ fn a_rule_with_namespaces_and_paths_needs_both() {
 
 #[test]
 fn namespaces_come_from_metadata_then_kustomization_then_path_rule_then_default() {
-    let config = "rollout:\n  - paths: [\"clusters/prod/**\"]\n    namespace: prod\n    mode: enforce\n";
-    let kustomization = |ns: &str| format!("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: {ns}\nresources: [a.yaml]\n");
+    let config =
+        "rollout:\n  - paths: [\"clusters/prod/**\"]\n    namespace: prod\n    mode: enforce\n";
+    let kustomization = |ns: &str| {
+        format!(
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: {ns}\nresources: [a.yaml]\n"
+        )
+    };
     let files = vec![
         ("apps/shop/kustomization.yaml", kustomization("shop")),
         // Without apiVersion and kind, as kustomize allows.
-        ("apps/shop/eu/kustomization.yml", "namespace: shop-eu\n".to_string()),
-        ("apps/shop/a.yaml", deployment("metadata-wins", Some("explicit"), "")),
+        (
+            "apps/shop/eu/kustomization.yml",
+            "namespace: shop-eu\n".to_string(),
+        ),
+        (
+            "apps/shop/a.yaml",
+            deployment("metadata-wins", Some("explicit"), ""),
+        ),
         ("apps/shop/b.yaml", deployment("same-dir", None, "")),
         ("apps/shop/base/c.yaml", deployment("parent-dir", None, "")),
         ("apps/shop/eu/d.yaml", deployment("nearest", None, "")),
-        ("clusters/prod/kustomization.yaml", "resources: [e.yaml]\n".to_string()),
+        (
+            "clusters/prod/kustomization.yaml",
+            "resources: [e.yaml]\n".to_string(),
+        ),
         ("clusters/prod/e.yaml", deployment("path-rule", None, "")),
         ("other/f.yaml", deployment("fallback", None, "")),
         (
@@ -205,12 +234,20 @@ fn namespaces_come_from_metadata_then_kustomization_then_path_rule_then_default(
         ["default", "explicit", "payments", "prod", "shop", "shop-eu"]
     );
 
-    let resolver = NamespaceResolver::new([("repo/a/kustomization.yaml", "namespace: x\n")], "repo/");
+    let resolver =
+        NamespaceResolver::new([("repo/a/kustomization.yaml", "namespace: x\n")], "repo/");
     let c = Config::default();
-    assert_eq!(resolver.resolve(None, "Pod", "p", "repo/a/b/p.yaml", &c).name, "x");
+    assert_eq!(
+        resolver
+            .resolve(None, "Pod", "p", "repo/a/b/p.yaml", &c)
+            .name,
+        "x"
+    );
     assert_eq!(resolver.repo_path("repo/a/b/p.yaml"), "a/b/p.yaml");
     assert_eq!(
-        resolver.resolve(None, "Namespace", "ns", "repo/a/ns.yaml", &c).source,
+        resolver
+            .resolve(None, "Namespace", "ns", "repo/a/ns.yaml", &c)
+            .source,
         NamespaceSource::Namespace
     );
 }
@@ -232,13 +269,19 @@ fn exceptions_are_active_until_their_last_day_then_expire() {
         }
     );
     assert!(!d.is_reported());
-    assert_eq!(impact::exception_note(d).as_deref(), Some("excepted until 2027-03-31"));
+    assert_eq!(
+        impact::exception_note(d).as_deref(),
+        Some("excepted until 2027-03-31")
+    );
     assert_eq!(active.conclusion(), Conclusion::Success);
     assert!(!active.exceptions[0].expiring_soon);
     assert_eq!(active.exceptions[0].matched, 1);
 
     let last_day = review_of(&app(), &config("2026-11-22"), "2026-11-22");
-    assert!(matches!(last_day.decisions[0].disposition, Disposition::Excepted { .. }));
+    assert!(matches!(
+        last_day.decisions[0].disposition,
+        Disposition::Excepted { .. }
+    ));
     assert!(last_day.exceptions[0].expiring_soon);
 
     let expiring = review_of(&app(), &config("2026-12-06"), "2026-11-22");
@@ -308,7 +351,11 @@ fn an_ignore_with_a_reason_silences_its_rule() {
 #[test]
 fn an_ignore_on_the_pod_template_works_too() {
     let text = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template:\n    metadata:\n      annotations:\n        ignore.kubenudge.io/read-only-root-filesystem: writes /data\n    spec:\n      containers:\n        - name: app\n          image: app:1\n";
-    let d = one(&[("a.yaml", text.to_string())], "mode: enforce\n", "2026-11-22");
+    let d = one(
+        &[("a.yaml", text.to_string())],
+        "mode: enforce\n",
+        "2026-11-22",
+    );
     assert!(matches!(d.disposition, Disposition::Ignored { .. }));
 }
 
@@ -317,7 +364,9 @@ fn an_ignore_without_reason_silences_nothing_and_is_a_finding() {
     // (Non-string values fail the Kubernetes schema and are reported as file errors.)
     for value in ["\"\"", "\"  \"", "''"] {
         let r = review_of(
-            &annotated(&format!("ignore.kubenudge.io/read-only-root-filesystem: {value}")),
+            &annotated(&format!(
+                "ignore.kubenudge.io/read-only-root-filesystem: {value}"
+            )),
             "mode: enforce\n",
             "2026-11-22",
         );
@@ -326,7 +375,11 @@ fn an_ignore_without_reason_silences_nothing_and_is_a_finding() {
         assert_eq!(rules, ["kubenudge/invalid-ignore", RULE], "{value}");
         let invalid = &r.decisions[0].finding;
         assert_eq!((invalid.line, invalid.column), (7, 5), "{value}");
-        assert!(invalid.message.contains("has no reason"), "{}", invalid.message);
+        assert!(
+            invalid.message.contains("has no reason"),
+            "{}",
+            invalid.message
+        );
     }
 }
 
@@ -339,13 +392,22 @@ fn an_ignore_of_an_unknown_rule_is_a_finding() {
     );
     let rules: Vec<&str> = r.reported().map(|d| d.finding.rule).collect();
     assert_eq!(rules, ["kubenudge/invalid-ignore", RULE]);
-    assert!(r.decisions[0].finding.message.contains("\"read-only-rootfs\" is not a kubenudge rule name"));
+    assert!(
+        r.decisions[0]
+            .finding
+            .message
+            .contains("\"read-only-rootfs\" is not a kubenudge rule name")
+    );
 }
 
 #[test]
 fn an_ignore_that_silences_nothing_is_a_finding() {
     let text = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n  annotations:\n    ignore.kubenudge.io/read-only-root-filesystem: \"legacy\"\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          image: app:1\n          securityContext: {readOnlyRootFilesystem: true}\n";
-    let d = one(&[("a.yaml", text.to_string())], "mode: enforce\n", "2026-11-22");
+    let d = one(
+        &[("a.yaml", text.to_string())],
+        "mode: enforce\n",
+        "2026-11-22",
+    );
     assert_eq!(d.finding.rule, "kubenudge/unused-ignore");
     assert_eq!((d.finding.line, d.finding.column), (6, 5));
     assert!(d.is_reported());
@@ -359,19 +421,30 @@ fn conclusion_is_the_worst_reported_stage() {
         ("dev/a.yaml", deployment("a", Some("dev"), "")),
         ("prod/b.yaml", deployment("b", Some("prod"), "")),
     ];
-    let config = |dev: &str| {
-        format!("mode: audit\nrollout:\n  - namespaces: [dev]\n    mode: {dev}\n")
-    };
-    assert_eq!(review_of(&files, &config("warn"), "2026-11-22").conclusion(), Conclusion::Neutral);
-    assert_eq!(review_of(&files, &config("enforce"), "2026-11-22").conclusion(), Conclusion::Failure);
-    assert_eq!(review_of(&files, &config("off"), "2026-11-22").conclusion(), Conclusion::Success);
+    let config =
+        |dev: &str| format!("mode: audit\nrollout:\n  - namespaces: [dev]\n    mode: {dev}\n");
+    assert_eq!(
+        review_of(&files, &config("warn"), "2026-11-22").conclusion(),
+        Conclusion::Neutral
+    );
+    assert_eq!(
+        review_of(&files, &config("enforce"), "2026-11-22").conclusion(),
+        Conclusion::Failure
+    );
+    assert_eq!(
+        review_of(&files, &config("off"), "2026-11-22").conclusion(),
+        Conclusion::Success
+    );
     assert_eq!(conclusion(&[]), Conclusion::Success);
 }
 
 #[test]
 fn a_broken_config_is_reported_and_the_defaults_still_check() {
     let (config, errors) = crate::config::load_or_default(".github/kubenudge.yml", b"mode: of\n");
-    let inputs = vec![("a.yaml".to_string(), deployment("a", Some("x"), "").into_bytes())];
+    let inputs = vec![(
+        "a.yaml".to_string(),
+        deployment("a", Some("x"), "").into_bytes(),
+    )];
     let result = lint(&inputs, &LintOptions::default());
     let resolver = NamespaceResolver::from_lint(&result, "");
     let r = review(
@@ -390,4 +463,148 @@ fn a_broken_config_is_reported_and_the_defaults_still_check() {
         note.contains("> - `.github/kubenudge.yml:1:7: `mode`: unknown mode \"of\""),
         "{note}"
     );
+}
+
+mod label_preview {
+    use super::*;
+    use crate::policy::Level;
+    use crate::rollout::preview::{
+        EnforceLabels, preview_label_changes, preview_label_changes_with,
+    };
+
+    fn namespace(level: &str) -> String {
+        format!(
+            "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: payments\n  labels:\n    pod-security.kubernetes.io/enforce: {level}\n"
+        )
+    }
+
+    fn compliant(name: &str) -> String {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\n  namespace: payments\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          image: app:1\n          securityContext: {{readOnlyRootFilesystem: true}}\n"
+        )
+    }
+
+    fn files(ns: &str) -> Vec<(String, Vec<u8>)> {
+        [
+            ("ns.yaml", namespace(ns)),
+            ("apps/api.yaml", deployment("api", Some("payments"), "")),
+            ("apps/ok.yaml", compliant("ok")),
+            // Not touched by the pull request, in the namespace through a kustomization.
+            (
+                "legacy/kustomization.yaml",
+                "namespace: payments\n".to_string(),
+            ),
+            ("legacy/old.yaml", deployment("old", None, "")),
+            ("other/shop.yaml", deployment("shop", Some("shop"), "")),
+        ]
+        .into_iter()
+        .map(|(p, t)| (p.to_string(), t.into_bytes()))
+        .collect()
+    }
+
+    #[test]
+    fn lists_every_workload_of_the_namespace_the_new_level_rejects() {
+        let previews = preview_label_changes_with(
+            &files("baseline"),
+            &files("restricted"),
+            &Config::default(),
+            |rule| rule == RULE,
+        );
+        assert_eq!(previews.len(), 1);
+        let p = &previews[0];
+        assert_eq!(
+            (p.namespace.as_str(), p.file.as_str(), p.line),
+            ("payments", "ns.yaml", 1)
+        );
+        assert_eq!(p.before.level.as_deref(), Some("baseline"));
+        assert_eq!(p.after.level.as_deref(), Some("restricted"));
+        assert_eq!(p.policy.as_ref().map(|p| p.level), Some(Level::Restricted));
+        assert_eq!(p.workloads, 3);
+        let blocked: Vec<(String, &str, usize, Vec<&str>)> = p
+            .blocked
+            .iter()
+            .map(|b| {
+                (
+                    b.object.to_string(),
+                    b.file.as_str(),
+                    b.line,
+                    b.rules.clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            blocked,
+            [
+                (
+                    "payments/Deployment/api".to_string(),
+                    "apps/api.yaml",
+                    1,
+                    vec![RULE]
+                ),
+                (
+                    "Deployment/old".to_string(),
+                    "legacy/old.yaml",
+                    1,
+                    vec![RULE]
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn judges_with_the_pod_security_rules_by_default() {
+        let previews =
+            preview_label_changes(&files("baseline"), &files("restricted"), &Config::default());
+        assert_eq!(previews.len(), 1);
+        assert_eq!(previews[0].workloads, 3);
+        // Hardening findings never make PSA reject a pod.
+        for b in &previews[0].blocked {
+            assert!(
+                b.rules.iter().all(|r| r.starts_with("pod-security/")),
+                "{b:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn nothing_to_preview_without_a_label_change() {
+        let all = |_: &str| true;
+        let same = preview_label_changes_with(
+            &files("baseline"),
+            &files("baseline"),
+            &Config::default(),
+            all,
+        );
+        assert!(same.is_empty());
+        // A new Namespace with labels is a change from "no labels".
+        let base: Vec<_> = files("baseline").into_iter().skip(1).collect();
+        let new = preview_label_changes_with(&base, &files("baseline"), &Config::default(), all);
+        assert_eq!(new[0].before, EnforceLabels::default());
+    }
+
+    #[test]
+    fn privileged_or_invalid_labels_block_nothing() {
+        let all = |_: &str| true;
+        let p = &preview_label_changes_with(
+            &files("baseline"),
+            &files("privileged"),
+            &Config::default(),
+            all,
+        )[0];
+        assert!(p.blocked.is_empty());
+        assert_eq!(p.policy.as_ref().map(|p| p.level), Some(Level::Privileged));
+        let p = &preview_label_changes_with(
+            &files("baseline"),
+            &files("strict"),
+            &Config::default(),
+            all,
+        )[0];
+        assert!(p.blocked.is_empty() && p.policy.is_none());
+        assert!(
+            p.invalid_label
+                .as_deref()
+                .unwrap()
+                .contains("unknown level \"strict\"")
+        );
+    }
 }
