@@ -83,6 +83,30 @@ pub fn exception_note(decision: &Decision) -> Option<String> {
     }
 }
 
+/// The lines a review comment ends with: by when it matters (stage, exception state) and what
+/// to do when the author cannot comply (guidance page, exception process, inline ignore).
+pub fn comment_context(decision: &Decision, config: &Config) -> String {
+    let rule = decision.finding.rule;
+    let mut when = stage_note(&decision.namespace.name, &decision.stage);
+    if let Some(note) = exception_note(decision) {
+        let _ = write!(when, " · {note}");
+    }
+    let exceptions = match &config.help.exceptions {
+        Some(url) => format!("[request an exception]({url})"),
+        None => "ask the platform team for an exception".to_string(),
+    };
+    let mut help = format!(
+        "Cannot comply? See {}, {exceptions}, or annotate the object with `{}{}: \"<reason>\"`",
+        guidance(config, rule),
+        super::ignore::IGNORE_PREFIX,
+        super::ignore::rule_name(rule)
+    );
+    if let Some(contact) = &config.help.contact {
+        let _ = write!(help, "; questions: {contact}");
+    }
+    format!("{when}\n{help}.")
+}
+
 /// Where a rule's guidance page is: a link under `docs-base-url`, else the CLI command.
 pub fn guidance(config: &Config, rule: &str) -> String {
     match &config.docs_base_url {

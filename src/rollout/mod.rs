@@ -256,7 +256,13 @@ pub fn review(result: &LintResult, input: &PolicyInput<'_>) -> Review {
     let mut decisions = Vec::new();
     let mut namespaces: BTreeMap<String, NamespaceSummary> = BTreeMap::new();
 
+    let mut by_file: std::collections::HashMap<&str, Vec<&Finding>> =
+        std::collections::HashMap::new();
+    for f in &result.findings {
+        by_file.entry(f.file.as_str()).or_default().push(f);
+    }
     for file in &result.files {
+        let file_findings = by_file.get(file.path.as_str()).map_or(&[][..], |v| v);
         for object in &file.objects {
             let ns = input.namespaces.resolve(
                 object.namespace.as_deref(),
@@ -285,14 +291,11 @@ pub fn review(result: &LintResult, input: &PolicyInput<'_>) -> Review {
             }
 
             let span = file.tree.node(object.node).span;
-            let mut findings: Vec<Finding> = result
-                .findings
+            let reference = object.reference();
+            let mut findings: Vec<Finding> = file_findings
                 .iter()
-                .filter(|f| {
-                    f.file == file.path
-                        && f.object == object.reference()
-                        && (span.start..=span.end).contains(&f.byte)
-                })
+                .copied()
+                .filter(|f| f.object == reference && (span.start..=span.end).contains(&f.byte))
                 .cloned()
                 .collect();
             let ignores = ignore::ignore_annotations(file, object);

@@ -108,6 +108,20 @@ fn enforce_from_turns_warn_into_enforce_on_that_day() {
 }
 
 #[test]
+fn a_comment_says_by_when_and_what_to_do_otherwise() {
+    let config = "mode: warn\nenforce-from: 2027-01-15\nhelp:\n  contact: \"#platform-security\"\n  exceptions: https://wiki.example.com/k8s-exceptions\ndocs-base-url: https://kubenudge.dev/rules/\nexceptions:\n  - rule: hardening/*\n    object: payments/*/*\n    reason: r\n    expires: 2026-11-01\n";
+    let d = one(&app(), config, "2026-11-22");
+    let parsed = parse_config("k.yml", config).unwrap();
+    assert_eq!(
+        impact::comment_context(&d, &parsed),
+        "**warn** in `payments` — will block merges from 2027-01-15, in 54 days · exception expired on 2026-11-01; renew it or fix the finding\n\
+         Cannot comply? See [hardening/read-only-root-filesystem](https://kubenudge.dev/rules/hardening/read-only-root-filesystem), \
+         [request an exception](https://wiki.example.com/k8s-exceptions), or annotate the object with \
+         `ignore.kubenudge.io/read-only-root-filesystem: \"<reason>\"`; questions: #platform-security."
+    );
+}
+
+#[test]
 fn the_first_matching_rollout_rule_wins() {
     let config = r#"mode: warn
 enforce-from: 2027-01-15
