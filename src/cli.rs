@@ -26,6 +26,8 @@ pub enum Command {
     Check(CheckArgs),
     /// List every rule.
     Rules,
+    /// Report, per namespace and rollout rule, the rollout stage and what it would block.
+    Rollout(RolloutArgs),
     /// Print a rule's guidance page.
     Explain {
         /// Rule id, e.g. pod-security/run-as-non-root.
@@ -58,9 +60,35 @@ pub struct CheckArgs {
     /// Exit 0 even when findings exist (like ruff's --exit-zero); errors still exit 2.
     #[arg(long)]
     pub exit_zero: bool,
+    /// The day the rollout dates are judged on (YYYY-MM-DD); default: today (UTC).
+    #[arg(long, hide = true)]
+    pub today: Option<chrono::NaiveDate>,
 }
 
-/// Exit codes: 0 nothing enforced found, 1 findings, 2 usage or I/O error.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum RolloutFormat {
+    Text,
+    /// The developer impact note, ready to send to the affected teams.
+    Md,
+    Json,
+}
+
+#[derive(Args, Debug)]
+pub struct RolloutArgs {
+    /// The repository (or parts of it) to scan; default: the current directory.
+    pub paths: Vec<PathBuf>,
+    /// Configuration file; default: `.github/kubenudge.yml` in the scanned directory.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = RolloutFormat::Text)]
+    pub format: RolloutFormat,
+    /// The day the rollout dates are judged on (YYYY-MM-DD); default: today (UTC).
+    #[arg(long, hide = true)]
+    pub today: Option<chrono::NaiveDate>,
+}
+
+/// Exit codes: 0 nothing enforced found, 1 enforced findings (or unreadable files), 2 usage,
+/// configuration or I/O error.
 pub const EXIT_CLEAN: i32 = 0;
 pub const EXIT_FINDINGS: i32 = 1;
 pub const EXIT_ERROR: i32 = 2;
@@ -68,6 +96,7 @@ pub const EXIT_ERROR: i32 = 2;
 pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     match cli.command {
         Command::Check(args) => check(&args, out, err),
+        Command::Rollout(args) => crate::cli_rollout::rollout(&args, out, err),
         Command::Rules => {
             for rule in crate::rules::all() {
                 let _ = writeln!(out, "{:<48} {}", rule.id(), rule.summary());
@@ -91,12 +120,16 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
 }
 
 fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
-    if let Some(c) = &args.config
-        && let Err(e) = std::fs::metadata(c)
-    {
-        let _ = writeln!(err, "error: cannot read config {}: {e}", c.display());
-        return EXIT_ERROR;
-    }
+    let policy = match &args.config {
+        Some(path) => match crate::cli_rollout::load_config(path) {
+            Ok(p) => Some(p),
+            Err(message) => {
+                let _ = write!(err, "{message}");
+                return EXIT_ERROR;
+            }
+        },
+        None => None,
+    };
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -119,29 +152,37 @@ fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             }
         }
     }
+    let config = policy.as_ref().map(|p| &p.config);
     let options = LintOptions {
         pss: PssPolicy {
-            level: args.level.unwrap_or(Level::Restricted),
-            version: args.pss_version.unwrap_or(Version::Latest),
+            level: args
+                .level
+                .or(config.map(|c| c.level))
+                .unwrap_or(Level::Restricted),
+            version: args
+                .pss_version
+                .or(config.map(|c| c.pss_version))
+                .unwrap_or(Version::Latest),
             origin: None,
         },
         pss_explicit: args.level.is_some() || args.pss_version.is_some(),
         ..LintOptions::default()
     };
-    let result = lint(&inputs, &options);
+    let mut result = lint(&inputs, &options);
+    let outcome = crate::cli_rollout::apply_policy(&mut result, policy.as_ref(), args.today);
     let rendered = match args.format {
-        Format::Text => crate::report::render_text(&result),
+        Format::Text => crate::report::render_text(&result) + &outcome.stage_notes,
         Format::Json => crate::report::render_json(&result),
     };
     let _ = out.write_all(rendered.as_bytes());
-    if args.exit_zero || (result.findings.is_empty() && result.errors.is_empty()) {
-        EXIT_CLEAN
-    } else {
+    if !args.exit_zero && (outcome.blocking || !result.errors.is_empty()) {
         EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
     }
 }
 
-fn display_path(p: &Path) -> String {
+pub(crate) fn display_path(p: &Path) -> String {
     let s = p.to_string_lossy();
     s.strip_prefix("./").unwrap_or(&s).to_string()
 }

@@ -4,10 +4,13 @@
 //! GitHub lives at the edges. See ARCHITECTURE.md.
 
 pub mod cli;
+mod cli_rollout;
+pub mod config;
 pub mod engine;
 pub mod finding;
 pub mod fix;
 pub mod manifest;
 pub mod policy;
 pub mod report;
+pub mod rollout;
 pub mod rules;

@@ -3,6 +3,7 @@
 //! by `build.rs` from those files, so a rule joins by adding its file.
 
 pub mod hardening;
+pub mod kubenudge;
 pub mod pod;
 pub mod pod_security;
 

@@ -1,0 +1,232 @@
+//! The command line's side of the rollout policy: loading `--config`, applying the policy to a
+//! `check` run, and the `rollout` command. The policy itself is `crate::rollout`; this file only
+//! reads files, reads the clock and prints.
+
+use std::fmt::Write as _;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+
+use crate::cli::{EXIT_CLEAN, EXIT_ERROR, RolloutArgs, RolloutFormat, collect_files, display_path};
+use crate::config::{CONFIG_PATH, Config, Mode, parse_config};
+use crate::engine::{LintOptions, LintResult, lint};
+use crate::policy::PssPolicy;
+use crate::rollout::impact::{Scope, impact_note, stage_note};
+use crate::rollout::report::RolloutReport;
+use crate::rollout::{Conclusion, NamespaceResolver, PolicyInput, review};
+
+/// A configuration read from disk, with the repository root it belongs to.
+pub(crate) struct LoadedPolicy {
+    pub config: Config,
+    /// The repository root as a path prefix of scanned files (`fixtures/rollout/`), empty for
+    /// the working directory. Rollout globs match paths relative to it.
+    pub prefix: String,
+}
+
+/// Reads a configuration file; `Err` holds the `file:line:column: message` lines to print.
+pub(crate) fn load_config(path: &Path) -> Result<LoadedPolicy, String> {
+    let shown = display_path(path);
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("error: cannot read config {shown}: {e}\n"))?;
+    let config = parse_config(&shown, &text).map_err(|errors| {
+        errors.iter().map(|e| format!("{e}\n")).collect::<String>()
+            + &format!(
+                "error: {shown} has {} error{}; nothing was checked\n",
+                errors.len(),
+                if errors.len() == 1 { "" } else { "s" }
+            )
+    })?;
+    Ok(LoadedPolicy {
+        config,
+        prefix: repository_prefix(path),
+    })
+}
+
+/// `X/.github/kubenudge.yml` belongs to the repository at `X`; any other file to the working
+/// directory.
+fn repository_prefix(config: &Path) -> String {
+    let Some(dir) = config.parent() else {
+        return String::new();
+    };
+    if dir.file_name().is_none_or(|n| n != ".github") {
+        return String::new();
+    }
+    dir_prefix(dir.parent().unwrap_or(Path::new("")))
+}
+
+fn dir_prefix(dir: &Path) -> String {
+    let s = display_path(dir);
+    if s.is_empty() || s == "." {
+        String::new()
+    } else {
+        format!("{}/", s.trim_end_matches('/'))
+    }
+}
+
+fn today(flag: Option<NaiveDate>) -> NaiveDate {
+    flag.unwrap_or_else(|| chrono::Utc::now().date_naive())
+}
+
+/// What `check` needs to know after the policy ran.
+pub(crate) struct CheckOutcome {
+    /// Some reported finding is enforced today.
+    pub blocking: bool,
+    /// Lines printed after the findings: stages, silenced findings, expiring exceptions.
+    pub stage_notes: String,
+}
+
+/// Applies the policy to a `check` run: keeps only the findings that are reported and says at
+/// which stage they are. Without a configuration every finding is enforced, as before rollout
+/// policies existed (the checks a developer runs locally are meant to fail).
+pub(crate) fn apply_policy(
+    result: &mut LintResult,
+    policy: Option<&LoadedPolicy>,
+    today_flag: Option<NaiveDate>,
+) -> CheckOutcome {
+    let enforce_all = Config {
+        mode: Mode::Enforce,
+        ..Config::default()
+    };
+    let (config, prefix) = match policy {
+        Some(p) => (&p.config, p.prefix.as_str()),
+        None => (&enforce_all, ""),
+    };
+    let resolver = NamespaceResolver::from_lint(result, prefix);
+    let review = review(
+        result,
+        &PolicyInput {
+            config,
+            config_errors: &[],
+            today: today(today_flag),
+            namespaces: &resolver,
+        },
+    );
+    result.findings = review.reported().map(|d| d.finding.clone()).collect();
+    let mut notes = String::new();
+    if policy.is_some() {
+        for ns in &review.namespaces {
+            let n = review
+                .reported()
+                .filter(|d| d.namespace.name == ns.name)
+                .count();
+            if n > 0 {
+                let _ = writeln!(
+                    notes,
+                    "stage: {} ({n} finding{})",
+                    stage_note(&ns.name, &ns.stage).replace("**", ""),
+                    if n == 1 { "" } else { "s" }
+                );
+            }
+        }
+        let silenced = review.decisions.len() - review.reported().count();
+        if silenced > 0 {
+            let _ = writeln!(
+                notes,
+                "note: {silenced} finding{} silenced by exceptions, ignore annotations or `mode: off`",
+                if silenced == 1 { "" } else { "s" }
+            );
+        }
+        for d in review.reported() {
+            if let Some(date) = d.exception_expired_on {
+                let _ = writeln!(
+                    notes,
+                    "note: {}:{}: {}: exception expired on {date}",
+                    d.finding.file, d.finding.line, d.finding.rule
+                );
+            }
+        }
+        for e in review.expiring_exceptions() {
+            let _ = writeln!(
+                notes,
+                "note: exception for {} on {} expires on {} ({} days left)",
+                e.rule, e.object, e.expires, e.days_left
+            );
+        }
+    }
+    CheckOutcome {
+        blocking: review.conclusion() == Conclusion::Failure,
+        stage_notes: notes,
+    }
+}
+
+fn read_inputs(paths: &[PathBuf], prefix: &str) -> Result<Vec<(String, Vec<u8>)>, String> {
+    let mut inputs = Vec::new();
+    for path in collect_files(paths)? {
+        let bytes =
+            std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let shown = display_path(&path);
+        let repo_path = shown.strip_prefix(prefix).unwrap_or(&shown).to_string();
+        inputs.push((repo_path, bytes));
+    }
+    Ok(inputs)
+}
+
+/// `kubenudge rollout`: the whole repository against the rollout policy.
+pub(crate) fn rollout(args: &RolloutArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let scanned_root = match paths.as_slice() {
+        [dir] if dir.is_dir() => dir.clone(),
+        _ => PathBuf::from("."),
+    };
+    let config_path = args.config.clone().or_else(|| {
+        let candidate = scanned_root.join(CONFIG_PATH);
+        candidate.is_file().then_some(candidate)
+    });
+    let policy = match config_path {
+        Some(path) => match load_config(&path) {
+            Ok(p) => p,
+            Err(message) => {
+                let _ = write!(err, "{message}");
+                return EXIT_ERROR;
+            }
+        },
+        None => LoadedPolicy {
+            config: Config::default(),
+            prefix: dir_prefix(&scanned_root),
+        },
+    };
+    let inputs = match read_inputs(&paths, &policy.prefix) {
+        Ok(i) => i,
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
+            return EXIT_ERROR;
+        }
+    };
+    let config = &policy.config;
+    let options = LintOptions {
+        pss: PssPolicy {
+            level: config.level,
+            version: config.pss_version,
+            origin: None,
+        },
+        pss_explicit: false,
+        ..LintOptions::default()
+    };
+    let result = lint(&inputs, &options);
+    let resolver = NamespaceResolver::from_lint(&result, "");
+    let review = review(
+        &result,
+        &PolicyInput {
+            config,
+            config_errors: &[],
+            today: today(args.today),
+            namespaces: &resolver,
+        },
+    );
+    let rendered = match args.format {
+        RolloutFormat::Text => RolloutReport::build(&review, config).render_text(),
+        RolloutFormat::Json => RolloutReport::build(&review, config).render_json(),
+        RolloutFormat::Md => impact_note(&review, config, Scope::Repository),
+    };
+    let _ = out.write_all(rendered.as_bytes());
+    for e in &result.errors {
+        let _ = writeln!(err, "{}:{}: error: {}", e.file, e.line, e.message);
+    }
+    // A report, not a gate: it succeeds whatever it finds.
+    EXIT_CLEAN
+}

@@ -1,0 +1,623 @@
+//! `.github/kubenudge.yml`: the rollout policy a platform team writes for a repository.
+//!
+//! Parsed with the engine's own positioned YAML parser so that every mistake (unknown key,
+//! wrong type, bad date, bad glob) is reported at `file:line:column`. Validation is strict on
+//! purpose: a typo such as `enforce_from` must not silently leave enforcement off. Callers that
+//! must never run without a policy (the GitHub check) use [`load_or_default`], which falls back
+//! to [`Config::default`] and hands the errors back to be shown.
+
+use chrono::NaiveDate;
+use globset::{GlobBuilder, GlobMatcher};
+use std::fmt;
+use std::str::FromStr;
+
+use crate::manifest::{Limits, NodeId, NodeKind, SourceText, YamlTree, parse_stream};
+use crate::policy::{Level, Version};
+
+/// Where the configuration lives in the reviewed repository.
+pub const CONFIG_PATH: &str = ".github/kubenudge.yml";
+
+/// How findings of a namespace or path are treated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Not checked at all.
+    Off,
+    /// Findings only in the check run (platform visibility); no pull-request comments.
+    Audit,
+    /// Comments; the check stays `neutral`.
+    Warn,
+    /// Comments; the check fails (usable as a required status check).
+    Enforce,
+}
+
+impl FromStr for Mode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "off" => Ok(Mode::Off),
+            "audit" => Ok(Mode::Audit),
+            "warn" => Ok(Mode::Warn),
+            "enforce" => Ok(Mode::Enforce),
+            _ => Err(format!(
+                "unknown mode {s:?}: expected off, audit, warn or enforce"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Mode::Off => "off",
+            Mode::Audit => "audit",
+            Mode::Warn => "warn",
+            Mode::Enforce => "enforce",
+        })
+    }
+}
+
+/// A glob together with the text it was written as (for reports).
+#[derive(Debug, Clone)]
+pub struct Pattern {
+    pub text: String,
+    matcher: GlobMatcher,
+}
+
+impl Pattern {
+    /// `*` and `?` never cross a `/`; `**` does. Namespaces hold no `/`, so the same rule
+    /// serves namespace, path and `namespace/Kind/name` globs.
+    pub fn new(text: &str) -> Result<Self, String> {
+        let glob = GlobBuilder::new(text)
+            .literal_separator(true)
+            .build()
+            .map_err(|e| format!("invalid glob {text:?}: {}", e.kind()))?;
+        Ok(Self {
+            text: text.to_string(),
+            matcher: glob.compile_matcher(),
+        })
+    }
+
+    pub fn is_match(&self, s: &str) -> bool {
+        self.matcher.is_match(s)
+    }
+
+    fn is_literal(&self) -> bool {
+        !self.text.contains(['*', '?', '[', '{'])
+    }
+}
+
+/// One entry of `rollout:`. The first entry that matches an object decides its stage.
+#[derive(Debug, Clone)]
+pub struct RolloutRule {
+    /// 1-based position in the `rollout:` list, for reports ("rollout rule 2").
+    pub index: usize,
+    /// Line of the entry in the config file.
+    pub line: usize,
+    pub namespaces: Vec<Pattern>,
+    pub paths: Vec<Pattern>,
+    /// The namespace of objects under `paths` that name none themselves (and have no
+    /// kustomization saying so).
+    pub namespace: Option<String>,
+    pub mode: Option<Mode>,
+    pub enforce_from: Option<NaiveDate>,
+}
+
+impl RolloutRule {
+    /// True when every selector the rule has matches: `namespaces` (any glob) and `paths`
+    /// (any glob). A rule with both selects objects that satisfy both.
+    pub fn matches(&self, namespace: &str, path: &str) -> bool {
+        let ns =
+            self.namespaces.is_empty() || self.namespaces.iter().any(|p| p.is_match(namespace));
+        let p = self.paths.is_empty() || self.paths.iter().any(|p| p.is_match(path));
+        ns && p
+    }
+
+    pub fn matches_path(&self, path: &str) -> bool {
+        !self.paths.is_empty() && self.paths.iter().any(|p| p.is_match(path))
+    }
+
+    /// `namespaces dev-*` / `paths clusters/prod/**`, as reports name the rule.
+    pub fn describe(&self) -> String {
+        let list = |ps: &[Pattern]| {
+            ps.iter()
+                .map(|p| p.text.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let mut parts = Vec::new();
+        if !self.namespaces.is_empty() {
+            parts.push(format!("namespaces {}", list(&self.namespaces)));
+        }
+        if !self.paths.is_empty() {
+            parts.push(format!("paths {}", list(&self.paths)));
+        }
+        format!("rollout rule {} ({})", self.index, parts.join("; "))
+    }
+}
+
+/// One entry of `exceptions:`.
+#[derive(Debug, Clone)]
+pub struct Exception {
+    pub rule: Pattern,
+    /// `namespace/Kind/name`, globs allowed.
+    pub object: Pattern,
+    pub reason: String,
+    /// Last day the exception applies (inclusive).
+    pub expires: NaiveDate,
+    pub line: usize,
+}
+
+impl Exception {
+    pub fn matches(&self, rule: &str, object: &str) -> bool {
+        self.rule.is_match(rule) && self.object.is_match(object)
+    }
+}
+
+/// `help:`: where developers go when they cannot comply.
+#[derive(Debug, Clone, Default)]
+pub struct Help {
+    pub contact: Option<String>,
+    /// Link to the exception process.
+    pub exceptions: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub level: Level,
+    pub pss_version: Version,
+    pub mode: Mode,
+    pub enforce_from: Option<NaiveDate>,
+    pub rollout: Vec<RolloutRule>,
+    pub exceptions: Vec<Exception>,
+    pub help: Help,
+    /// Base URL of the rule guidance pages; `<docs-base-url>/<family>/<name>` is linked.
+    pub docs_base_url: Option<String>,
+}
+
+impl Default for Config {
+    /// What applies when a repository has no configuration: restricted, latest, warn.
+    fn default() -> Self {
+        Self {
+            level: Level::Restricted,
+            pss_version: Version::Latest,
+            mode: Mode::Warn,
+            enforce_from: None,
+            rollout: Vec::new(),
+            exceptions: Vec::new(),
+            help: Help::default(),
+            docs_base_url: None,
+        }
+    }
+}
+
+/// A mistake in the configuration file, at the position it was written.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, thiserror::Error)]
+#[error("{file}:{line}:{column}: {message}")]
+pub struct ConfigError {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+/// Parses and validates a configuration file. All mistakes are reported, not just the first.
+pub fn parse_config(file: &str, text: &str) -> Result<Config, Vec<ConfigError>> {
+    let source = SourceText::new(text);
+    let limits = Limits {
+        max_file_bytes: 1024 * 1024,
+        ..Limits::default()
+    };
+    if text.len() > limits.max_file_bytes {
+        return Err(vec![ConfigError {
+            file: file.to_string(),
+            line: 1,
+            column: 1,
+            message: "configuration file is larger than 1 MiB".into(),
+        }]);
+    }
+    let (tree, docs) = parse_stream(&source, &limits).map_err(|e| {
+        vec![ConfigError {
+            file: file.to_string(),
+            line: e.line,
+            column: e.column,
+            message: format!("invalid YAML: {}", e.message),
+        }]
+    })?;
+    let mut p = ConfigParser {
+        file,
+        source: &source,
+        tree: &tree,
+        errors: Vec::new(),
+    };
+    let config = match docs.as_slice() {
+        [] => Config::default(),
+        [doc] => p.config(doc.root),
+        [_, second, ..] => {
+            p.error(
+                second.root,
+                "expected one YAML document, found several".into(),
+            );
+            Config::default()
+        }
+    };
+    if p.errors.is_empty() {
+        Ok(config)
+    } else {
+        p.errors.sort_by_key(|e| (e.line, e.column));
+        Err(p.errors)
+    }
+}
+
+/// Parses a configuration, or falls back to the defaults and returns why. A broken
+/// configuration must never switch checks off: the caller shows the errors and checks anyway.
+pub fn load_or_default(file: &str, bytes: &[u8]) -> (Config, Vec<ConfigError>) {
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            return (
+                Config::default(),
+                vec![ConfigError {
+                    file: file.to_string(),
+                    line: 1,
+                    column: 1,
+                    message: format!(
+                        "not valid UTF-8 (invalid byte at offset {})",
+                        e.valid_up_to()
+                    ),
+                }],
+            );
+        }
+    };
+    match parse_config(file, text) {
+        Ok(c) => (c, Vec::new()),
+        Err(errors) => (Config::default(), errors),
+    }
+}
+
+struct ConfigParser<'a> {
+    file: &'a str,
+    source: &'a SourceText,
+    tree: &'a YamlTree,
+    errors: Vec<ConfigError>,
+}
+
+impl ConfigParser<'_> {
+    fn error(&mut self, node: NodeId, message: String) {
+        let (line, column) = self.source.line_col(self.tree.node(node).span.start);
+        self.errors.push(ConfigError {
+            file: self.file.to_string(),
+            line,
+            column,
+            message,
+        });
+    }
+
+    fn line(&self, node: NodeId) -> usize {
+        self.source.line_col(self.tree.node(node).span.start).0
+    }
+
+    /// The entries of a mapping, reporting keys outside `allowed`.
+    fn mapping(&mut self, node: NodeId, what: &str, allowed: &[&str]) -> Vec<(String, NodeId)> {
+        let tree = self.tree;
+        match &tree.node(node).kind {
+            NodeKind::Mapping { entries, .. } => {
+                let mut out = Vec::new();
+                for e in entries {
+                    if allowed.contains(&e.key.as_str()) {
+                        out.push((e.key.clone(), e.value));
+                    } else {
+                        self.error(
+                            e.key_node,
+                            format!(
+                                "unknown key {:?} in {what}; expected one of: {}",
+                                e.key,
+                                allowed.join(", ")
+                            ),
+                        );
+                    }
+                }
+                out
+            }
+            NodeKind::Null => Vec::new(),
+            _ => {
+                self.error(node, format!("{what} must be a mapping"));
+                Vec::new()
+            }
+        }
+    }
+
+    fn string(&mut self, node: NodeId, key: &str) -> Option<String> {
+        let n = self.tree.node(node);
+        match &n.kind {
+            NodeKind::Str(s) => Some(s.clone()),
+            // Kubernetes' YAML 1.1 rules read a plain `off` or `on` as a boolean; in this file
+            // they are words (`mode: off`), so take the text as written.
+            NodeKind::Bool(_) | NodeKind::Int(_) | NodeKind::Float(_) => self
+                .source
+                .text()
+                .get(n.span.start..n.span.end)
+                .map(str::to_string),
+            _ => {
+                self.error(node, format!("`{key}` must be a string"));
+                None
+            }
+        }
+    }
+
+    fn non_empty_string(&mut self, node: NodeId, key: &str) -> Option<String> {
+        let s = self.string(node, key)?;
+        if s.trim().is_empty() {
+            self.error(node, format!("`{key}` must not be empty"));
+            return None;
+        }
+        Some(s)
+    }
+
+    fn parsed<T: FromStr<Err = String>>(&mut self, node: NodeId, key: &str) -> Option<T> {
+        let s = self.string(node, key)?;
+        match s.parse() {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.error(node, format!("`{key}`: {e}"));
+                None
+            }
+        }
+    }
+
+    fn date(&mut self, node: NodeId, key: &str) -> Option<NaiveDate> {
+        // The YAML 1.2 core schema has no timestamp type: 2027-01-15 arrives as a string.
+        let s = self.string(node, key)?;
+        match NaiveDate::parse_from_str(&s, "%Y-%m-%d") {
+            Ok(d) if s.len() == 10 => Some(d),
+            _ => {
+                self.error(
+                    node,
+                    format!("`{key}`: {s:?} is not a date; write YYYY-MM-DD, e.g. 2027-01-15"),
+                );
+                None
+            }
+        }
+    }
+
+    fn pattern(&mut self, node: NodeId, key: &str) -> Option<Pattern> {
+        let s = self.non_empty_string(node, key)?;
+        match Pattern::new(&s) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                self.error(node, format!("`{key}`: {e}"));
+                None
+            }
+        }
+    }
+
+    fn patterns(&mut self, node: NodeId, key: &str) -> Vec<Pattern> {
+        let tree = self.tree;
+        match &tree.node(node).kind {
+            NodeKind::Sequence { items, .. } => {
+                if items.is_empty() {
+                    self.error(node, format!("`{key}` must list at least one glob"));
+                }
+                items.iter().filter_map(|i| self.pattern(*i, key)).collect()
+            }
+            _ => {
+                self.error(
+                    node,
+                    format!("`{key}` must be a list of globs, e.g. [\"dev-*\"]"),
+                );
+                Vec::new()
+            }
+        }
+    }
+
+    fn sequence(&mut self, node: NodeId, key: &str) -> Vec<NodeId> {
+        match &self.tree.node(node).kind {
+            NodeKind::Sequence { items, .. } => items.clone(),
+            NodeKind::Null => Vec::new(),
+            _ => {
+                self.error(node, format!("`{key}` must be a list"));
+                Vec::new()
+            }
+        }
+    }
+
+    fn config(&mut self, root: NodeId) -> Config {
+        let mut c = Config::default();
+        let entries = self.mapping(
+            root,
+            "the configuration",
+            &[
+                "level",
+                "pss-version",
+                "mode",
+                "enforce-from",
+                "rollout",
+                "exceptions",
+                "help",
+                "docs-base-url",
+            ],
+        );
+        for (key, value) in entries {
+            match key.as_str() {
+                "level" => {
+                    if let Some(l) = self.parsed::<Level>(value, "level") {
+                        if l == Level::Privileged {
+                            self.error(
+                                value,
+                                "`level`: privileged checks nothing; expected baseline or restricted (use `mode: off` to turn checks off)".into(),
+                            );
+                        } else {
+                            c.level = l;
+                        }
+                    }
+                }
+                "pss-version" => {
+                    if let Some(v) = self.parsed(value, "pss-version") {
+                        c.pss_version = v;
+                    }
+                }
+                "mode" => {
+                    if let Some(m) = self.parsed(value, "mode") {
+                        c.mode = m;
+                    }
+                }
+                "enforce-from" => c.enforce_from = self.date(value, "enforce-from"),
+                "rollout" => {
+                    for (i, item) in self.sequence(value, "rollout").into_iter().enumerate() {
+                        if let Some(r) = self.rollout_rule(item, i + 1) {
+                            c.rollout.push(r);
+                        }
+                    }
+                }
+                "exceptions" => {
+                    for item in self.sequence(value, "exceptions") {
+                        if let Some(e) = self.exception(item) {
+                            c.exceptions.push(e);
+                        }
+                    }
+                }
+                "help" => {
+                    for (k, v) in self.mapping(value, "`help`", &["contact", "exceptions"]) {
+                        let s = self.non_empty_string(v, &format!("help.{k}"));
+                        match k.as_str() {
+                            "contact" => c.help.contact = s,
+                            _ => c.help.exceptions = s,
+                        }
+                    }
+                }
+                _ => {
+                    c.docs_base_url = self
+                        .non_empty_string(value, "docs-base-url")
+                        .map(|s| s.trim_end_matches('/').to_string());
+                }
+            }
+        }
+        c
+    }
+
+    fn rollout_rule(&mut self, node: NodeId, index: usize) -> Option<RolloutRule> {
+        let mut r = RolloutRule {
+            index,
+            line: self.line(node),
+            namespaces: Vec::new(),
+            paths: Vec::new(),
+            namespace: None,
+            mode: None,
+            enforce_from: None,
+        };
+        let entries = self.mapping(
+            node,
+            "a rollout rule",
+            &["namespaces", "paths", "namespace", "mode", "enforce-from"],
+        );
+        let before = self.errors.len();
+        for (key, value) in &entries {
+            match key.as_str() {
+                "namespaces" => r.namespaces = self.patterns(*value, "namespaces"),
+                "paths" => r.paths = self.patterns(*value, "paths"),
+                "namespace" => r.namespace = self.non_empty_string(*value, "namespace"),
+                "mode" => r.mode = self.parsed(*value, "mode"),
+                _ => r.enforce_from = self.date(*value, "enforce-from"),
+            }
+        }
+        let has = |k: &str| entries.iter().any(|(key, _)| key == k);
+        if !has("namespaces") && !has("paths") {
+            self.error(
+                node,
+                format!("rollout rule {index} selects nothing: give `namespaces` or `paths`"),
+            );
+        }
+        if !has("mode") && !has("enforce-from") {
+            self.error(
+                node,
+                format!("rollout rule {index} changes nothing: give `mode` or `enforce-from`"),
+            );
+        }
+        if has("namespace") && !has("paths") {
+            self.error(
+                node,
+                format!(
+                    "rollout rule {index}: `namespace` names the namespace of files under `paths`; add `paths`"
+                ),
+            );
+        }
+        (self.errors.len() == before).then_some(r)
+    }
+
+    fn exception(&mut self, node: NodeId) -> Option<Exception> {
+        let line = self.line(node);
+        let entries = self.mapping(
+            node,
+            "an exception",
+            &["rule", "object", "reason", "expires"],
+        );
+        let before = self.errors.len();
+        let (mut rule, mut object, mut reason, mut expires) = (None, None, None, None);
+        for (key, value) in &entries {
+            match key.as_str() {
+                "rule" => rule = self.exception_rule(*value),
+                "object" => {
+                    object = self.pattern(*value, "object");
+                    if let Some(o) = &object
+                        && o.text.split('/').count() != 3
+                    {
+                        self.error(
+                            *value,
+                            format!(
+                                "`object` {:?} must be namespace/Kind/name, e.g. kube-system/DaemonSet/node-exporter",
+                                o.text
+                            ),
+                        );
+                    }
+                }
+                "reason" => reason = self.non_empty_string(*value, "reason"),
+                _ => expires = self.date(*value, "expires"),
+            }
+        }
+        for k in ["rule", "object", "reason", "expires"] {
+            if !entries.iter().any(|(key, _)| key == k) {
+                self.error(node, format!("exception is missing `{k}`"));
+            }
+        }
+        if self.errors.len() != before {
+            return None;
+        }
+        Some(Exception {
+            rule: rule?,
+            object: object?,
+            reason: reason?,
+            expires: expires?,
+            line,
+        })
+    }
+
+    /// A rule id or glob. A literal id of a family kubenudge has rules for must name one of
+    /// them: an exception for a misspelt rule would silently except nothing.
+    fn exception_rule(&mut self, node: NodeId) -> Option<Pattern> {
+        let p = self.pattern(node, "rule")?;
+        let Some((family, _)) = p.text.split_once('/') else {
+            self.error(
+                node,
+                format!(
+                    "`rule` {:?} must be a rule id such as pod-security/host-namespaces",
+                    p.text
+                ),
+            );
+            return None;
+        };
+        let family_known = crate::rules::all()
+            .iter()
+            .any(|r| crate::rules::family(r.id()) == family);
+        if p.is_literal() && family_known && crate::rules::find(&p.text).is_none() {
+            self.error(
+                node,
+                format!("unknown rule {:?}; `kubenudge rules` lists them", p.text),
+            );
+            return None;
+        }
+        Some(p)
+    }
+}
+
+#[cfg(test)]
+mod tests;

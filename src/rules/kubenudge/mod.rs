@@ -1,0 +1,2 @@
+//! kubenudge's own rules: mistakes in how kubenudge is told to behave (inline ignores).
+include!(concat!(env!("OUT_DIR"), "/rules_kubenudge.rs"));

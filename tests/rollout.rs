@@ -1,0 +1,206 @@
+//! The rollout policy end to end: the `rollout` report and the developer impact note over the
+//! fixture repository `fixtures/rollout` (three namespaces at three stages), and `check
+//! --config` exit codes. Dates are fixed with `--today`.
+
+use std::path::{Path, PathBuf};
+
+use clap::Parser;
+use kubenudge::cli::{Cli, run};
+use kubenudge::config::parse_config;
+use kubenudge::engine::{LintOptions, lint};
+use kubenudge::rollout::impact::{Scope, impact_note};
+use kubenudge::rollout::{Conclusion, NamespaceResolver, PolicyInput, review};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/rollout")
+}
+
+fn cli(args: &[&str]) -> (i32, String, String) {
+    let cli = Cli::try_parse_from(std::iter::once("kubenudge").chain(args.iter().copied()))
+        .expect("arguments parse");
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = run(cli, &mut out, &mut err);
+    (
+        code,
+        String::from_utf8(out).unwrap(),
+        String::from_utf8(err).unwrap(),
+    )
+}
+
+fn rollout(format: &str) -> String {
+    let repo = repo();
+    let (code, out, err) = cli(&[
+        "rollout",
+        repo.to_str().unwrap(),
+        "--today",
+        "2026-11-22",
+        "--format",
+        format,
+    ]);
+    assert_eq!((code, err.as_str()), (0, ""));
+    out
+}
+
+#[test]
+fn rollout_report_text() {
+    insta::assert_snapshot!(rollout("text"));
+}
+
+#[test]
+fn rollout_report_markdown_is_the_impact_note() {
+    insta::assert_snapshot!(rollout("md"));
+}
+
+#[test]
+fn rollout_report_json_has_three_stages() {
+    let json: serde_json::Value = serde_json::from_str(&rollout("json")).unwrap();
+    let stages: Vec<(String, String, serde_json::Value)> = json["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|g| g["namespaces"].as_array().unwrap().clone())
+        .map(|n| {
+            (
+                n["name"].as_str().unwrap().to_string(),
+                n["stage"]["effective"].as_str().unwrap().to_string(),
+                n["stage"]["days_left"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        stages,
+        [
+            ("dev-shop".into(), "enforce".into(), serde_json::Value::Null),
+            ("prod".into(), "audit".into(), 71.into()),
+            ("payments".into(), "warn".into(), 54.into()),
+        ]
+    );
+}
+
+/// The summary of a pull request touching `files` of the fixture repository.
+fn pull_request_note(files: &[&str], today: &str) -> (String, Conclusion) {
+    let repo = repo();
+    let text = std::fs::read_to_string(repo.join(".github/kubenudge.yml")).unwrap();
+    let config = parse_config(".github/kubenudge.yml", &text).unwrap();
+    let inputs: Vec<(String, Vec<u8>)> = files
+        .iter()
+        .map(|f| (f.to_string(), std::fs::read(repo.join(f)).unwrap()))
+        .collect();
+    let result = lint(&inputs, &LintOptions::default());
+    let resolver = NamespaceResolver::from_lint(&result, "");
+    let review = review(
+        &result,
+        &PolicyInput {
+            config: &config,
+            config_errors: &[],
+            today: today.parse().unwrap(),
+            namespaces: &resolver,
+        },
+    );
+    (
+        impact_note(&review, &config, Scope::PullRequest),
+        review.conclusion(),
+    )
+}
+
+#[test]
+fn impact_note_warn_with_countdown() {
+    let (note, conclusion) = pull_request_note(&["apps/payments/workloads.yaml"], "2026-11-22");
+    assert_eq!(conclusion, Conclusion::Neutral);
+    assert!(note.contains("will block merges in `payments` from 2027-01-15, in 54 days"));
+    insta::assert_snapshot!(note);
+}
+
+#[test]
+fn impact_note_enforce() {
+    let (note, conclusion) = pull_request_note(
+        &[
+            "apps/dev/kustomization.yaml",
+            "apps/dev/web.yaml",
+            "apps/dev/legacy.yaml",
+        ],
+        "2026-11-22",
+    );
+    assert_eq!(conclusion, Conclusion::Failure);
+    insta::assert_snapshot!(note);
+}
+
+#[test]
+fn audit_findings_stay_out_of_the_pull_request_note() {
+    let (note, conclusion) = pull_request_note(&["clusters/prod/checkout.yaml"], "2026-11-22");
+    assert_eq!(conclusion, Conclusion::Success);
+    assert!(
+        note.contains("nothing in them needs to change now (5 findings in audit mode are recorded for the platform team)."),
+        "{note}"
+    );
+    assert!(
+        note.contains("`prod` is audited for now and kubenudge will block merges in `prod` from 2027-02-01, in 71 days."),
+        "{note}"
+    );
+    assert!(!note.contains("Deployment/checkout"), "{note}");
+}
+
+#[test]
+fn check_with_config_exits_1_only_for_enforced_findings() {
+    let repo = repo();
+    let config = repo.join(".github/kubenudge.yml");
+    let config = config.to_str().unwrap();
+    let payments = repo.join("apps/payments");
+    let dev = repo.join("apps/dev");
+    let check = |path: &Path, today: &str| {
+        cli(&[
+            "check",
+            "--config",
+            config,
+            "--today",
+            today,
+            path.to_str().unwrap(),
+        ])
+    };
+    // warn: findings printed, exit 0, with the countdown.
+    let (code, out, _) = check(&payments, "2026-11-22");
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains(
+            "stage: warn in `payments` — will block merges from 2027-01-15, in 54 days (20 findings)"
+        ),
+        "{out}"
+    );
+    // From enforce-from on, the same findings fail.
+    assert_eq!(check(&payments, "2027-01-15").0, 1);
+    // dev-* enforces now.
+    let (code, out, _) = check(&dev, "2026-11-22");
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("stage: enforce in `dev-shop` — blocks merges (9 findings)"),
+        "{out}"
+    );
+    // Without a config every finding is enforced, as before.
+    let (code, _, _) = cli(&["check", payments.to_str().unwrap()]);
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn check_with_a_broken_config_exits_2_with_positions() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("kubenudge.yml");
+    std::fs::write(
+        &config,
+        "mode: warn\nrollout:\n  - namespaces: [dev-*]\n    mode: enforced\n",
+    )
+    .unwrap();
+    let (code, out, err) = cli(&[
+        "check",
+        "--config",
+        config.to_str().unwrap(),
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!((code, out.as_str()), (2, ""));
+    assert!(
+        err.contains(
+            "kubenudge.yml:4:11: `mode`: unknown mode \"enforced\": expected off, audit, warn or enforce\n"
+        ),
+        "{err}"
+    );
+    assert!(err.ends_with("has 1 error; nothing was checked\n"), "{err}");
+}
