@@ -96,7 +96,11 @@ fn guidance_pages_are_up_to_date() {
             problems.push(format!(
                 "{} is {}",
                 path.strip_prefix(root).unwrap().display(),
-                if current.is_some() { "stale" } else { "missing" }
+                if current.is_some() {
+                    "stale"
+                } else {
+                    "missing"
+                }
             ));
         }
     }

@@ -158,11 +158,17 @@ fn every_official_fixture_agrees_with_psa() {
             if ok {
                 agree[i] += 1;
             } else {
-                failures.push(format!("{label} [{}]: {message:?}", ["pod", "Deployment", "CronJob"][i]));
+                failures.push(format!(
+                    "{label} [{}]: {message:?}",
+                    ["pod", "Deployment", "CronJob"][i]
+                ));
             }
             messages.push(message);
         }
-        assert_eq!(messages[0], messages[1], "{label}: Deployment message differs");
+        assert_eq!(
+            messages[0], messages[1],
+            "{label}: Deployment message differs"
+        );
         assert_eq!(messages[0], messages[2], "{label}: CronJob message differs");
         if !case.forbidden_detail.is_empty() {
             with_detail += 1;
@@ -186,6 +192,11 @@ fn every_official_fixture_agrees_with_psa() {
         failures.is_empty(),
         "{} disagreements:\n{}",
         failures.len(),
-        failures.iter().take(40).cloned().collect::<Vec<_>>().join("\n")
+        failures
+            .iter()
+            .take(40)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
     );
 }

@@ -110,10 +110,13 @@ impl CheckId {
     /// The lowest level the check belongs to.
     pub fn level(self) -> Level {
         match self {
-            AllowPrivilegeEscalation | CapabilitiesRestricted | ProcMountRestricted
-            | RestrictedVolumes | RunAsNonRoot | RunAsUser | SeccompProfileRestricted => {
-                Level::Restricted
-            }
+            AllowPrivilegeEscalation
+            | CapabilitiesRestricted
+            | ProcMountRestricted
+            | RestrictedVolumes
+            | RunAsNonRoot
+            | RunAsUser
+            | SeccompProfileRestricted => Level::Restricted,
             _ => Level::Baseline,
         }
     }

@@ -101,7 +101,10 @@ spec:
 fn the_restricted_base_pod_passes_every_version() {
     for minor in 0..=40 {
         let v = format!("v1.{minor}");
-        assert_eq!(messages(&restricted_pod(""), "restricted", &v), Vec::<String>::new());
+        assert_eq!(
+            messages(&restricted_pod(""), "restricted", &v),
+            Vec::<String>::new()
+        );
     }
 }
 
@@ -169,7 +172,9 @@ spec:
     for v in ["v1.0", "v1.29", "latest"] {
         assert_eq!(
             messages(yaml, "baseline", v),
-            [r#"forbidden AppArmor profiles (pod and container "app" and annotation must not set AppArmor profile type to "Unconfined", "container.apparmor.security.beta.kubernetes.io/app="unconfined"")"#]
+            [
+                r#"forbidden AppArmor profiles (pod and container "app" and annotation must not set AppArmor profile type to "Unconfined", "container.apparmor.security.beta.kubernetes.io/app="unconfined"")"#
+            ]
         );
     }
     let fields_only = yaml.replace(
@@ -189,7 +194,10 @@ spec:
     assert_eq!(
         p.actions,
         [
-            set("spec.securityContext.appArmorProfile.type", "RuntimeDefault"),
+            set(
+                "spec.securityContext.appArmorProfile.type",
+                "RuntimeDefault"
+            ),
             set(
                 "spec.containers[0].securityContext.appArmorProfile.type",
                 "RuntimeDefault"
@@ -213,14 +221,21 @@ spec:
 ";
     assert_eq!(
         messages(yaml, "baseline", "v1.30"),
-        [r#"seLinuxOptions (container "app" set forbidden securityContext.seLinuxOptions: type "container_engine_t")"#]
+        [
+            r#"seLinuxOptions (container "app" set forbidden securityContext.seLinuxOptions: type "container_engine_t")"#
+        ]
     );
     assert!(messages(yaml, "baseline", "v1.31").is_empty());
     assert!(messages(yaml, "baseline", "latest").is_empty());
-    let user = yaml.replace("type: container_engine_t", "user: system_u\n          role: r");
+    let user = yaml.replace(
+        "type: container_engine_t",
+        "user: system_u\n          role: r",
+    );
     assert_eq!(
         messages(&user, "baseline", "latest"),
-        [r#"seLinuxOptions (container "app" set forbidden securityContext.seLinuxOptions: user may not be set; role may not be set)"#]
+        [
+            r#"seLinuxOptions (container "app" set forbidden securityContext.seLinuxOptions: user may not be set; role may not be set)"#
+        ]
     );
 }
 
@@ -249,7 +264,10 @@ spec:
     assert!(rules(yaml, "restricted", "latest").is_empty());
     // Still bound by runAsNonRoot and every baseline check.
     let root = yaml.replace("runAsNonRoot: true", "runAsNonRoot: false");
-    assert_eq!(rules(&root, "restricted", "latest"), ["pod-security/run-as-non-root"]);
+    assert_eq!(
+        rules(&root, "restricted", "latest"),
+        ["pod-security/run-as-non-root"]
+    );
     // Only the exact string `windows` counts.
     let linux = yaml.replace("name: windows", "name: Windows");
     assert_eq!(rules(&linux, "restricted", "latest").len(), 3);
@@ -297,7 +315,10 @@ spec:
             "pod-security/run-as-user"
         ]
     );
-    assert_eq!(rules(&host, "baseline", "latest"), ["pod-security/proc-mount"]);
+    assert_eq!(
+        rules(&host, "baseline", "latest"),
+        ["pod-security/proc-mount"]
+    );
 }
 
 #[test]
@@ -329,7 +350,10 @@ fn levels_compose_with_overrides_at_their_versions() {
     assert!(r(23).contains(&RunAsUser));
     assert_eq!(r(37).len(), 19 - 4);
     assert_eq!(check_order("pod-security/app-armor-profile"), Some(0));
-    assert_eq!(check_order("pod-security/seccomp-profile-restricted"), Some(18));
+    assert_eq!(
+        check_order("pod-security/seccomp-profile-restricted"),
+        Some(18)
+    );
     assert_eq!(check_order("hardening/read-only-root-filesystem"), None);
 }
 
@@ -377,20 +401,56 @@ spec:
 fn every_workload_kind_points_at_the_offending_field() {
     // The pod spec, with its first line at indentation `n`.
     let spec = |n: usize| -> String {
-        ["containers:", "  - name: app", "    image: app", "    securityContext:", "      privileged: true"]
-            .iter()
-            .map(|l| format!("{}{l}\n", " ".repeat(n)))
-            .collect()
+        [
+            "containers:",
+            "  - name: app",
+            "    image: app",
+            "    securityContext:",
+            "      privileged: true",
+        ]
+        .iter()
+        .map(|l| format!("{}{l}\n", " ".repeat(n)))
+        .collect()
     };
     let template = format!("  template:\n    spec:\n{}", spec(6));
     let in_template = "spec.template.spec.containers[0].securityContext.privileged";
     let cases = [
-        ("v1", "Pod", format!("spec:\n{}", spec(2)), "spec.containers[0].securityContext.privileged"),
-        ("apps/v1", "Deployment", format!("spec:\n{template}"), in_template),
-        ("apps/v1", "StatefulSet", format!("spec:\n{template}"), in_template),
-        ("apps/v1", "DaemonSet", format!("spec:\n{template}"), in_template),
-        ("apps/v1", "ReplicaSet", format!("spec:\n{template}"), in_template),
-        ("v1", "ReplicationController", format!("spec:\n{template}"), in_template),
+        (
+            "v1",
+            "Pod",
+            format!("spec:\n{}", spec(2)),
+            "spec.containers[0].securityContext.privileged",
+        ),
+        (
+            "apps/v1",
+            "Deployment",
+            format!("spec:\n{template}"),
+            in_template,
+        ),
+        (
+            "apps/v1",
+            "StatefulSet",
+            format!("spec:\n{template}"),
+            in_template,
+        ),
+        (
+            "apps/v1",
+            "DaemonSet",
+            format!("spec:\n{template}"),
+            in_template,
+        ),
+        (
+            "apps/v1",
+            "ReplicaSet",
+            format!("spec:\n{template}"),
+            in_template,
+        ),
+        (
+            "v1",
+            "ReplicationController",
+            format!("spec:\n{template}"),
+            in_template,
+        ),
         ("batch/v1", "Job", format!("spec:\n{template}"), in_template),
         (
             "batch/v1",
@@ -401,7 +461,12 @@ fn every_workload_kind_points_at_the_offending_field() {
             ),
             "spec.jobTemplate.spec.template.spec.containers[0].securityContext.privileged",
         ),
-        ("v1", "PodTemplate", format!("template:\n  spec:\n{}", spec(4)), "template.spec.containers[0].securityContext.privileged"),
+        (
+            "v1",
+            "PodTemplate",
+            format!("template:\n  spec:\n{}", spec(4)),
+            "template.spec.containers[0].securityContext.privileged",
+        ),
     ];
     for (api, kind, body, path) in cases {
         let yaml = format!("apiVersion: {api}\nkind: {kind}\nmetadata:\n  name: w\n{body}");
@@ -544,7 +609,11 @@ fn namespace_labels_follow_psa_for_invalid_values_and_mode_order() {
     assert_eq!(enforce.level, Level::Privileged);
     let bad = p(&[("enforce", "strict")]).unwrap();
     assert_eq!(bad.level, Level::Restricted);
-    assert!(bad.origin.unwrap().contains("\"strict\" is not a level, so PSA uses restricted"));
+    assert!(
+        bad.origin
+            .unwrap()
+            .contains("\"strict\" is not a level, so PSA uses restricted")
+    );
     assert_eq!(p(&[("warn", "Baseline")]).unwrap().level, Level::Privileged);
     assert_eq!(p(&[("audit", "")]).unwrap().level, Level::Privileged);
     for v in ["v1.025", "1.25", "v2.0", "v1.", "Latest"] {
@@ -605,17 +674,20 @@ fn run_as_non_root_plan_sets_the_pod_level_and_flips_explicit_false() {
     assert_eq!(p.safety, FixSafety::Review);
     assert_eq!(
         p.actions,
-        [set("spec.template.spec.securityContext.runAsNonRoot", "true")]
+        [set(
+            "spec.template.spec.securityContext.runAsNonRoot",
+            "true"
+        )]
     );
-    let explicit = APE_DEPLOYMENT.replace(
-        "allowPrivilegeEscalation: true",
-        "runAsNonRoot: false",
-    );
+    let explicit = APE_DEPLOYMENT.replace("allowPrivilegeEscalation: true", "runAsNonRoot: false");
     assert_eq!(
         plan(&run_as_non_root::RULE, &explicit).actions,
         [
             set("spec.template.spec.securityContext.runAsNonRoot", "true"),
-            set("spec.template.spec.containers[0].securityContext.runAsNonRoot", "true"),
+            set(
+                "spec.template.spec.containers[0].securityContext.runAsNonRoot",
+                "true"
+            ),
         ]
     );
 }
@@ -729,7 +801,10 @@ spec:
     };
     assert_eq!(
         actions(&privileged::RULE),
-        [set("spec.containers[0].securityContext.privileged", "false")]
+        [set(
+            "spec.containers[0].securityContext.privileged",
+            "false"
+        )]
     );
     assert_eq!(
         actions(&host_namespaces::RULE),
@@ -744,15 +819,22 @@ spec:
     );
     assert_eq!(
         actions(&proc_mount::RULE),
-        [set("spec.containers[0].securityContext.procMount", "Default")]
+        [set(
+            "spec.containers[0].securityContext.procMount",
+            "Default"
+        )]
     );
     assert_eq!(
         actions(&windows_host_process::RULE),
-        [remove("spec.containers[0].securityContext.windowsOptions.hostProcess")]
+        [remove(
+            "spec.containers[0].securityContext.windowsOptions.hostProcess"
+        )]
     );
     assert_eq!(
         actions(&se_linux_options::RULE),
-        [remove("spec.containers[0].securityContext.seLinuxOptions.type")]
+        [remove(
+            "spec.containers[0].securityContext.seLinuxOptions.type"
+        )]
     );
     assert_eq!(
         actions(&host_probes_and_host_lifecycle::RULE),
