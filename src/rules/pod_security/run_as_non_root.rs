@@ -88,7 +88,11 @@ fn evaluate(pod: &PodView<'_>) -> Option<Forbidden> {
     }));
     let plan = FixPlan {
         safety: FixSafety::Review,
-        title: "Set `runAsNonRoot: true`".into(),
+        title: if pod_bad || !implicit.is_empty() {
+            "Set `runAsNonRoot: true` in the pod's securityContext".into()
+        } else {
+            format!("Set `runAsNonRoot: true` on {}", containers_phrase(&explicit))
+        },
         caveat: "The kubelet then refuses to start a container whose image runs as root \
                  (USER 0 or no USER); give the image a non-root USER or set runAsUser."
             .into(),

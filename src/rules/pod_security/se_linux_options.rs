@@ -103,21 +103,20 @@ fn evaluate(pod: &PodView<'_>) -> Option<Forbidden> {
     if let Some(opts) = pod
         .security_context()
         .and_then(|s| s.se_linux_options.as_ref())
-    {
-        if found.visit(
+        && found.visit(
             opts,
             pod.security_context_path().key("seLinuxOptions"),
             pod.minor,
-        ) {
-            setters.push("pod".to_string());
-        }
+        )
+    {
+        setters.push("pod".to_string());
     }
     let mut names = Vec::new();
     for c in &pod.containers {
-        if let Some(opts) = c.security_context().and_then(|s| s.se_linux_options.as_ref()) {
-            if found.visit(opts, c.security_context_path().key("seLinuxOptions"), pod.minor) {
-                names.push(c.name());
-            }
+        if let Some(opts) = c.security_context().and_then(|s| s.se_linux_options.as_ref())
+            && found.visit(opts, c.security_context_path().key("seLinuxOptions"), pod.minor)
+        {
+            names.push(c.name());
         }
     }
     if !names.is_empty() {

@@ -98,11 +98,11 @@ fn annotations(pod: &PodView<'_>) -> Option<Forbidden> {
     let mut forbidden = BTreeSet::new();
     let mut keys = Vec::new();
     let mut check = |key: String| {
-        if let Some(v) = pod.metadata_annotations.get(&key) {
-            if !allowed_annotation(v) {
-                forbidden.insert(format!("{key}={}", go_quote(v)));
-                keys.push(key);
-            }
+        if let Some(v) = pod.metadata_annotations.get(&key)
+            && !allowed_annotation(v)
+        {
+            forbidden.insert(format!("{key}={}", go_quote(v)));
+            keys.push(key);
         }
     };
     check(POD_ANNOTATION.to_string());
