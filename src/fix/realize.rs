@@ -1,0 +1,1209 @@
+//! Plans -> byte edits. Actions name fields by path; this module finds where each change goes
+//! in the author's text and writes it the way the surrounding YAML is written: the indentation
+//! of sibling keys, the file's indentation step and list style, flow or block, the file's line
+//! ending. All actions on one object are realised together, so that two fixes adding keys to the
+//! same `securityContext` become one insertion, never two overlapping ones.
+//!
+//! It never edits a node that is shared through an anchor or brought in by a `<<` merge:
+//! changing it would silently change other parts of the file.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::finding::{Edit, FixAction};
+use crate::manifest::{
+    FieldPath, ManifestFile, NodeId, NodeKind, Object, Segment, SourceText, Style, YamlTree,
+};
+
+use super::scalar::{render_key, render_replacement, render_value, scalar_value};
+
+/// A value that is not in the file yet.
+#[derive(Debug, Clone)]
+enum NewValue {
+    Scalar(String),
+    Map(Vec<(String, NewValue)>),
+    List(Vec<String>),
+}
+
+/// What ends a chain of new keys: a scalar, or an item of a new list.
+enum Leaf<'a> {
+    Scalar(&'a str),
+    Item(&'a str),
+}
+
+/// Where a node sits: in which collection, at which entry or item.
+#[derive(Debug, Clone, Copy)]
+struct Parent {
+    collection: NodeId,
+    index: usize,
+}
+
+/// Everything the actions change, gathered per node before any text is written.
+#[derive(Default)]
+struct Changes {
+    /// Scalars to overwrite, with the plan's value text.
+    replace: Vec<(NodeId, String)>,
+    /// Keys to add to existing mappings.
+    insert: Vec<(NodeId, Vec<(String, NewValue)>)>,
+    /// Empty (`key:` or `key: ~`) values that become a mapping or a list.
+    fill: Vec<(NodeId, NewValue)>,
+    remove_entries: Vec<(NodeId, Vec<usize>)>,
+    remove_items: Vec<(NodeId, Vec<usize>)>,
+    append: Vec<(NodeId, Vec<String>)>,
+}
+
+fn slot<T: Default>(v: &mut Vec<(NodeId, T)>, id: NodeId) -> &mut T {
+    match v.iter().position(|(n, _)| *n == id) {
+        Some(i) => &mut v[i].1,
+        None => {
+            v.push((id, T::default()));
+            &mut v.last_mut().expect("just pushed").1
+        }
+    }
+}
+
+impl Default for NewValue {
+    fn default() -> Self {
+        NewValue::Map(Vec::new())
+    }
+}
+
+/// How the file indents: the step between a key and its nested keys, and how far a block
+/// list's `-` sits right of its key (0 for `key:\n- item`).
+#[derive(Debug, Clone, Copy)]
+struct Layout {
+    step: usize,
+    list_offset: usize,
+}
+
+struct Context<'a> {
+    file: &'a ManifestFile,
+    tree: &'a YamlTree,
+    src: &'a SourceText,
+    text: &'a str,
+    root: NodeId,
+    shared: HashSet<NodeId>,
+    parents: HashMap<NodeId, Parent>,
+    depth: HashMap<NodeId, usize>,
+    layout: Layout,
+    newline: &'static str,
+}
+
+/// One pending change of the text, before overlapping positions are combined.
+struct Pending {
+    start: usize,
+    end: usize,
+    text: String,
+    /// Deeper structures come first when two insertions land on the same byte.
+    depth: usize,
+}
+
+enum Resolved {
+    Found {
+        node: NodeId,
+        parent: Option<Parent>,
+        merged: bool,
+    },
+    /// `at` exists (a mapping, or an empty value); `rest` are the keys below it to create.
+    Missing {
+        at: NodeId,
+        parent: Option<Parent>,
+        rest: Vec<String>,
+    },
+}
+
+pub(super) fn realize_actions(
+    file: &ManifestFile,
+    object: &Object,
+    actions: &[&FixAction],
+) -> Result<Vec<Edit>, String> {
+    let cx = Context::new(file, object);
+    let removed: Vec<&FieldPath> = actions
+        .iter()
+        .filter_map(|a| match a {
+            FixAction::Remove { path } => Some(path),
+            _ => None,
+        })
+        .collect();
+    let mut ch = Changes::default();
+    for action in actions {
+        let path = action_path(action);
+        // A removal wins over any change below the field it removes.
+        if removed.iter().any(|r| path != *r && path.starts_with(r)) {
+            continue;
+        }
+        cx.plan(action, &mut ch)?;
+    }
+    let pending = cx.emit(&ch)?;
+    combine(pending)
+}
+
+/// The field path an action changes.
+pub fn action_path(action: &FixAction) -> &FieldPath {
+    match action {
+        FixAction::Set { path, .. }
+        | FixAction::Remove { path }
+        | FixAction::AddToList { path, .. }
+        | FixAction::RemoveFromList { path, .. } => path,
+    }
+}
+
+/// Sorts pending changes and joins those that touch, so the result is sorted and disjoint.
+fn combine(mut pending: Vec<Pending>) -> Result<Vec<Edit>, String> {
+    pending.sort_by(|a, b| {
+        (a.start, a.end, std::cmp::Reverse(a.depth)).cmp(&(
+            b.start,
+            b.end,
+            std::cmp::Reverse(b.depth),
+        ))
+    });
+    let mut out: Vec<Edit> = Vec::new();
+    for p in pending {
+        if let Some(last) = out.last_mut() {
+            if p.start < last.end {
+                return Err(format!(
+                    "two changes overlap at bytes {}..{}; fix this by hand",
+                    p.start, last.end
+                ));
+            }
+            if p.start == last.end {
+                last.end = p.end;
+                last.replacement.push_str(&p.text);
+                continue;
+            }
+        }
+        out.push(Edit {
+            start: p.start,
+            end: p.end,
+            replacement: p.text,
+        });
+    }
+    out.retain(|e| !(e.start == e.end && e.replacement.is_empty()));
+    Ok(out)
+}
+
+impl<'a> Context<'a> {
+    fn new(file: &'a ManifestFile, object: &Object) -> Self {
+        let tree = &file.tree;
+        // Nodes reachable twice from the objects of this document are shared through aliases.
+        let mut seen = HashSet::new();
+        let mut shared = HashSet::new();
+        let mut stack: Vec<NodeId> = file
+            .objects
+            .iter()
+            .filter(|o| o.document == object.document)
+            .map(|o| o.node)
+            .collect();
+        while let Some(n) = stack.pop() {
+            if !seen.insert(n) {
+                shared.insert(n);
+                continue;
+            }
+            match &tree.node(n).kind {
+                NodeKind::Mapping { entries, .. } => stack.extend(entries.iter().map(|e| e.value)),
+                NodeKind::Sequence { items, .. } => stack.extend(items.iter().copied()),
+                _ => {}
+            }
+        }
+        let mut parents = HashMap::new();
+        let mut depth = HashMap::new();
+        let mut steps: HashMap<usize, usize> = HashMap::new();
+        let mut offsets: HashMap<usize, usize> = HashMap::new();
+        let src = &file.source;
+        let col = |b: usize| src.line_col(b).1 - 1;
+        let mut stack = vec![(object.node, 0usize)];
+        let mut visited = HashSet::new();
+        while let Some((n, d)) = stack.pop() {
+            if !visited.insert(n) {
+                continue;
+            }
+            depth.insert(n, d);
+            match &tree.node(n).kind {
+                NodeKind::Mapping { entries, flow } => {
+                    for (i, e) in entries.iter().enumerate() {
+                        if e.merged {
+                            continue;
+                        }
+                        parents.entry(e.value).or_insert(Parent {
+                            collection: n,
+                            index: i,
+                        });
+                        stack.push((e.value, d + 1));
+                        if *flow {
+                            continue;
+                        }
+                        let key_col = col(tree.node(e.key_node).span.start);
+                        match &tree.node(e.value).kind {
+                            NodeKind::Mapping {
+                                entries: inner,
+                                flow: false,
+                            } => {
+                                if let Some(first) = inner.iter().find(|x| !x.merged) {
+                                    let c = col(tree.node(first.key_node).span.start);
+                                    if c > key_col {
+                                        *steps.entry(c - key_col).or_default() += 1;
+                                    }
+                                }
+                            }
+                            NodeKind::Sequence { items, flow: false } => {
+                                if let Some(dash) =
+                                    items.first().and_then(|i| dash_before(file, *i))
+                                {
+                                    let c = col(dash);
+                                    if c >= key_col {
+                                        *offsets.entry(c - key_col).or_default() += 1;
+                                    }
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                NodeKind::Sequence { items, .. } => {
+                    for (i, item) in items.iter().enumerate() {
+                        parents.entry(*item).or_insert(Parent {
+                            collection: n,
+                            index: i,
+                        });
+                        stack.push((*item, d + 1));
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mode = |m: &HashMap<usize, usize>| {
+            m.iter()
+                .max_by_key(|(k, c)| (**c, std::cmp::Reverse(**k)))
+                .map(|(k, _)| *k)
+        };
+        let step = mode(&steps).unwrap_or(2);
+        let list_offset = mode(&offsets).unwrap_or(step);
+        Context {
+            file,
+            tree,
+            src,
+            text: src.text(),
+            root: object.node,
+            shared,
+            parents,
+            depth,
+            layout: Layout { step, list_offset },
+            newline: src.newline(),
+        }
+    }
+
+    fn col(&self, byte: usize) -> usize {
+        self.src.line_col(byte).1 - 1
+    }
+
+    fn depth(&self, n: NodeId) -> usize {
+        self.depth.get(&n).copied().unwrap_or(0)
+    }
+
+    fn check_owned(&self, n: NodeId, path: &FieldPath) -> Result<(), String> {
+        let span = self.tree.node(n).span;
+        let root = self.tree.node(self.root).span;
+        if self.shared.contains(&n) || span.start < root.start || span.end > root.end {
+            return Err(format!(
+                "`{path}` is shared with other parts of the file through a YAML anchor; \
+                 change it by hand"
+            ));
+        }
+        Ok(())
+    }
+
+    fn resolve(&self, path: &FieldPath) -> Result<Resolved, String> {
+        let mut node = self.root;
+        let mut parent = None;
+        let segs = path.segments();
+        for (i, seg) in segs.iter().enumerate() {
+            let last = i + 1 == segs.len();
+            match seg {
+                Segment::Key(k) => match &self.tree.node(node).kind {
+                    NodeKind::Mapping { entries, .. } => {
+                        match entries.iter().position(|e| &e.key == k) {
+                            Some(idx) if entries[idx].merged => {
+                                if last {
+                                    return Ok(Resolved::Found {
+                                        node: entries[idx].value,
+                                        parent: Some(Parent {
+                                            collection: node,
+                                            index: idx,
+                                        }),
+                                        merged: true,
+                                    });
+                                }
+                                return Err(format!(
+                                    "`{path}` comes from a `<<` merge; change it where it is \
+                                     defined, or override it by hand"
+                                ));
+                            }
+                            Some(idx) => {
+                                parent = Some(Parent {
+                                    collection: node,
+                                    index: idx,
+                                });
+                                node = entries[idx].value;
+                            }
+                            None => return self.missing(node, parent, &segs[i..], path),
+                        }
+                    }
+                    NodeKind::Null => return self.missing(node, parent, &segs[i..], path),
+                    _ => return Err(format!("a parent of `{path}` is not a mapping")),
+                },
+                Segment::Index(idx) => match self.tree.items(node).get(*idx) {
+                    Some(item) => {
+                        parent = Some(Parent {
+                            collection: node,
+                            index: *idx,
+                        });
+                        node = *item;
+                    }
+                    None => return Err(format!("`{path}` does not exist")),
+                },
+            }
+            self.check_owned(node, path)?;
+        }
+        Ok(Resolved::Found {
+            node,
+            parent,
+            merged: false,
+        })
+    }
+
+    fn missing(
+        &self,
+        at: NodeId,
+        parent: Option<Parent>,
+        rest: &[Segment],
+        path: &FieldPath,
+    ) -> Result<Resolved, String> {
+        let rest = rest
+            .iter()
+            .map(|s| match s {
+                Segment::Key(k) => Ok(k.clone()),
+                Segment::Index(_) => Err(format!("`{path}` names a list item that does not exist")),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Resolved::Missing { at, parent, rest })
+    }
+
+    /// Records one action in `ch`.
+    fn plan(&self, action: &FixAction, ch: &mut Changes) -> Result<(), String> {
+        match action {
+            FixAction::Set { path, value } => {
+                scalar_value(value)?;
+                match self.resolve(path)? {
+                    Resolved::Found {
+                        parent: Some(p),
+                        merged: true,
+                        ..
+                    } => {
+                        // Override the merged key in the mapping itself; the anchor stays.
+                        let key = path.last_key().unwrap_or_default().to_string();
+                        put(
+                            slot(&mut ch.insert, p.collection),
+                            std::slice::from_ref(&key),
+                            Leaf::Scalar(value),
+                        );
+                    }
+                    Resolved::Found { node, .. } => {
+                        let n = self.tree.node(node);
+                        match n.kind {
+                            NodeKind::Mapping { .. } | NodeKind::Sequence { .. } => {
+                                return Err(format!("`{path}` is not a single value"));
+                            }
+                            _ if matches!(n.style, Style::Literal | Style::Folded) => {
+                                return Err(format!("`{path}` is a block scalar"));
+                            }
+                            _ => {}
+                        }
+                        if self.tree.to_json(node) != scalar_value(value)? {
+                            ch.replace.retain(|(x, _)| *x != node);
+                            ch.replace.push((node, value.clone()));
+                        }
+                    }
+                    Resolved::Missing { at, parent, rest } => {
+                        self.create(at, parent, &rest, Leaf::Scalar(value), ch, path)?
+                    }
+                }
+            }
+            FixAction::AddToList { path, item } => {
+                let want = scalar_value(item)?;
+                match self.resolve(path)? {
+                    Resolved::Found { merged: true, .. } => {
+                        return Err(format!("`{path}` comes from a `<<` merge"));
+                    }
+                    Resolved::Found { node, parent, .. } => match &self.tree.node(node).kind {
+                        NodeKind::Sequence { items, .. } => {
+                            let present = items.iter().any(|i| self.tree.to_json(*i) == want);
+                            let list = slot(&mut ch.append, node);
+                            let queued = list
+                                .iter()
+                                .any(|x| scalar_value(x).is_ok_and(|v| v == want));
+                            if !present && !queued {
+                                list.push(item.clone());
+                            }
+                        }
+                        NodeKind::Null => {
+                            self.create(node, parent, &[], Leaf::Item(item), ch, path)?
+                        }
+                        _ => return Err(format!("`{path}` is not a list")),
+                    },
+                    Resolved::Missing { at, parent, rest } => {
+                        self.create(at, parent, &rest, Leaf::Item(item), ch, path)?
+                    }
+                }
+            }
+            FixAction::RemoveFromList { path, item } => {
+                let want = scalar_value(item)?;
+                match self.resolve(path)? {
+                    Resolved::Found { merged: true, .. } => {
+                        return Err(format!("`{path}` comes from a `<<` merge"));
+                    }
+                    Resolved::Found { node, .. } => match &self.tree.node(node).kind {
+                        NodeKind::Sequence { items, .. } => {
+                            let hits: Vec<usize> = items
+                                .iter()
+                                .enumerate()
+                                .filter(|(_, i)| self.tree.to_json(**i) == want)
+                                .map(|(n, _)| n)
+                                .collect();
+                            for h in hits {
+                                self.check_owned(items[h], path)?;
+                                let set = slot(&mut ch.remove_items, node);
+                                if !set.contains(&h) {
+                                    set.push(h);
+                                }
+                            }
+                        }
+                        NodeKind::Null => {}
+                        _ => return Err(format!("`{path}` is not a list")),
+                    },
+                    Resolved::Missing { .. } => {}
+                }
+            }
+            FixAction::Remove { path } => match self.resolve(path)? {
+                Resolved::Found { merged: true, .. } => {
+                    return Err(format!(
+                        "`{path}` comes from a `<<` merge; remove it where it is defined"
+                    ));
+                }
+                Resolved::Found {
+                    parent: Some(p), ..
+                } => {
+                    let target = match self.tree.node(p.collection).kind {
+                        NodeKind::Mapping { .. } => &mut ch.remove_entries,
+                        _ => &mut ch.remove_items,
+                    };
+                    let set = slot(target, p.collection);
+                    if !set.contains(&p.index) {
+                        set.push(p.index);
+                    }
+                }
+                Resolved::Found { parent: None, .. } => {
+                    return Err("cannot remove a whole object".into());
+                }
+                Resolved::Missing { .. } => {}
+            },
+        }
+        Ok(())
+    }
+
+    /// Creates `rest` below the existing node `at` (a mapping or an empty value).
+    fn create(
+        &self,
+        at: NodeId,
+        parent: Option<Parent>,
+        rest: &[String],
+        leaf: Leaf<'_>,
+        ch: &mut Changes,
+        path: &FieldPath,
+    ) -> Result<(), String> {
+        match &self.tree.node(at).kind {
+            NodeKind::Mapping { .. } => {
+                put(slot(&mut ch.insert, at), rest, leaf);
+                Ok(())
+            }
+            NodeKind::Null => {
+                let in_mapping = parent.is_some_and(|p| {
+                    matches!(self.tree.node(p.collection).kind, NodeKind::Mapping { .. })
+                });
+                if !in_mapping {
+                    return Err(format!("a parent of `{path}` is an empty list item"));
+                }
+                let value = slot(&mut ch.fill, at);
+                match (rest.is_empty(), leaf) {
+                    (true, Leaf::Item(item)) => {
+                        let list = match value {
+                            NewValue::List(l) => l,
+                            other => {
+                                *other = NewValue::List(Vec::new());
+                                let NewValue::List(l) = other else {
+                                    unreachable!("just set")
+                                };
+                                l
+                            }
+                        };
+                        push_unique(list, item);
+                    }
+                    (true, Leaf::Scalar(_)) => {
+                        return Err(format!("`{path}` is an empty value"));
+                    }
+                    (false, leaf) => {
+                        if !matches!(value, NewValue::Map(_)) {
+                            *value = NewValue::Map(Vec::new());
+                        }
+                        let NewValue::Map(m) = value else {
+                            unreachable!("just set")
+                        };
+                        put(m, rest, leaf);
+                    }
+                }
+                Ok(())
+            }
+            _ => Err(format!("a parent of `{path}` is not a mapping")),
+        }
+    }
+
+    // ---- writing ---------------------------------------------------------------------------
+
+    fn emit(&self, ch: &Changes) -> Result<Vec<Pending>, String> {
+        let mut out = Vec::new();
+        for (node, value) in &ch.replace {
+            self.emit_replace(*node, value, &mut out)?;
+        }
+        for (node, value) in &ch.fill {
+            self.emit_fill(*node, value, &mut out)?;
+        }
+        let mut maps: Vec<NodeId> = ch.insert.iter().map(|(n, _)| *n).collect();
+        maps.extend(ch.remove_entries.iter().map(|(n, _)| *n));
+        dedup_ids(&mut maps);
+        for m in maps {
+            let inserts = ch
+                .insert
+                .iter()
+                .find(|(n, _)| *n == m)
+                .map_or(&[][..], |(_, v)| v.as_slice());
+            let removed = ch
+                .remove_entries
+                .iter()
+                .find(|(n, _)| *n == m)
+                .map_or(&[][..], |(_, v)| v.as_slice());
+            self.emit_mapping(m, inserts, removed, &mut out)?;
+        }
+        let mut seqs: Vec<NodeId> = ch.append.iter().map(|(n, _)| *n).collect();
+        seqs.extend(ch.remove_items.iter().map(|(n, _)| *n));
+        dedup_ids(&mut seqs);
+        for s in seqs {
+            let appends = ch
+                .append
+                .iter()
+                .find(|(n, _)| *n == s)
+                .map_or(&[][..], |(_, v)| v.as_slice());
+            let removed = ch
+                .remove_items
+                .iter()
+                .find(|(n, _)| *n == s)
+                .map_or(&[][..], |(_, v)| v.as_slice());
+            self.emit_sequence(s, appends, removed, &mut out)?;
+        }
+        Ok(out)
+    }
+
+    fn in_flow(&self, n: NodeId) -> bool {
+        self.parents.get(&n).is_some_and(|p| {
+            matches!(
+                self.tree.node(p.collection).kind,
+                NodeKind::Mapping { flow: true, .. } | NodeKind::Sequence { flow: true, .. }
+            )
+        })
+    }
+
+    fn emit_replace(
+        &self,
+        node: NodeId,
+        value: &str,
+        out: &mut Vec<Pending>,
+    ) -> Result<(), String> {
+        let n = self.tree.node(node);
+        let flow = self.in_flow(node);
+        if n.span.start == n.span.end {
+            // `key:` with nothing after it: the empty value sits on the colon.
+            let colon = self.colon_after(n.span.start)?;
+            out.push(Pending {
+                start: colon + 1,
+                end: colon + 1,
+                text: format!(" {}", render_value(value, flow)?),
+                depth: self.depth(node),
+            });
+            return Ok(());
+        }
+        out.push(Pending {
+            start: n.span.start,
+            end: n.span.end,
+            text: render_replacement(value, n.style, flow)?,
+            depth: self.depth(node),
+        });
+        Ok(())
+    }
+
+    fn emit_fill(
+        &self,
+        node: NodeId,
+        value: &NewValue,
+        out: &mut Vec<Pending>,
+    ) -> Result<(), String> {
+        let n = self.tree.node(node);
+        let parent = self.parents[&node];
+        let NodeKind::Mapping { entries, flow } = &self.tree.node(parent.collection).kind else {
+            return Err("an empty value outside a mapping".into());
+        };
+        let key = self.tree.node(entries[parent.index].key_node);
+        let depth = self.depth(node);
+        if *flow {
+            let text = render_flow(value)?;
+            if n.span.start == n.span.end {
+                let colon = self.colon_after(n.span.start)?;
+                out.push(Pending {
+                    start: colon + 1,
+                    end: colon + 1,
+                    text: format!(" {text}"),
+                    depth,
+                });
+            } else {
+                out.push(Pending {
+                    start: n.span.start,
+                    end: n.span.end,
+                    text,
+                    depth,
+                });
+            }
+            return Ok(());
+        }
+        let key_col = self.col(key.span.start);
+        if n.span.start != n.span.end {
+            // `key: ~` -> `key:`, then the block below it.
+            let colon = self.colon_after(key.span.end)?;
+            out.push(Pending {
+                start: colon + 1,
+                end: n.span.end,
+                text: String::new(),
+                depth,
+            });
+        }
+        let (at, lead) = self.line_after(n.span.end.max(key.span.end));
+        let mut text = String::from(if lead { self.newline } else { "" });
+        match value {
+            NewValue::Map(m) => {
+                for (k, v) in m {
+                    self.render_block(&mut text, key_col + self.layout.step, k, v)?;
+                }
+            }
+            NewValue::List(items) => self.render_items(&mut text, key_col, items)?,
+            NewValue::Scalar(_) => return Err("an empty value cannot take a scalar here".into()),
+        }
+        out.push(Pending {
+            start: at,
+            end: at,
+            text,
+            depth,
+        });
+        Ok(())
+    }
+
+    fn emit_mapping(
+        &self,
+        m: NodeId,
+        inserts: &[(String, NewValue)],
+        removed: &[usize],
+        out: &mut Vec<Pending>,
+    ) -> Result<(), String> {
+        let node = self.tree.node(m);
+        let NodeKind::Mapping { entries, flow } = &node.kind else {
+            return Err("not a mapping".into());
+        };
+        let depth = self.depth(m);
+        let has_merge = entries.iter().any(|e| e.merged);
+        let own: Vec<usize> = (0..entries.len()).filter(|i| !entries[*i].merged).collect();
+        let elements: Vec<(usize, usize)> = own
+            .iter()
+            .map(|i| {
+                let e = &entries[*i];
+                (
+                    self.tree.node(e.key_node).span.start,
+                    self.content_end(e.value)
+                        .max(self.tree.node(e.key_node).span.end),
+                )
+            })
+            .collect();
+        let removed_own: Vec<bool> = own.iter().map(|i| removed.contains(i)).collect();
+        if *flow {
+            let added = inserts
+                .iter()
+                .map(|(k, v)| Ok(format!("{}: {}", render_key(k, true), render_flow(v)?)))
+                .collect::<Result<Vec<_>, String>>()?;
+            if has_merge && removed_own.iter().all(|r| *r) && !own.is_empty() {
+                return Err("the mapping would keep only its `<<` merge; edit it by hand".into());
+            }
+            return self.emit_flow(node.span, &elements, &removed_own, &added, depth, out);
+        }
+        if own.is_empty() {
+            return Err("the mapping has no keys of its own (only `<<` merges)".into());
+        }
+        let all_removed = removed_own.iter().all(|r| *r);
+        // Removals: whole lines, or, for the first key of a `- ` item, up to the next key.
+        let first_key = self.tree.node(entries[own[0]].key_node).span.start;
+        let on_dash = !self.line_prefix(first_key).trim().is_empty();
+        if all_removed && inserts.is_empty() && !has_merge {
+            // Leave an empty mapping rather than an empty value.
+            let last = elements.last().expect("own is not empty").1;
+            if on_dash {
+                out.push(Pending {
+                    start: first_key,
+                    end: last,
+                    text: "{}".into(),
+                    depth,
+                });
+            } else {
+                let key = self.parent_key(m)?;
+                let colon = self.colon_after(key)?;
+                out.push(Pending {
+                    start: colon + 1,
+                    end: last,
+                    text: " {}".into(),
+                    depth,
+                });
+            }
+            return Ok(());
+        }
+        let mut i = 0;
+        while i < own.len() {
+            if !removed_own[i] {
+                i += 1;
+                continue;
+            }
+            let (start, _) = elements[i];
+            if i == 0 && on_dash {
+                // `- a: 1\n  b: 2` minus `a` -> `- b: 2`: delete up to the next kept key.
+                let mut j = i;
+                while j < own.len() && removed_own[j] {
+                    j += 1;
+                }
+                if j == own.len() {
+                    return Err(
+                        "removing every key of a list item while adding others; edit by hand"
+                            .into(),
+                    );
+                }
+                out.push(Pending {
+                    start,
+                    end: elements[j].0,
+                    text: String::new(),
+                    depth,
+                });
+                i = j;
+                continue;
+            }
+            let line_start = self.src.line_start(self.src.line_col(start).0);
+            let (end, _) = self.line_after(elements[i].1);
+            out.push(Pending {
+                start: line_start,
+                end,
+                text: String::new(),
+                depth,
+            });
+            i += 1;
+        }
+        if !inserts.is_empty() {
+            let indent = self.col(first_key);
+            let (at, lead) = self.line_after(elements.last().expect("own is not empty").1);
+            let mut text = String::from(if lead { self.newline } else { "" });
+            for (k, v) in inserts {
+                self.render_block(&mut text, indent, k, v)?;
+            }
+            out.push(Pending {
+                start: at,
+                end: at,
+                text,
+                depth,
+            });
+        }
+        Ok(())
+    }
+
+    fn emit_sequence(
+        &self,
+        s: NodeId,
+        appends: &[String],
+        removed: &[usize],
+        out: &mut Vec<Pending>,
+    ) -> Result<(), String> {
+        let node = self.tree.node(s);
+        let NodeKind::Sequence { items, flow } = &node.kind else {
+            return Err("not a list".into());
+        };
+        let depth = self.depth(s);
+        let elements: Vec<(usize, usize)> = items
+            .iter()
+            .map(|i| (self.tree.node(*i).span.start, self.content_end(*i)))
+            .collect();
+        let removed_flags: Vec<bool> = (0..items.len()).map(|i| removed.contains(&i)).collect();
+        if *flow {
+            let added = appends
+                .iter()
+                .map(|a| render_value(a, true))
+                .collect::<Result<Vec<_>, _>>()?;
+            return self.emit_flow(node.span, &elements, &removed_flags, &added, depth, out);
+        }
+        let dashes = items
+            .iter()
+            .map(|i| dash_before(self.file, *i).ok_or("a list item without its `-`"))
+            .collect::<Result<Vec<_>, _>>()?;
+        for d in &dashes {
+            if !self.line_prefix(*d).trim().is_empty() {
+                return Err("a list nested on the line of another list; edit by hand".into());
+            }
+        }
+        let Some(first_dash) = dashes.first() else {
+            return Err("an empty block list".into());
+        };
+        if removed_flags.iter().all(|r| *r) && appends.is_empty() {
+            let key = self.parent_key(s)?;
+            let colon = self.colon_after(key)?;
+            out.push(Pending {
+                start: colon + 1,
+                end: elements.last().expect("not empty").1,
+                text: " []".into(),
+                depth,
+            });
+            return Ok(());
+        }
+        for (i, r) in removed_flags.iter().enumerate() {
+            if *r {
+                let line_start = self.src.line_start(self.src.line_col(dashes[i]).0);
+                let (end, _) = self.line_after(elements[i].1);
+                out.push(Pending {
+                    start: line_start,
+                    end,
+                    text: String::new(),
+                    depth,
+                });
+            }
+        }
+        if !appends.is_empty() {
+            let dash_col = self.col(*first_dash);
+            let (at, lead) = self.line_after(elements.last().expect("not empty").1);
+            let mut text = String::from(if lead { self.newline } else { "" });
+            let pad = " ".repeat(dash_col);
+            for a in appends {
+                text.push_str(&format!(
+                    "{pad}- {}{}",
+                    render_value(a, false)?,
+                    self.newline
+                ));
+            }
+            out.push(Pending {
+                start: at,
+                end: at,
+                text,
+                depth,
+            });
+        }
+        Ok(())
+    }
+
+    /// Removes and appends elements of a flow collection (`{…}` or `[…]`) without touching the
+    /// rest of it.
+    fn emit_flow(
+        &self,
+        span: crate::manifest::ByteSpan,
+        elements: &[(usize, usize)],
+        removed: &[bool],
+        added: &[String],
+        depth: usize,
+        out: &mut Vec<Pending>,
+    ) -> Result<(), String> {
+        let bytes = self.text.as_bytes();
+        if span.end == 0 || !matches!(bytes.get(span.end - 1), Some(b'}' | b']')) {
+            return Err("a flow collection without its closing bracket".into());
+        }
+        let open = (span.start..span.end)
+            .find(|i| matches!(bytes[*i], b'{' | b'['))
+            .ok_or("a flow collection without its opening bracket")?;
+        let close = span.end - 1;
+        let kept: Vec<usize> = (0..elements.len()).filter(|i| !removed[*i]).collect();
+        if kept.is_empty() {
+            if elements.is_empty() {
+                // `{}` or `[]`, or one holding only comments: add right after the bracket.
+                if !added.is_empty() {
+                    out.push(Pending {
+                        start: open + 1,
+                        end: open + 1,
+                        text: added.join(", "),
+                        depth,
+                    });
+                }
+            } else {
+                out.push(Pending {
+                    start: open + 1,
+                    end: close,
+                    text: added.join(", "),
+                    depth,
+                });
+            }
+            return Ok(());
+        }
+        let mut i = 0;
+        while i < elements.len() {
+            if !removed[i] {
+                i += 1;
+                continue;
+            }
+            let mut j = i;
+            while j < elements.len() && removed[j] {
+                j += 1;
+            }
+            if i == 0 {
+                // A leading run: delete up to the first kept element.
+                out.push(Pending {
+                    start: elements[0].0,
+                    end: elements[j].0,
+                    text: String::new(),
+                    depth,
+                });
+            } else {
+                out.push(Pending {
+                    start: elements[i - 1].1,
+                    end: elements[j - 1].1,
+                    text: String::new(),
+                    depth,
+                });
+            }
+            i = j;
+        }
+        if !added.is_empty() {
+            let last = elements[*kept.last().expect("kept is not empty")].1;
+            out.push(Pending {
+                start: last,
+                end: last,
+                text: format!(", {}", added.join(", ")),
+                depth,
+            });
+        }
+        Ok(())
+    }
+
+    fn render_block(
+        &self,
+        out: &mut String,
+        indent: usize,
+        key: &str,
+        value: &NewValue,
+    ) -> Result<(), String> {
+        let pad = " ".repeat(indent);
+        let nl = self.newline;
+        let key = render_key(key, false);
+        match value {
+            NewValue::Scalar(v) => {
+                out.push_str(&format!("{pad}{key}: {}{nl}", render_value(v, false)?));
+            }
+            NewValue::Map(m) if m.is_empty() => out.push_str(&format!("{pad}{key}: {{}}{nl}")),
+            NewValue::Map(m) => {
+                out.push_str(&format!("{pad}{key}:{nl}"));
+                for (k, v) in m {
+                    self.render_block(out, indent + self.layout.step, k, v)?;
+                }
+            }
+            NewValue::List(items) => {
+                out.push_str(&format!("{pad}{key}:{nl}"));
+                self.render_items(out, indent, items)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// List items under a key written at column `key_col`, in the file's list style.
+    fn render_items(
+        &self,
+        out: &mut String,
+        key_col: usize,
+        items: &[String],
+    ) -> Result<(), String> {
+        let pad = " ".repeat(key_col + self.layout.list_offset);
+        for item in items {
+            out.push_str(&format!(
+                "{pad}- {}{}",
+                render_value(item, false)?,
+                self.newline
+            ));
+        }
+        Ok(())
+    }
+
+    // ---- positions -------------------------------------------------------------------------
+
+    /// Where the written content of a node ends: block collections end with their last
+    /// child; a block scalar's span runs over the blank lines after it, which stay its own.
+    fn content_end(&self, n: NodeId) -> usize {
+        let node = self.tree.node(n);
+        match &node.kind {
+            NodeKind::Mapping {
+                entries,
+                flow: false,
+            } => entries
+                .iter()
+                .rev()
+                .find(|e| !e.merged)
+                .map_or(node.span.end, |e| self.content_end(e.value))
+                .max(node.span.start),
+            NodeKind::Sequence { items, flow: false } => items
+                .last()
+                .map_or(node.span.end, |i| self.content_end(*i))
+                .max(node.span.start),
+            _ if matches!(node.style, Style::Literal | Style::Folded) => {
+                // Back up to the start of the line the span ends on (the next token's line).
+                let end = node.span.end;
+                if end >= self.text.len() {
+                    return self.text.len();
+                }
+                let line_start = self.src.line_start(self.src.line_col(end).0);
+                if line_start > node.span.start {
+                    // Keep the final line break inside: `line_after` then lands on line_start.
+                    line_start.saturating_sub(1)
+                } else {
+                    end
+                }
+            }
+            _ => node.span.end,
+        }
+    }
+
+    /// The start of the line after the one holding `byte`; true when the file ends without a
+    /// line break there, so an insertion must start with one.
+    fn line_after(&self, byte: usize) -> (usize, bool) {
+        match self.text[byte.min(self.text.len())..].find('\n') {
+            Some(i) => (byte + i + 1, false),
+            None => (self.text.len(), true),
+        }
+    }
+
+    fn line_prefix(&self, byte: usize) -> &str {
+        let start = self.src.line_start(self.src.line_col(byte).0);
+        &self.text[start..byte]
+    }
+
+    /// The `:` after a key ending at `from`.
+    fn colon_after(&self, from: usize) -> Result<usize, String> {
+        let rest = &self.text[from.min(self.text.len())..];
+        let mut quote = false;
+        for (i, c) in rest.char_indices() {
+            match c {
+                ':' if !quote => return Ok(from + i),
+                '"' | '\'' if i == 0 => quote = true,
+                c if quote && (c == '"' || c == '\'') => quote = false,
+                '\n' => break,
+                _ => {}
+            }
+        }
+        Err("cannot find the `:` after a key".into())
+    }
+
+    /// The end of the key whose value is `n`.
+    fn parent_key(&self, n: NodeId) -> Result<usize, String> {
+        let p = self.parents.get(&n).ok_or("a value without a key")?;
+        match &self.tree.node(p.collection).kind {
+            NodeKind::Mapping { entries, .. } => {
+                Ok(self.tree.node(entries[p.index].key_node).span.end)
+            }
+            _ => Err("a list item cannot be emptied in place; edit by hand".into()),
+        }
+    }
+}
+
+/// The byte of the `-` before a block list item.
+fn dash_before(file: &ManifestFile, item: NodeId) -> Option<usize> {
+    let text = file.source.text();
+    let start = file.tree.node(item).span.start;
+    let before = &text[..start];
+    let trimmed = before.trim_end_matches([' ', '\t']);
+    // An anchor or tag can sit between the dash and the item.
+    if trimmed.ends_with('-') {
+        return Some(trimmed.len() - 1);
+    }
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let line = &text[line_start..start];
+    let dash = line.find("- ").or_else(|| {
+        line.trim_end()
+            .ends_with('-')
+            .then(|| line.trim_end().len() - 1)
+    })?;
+    Some(line_start + dash)
+}
+
+fn dedup_ids(v: &mut Vec<NodeId>) {
+    let mut seen = HashSet::new();
+    v.retain(|n| seen.insert(*n));
+}
+
+fn push_unique(list: &mut Vec<String>, item: &str) {
+    let want = scalar_value(item).ok();
+    if !list.iter().any(|x| scalar_value(x).ok() == want) {
+        list.push(item.to_string());
+    }
+}
+
+/// Adds `keys` (and below them, `leaf`) to a new mapping.
+fn put(map: &mut Vec<(String, NewValue)>, keys: &[String], leaf: Leaf<'_>) {
+    let Some((key, rest)) = keys.split_first() else {
+        return;
+    };
+    let pos = match map.iter().position(|(k, _)| k == key) {
+        Some(p) => p,
+        None => {
+            map.push((key.clone(), NewValue::Map(Vec::new())));
+            map.len() - 1
+        }
+    };
+    let slot = &mut map[pos].1;
+    if rest.is_empty() {
+        match leaf {
+            Leaf::Scalar(v) => *slot = NewValue::Scalar(v.to_string()),
+            Leaf::Item(item) => {
+                if !matches!(slot, NewValue::List(_)) {
+                    *slot = NewValue::List(Vec::new());
+                }
+                if let NewValue::List(l) = slot {
+                    push_unique(l, item);
+                }
+            }
+        }
+        return;
+    }
+    if !matches!(slot, NewValue::Map(_)) {
+        *slot = NewValue::Map(Vec::new());
+    }
+    if let NewValue::Map(m) = slot {
+        put(m, rest, leaf);
+    }
+}
+
+fn render_flow(value: &NewValue) -> Result<String, String> {
+    Ok(match value {
+        NewValue::Scalar(v) => render_value(v, true)?,
+        NewValue::List(items) => format!(
+            "[{}]",
+            items
+                .iter()
+                .map(|i| render_value(i, true))
+                .collect::<Result<Vec<_>, _>>()?
+                .join(", ")
+        ),
+        NewValue::Map(m) => format!(
+            "{{{}}}",
+            m.iter()
+                .map(|(k, v)| Ok(format!("{}: {}", render_key(k, true), render_flow(v)?)))
+                .collect::<Result<Vec<_>, String>>()?
+                .join(", ")
+        ),
+    })
+}
