@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::engine::{LintOptions, lint};
+use crate::engine::{FixRun, LintOptions, fix, lint};
 use crate::policy::{Level, PssPolicy, Version};
 
 #[derive(Parser, Debug)]
@@ -55,6 +55,15 @@ pub struct CheckArgs {
     /// Pod Security version: latest or v1.N.
     #[arg(long = "pss-version")]
     pub pss_version: Option<Version>,
+    /// Apply safe fixes in place, then report what remains.
+    #[arg(long)]
+    pub fix: bool,
+    /// With `--fix` or `--diff`, also apply fixes that need review.
+    #[arg(long = "unsafe-fixes")]
+    pub unsafe_fixes: bool,
+    /// Print the fixes as unified diffs instead of writing them; exit 1 if there are any.
+    #[arg(long)]
+    pub diff: bool,
 }
 
 /// Exit codes: 0 nothing enforced found, 1 findings, 2 usage or I/O error.
@@ -128,7 +137,22 @@ fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         pss_explicit: args.level.is_some() || args.pss_version.is_some(),
         ..LintOptions::default()
     };
-    let result = lint(&inputs, &options);
+    if args.diff {
+        return print_diff(&inputs, &options, args.unsafe_fixes, out, err);
+    }
+    let result = if args.fix {
+        let run = fix(&inputs, &options, args.unsafe_fixes);
+        for file in &run.changed {
+            if let Err(e) = std::fs::write(&file.path, &file.bytes) {
+                let _ = writeln!(err, "error: cannot write {}: {e}", file.path);
+                return EXIT_ERROR;
+            }
+        }
+        let _ = writeln!(err, "{}", fix_summary(&run, args.unsafe_fixes));
+        run.result
+    } else {
+        lint(&inputs, &options)
+    };
     let rendered = match args.format {
         Format::Text => crate::report::render_text(&result),
         Format::Json => crate::report::render_json(&result),
@@ -139,6 +163,64 @@ fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     } else {
         EXIT_FINDINGS
     }
+}
+
+/// `--diff`: what `--fix` would change, written nowhere.
+fn print_diff(
+    inputs: &[(String, Vec<u8>)],
+    options: &LintOptions,
+    include_unsafe: bool,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> i32 {
+    let run = fix(inputs, options, include_unsafe);
+    for file in &run.changed {
+        let _ = write!(
+            out,
+            "{}",
+            crate::fix::unified_diff(&file.path, &file.before, &file.after)
+        );
+    }
+    let n = run.applied;
+    let _ = writeln!(
+        err,
+        "Would fix {n} finding{} in {} file{}.",
+        if n == 1 { "" } else { "s" },
+        run.changed.len(),
+        if run.changed.len() == 1 { "" } else { "s" }
+    );
+    if run.changed.is_empty() {
+        EXIT_CLEAN
+    } else {
+        EXIT_FINDINGS
+    }
+}
+
+/// "Fixed 3 findings (2 remaining, 1 fixable with `--unsafe-fixes`)."
+fn fix_summary(run: &FixRun, include_unsafe: bool) -> String {
+    let remaining = run.result.findings.len();
+    let unsafe_left = run
+        .result
+        .findings
+        .iter()
+        .filter(|f| {
+            f.fix
+                .as_ref()
+                .is_some_and(|x| x.safety == crate::finding::FixSafety::Review)
+        })
+        .count();
+    let mut s = format!(
+        "Fixed {} finding{} ({remaining} remaining",
+        run.applied,
+        if run.applied == 1 { "" } else { "s" }
+    );
+    if unsafe_left > 0 && !include_unsafe {
+        s.push_str(&format!(
+            ", {unsafe_left} fixable with `--fix --unsafe-fixes`"
+        ));
+    }
+    s.push_str(").");
+    s
 }
 
 fn display_path(p: &Path) -> String {
