@@ -134,7 +134,7 @@ pub(super) fn realize_actions(
         cx.plan(action, &mut ch)?;
     }
     let pending = cx.emit(&ch)?;
-    combine(pending)
+    combine(pending, file.source.text(), cx.newline)
 }
 
 /// The field path an action changes.
@@ -148,7 +148,7 @@ pub fn action_path(action: &FixAction) -> &FieldPath {
 }
 
 /// Sorts pending changes and joins those that touch, so the result is sorted and disjoint.
-fn combine(mut pending: Vec<Pending>) -> Result<Vec<Edit>, String> {
+fn combine(mut pending: Vec<Pending>, text: &str, newline: &str) -> Result<Vec<Edit>, String> {
     pending.sort_by(|a, b| {
         (a.start, a.end, std::cmp::Reverse(a.depth)).cmp(&(
             b.start,
@@ -178,6 +178,12 @@ fn combine(mut pending: Vec<Pending>) -> Result<Vec<Edit>, String> {
         });
     }
     out.retain(|e| !(e.start == e.end && e.replacement.is_empty()));
+    // Lines added at the end of a file that lacks a final line break need one first.
+    if let Some(last) = out.last_mut() {
+        if last.start == text.len() && !text.is_empty() && !text.ends_with('\n') {
+            last.replacement.insert_str(0, newline);
+        }
+    }
     Ok(out)
 }
 
@@ -289,6 +295,15 @@ impl<'a> Context<'a> {
             layout: Layout { step, list_offset },
             newline: src.newline(),
         }
+    }
+
+    /// True for `{}` with nothing but spaces inside (no comments, no merges).
+    fn is_empty_flow(&self, n: NodeId) -> bool {
+        let span = self.tree.node(n).span;
+        let inner = self.text[span.start..span.end].trim();
+        inner.starts_with('{')
+            && inner.ends_with('}')
+            && inner[1..inner.len() - 1].trim().is_empty()
     }
 
     fn col(&self, byte: usize) -> usize {
@@ -519,12 +534,22 @@ impl<'a> Context<'a> {
         ch: &mut Changes,
         path: &FieldPath,
     ) -> Result<(), String> {
-        match &self.tree.node(at).kind {
-            NodeKind::Mapping { .. } => {
+        let kind = &self.tree.node(at).kind;
+        // `key: {}` under a block mapping grows into a block, like an empty `key:`.
+        let empty_flow_in_block = matches!(kind, NodeKind::Mapping { entries, flow: true } if entries.is_empty())
+            && self.is_empty_flow(at)
+            && parent.is_some_and(|p| {
+                matches!(
+                    self.tree.node(p.collection).kind,
+                    NodeKind::Mapping { flow: false, .. }
+                )
+            });
+        match kind {
+            NodeKind::Mapping { .. } if !empty_flow_in_block => {
                 put(slot(&mut ch.insert, at), rest, leaf);
                 Ok(())
             }
-            NodeKind::Null => {
+            NodeKind::Null | NodeKind::Mapping { .. } => {
                 let in_mapping = parent.is_some_and(|p| {
                     matches!(self.tree.node(p.collection).kind, NodeKind::Mapping { .. })
                 });
@@ -691,8 +716,8 @@ impl<'a> Context<'a> {
                 depth,
             });
         }
-        let (at, lead) = self.line_after(n.span.end.max(key.span.end));
-        let mut text = String::from(if lead { self.newline } else { "" });
+        let at = self.line_after(n.span.end.max(key.span.end));
+        let mut text = String::new();
         match value {
             NewValue::Map(m) => {
                 for (k, v) in m {
@@ -805,7 +830,7 @@ impl<'a> Context<'a> {
                 continue;
             }
             let line_start = self.src.line_start(self.src.line_col(start).0);
-            let (end, _) = self.line_after(elements[i].1);
+            let end = self.line_after(elements[i].1);
             out.push(Pending {
                 start: line_start,
                 end,
@@ -816,8 +841,8 @@ impl<'a> Context<'a> {
         }
         if !inserts.is_empty() {
             let indent = self.col(first_key);
-            let (at, lead) = self.line_after(elements.last().expect("own is not empty").1);
-            let mut text = String::from(if lead { self.newline } else { "" });
+            let at = self.line_after(elements.last().expect("own is not empty").1);
+            let mut text = String::new();
             for (k, v) in inserts {
                 self.render_block(&mut text, indent, k, v)?;
             }
@@ -881,7 +906,7 @@ impl<'a> Context<'a> {
         for (i, r) in removed_flags.iter().enumerate() {
             if *r {
                 let line_start = self.src.line_start(self.src.line_col(dashes[i]).0);
-                let (end, _) = self.line_after(elements[i].1);
+                let end = self.line_after(elements[i].1);
                 out.push(Pending {
                     start: line_start,
                     end,
@@ -892,8 +917,8 @@ impl<'a> Context<'a> {
         }
         if !appends.is_empty() {
             let dash_col = self.col(*first_dash);
-            let (at, lead) = self.line_after(elements.last().expect("not empty").1);
-            let mut text = String::from(if lead { self.newline } else { "" });
+            let at = self.line_after(elements.last().expect("not empty").1);
+            let mut text = String::new();
             let pad = " ".repeat(dash_col);
             for a in appends {
                 text.push_str(&format!(
@@ -1078,12 +1103,12 @@ impl<'a> Context<'a> {
         }
     }
 
-    /// The start of the line after the one holding `byte`; true when the file ends without a
-    /// line break there, so an insertion must start with one.
-    fn line_after(&self, byte: usize) -> (usize, bool) {
+    /// The start of the line after the one holding `byte` (the end of the file when it is the
+    /// last line; `combine` then adds the missing line break once).
+    fn line_after(&self, byte: usize) -> usize {
         match self.text[byte.min(self.text.len())..].find('\n') {
-            Some(i) => (byte + i + 1, false),
-            None => (self.text.len(), true),
+            Some(i) => byte + i + 1,
+            None => self.text.len(),
         }
     }
 

@@ -155,6 +155,19 @@ fn flow_mappings_and_lists_stay_flow() {
 
 #[test]
 fn empty_flow_mapping_and_list_are_filled() {
+    let nested = pod("spec:\n  containers: [{name: a, securityContext: {}}]\n");
+    let out = run(
+        &nested,
+        vec![set(
+            "spec.containers[0].securityContext.runAsNonRoot",
+            "true",
+        )],
+    )
+    .unwrap();
+    assert!(
+        out.contains("[{name: a, securityContext: {runAsNonRoot: true}}]"),
+        "{out}"
+    );
     let t = pod(
         "spec:\n  securityContext: {}\n  containers:\n  - name: a\n    securityContext:\n      capabilities:\n        drop: []\n",
     );
@@ -169,8 +182,9 @@ fn empty_flow_mapping_and_list_are_filled() {
         ],
     )
     .unwrap();
+    // `{}` under a block key grows into a block; `[]` stays flow.
     assert!(
-        out.contains("securityContext: {runAsNonRoot: true}\n"),
+        out.contains("  securityContext:\n    runAsNonRoot: true\n  containers:"),
         "{out}"
     );
     assert!(out.contains("drop: [ALL]\n"), "{out}");
