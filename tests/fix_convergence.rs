@@ -242,18 +242,3 @@ fn every_kind_of_fix_action_converges_on_every_input() {
     report("synthetic plans", &counts);
     assert!(counts.fixes_applied > 100, "too few fixes exercised");
 }
-
-#[test]
-fn zz_show() {
-    if std::env::var("SHOW").is_err() {
-        return;
-    }
-    let mut counts = Counts::default();
-    for (name, text) in common::corpus() {
-        if !name.starts_with("tests/data/fix") || name.contains(" as ") {
-            continue;
-        }
-        let fixed = converge(&name, &text, &synthetic_linter, &mut counts).unwrap();
-        println!("{}", kubenudge::fix::unified_diff(&name, &text, &fixed));
-    }
-}

@@ -127,8 +127,9 @@ pub(super) fn realize_actions(
     let mut ch = Changes::default();
     for action in actions {
         let path = action_path(action);
-        // A removal wins over any change below the field it removes.
-        if removed.iter().any(|r| path != *r && path.starts_with(r)) {
+        // A removal wins over any other change at or below the field it removes.
+        let is_remove = matches!(action, FixAction::Remove { .. });
+        if !is_remove && removed.iter().any(|r| path.starts_with(r)) {
             continue;
         }
         cx.plan(action, &mut ch)?;
@@ -156,6 +157,15 @@ fn combine(mut pending: Vec<Pending>, text: &str, newline: &str) -> Result<Vec<E
             std::cmp::Reverse(b.depth),
         ))
     });
+    // Lines added at the end of a file that lacks a final line break need one first (once).
+    if !text.is_empty() && !text.ends_with('\n') {
+        if let Some(p) = pending
+            .iter_mut()
+            .find(|p| p.start == text.len() && p.end == p.start && !p.text.is_empty())
+        {
+            p.text.insert_str(0, newline);
+        }
+    }
     let mut out: Vec<Edit> = Vec::new();
     for p in pending {
         if let Some(last) = out.last_mut() {
@@ -178,12 +188,6 @@ fn combine(mut pending: Vec<Pending>, text: &str, newline: &str) -> Result<Vec<E
         });
     }
     out.retain(|e| !(e.start == e.end && e.replacement.is_empty()));
-    // Lines added at the end of a file that lacks a final line break need one first.
-    if let Some(last) = out.last_mut() {
-        if last.start == text.len() && !text.is_empty() && !text.ends_with('\n') {
-            last.replacement.insert_str(0, newline);
-        }
-    }
     Ok(out)
 }
 
@@ -385,6 +389,21 @@ impl<'a> Context<'a> {
         })
     }
 
+    fn exists(&self, path: &FieldPath) -> bool {
+        let mut node = self.root;
+        for seg in path.segments() {
+            let next = match seg {
+                Segment::Key(k) => self.tree.get(node, k),
+                Segment::Index(i) => self.tree.items(node).get(*i).copied(),
+            };
+            match next {
+                Some(n) => node = n,
+                None => return false,
+            }
+        }
+        true
+    }
+
     fn missing(
         &self,
         at: NodeId,
@@ -404,6 +423,12 @@ impl<'a> Context<'a> {
 
     /// Records one action in `ch`.
     fn plan(&self, action: &FixAction, ch: &mut Changes) -> Result<(), String> {
+        if let FixAction::Remove { path } | FixAction::RemoveFromList { path, .. } = action {
+            if !self.exists(path) {
+                // Already absent: nothing to remove.
+                return Ok(());
+            }
+        }
         match action {
             FixAction::Set { path, value } => {
                 scalar_value(value)?;
