@@ -98,13 +98,13 @@ pub struct FileFix {
 /// does, as many as do not overlap, in file order (the caller re-lints and runs again).
 pub fn fix_file(file: &ManifestFile, fixes: &[&Fix]) -> FileFix {
     let text = file.source.text();
-    if let Ok(edits) = merge_fixes(file, fixes) {
-        if let Ok(new) = apply_edits(text, &edits) {
-            return FileFix {
-                text: new,
-                applied: fixes.len(),
-            };
-        }
+    if let Ok(edits) = merge_fixes(file, fixes)
+        && let Ok(new) = apply_edits(text, &edits)
+    {
+        return FileFix {
+            text: new,
+            applied: fixes.len(),
+        };
     }
     let mut order: Vec<&Fix> = fixes.to_vec();
     order.sort_by_key(|f| f.edits.first().map(|e| (e.start, e.end)));

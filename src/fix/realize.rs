@@ -158,13 +158,13 @@ fn combine(mut pending: Vec<Pending>, text: &str, newline: &str) -> Result<Vec<E
         ))
     });
     // Lines added at the end of a file that lacks a final line break need one first (once).
-    if !text.is_empty() && !text.ends_with('\n') {
-        if let Some(p) = pending
+    if !text.is_empty()
+        && !text.ends_with('\n')
+        && let Some(p) = pending
             .iter_mut()
             .find(|p| p.start == text.len() && p.end == p.start && !p.text.is_empty())
-        {
-            p.text.insert_str(0, newline);
-        }
+    {
+        p.text.insert_str(0, newline);
     }
     let mut out: Vec<Edit> = Vec::new();
     for p in pending {
@@ -423,11 +423,11 @@ impl<'a> Context<'a> {
 
     /// Records one action in `ch`.
     fn plan(&self, action: &FixAction, ch: &mut Changes) -> Result<(), String> {
-        if let FixAction::Remove { path } | FixAction::RemoveFromList { path, .. } = action {
-            if !self.exists(path) {
-                // Already absent: nothing to remove.
-                return Ok(());
-            }
+        if let FixAction::Remove { path } | FixAction::RemoveFromList { path, .. } = action
+            && !self.exists(path)
+        {
+            // Already absent: nothing to remove.
+            return Ok(());
         }
         match action {
             FixAction::Set { path, value } => {

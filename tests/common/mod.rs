@@ -64,10 +64,10 @@ pub fn corpus() -> Vec<(String, String)> {
             .display()
             .to_string();
         for kind in ["Deployment", "CronJob"] {
-            if let Some(wrapped) = wrap_pod(&text, kind) {
-                if seen.insert(wrapped.clone()) {
-                    out.push((format!("{name} as {kind}"), wrapped));
-                }
+            if let Some(wrapped) = wrap_pod(&text, kind)
+                && seen.insert(wrapped.clone())
+            {
+                out.push((format!("{name} as {kind}"), wrapped));
             }
         }
         out.push((name, text));
@@ -280,11 +280,12 @@ pub fn synthetic_findings(file: &ManifestFile) -> Vec<Planned> {
                         vec![FixAction::Remove { path: p }],
                     );
                 }
-                if let Some(t) = field("seccompProfile").and_then(|s| s.get("type")) {
-                    if t != "RuntimeDefault" && t != "Localhost" {
-                        let p = sp.clone().key("seccompProfile").key("type");
-                        push("seccomp", p.clone(), vec![set(p, "RuntimeDefault")]);
-                    }
+                if let Some(t) = field("seccompProfile").and_then(|s| s.get("type"))
+                    && t != "RuntimeDefault"
+                    && t != "Localhost"
+                {
+                    let p = sp.clone().key("seccompProfile").key("type");
+                    push("seccomp", p.clone(), vec![set(p, "RuntimeDefault")]);
                 }
                 if field("windowsOptions").and_then(|w| w.get("hostProcess"))
                     == Some(&Value::Bool(true))
