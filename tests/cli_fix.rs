@@ -79,5 +79,8 @@ fn fix_applies_safe_fixes_and_unsafe_ones_only_when_asked() {
     );
     // A second run has nothing left to do.
     let (code, _, err) = check(&["--fix", "--unsafe-fixes", &path], dir.path());
-    assert_eq!((code, err.trim()), (EXIT_CLEAN, "Fixed 0 findings (0 remaining)."));
+    assert_eq!(
+        (code, err.trim()),
+        (EXIT_CLEAN, "Fixed 0 findings (0 remaining).")
+    );
 }

@@ -436,6 +436,18 @@ proptest! {
         let edits = realize_all(&file, object, &[&plan])
             .map_err(|e| TestCaseError::fail(format!("{e}\n{text}\n{actions:?}")))?;
         let out = apply_edits(file.source.text(), &edits).unwrap();
+        // One fix per action, merged as the review and `--fix` do, gives the same text.
+        let single: Vec<_> = actions.iter().map(|a| {
+            let plan = FixPlan { actions: vec![a.clone()], ..plan.clone() };
+            kubenudge::fix::realize(&file, object, &plan)
+        }).collect();
+        if single.iter().all(|r| r.as_ref().is_ok() || r.as_ref().is_err_and(|e| e.contains("changes nothing"))) {
+            let fixes: Vec<_> = single.iter().filter_map(|r| r.as_ref().ok()).collect();
+            let merged = kubenudge::fix::merge_fixes(&file, &fixes)
+                .map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
+            prop_assert_eq!(&apply_edits(file.source.text(), &merged).unwrap(), &out);
+            prop_assert_eq!(&kubenudge::fix::fix_file(&file, &fixes).text, &out);
+        }
         let fixed = read_manifest("gen.yaml", out.as_bytes(), &Limits::default())
             .map_err(|e| TestCaseError::fail(format!("{}\n{out}", e.message)))?;
         prop_assert_eq!(fixed.objects.len(), 1);
@@ -447,7 +459,7 @@ proptest! {
         let before = file.tree.to_json(object.node);
         let after = fixed.tree.to_json(fixed.objects[0].node);
         let removed: Vec<&FieldPath> = actions.iter().filter_map(|a| match a {
-            FixAction::Remove { path } => Some(path),
+            FixAction::Remove { path } if get(&before, path).is_some() => Some(path),
             _ => None,
         }).collect();
         for (a, want) in actions.iter().zip(&expected) {
@@ -469,7 +481,11 @@ proptest! {
                     prop_assert!(!list.is_some_and(|l| l.iter().any(|x| x == item.as_str())), "{}\n{}", path, out);
                 }
                 FixAction::Remove { .. } => {
-                    if !matches!(path.segments().last(), Some(kubenudge::manifest::Segment::Index(_))) {
+                    let rewritten = actions.iter().any(|b| {
+                        !matches!(b, FixAction::Remove { .. })
+                            && kubenudge::fix::action_path(b).starts_with(path)
+                    });
+                    if !rewritten && !matches!(path.segments().last(), Some(kubenudge::manifest::Segment::Index(_))) {
                         prop_assert!(get(&after, path).is_none(), "{}\n{}", path, out);
                     }
                 }

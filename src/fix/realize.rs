@@ -120,14 +120,15 @@ pub(super) fn realize_actions(
     let removed: Vec<&FieldPath> = actions
         .iter()
         .filter_map(|a| match a {
-            FixAction::Remove { path } => Some(path),
+            FixAction::Remove { path } if cx.exists(path) => Some(path),
             _ => None,
         })
         .collect();
     let mut ch = Changes::default();
     for action in actions {
         let path = action_path(action);
-        // A removal wins over any other change at or below the field it removes.
+        // Removing a field wins over any other change at or below it (removing an absent field
+        // changes nothing and so wins over nothing).
         let is_remove = matches!(action, FixAction::Remove { .. });
         if !is_remove && removed.iter().any(|r| path.starts_with(r)) {
             continue;
@@ -1114,12 +1115,24 @@ impl<'a> Context<'a> {
                 // Back up to the start of the line the span ends on (the next token's line).
                 let end = node.span.end;
                 if end >= self.text.len() {
-                    return self.text.len();
+                    // At the end of the file: stop before its final line break.
+                    let t = self.text;
+                    let cut = t
+                        .strip_suffix("\r\n")
+                        .or_else(|| t.strip_suffix('\n'))
+                        .map_or(t.len(), str::len);
+                    return cut.max(node.span.start);
                 }
                 let line_start = self.src.line_start(self.src.line_col(end).0);
                 if line_start > node.span.start {
-                    // Keep the final line break inside: `line_after` then lands on line_start.
-                    line_start.saturating_sub(1)
+                    // Stop before the final line break (`\n` or `\r\n`): `line_after` then
+                    // lands on line_start, and a replacement up to here keeps the break.
+                    let lf = line_start - 1;
+                    if lf > node.span.start && self.text.as_bytes()[lf - 1] == b'\r' {
+                        lf - 1
+                    } else {
+                        lf
+                    }
                 } else {
                     end
                 }

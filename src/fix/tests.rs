@@ -568,3 +568,24 @@ fn suggestions_split_into_non_overlapping_regions() {
         "    image: x\n    securityContext:\n      runAsNonRoot: true"
     );
 }
+
+#[test]
+fn crlf_removals_keep_crlf() {
+    let t = pod("spec:\n  hostPID: true\n  securityContext:\n    sysctls:\n    - name: a\n    - name: b\n  containers:\n  - name: a\n    securityContext:\n      command: |\n        x\n")
+        .replace('\n', "\r\n");
+    let out = run(
+        &t,
+        vec![
+            remove("spec.hostPID"),
+            remove("spec.securityContext.sysctls[0]"),
+            remove("spec.securityContext.sysctls[1]"),
+            remove("spec.containers[0].securityContext.command"),
+        ],
+    )
+    .unwrap();
+    assert_eq!(
+        out,
+        pod("spec:\n  securityContext:\n    sysctls: []\n  containers:\n  - name: a\n    securityContext: {}\n")
+            .replace('\n', "\r\n")
+    );
+}
