@@ -85,6 +85,42 @@ pub fn merge_fixes(file: &ManifestFile, fixes: &[&Fix]) -> Result<Vec<Edit>, Str
     Ok(edits)
 }
 
+/// A suggestion for a pull-request review and the fixes (indices into the slice given) it
+/// carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewSuggestion {
+    pub suggestion: Suggestion,
+    pub fixes: Vec<usize>,
+}
+
+/// The suggestions a review posts for `fixes` of one file: merged per object, one per
+/// contiguous region, never overlapping, each naming the fixes it applies (so the comment can
+/// list their findings). A fix belongs to the region its own edits fall in.
+pub fn review_suggestions(
+    file: &ManifestFile,
+    fixes: &[&Fix],
+) -> Result<Vec<ReviewSuggestion>, String> {
+    let edits = merge_fixes(file, fixes)?;
+    let regions = suggestions(&file.source, &edits);
+    Ok(regions
+        .into_iter()
+        .map(|suggestion| {
+            let fixes = fixes
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| {
+                    render_suggestion(&file.source, &f.edits).is_some_and(|own| {
+                        own.start_line <= suggestion.end_line
+                            && suggestion.start_line <= own.end_line
+                    })
+                })
+                .map(|(i, _)| i)
+                .collect();
+            ReviewSuggestion { suggestion, fixes }
+        })
+        .collect())
+}
+
 /// The outcome of fixing one file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileFix {

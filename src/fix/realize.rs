@@ -16,6 +16,9 @@ use crate::manifest::{
 
 use super::scalar::{render_key, render_replacement, render_value, scalar_value};
 
+const ALIAS_NEARBY: &str = "the change would land next to a YAML alias, whose place in the file is not known; \
+     change it by hand";
+
 /// A value that is not in the file yet.
 #[derive(Debug, Clone)]
 enum NewValue {
@@ -776,18 +779,31 @@ impl<'a> Context<'a> {
         let depth = self.depth(m);
         let has_merge = entries.iter().any(|e| e.merged);
         let own: Vec<usize> = (0..entries.len()).filter(|i| !entries[*i].merged).collect();
-        let elements: Vec<(usize, usize)> = own
-            .iter()
+        let removed_own: Vec<bool> = own.iter().map(|i| removed.contains(i)).collect();
+        // Ends are needed for removed entries, their neighbours and the last entry; an alias
+        // elsewhere in the mapping does not matter.
+        let needed: Vec<bool> = (0..own.len())
             .map(|i| {
-                let e = &entries[*i];
-                (
-                    self.tree.node(e.key_node).span.start,
-                    self.content_end(e.value)
-                        .max(self.tree.node(e.key_node).span.end),
-                )
+                *flow
+                    || removed_own[i]
+                    || i + 1 == own.len()
+                    || removed_own.get(i + 1).copied().unwrap_or(false)
             })
             .collect();
-        let removed_own: Vec<bool> = own.iter().map(|i| removed.contains(i)).collect();
+        let elements: Vec<(usize, usize)> = own
+            .iter()
+            .enumerate()
+            .map(|(j, i)| {
+                let e = &entries[*i];
+                let key = self.tree.node(e.key_node).span;
+                let end = match self.value_end(e.key_node, e.value) {
+                    Ok(end) => end.max(key.end),
+                    Err(err) if needed[j] => return Err(err),
+                    Err(_) => key.end,
+                };
+                Ok((key.start, end))
+            })
+            .collect::<Result<_, String>>()?;
         if *flow {
             let added = inserts
                 .iter()
@@ -896,8 +912,8 @@ impl<'a> Context<'a> {
         let depth = self.depth(s);
         let elements: Vec<(usize, usize)> = items
             .iter()
-            .map(|i| (self.tree.node(*i).span.start, self.content_end(*i)))
-            .collect();
+            .map(|i| Ok((self.tree.node(*i).span.start, self.item_end(*i)?)))
+            .collect::<Result<_, String>>()?;
         let removed_flags: Vec<bool> = (0..items.len()).map(|i| removed.contains(&i)).collect();
         if *flow {
             let added = appends
@@ -1095,22 +1111,24 @@ impl<'a> Context<'a> {
 
     /// Where the written content of a node ends: block collections end with their last
     /// child; a block scalar's span runs over the blank lines after it, which stay its own.
-    fn content_end(&self, n: NodeId) -> usize {
+    /// Fails when that end is an alias: the alias node's span is where its anchor is written,
+    /// not where the alias is.
+    fn content_end(&self, n: NodeId) -> Result<usize, String> {
         let node = self.tree.node(n);
-        match &node.kind {
+        Ok(match &node.kind {
             NodeKind::Mapping {
                 entries,
                 flow: false,
-            } => entries
-                .iter()
-                .rev()
-                .find(|e| !e.merged)
-                .map_or(node.span.end, |e| self.content_end(e.value))
-                .max(node.span.start),
-            NodeKind::Sequence { items, flow: false } => items
-                .last()
-                .map_or(node.span.end, |i| self.content_end(*i))
-                .max(node.span.start),
+            } => match entries.iter().rev().find(|e| !e.merged) {
+                Some(e) => self.value_end(e.key_node, e.value)?,
+                None => node.span.end,
+            }
+            .max(node.span.start),
+            NodeKind::Sequence { items, flow: false } => match items.last() {
+                Some(i) => self.item_end(*i)?,
+                None => node.span.end,
+            }
+            .max(node.span.start),
             _ if matches!(node.style, Style::Literal | Style::Folded) => {
                 // Back up to the start of the line the span ends on (the next token's line).
                 let end = node.span.end;
@@ -1121,7 +1139,7 @@ impl<'a> Context<'a> {
                         .strip_suffix("\r\n")
                         .or_else(|| t.strip_suffix('\n'))
                         .map_or(t.len(), str::len);
-                    return cut.max(node.span.start);
+                    return Ok(cut.max(node.span.start));
                 }
                 let line_start = self.src.line_start(self.src.line_col(end).0);
                 if line_start > node.span.start {
@@ -1138,7 +1156,44 @@ impl<'a> Context<'a> {
                 }
             }
             _ => node.span.end,
+        })
+    }
+
+    /// Where the value of a mapping entry ends in the text. A `*alias` value is found after
+    /// the key (the node's own span is at its anchor); an anchored value is in place.
+    fn value_end(&self, key: NodeId, value: NodeId) -> Result<usize, String> {
+        if !self.shared.contains(&value) {
+            return self.content_end(value);
         }
+        let colon = self.colon_after(self.tree.node(key).span.end)?;
+        let rest = &self.text[colon + 1..];
+        let mut i = 0;
+        let bytes = rest.as_bytes();
+        while i < bytes.len() {
+            match bytes[i] {
+                b' ' | b'\t' | b'\r' | b'\n' => i += 1,
+                b'#' => i += rest[i..].find('\n').unwrap_or(rest.len() - i),
+                _ => break,
+            }
+        }
+        match bytes.get(i) {
+            Some(b'*') => {
+                let len = rest[i..]
+                    .find(|c: char| c.is_whitespace() || matches!(c, ',' | ']' | '}'))
+                    .unwrap_or(rest.len() - i);
+                Ok(colon + 1 + i + len)
+            }
+            Some(b'&') => self.content_end(value),
+            _ => Err(ALIAS_NEARBY.into()),
+        }
+    }
+
+    /// Where a list item ends; an alias item's place is not known.
+    fn item_end(&self, item: NodeId) -> Result<usize, String> {
+        if self.shared.contains(&item) {
+            return Err(ALIAS_NEARBY.into());
+        }
+        self.content_end(item)
     }
 
     /// The start of the line after the one holding `byte` (the end of the file when it is the

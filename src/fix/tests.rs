@@ -589,3 +589,81 @@ fn crlf_removals_keep_crlf() {
             .replace('\n', "\r\n")
     );
 }
+
+#[test]
+fn review_suggestions_name_the_fixes_they_carry() {
+    let t = pod("spec:\n  hostPID: true\n  containers:\n  - name: a\n    image: x\n");
+    let file = read_manifest("t.yaml", t.as_bytes(), &Limits::default()).unwrap();
+    let object = &file.objects[0];
+    let mk = |a: FixAction| FixPlan {
+        safety: FixSafety::Safe,
+        title: "t".into(),
+        caveat: String::new(),
+        actions: vec![a],
+    };
+    let fixes = [
+        realize(
+            &file,
+            object,
+            &mk(set(
+                "spec.containers[0].securityContext.runAsNonRoot",
+                "true",
+            )),
+        )
+        .unwrap(),
+        realize(&file, object, &mk(remove("spec.hostPID"))).unwrap(),
+        realize(
+            &file,
+            object,
+            &mk(add(
+                "spec.containers[0].securityContext.capabilities.drop",
+                "ALL",
+            )),
+        )
+        .unwrap(),
+    ];
+    let refs: Vec<&Fix> = fixes.iter().collect();
+    let review = review_suggestions(&file, &refs).unwrap();
+    assert_eq!(review.len(), 2);
+    assert_eq!(review[0].fixes, vec![1]);
+    assert_eq!(
+        (
+            review[0].suggestion.start_line,
+            review[0].suggestion.text.as_str()
+        ),
+        (6, "")
+    );
+    assert_eq!(review[1].fixes, vec![0, 2]);
+    assert_eq!(
+        review[1].suggestion.text,
+        "    image: x\n    securityContext:\n      runAsNonRoot: true\n      capabilities:\n        drop:\n        - ALL"
+    );
+}
+
+#[test]
+fn insertion_after_an_alias_goes_after_the_alias_not_the_anchor() {
+    let t = pod(
+        "spec:\n  containers:\n  - name: a\n    env: &env\n    - {name: X, value: '1'}\n  - name: b\n    env: *env\n",
+    );
+    let out = run(
+        &t,
+        vec![
+            set("spec.containers[1].securityContext.runAsNonRoot", "true"),
+            set("spec.securityContext.runAsNonRoot", "true"),
+        ],
+    )
+    .unwrap();
+    assert!(
+        out.ends_with("    env: *env\n    securityContext:\n      runAsNonRoot: true\n  securityContext:\n    runAsNonRoot: true\n"),
+        "{out}"
+    );
+    // A list whose last item is an alias has no known end: refused.
+    let t = pod("spec:\n  volumes:\n  - &v {name: v, emptyDir: {}}\n  - *v\n  containers: []\n");
+    assert!(run(&t, vec![set("spec.hostNetwork", "false")]).is_ok());
+    let t = pod("spec:\n  containers: []\n  volumes:\n  - &v {name: v, emptyDir: {}}\n  - *v\n");
+    assert!(
+        run(&t, vec![set("spec.hostNetwork", "false")])
+            .unwrap_err()
+            .contains("alias")
+    );
+}
