@@ -20,7 +20,7 @@ pub use realize::action_path;
 
 /// Above this size a single finding's fix is not re-parsed on its own (the whole-file fix
 /// still is), so that a huge file with many findings stays linear.
-const VERIFY_EACH_FIX_UP_TO: usize = 1024 * 1024;
+const VERIFY_EACH_FIX_UP_TO: usize = 128 * 1024;
 
 /// Turns a rule's plan into byte edits on the file. Fails (and the finding is shown without a
 /// fix) when an action cannot be expressed without rewriting the author's YAML, or when the

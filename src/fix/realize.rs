@@ -85,6 +85,8 @@ struct Context<'a> {
     text: &'a str,
     root: NodeId,
     shared: HashSet<NodeId>,
+    /// Other objects live in the same YAML document (a `List`), so anchors can reach them.
+    document_shared: bool,
     parents: HashMap<NodeId, Parent>,
     depth: HashMap<NodeId, usize>,
     layout: Layout,
@@ -198,15 +200,12 @@ fn combine(mut pending: Vec<Pending>, text: &str, newline: &str) -> Result<Vec<E
 impl<'a> Context<'a> {
     fn new(file: &'a ManifestFile, object: &Object) -> Self {
         let tree = &file.tree;
-        // Nodes reachable twice from the objects of this document are shared through aliases.
+        // Nodes reachable twice from the object are shared through aliases. Only the object is
+        // walked (fixes are realised per finding, and a `List` can hold thousands of objects);
+        // sharing with other objects of the same document is caught by `check_owned`.
         let mut seen = HashSet::new();
         let mut shared = HashSet::new();
-        let mut stack: Vec<NodeId> = file
-            .objects
-            .iter()
-            .filter(|o| o.document == object.document)
-            .map(|o| o.node)
-            .collect();
+        let mut stack: Vec<NodeId> = vec![object.node];
         while let Some(n) = stack.pop() {
             if !seen.insert(n) {
                 shared.insert(n);
@@ -298,6 +297,10 @@ impl<'a> Context<'a> {
             text: src.text(),
             root: object.node,
             shared,
+            document_shared: file
+                .objects
+                .iter()
+                .any(|o| o.document == object.document && o.node != object.node),
             parents,
             depth,
             layout: Layout { step, list_offset },
@@ -322,10 +325,26 @@ impl<'a> Context<'a> {
         self.depth.get(&n).copied().unwrap_or(0)
     }
 
+    /// True when an anchor (`&name`) is written right before or at the start of the node.
+    fn has_anchor(&self, n: NodeId) -> bool {
+        let start = self.tree.node(n).span.start;
+        if self.text[start..].starts_with('&') {
+            return true;
+        }
+        let before = self.text[..start].trim_end();
+        let token = before
+            .rfind(char::is_whitespace)
+            .map_or(before, |i| &before[i + 1..]);
+        token.starts_with('&')
+    }
+
     fn check_owned(&self, n: NodeId, path: &FieldPath) -> Result<(), String> {
         let span = self.tree.node(n).span;
         let root = self.tree.node(self.root).span;
-        if self.shared.contains(&n) || span.start < root.start || span.end > root.end {
+        let outside = span.start < root.start || span.end > root.end;
+        // In a document with several objects, an anchored node may be aliased by another one.
+        let maybe_aliased = self.document_shared && self.has_anchor(n);
+        if self.shared.contains(&n) || outside || maybe_aliased {
             return Err(format!(
                 "`{path}` is shared with other parts of the file through a YAML anchor; \
                  change it by hand"
