@@ -14,7 +14,7 @@ use crate::manifest::{
     FieldPath, ManifestFile, NodeId, NodeKind, Object, Segment, SourceText, Style, YamlTree,
 };
 
-use super::scalar::{render_key, render_replacement, render_value, scalar_value};
+use super::scalar::{double_quoted, render_key, render_replacement, render_value, scalar_value};
 
 const ALIAS_NEARBY: &str = "the change would land next to a YAML alias, whose place in the file is not known; \
      change it by hand";
@@ -87,6 +87,8 @@ struct Context<'a> {
     shared: HashSet<NodeId>,
     /// Other objects live in the same YAML document (a `List`), so anchors can reach them.
     document_shared: bool,
+    /// The file is JSON (it opens with `{` or `[`): what is written must stay JSON.
+    json: bool,
     parents: HashMap<NodeId, Parent>,
     depth: HashMap<NodeId, usize>,
     layout: Layout,
@@ -297,6 +299,7 @@ impl<'a> Context<'a> {
             text: src.text(),
             root: object.node,
             shared,
+            json: src.text().trim_start().starts_with(['{', '[']),
             document_shared: file
                 .objects
                 .iter()
@@ -711,10 +714,15 @@ impl<'a> Context<'a> {
             });
             return Ok(());
         }
+        let text = if self.json {
+            flow_value(value, true)?
+        } else {
+            render_replacement(value, n.style, flow)?
+        };
         out.push(Pending {
             start: n.span.start,
             end: n.span.end,
-            text: render_replacement(value, n.style, flow)?,
+            text,
             depth: self.depth(node),
         });
         Ok(())
@@ -734,7 +742,7 @@ impl<'a> Context<'a> {
         let key = self.tree.node(entries[parent.index].key_node);
         let depth = self.depth(node);
         if *flow {
-            let text = render_flow(value)?;
+            let text = render_flow(value, self.json)?;
             if n.span.start == n.span.end {
                 let colon = self.colon_after(n.span.start)?;
                 out.push(Pending {
@@ -826,7 +834,13 @@ impl<'a> Context<'a> {
         if *flow {
             let added = inserts
                 .iter()
-                .map(|(k, v)| Ok(format!("{}: {}", render_key(k, true), render_flow(v)?)))
+                .map(|(k, v)| {
+                    Ok(format!(
+                        "{}: {}",
+                        flow_key(k, self.json),
+                        render_flow(v, self.json)?
+                    ))
+                })
                 .collect::<Result<Vec<_>, String>>()?;
             if has_merge && removed_own.iter().all(|r| *r) && !own.is_empty() {
                 return Err("the mapping would keep only its `<<` merge; edit it by hand".into());
@@ -937,7 +951,7 @@ impl<'a> Context<'a> {
         if *flow {
             let added = appends
                 .iter()
-                .map(|a| render_value(a, true))
+                .map(|a| flow_value(a, self.json))
                 .collect::<Result<Vec<_>, _>>()?;
             return self.emit_flow(node.span, &elements, &removed_flags, &added, depth, out);
         }
@@ -1324,21 +1338,38 @@ fn put(map: &mut Vec<(String, NewValue)>, keys: &[String], leaf: Leaf<'_>) {
     }
 }
 
-fn render_flow(value: &NewValue) -> Result<String, String> {
+/// A scalar in a flow collection; in a JSON file, strings are always double-quoted.
+fn flow_value(text: &str, json: bool) -> Result<String, String> {
+    match scalar_value(text)? {
+        serde_json::Value::String(s) if json => Ok(double_quoted(&s)),
+        _ if json => Ok(text.trim().to_string()),
+        _ => render_value(text, true),
+    }
+}
+
+fn flow_key(key: &str, json: bool) -> String {
+    if json {
+        double_quoted(key)
+    } else {
+        render_key(key, true)
+    }
+}
+
+fn render_flow(value: &NewValue, json: bool) -> Result<String, String> {
     Ok(match value {
-        NewValue::Scalar(v) => render_value(v, true)?,
+        NewValue::Scalar(v) => flow_value(v, json)?,
         NewValue::List(items) => format!(
             "[{}]",
             items
                 .iter()
-                .map(|i| render_value(i, true))
+                .map(|i| flow_value(i, json))
                 .collect::<Result<Vec<_>, _>>()?
                 .join(", ")
         ),
         NewValue::Map(m) => format!(
             "{{{}}}",
             m.iter()
-                .map(|(k, v)| Ok(format!("{}: {}", render_key(k, true), render_flow(v)?)))
+                .map(|(k, v)| Ok(format!("{}: {}", flow_key(k, json), render_flow(v, json)?)))
                 .collect::<Result<Vec<_>, String>>()?
                 .join(", ")
         ),

@@ -667,3 +667,53 @@ fn insertion_after_an_alias_goes_after_the_alias_not_the_anchor() {
             .contains("alias")
     );
 }
+
+#[test]
+fn json_files_stay_json() {
+    let t = r#"{
+  "apiVersion": "v1",
+  "kind": "Pod",
+  "metadata": {"name": "j"},
+  "spec": {
+    "hostPID": true,
+    "containers": [
+      {"name": "a", "image": "a:1", "securityContext": {"privileged": true, "capabilities": {"add": ["NET_ADMIN"]}}}
+    ]
+  }
+}
+"#;
+    let out = run(
+        t,
+        vec![
+            set("spec.containers[0].securityContext.privileged", "false"),
+            set(
+                "spec.containers[0].securityContext.seccompProfile.type",
+                "RuntimeDefault",
+            ),
+            add(
+                "spec.containers[0].securityContext.capabilities.drop",
+                "ALL",
+            ),
+            drop_item(
+                "spec.containers[0].securityContext.capabilities.add",
+                "NET_ADMIN",
+            ),
+            set("spec.securityContext.runAsNonRoot", "true"),
+            remove("spec.hostPID"),
+        ],
+    )
+    .unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}\n{out}"));
+    assert_eq!(
+        json["spec"],
+        serde_json::json!({
+            "containers": [{"name": "a", "image": "a:1", "securityContext": {
+                "privileged": false,
+                "capabilities": {"add": [], "drop": ["ALL"]},
+                "seccompProfile": {"type": "RuntimeDefault"}
+            }}],
+            "securityContext": {"runAsNonRoot": true}
+        })
+    );
+}
