@@ -1163,6 +1163,21 @@ impl<'a> Context<'a> {
             }
             .max(node.span.start),
             _ if matches!(node.style, Style::Literal | Style::Folded) => {
+                // Without the keep indicator (`|+`), blank lines after the text are not part of
+                // the value: the content ends on its last non-blank line.
+                let (first_line, _) = self.src.line_col(node.span.start);
+                let header = if first_line > 1 {
+                    self.src.line_text(first_line - 1)
+                } else {
+                    ""
+                };
+                let indicators = header
+                    .rfind(['|', '>'])
+                    .map_or("+", |i| header[i + 1..].split('#').next().unwrap_or(""));
+                if !indicators.contains('+') {
+                    let body = &self.text[node.span.start..node.span.end.min(self.text.len())];
+                    return Ok(node.span.start + body.trim_end().len());
+                }
                 // Back up to the start of the line the span ends on (the next token's line).
                 let end = node.span.end;
                 if end >= self.text.len() {

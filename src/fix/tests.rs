@@ -390,7 +390,24 @@ fn insertion_goes_after_a_literal_block_scalar() {
         )],
     )
     .unwrap();
-    assert!(out.contains("      echo hi\n\n    securityContext:\n      runAsNonRoot: true\n  restartPolicy: Never\n"), "{out}");
+    assert!(out.contains("      echo hi\n    securityContext:\n      runAsNonRoot: true\n\n  restartPolicy: Never\n"), "{out}");
+    // With `|+` the blank line is part of the value and stays with it.
+    let keep = t.replace("- |\n", "- |+\n");
+    let out = run(
+        &keep,
+        vec![set(
+            "spec.containers[0].securityContext.runAsNonRoot",
+            "true",
+        )],
+    )
+    .unwrap();
+    assert!(
+        out.contains("      echo hi\n\n    securityContext:\n"),
+        "{out}"
+    );
+    let file = read_manifest("t.yaml", out.as_bytes(), &Limits::default()).unwrap();
+    let json = file.tree.to_json(file.objects[0].node);
+    assert_eq!(json["spec"]["containers"][0]["command"][2], "echo hi\n\n");
 }
 
 #[test]
