@@ -95,6 +95,10 @@ fn converge(
     if fixed.errors.len() > original.errors.len() {
         return Err(format!("{name}: new errors {:?}", fixed.errors));
     }
+    if name.ends_with(".json") {
+        serde_json::from_str::<serde_json::Value>(&current)
+            .map_err(|e| format!("{name}: the fixed file is no longer JSON: {e}\n{current}"))?;
+    }
     // None of the fixed findings remain.
     let (_, after) = linter(&current);
     let left: HashSet<&Key> = after.iter().map(|(k, _)| k).collect();
