@@ -196,7 +196,7 @@ fn print_diff(
     }
 }
 
-/// "Fixed 3 findings (2 remaining, 1 fixable with `--unsafe-fixes`)."
+/// "Fixed 3 findings (2 remaining, 1 fixable with `--fix --unsafe-fixes`)."
 fn fix_summary(run: &FixRun, include_unsafe: bool) -> String {
     let remaining = run.result.findings.len();
     let unsafe_left = run

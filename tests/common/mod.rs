@@ -61,6 +61,16 @@ pub fn corpus() -> Vec<(String, String)> {
         if !seen.insert(text.clone()) {
             continue;
         }
+        // Only files that are Kubernetes manifests to begin with.
+        let readable = kubenudge::manifest::read_manifest(
+            "input.yaml",
+            text.as_bytes(),
+            &kubenudge::manifest::Limits::default(),
+        )
+        .is_ok_and(|f| f.skipped.is_none());
+        if !readable {
+            continue;
+        }
         let name = path
             .strip_prefix(root())
             .unwrap_or(&path)
