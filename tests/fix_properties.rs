@@ -56,6 +56,8 @@ struct Pod {
     sysctls: bool,
     /// The first container's `securityContext` is anchored and the second one aliases it.
     anchored: bool,
+    /// Other documents around the pod's: bit 0 one before it, bit 1 one after it.
+    neighbours: u8,
     containers: Vec<Container>,
 }
 
@@ -138,7 +140,7 @@ fn pod() -> impl Strategy<Value = Pod> {
         any::<bool>(),
         any::<bool>(),
         prop::collection::vec(container(), 1..=3),
-        prop::bool::weighted(0.3),
+        (prop::bool::weighted(0.3), 0u8..4),
     )
         .prop_map(
             |(
@@ -151,9 +153,10 @@ fn pod() -> impl Strategy<Value = Pod> {
                 pod_context,
                 sysctls,
                 containers,
-                anchored,
+                (anchored, neighbours),
             )| Pod {
                 anchored,
+                neighbours,
                 step,
                 flush,
                 crlf,
@@ -317,6 +320,16 @@ fn render(pod: &Pod) -> String {
     }
     let nl = if pod.crlf { "\r\n" } else { "\n" };
     let mut text = out.join(nl);
+    if pod.neighbours & 1 == 1 {
+        text = format!(
+            "apiVersion: v1{nl}kind: ConfigMap{nl}metadata:{nl}  name: before{nl}data: {{a: '1'}}{nl}---{nl}{text}"
+        );
+    }
+    if pod.neighbours & 2 == 2 {
+        text.push_str(&format!(
+            "{nl}---{nl}# after{nl}apiVersion: v1{nl}kind: ConfigMap{nl}metadata:{nl}  name: after"
+        ));
+    }
     if pod.final_newline {
         text.push_str(nl);
     }
@@ -448,7 +461,8 @@ proptest! {
         let file = read_manifest("gen.yaml", text.as_bytes(), &Limits::default())
             .map_err(|e| TestCaseError::fail(format!("generator wrote bad YAML: {}\n{text}", e.message)))?;
         prop_assert!(file.errors.is_empty(), "{:?}\n{}", file.errors, text);
-        let object = &file.objects[0];
+        let index = usize::from(pod.neighbours & 1);
+        let object = &file.objects[index];
         let (actions, expected): (Vec<FixAction>, Vec<Option<Value>>) =
             picks.iter().map(|(k, c)| action(*k, *c, &pod)).unzip();
         let plan = FixPlan {
@@ -478,14 +492,19 @@ proptest! {
         }
         let fixed = read_manifest("gen.yaml", out.as_bytes(), &Limits::default())
             .map_err(|e| TestCaseError::fail(format!("{}\n{out}", e.message)))?;
-        prop_assert_eq!(fixed.objects.len(), 1);
+        prop_assert_eq!(fixed.objects.len(), file.objects.len());
+        for (i, (a, b)) in file.objects.iter().zip(&fixed.objects).enumerate() {
+            if i != index {
+                prop_assert_eq!(file.tree.to_json(a.node), fixed.tree.to_json(b.node));
+            }
+        }
         prop_assert!(fixed.errors.is_empty(), "{:?}\n{}", fixed.errors, out);
         if pod.crlf {
             let bare_lf = out.replace("\r\n", "").contains('\n');
             prop_assert!(!bare_lf, "a bare LF in a CRLF file:\n{:?}", out);
         }
         let before = file.tree.to_json(object.node);
-        let after = fixed.tree.to_json(fixed.objects[0].node);
+        let after = fixed.tree.to_json(fixed.objects[index].node);
         let removed: Vec<&FieldPath> = actions.iter().filter_map(|a| match a {
             FixAction::Remove { path } if get(&before, path).is_some() => Some(path),
             _ => None,
