@@ -449,8 +449,16 @@ fn get<'a>(v: &'a Value, path: &FieldPath) -> Option<&'a Value> {
     Some(cur)
 }
 
+/// 256 cases by default (under a second); `PROPTEST_CASES=5000` for a longer search.
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(256)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(96), ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
 
     #[test]
     fn fixes_keep_yaml_valid_and_change_only_what_they_name(
