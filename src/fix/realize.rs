@@ -64,7 +64,8 @@ fn slot<T: Default>(v: &mut Vec<(NodeId, T)>, id: NodeId) -> &mut T {
         Some(i) => &mut v[i].1,
         None => {
             v.push((id, T::default()));
-            &mut v.last_mut().expect("just pushed").1
+            let last = v.len() - 1;
+            &mut v[last].1
         }
     }
 }
@@ -615,17 +616,12 @@ impl<'a> Context<'a> {
                 let value = slot(&mut ch.fill, at);
                 match (rest.is_empty(), leaf) {
                     (true, Leaf::Item(item)) => {
-                        let list = match value {
-                            NewValue::List(l) => l,
-                            other => {
-                                *other = NewValue::List(Vec::new());
-                                let NewValue::List(l) = other else {
-                                    unreachable!("just set")
-                                };
-                                l
-                            }
-                        };
-                        push_unique(list, item);
+                        if !matches!(value, NewValue::List(_)) {
+                            *value = NewValue::List(Vec::new());
+                        }
+                        if let NewValue::List(list) = value {
+                            push_unique(list, item);
+                        }
                     }
                     (true, Leaf::Scalar(_)) => {
                         return Err(format!("`{path}` is an empty value"));
@@ -634,10 +630,9 @@ impl<'a> Context<'a> {
                         if !matches!(value, NewValue::Map(_)) {
                             *value = NewValue::Map(Vec::new());
                         }
-                        let NewValue::Map(m) = value else {
-                            unreachable!("just set")
-                        };
-                        put(m, rest, leaf);
+                        if let NewValue::Map(m) = value {
+                            put(m, rest, leaf);
+                        }
                     }
                 }
                 Ok(())

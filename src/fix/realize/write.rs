@@ -101,7 +101,10 @@ impl Context<'_> {
         out: &mut Vec<Pending>,
     ) -> Result<(), String> {
         let n = self.tree.node(node);
-        let parent = self.parents[&node];
+        let parent = *self
+            .parents
+            .get(&node)
+            .ok_or("an empty value outside the object")?;
         let NodeKind::Mapping { entries, flow } = &self.tree.node(parent.collection).kind else {
             return Err("an empty value outside a mapping".into());
         };
@@ -222,7 +225,7 @@ impl Context<'_> {
         let on_dash = !self.line_prefix(first_key).trim().is_empty();
         if all_removed && inserts.is_empty() && !has_merge {
             // Leave an empty mapping rather than an empty value.
-            let last = elements.last().expect("own is not empty").1;
+            let last = elements.last().map_or(0, |e| e.1);
             if on_dash {
                 out.push(Pending {
                     start: first_key,
@@ -282,7 +285,7 @@ impl Context<'_> {
         }
         if !inserts.is_empty() {
             let indent = self.col(first_key);
-            let at = self.line_after(elements.last().expect("own is not empty").1);
+            let at = self.line_after(elements.last().map_or(0, |e| e.1));
             let mut text = String::new();
             for (k, v) in inserts {
                 self.render_block(&mut text, indent, k, v)?;
@@ -338,7 +341,7 @@ impl Context<'_> {
             let colon = self.colon_after(key)?;
             out.push(Pending {
                 start: colon + 1,
-                end: elements.last().expect("not empty").1,
+                end: elements.last().map_or(0, |e| e.1),
                 text: " []".into(),
                 depth,
             });
@@ -358,7 +361,7 @@ impl Context<'_> {
         }
         if !appends.is_empty() {
             let dash_col = self.col(*first_dash);
-            let at = self.line_after(elements.last().expect("not empty").1);
+            let at = self.line_after(elements.last().map_or(0, |e| e.1));
             let mut text = String::new();
             let pad = " ".repeat(dash_col);
             for a in appends {
@@ -448,7 +451,7 @@ impl Context<'_> {
             i = j;
         }
         if !added.is_empty() {
-            let last = elements[*kept.last().expect("kept is not empty")].1;
+            let last = kept.last().map_or(close, |k| elements[*k].1);
             out.push(Pending {
                 start: last,
                 end: last,
