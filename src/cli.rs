@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::engine::{LintOptions, lint};
+use crate::engine::{FixRun, LintOptions, fix, lint};
 use crate::policy::{Level, PssPolicy, Version};
 
 #[derive(Parser, Debug)]
@@ -63,6 +63,15 @@ pub struct CheckArgs {
     /// The day the rollout dates are judged on (YYYY-MM-DD); default: today (UTC).
     #[arg(long, hide = true)]
     pub today: Option<chrono::NaiveDate>,
+    /// Apply safe fixes in place, then report what remains.
+    #[arg(long)]
+    pub fix: bool,
+    /// With `--fix` or `--diff`, also apply fixes that need review.
+    #[arg(long = "unsafe-fixes")]
+    pub unsafe_fixes: bool,
+    /// Print the fixes as unified diffs instead of writing them; exit 1 if there are any.
+    #[arg(long)]
+    pub diff: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -168,7 +177,22 @@ fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         pss_explicit: args.level.is_some() || args.pss_version.is_some(),
         ..LintOptions::default()
     };
-    let mut result = lint(&inputs, &options);
+    if args.diff {
+        return print_diff(&inputs, &options, args.unsafe_fixes, out, err);
+    }
+    let mut result = if args.fix {
+        let run = fix(&inputs, &options, args.unsafe_fixes);
+        for file in &run.changed {
+            if let Err(e) = std::fs::write(&file.path, &file.bytes) {
+                let _ = writeln!(err, "error: cannot write {}: {e}", file.path);
+                return EXIT_ERROR;
+            }
+        }
+        let _ = writeln!(err, "{}", fix_summary(&run, args.unsafe_fixes));
+        run.result
+    } else {
+        lint(&inputs, &options)
+    };
     let outcome = crate::cli_rollout::apply_policy(&mut result, policy.as_ref(), args.today);
     let rendered = match args.format {
         Format::Text => crate::report::render_text(&result) + &outcome.stage_notes,
@@ -180,6 +204,64 @@ fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     } else {
         EXIT_CLEAN
     }
+}
+
+/// `--diff`: what `--fix` would change, written nowhere.
+fn print_diff(
+    inputs: &[(String, Vec<u8>)],
+    options: &LintOptions,
+    include_unsafe: bool,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> i32 {
+    let run = fix(inputs, options, include_unsafe);
+    for file in &run.changed {
+        let _ = write!(
+            out,
+            "{}",
+            crate::fix::unified_diff(&file.path, &file.before, &file.after)
+        );
+    }
+    let n = run.applied;
+    let _ = writeln!(
+        err,
+        "Would fix {n} finding{} in {} file{}.",
+        if n == 1 { "" } else { "s" },
+        run.changed.len(),
+        if run.changed.len() == 1 { "" } else { "s" }
+    );
+    if run.changed.is_empty() {
+        EXIT_CLEAN
+    } else {
+        EXIT_FINDINGS
+    }
+}
+
+/// "Fixed 3 findings (2 remaining, 1 fixable with `--fix --unsafe-fixes`)."
+fn fix_summary(run: &FixRun, include_unsafe: bool) -> String {
+    let remaining = run.result.findings.len();
+    let unsafe_left = run
+        .result
+        .findings
+        .iter()
+        .filter(|f| {
+            f.fix
+                .as_ref()
+                .is_some_and(|x| x.safety == crate::finding::FixSafety::Review)
+        })
+        .count();
+    let mut s = format!(
+        "Fixed {} finding{} ({remaining} remaining",
+        run.applied,
+        if run.applied == 1 { "" } else { "s" }
+    );
+    if unsafe_left > 0 && !include_unsafe {
+        s.push_str(&format!(
+            ", {unsafe_left} fixable with `--fix --unsafe-fixes`"
+        ));
+    }
+    s.push_str(").");
+    s
 }
 
 pub(crate) fn display_path(p: &Path) -> String {

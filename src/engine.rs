@@ -104,3 +104,98 @@ fn run_rule(rule: &dyn Rule, cx: &RuleContext<'_>) -> Vec<Finding> {
         })
         .collect()
 }
+
+/// How many times `--fix` lints and fixes before it stops (ruff uses the same idea): a fix can
+/// reveal another finding, and overlapping fixes wait for the next pass.
+pub const MAX_FIX_PASSES: usize = 10;
+
+/// A file `--fix` changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FixedFile {
+    pub path: String,
+    /// Text before and after (BOM excluded), for diffs.
+    pub before: String,
+    pub after: String,
+    /// The bytes to write: `after`, with the BOM again if the file had one.
+    pub bytes: Vec<u8>,
+}
+
+/// What a fix run did.
+#[derive(Debug, Default)]
+pub struct FixRun {
+    /// The lint of the files as fixed: what remains.
+    pub result: LintResult,
+    pub changed: Vec<FixedFile>,
+    /// Fixes applied over all passes.
+    pub applied: usize,
+    pub passes: usize,
+}
+
+/// Lints, applies the fixes allowed (safe ones, and with `include_unsafe` the others too),
+/// and repeats until nothing changes or [`MAX_FIX_PASSES`] is reached. Pure: the caller
+/// writes the files.
+pub fn fix(inputs: &[(String, Vec<u8>)], options: &LintOptions, include_unsafe: bool) -> FixRun {
+    let mut current: Vec<(String, Vec<u8>)> = inputs.to_vec();
+    let mut applied = 0;
+    let mut passes = 0;
+    let result = loop {
+        let result = lint(&current, options);
+        if passes == MAX_FIX_PASSES {
+            break result;
+        }
+        let mut changed = false;
+        for file in &result.files {
+            let fixes: Vec<&crate::finding::Fix> = result
+                .findings
+                .iter()
+                .filter(|f| f.file == file.path)
+                .filter_map(|f| f.fix.as_ref())
+                .filter(|f| crate::fix::applicable(f, include_unsafe))
+                .collect();
+            if fixes.is_empty() {
+                continue;
+            }
+            let out = crate::fix::fix_file(file, &fixes);
+            if out.applied == 0 || out.text == file.source.text() {
+                continue;
+            }
+            applied += out.applied;
+            let mut bytes = Vec::with_capacity(out.text.len() + 3);
+            if file.source.has_bom() {
+                bytes.extend_from_slice("\u{feff}".as_bytes());
+            }
+            bytes.extend_from_slice(out.text.as_bytes());
+            if let Some(slot) = current.iter_mut().find(|(p, _)| *p == file.path) {
+                slot.1 = bytes;
+                changed = true;
+            }
+        }
+        passes += 1;
+        if !changed {
+            break result;
+        }
+    };
+    let changed = inputs
+        .iter()
+        .zip(&current)
+        .filter(|((_, a), (_, b))| a != b)
+        .map(|((path, a), (_, b))| {
+            let text = |bytes: &[u8]| {
+                let s = String::from_utf8_lossy(bytes).into_owned();
+                s.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(s)
+            };
+            FixedFile {
+                path: path.clone(),
+                before: text(a),
+                after: text(b),
+                bytes: b.clone(),
+            }
+        })
+        .collect();
+    FixRun {
+        result,
+        changed,
+        applied,
+        passes,
+    }
+}

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::manifest::{FieldPath, ObjectRef};
+use crate::manifest::{FieldPath, NodeId, ObjectRef};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -39,6 +39,12 @@ pub struct Fix {
     pub caveat: String,
     /// Non-overlapping, sorted by `start`.
     pub edits: Vec<Edit>,
+    /// The plan's actions and the object they apply to, kept so that several fixes on one
+    /// object can be realised together into non-overlapping edits (`crate::fix::merge_fixes`).
+    #[serde(skip)]
+    pub actions: Vec<FixAction>,
+    #[serde(skip)]
+    pub object: Option<NodeId>,
 }
 
 /// One change a fix makes, described by field paths (relative to the object root). Rules say

@@ -1,43 +1,199 @@
 //! Fixes: byte-range edits on the author's text (never a re-serialisation), how to apply them,
-//! and how to show them as a pull-request ```suggestion.
+//! and how to show them as a pull-request ```suggestion or a unified diff.
+//!
+//! Rules describe a fix as a [`FixPlan`] of actions on field paths; [`realize`] turns it into
+//! edits that keep the author's indentation, quoting, key order and comments. Several fixes on
+//! one object are realised together ([`merge_fixes`]) so that their edits never overlap, which
+//! is what both `--fix` and a batch of GitHub suggestions need. Every result is re-parsed before
+//! it is offered: a fix that would break the YAML is no fix.
 
+mod realize;
+mod scalar;
 mod suggestion;
 
-pub use suggestion::{Suggestion, render_suggestion};
+pub use suggestion::{Suggestion, render_suggestion, suggestions};
 
-use crate::finding::{Edit, Fix, FixAction, FixPlan};
-use crate::manifest::{ManifestFile, NodeKind, Object};
+use crate::finding::{Edit, Fix, FixAction, FixPlan, FixSafety};
+use crate::manifest::{Limits, ManifestFile, Object, SourceText, parse_stream};
+
+pub use realize::action_path;
+
+/// Above this size a single finding's fix is not re-parsed on its own (the whole-file fix
+/// still is), so that a huge file with many findings stays linear.
+const VERIFY_EACH_FIX_UP_TO: usize = 128 * 1024;
 
 /// Turns a rule's plan into byte edits on the file. Fails (and the finding is shown without a
-/// fix) when an action cannot be expressed without rewriting the author's YAML.
+/// fix) when an action cannot be expressed without rewriting the author's YAML, or when the
+/// result would not parse.
 pub fn realize(file: &ManifestFile, object: &Object, plan: &FixPlan) -> Result<Fix, String> {
-    let mut edits = Vec::new();
-    for action in &plan.actions {
-        match action {
-            FixAction::Set { path, value } => {
-                let node = file
-                    .node_at(object, path)
-                    .ok_or_else(|| format!("{path} is not in the file"))?;
-                let n = file.tree.node(node);
-                if matches!(n.kind, NodeKind::Mapping { .. } | NodeKind::Sequence { .. }) {
-                    return Err(format!("{path} is not a scalar"));
-                }
-                edits.push(Edit {
-                    start: n.span.start,
-                    end: n.span.end,
-                    replacement: value.clone(),
-                });
-            }
-            other => return Err(format!("cannot express {other:?} as an edit yet")),
-        }
+    let actions: Vec<&FixAction> = plan.actions.iter().collect();
+    let edits = realize::realize_actions(file, object, &actions)?;
+    if edits.is_empty() {
+        return Err("the plan changes nothing".into());
     }
-    edits.sort();
+    if file.source.text().len() <= VERIFY_EACH_FIX_UP_TO {
+        verify(file.source.text(), &edits)?;
+    }
     Ok(Fix {
         safety: plan.safety,
         title: plan.title.clone(),
         caveat: plan.caveat.clone(),
         edits,
+        actions: plan.actions.clone(),
+        object: Some(object.node),
     })
+}
+
+/// Realises several plans on one object together: one insertion per mapping, never two edits
+/// that overlap.
+pub fn realize_all(
+    file: &ManifestFile,
+    object: &Object,
+    plans: &[&FixPlan],
+) -> Result<Vec<Edit>, String> {
+    let actions: Vec<&FixAction> = plans.iter().flat_map(|p| p.actions.iter()).collect();
+    let edits = realize::realize_actions(file, object, &actions)?;
+    verify(file.source.text(), &edits)?;
+    Ok(edits)
+}
+
+/// Combines fixes (of any objects of one file) into sorted, non-overlapping edits: the fixes
+/// of each object are realised jointly from their actions.
+pub fn merge_fixes(file: &ManifestFile, fixes: &[&Fix]) -> Result<Vec<Edit>, String> {
+    let mut edits = Vec::new();
+    for object in &file.objects {
+        let actions: Vec<&FixAction> = fixes
+            .iter()
+            .filter(|f| f.object == Some(object.node))
+            .flat_map(|f| f.actions.iter())
+            .collect();
+        if !actions.is_empty() {
+            edits.extend(realize::realize_actions(file, object, &actions)?);
+        }
+    }
+    // Fixes built by hand (no actions) keep their own edits.
+    for f in fixes.iter().filter(|f| f.object.is_none()) {
+        edits.extend(f.edits.iter().cloned());
+    }
+    edits.sort();
+    for pair in edits.windows(2) {
+        if pair[1].start < pair[0].end {
+            return Err("fixes of different objects overlap".into());
+        }
+    }
+    verify(file.source.text(), &edits)?;
+    Ok(edits)
+}
+
+/// A suggestion for a pull-request review and the fixes (indices into the slice given) it
+/// carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewSuggestion {
+    pub suggestion: Suggestion,
+    pub fixes: Vec<usize>,
+}
+
+/// The suggestions a review posts for `fixes` of one file: merged per object, one per
+/// contiguous region, never overlapping, each naming the fixes it applies (so the comment can
+/// list their findings). A fix belongs to the region its own edits fall in.
+pub fn review_suggestions(
+    file: &ManifestFile,
+    fixes: &[&Fix],
+) -> Result<Vec<ReviewSuggestion>, String> {
+    let edits = merge_fixes(file, fixes)?;
+    let regions = suggestions(&file.source, &edits);
+    Ok(regions
+        .into_iter()
+        .map(|suggestion| {
+            let fixes = fixes
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| {
+                    render_suggestion(&file.source, &f.edits).is_some_and(|own| {
+                        own.start_line <= suggestion.end_line
+                            && suggestion.start_line <= own.end_line
+                    })
+                })
+                .map(|(i, _)| i)
+                .collect();
+            ReviewSuggestion { suggestion, fixes }
+        })
+        .collect())
+}
+
+/// The outcome of fixing one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileFix {
+    /// The new text (BOM excluded, as in [`SourceText::text`]).
+    pub text: String,
+    /// How many of the given fixes were applied; the rest overlapped and wait for the next pass.
+    pub applied: usize,
+}
+
+/// Applies fixes to a file's text. All of them together when they combine; otherwise, as ruff
+/// does, as many as do not overlap, in file order (the caller re-lints and runs again).
+pub fn fix_file(file: &ManifestFile, fixes: &[&Fix]) -> FileFix {
+    let text = file.source.text();
+    if let Ok(edits) = merge_fixes(file, fixes)
+        && let Ok(new) = apply_edits(text, &edits)
+    {
+        return FileFix {
+            text: new,
+            applied: fixes.len(),
+        };
+    }
+    let mut order: Vec<&Fix> = fixes.to_vec();
+    order.sort_by_key(|f| f.edits.first().map(|e| (e.start, e.end)));
+    let mut taken: Vec<Edit> = Vec::new();
+    let mut applied = 0;
+    for fix in order {
+        let clash = fix.edits.iter().any(|e| {
+            taken
+                .iter()
+                .any(|t| e.start < t.end.max(t.start + 1) && t.start < e.end.max(e.start + 1))
+        });
+        if clash || fix.edits.is_empty() {
+            continue;
+        }
+        let mut trial = taken.clone();
+        trial.extend(fix.edits.iter().cloned());
+        if verify(text, &trial).is_ok() {
+            taken = trial;
+            applied += 1;
+        }
+    }
+    match apply_edits(text, &taken) {
+        Ok(new) => FileFix { text: new, applied },
+        Err(_) => FileFix {
+            text: text.to_string(),
+            applied: 0,
+        },
+    }
+}
+
+/// The fixes of `findings` that a run with (or without) `--unsafe-fixes` applies.
+pub fn applicable(fix: &Fix, include_unsafe: bool) -> bool {
+    fix.safety == FixSafety::Safe || include_unsafe
+}
+
+/// Fails when `edits` applied to `text` do not give valid YAML.
+fn verify(text: &str, edits: &[Edit]) -> Result<(), String> {
+    let new = apply_edits(text, edits)?;
+    parse_stream(&SourceText::new(&new), &Limits::default())
+        .map(|_| ())
+        .map_err(|e| format!("the fix would make the YAML invalid ({e}); fix this by hand"))
+}
+
+/// A unified diff of a file's old and new text, as `--diff` prints it.
+pub fn unified_diff(path: &str, old: &str, new: &str) -> String {
+    similar::TextDiff::from_lines(old, new)
+        .unified_diff()
+        .context_radius(3)
+        .header(
+            &format!("a/{}", path.trim_start_matches('/')),
+            &format!("b/{}", path.trim_start_matches('/')),
+        )
+        .to_string()
 }
 
 /// Applies non-overlapping edits to `text`. Edits are sorted here; overlapping edits are a
@@ -64,3 +220,6 @@ pub fn apply_edits(text: &str, edits: &[Edit]) -> Result<String, String> {
     out.push_str(&text[at..]);
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests;

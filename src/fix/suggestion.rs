@@ -13,13 +13,10 @@ pub struct Suggestion {
     pub text: String,
 }
 
-/// Turns edits into whole-line replacements. A pure insertion at the start of a line is
-/// anchored on the line before it, because a suggestion must replace at least one existing
-/// line. Returns `None` when there are no edits.
-pub fn render_suggestion(source: &SourceText, edits: &[Edit]) -> Option<Suggestion> {
-    let text = source.text();
-    let first = edits.iter().map(|e| e.start).min()?;
-    let last = edits.iter().map(|e| e.end).max()?;
+/// The lines (1-based, inclusive) a suggestion for edits spanning bytes `first..last` replaces.
+/// A pure insertion at the start of a line is anchored on the line before it, because a
+/// suggestion must replace at least one existing line.
+fn line_range(source: &SourceText, first: usize, last: usize) -> (usize, usize) {
     let (mut start_line, start_col) = source.line_col(first);
     let (mut end_line, end_col) = source.line_col(last);
     if end_col == 1 && last > first {
@@ -34,6 +31,16 @@ pub fn render_suggestion(source: &SourceText, edits: &[Edit]) -> Option<Suggesti
     if end_line < start_line {
         end_line = start_line;
     }
+    (start_line, end_line)
+}
+
+/// Turns edits into one whole-line replacement covering all of them. Returns `None` when
+/// there are no edits or they overlap.
+pub fn render_suggestion(source: &SourceText, edits: &[Edit]) -> Option<Suggestion> {
+    let text = source.text();
+    let first = edits.iter().map(|e| e.start).min()?;
+    let last = edits.iter().map(|e| e.end).max()?;
+    let (start_line, end_line) = line_range(source, first, last);
     let range_start = source.line_start(start_line);
     let range_end = (source.line_start(end_line + 1)).min(text.len());
     let region = &text[range_start..range_end];
@@ -53,6 +60,29 @@ pub fn render_suggestion(source: &SourceText, edits: &[Edit]) -> Option<Suggesti
         end_line,
         text: body,
     })
+}
+
+/// One suggestion per contiguous region: edits whose line ranges overlap or touch are shown
+/// together, so that the suggestions of one review never overlap (GitHub rejects a batch
+/// that holds overlapping suggestions). Sorted by line.
+pub fn suggestions(source: &SourceText, edits: &[Edit]) -> Vec<Suggestion> {
+    let mut sorted: Vec<&Edit> = edits.iter().collect();
+    sorted.sort();
+    let mut groups: Vec<(usize, Vec<Edit>)> = Vec::new();
+    for e in sorted {
+        let (start, end) = line_range(source, e.start, e.end);
+        match groups.last_mut() {
+            Some((last_end, group)) if start <= *last_end + 1 => {
+                group.push(e.clone());
+                *last_end = (*last_end).max(end);
+            }
+            _ => groups.push((end, vec![e.clone()])),
+        }
+    }
+    groups
+        .iter()
+        .filter_map(|(_, g)| render_suggestion(source, g))
+        .collect()
 }
 
 #[cfg(test)]

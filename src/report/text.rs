@@ -1,8 +1,8 @@
 use std::fmt::Write as _;
 
 use crate::engine::LintResult;
-use crate::finding::{Finding, FixSafety};
-use crate::manifest::{ManifestFile, SkipReason};
+use crate::finding::{Edit, Finding, FixSafety};
+use crate::manifest::{ManifestFile, SkipReason, SourceText};
 
 pub(crate) fn skip_reason(reason: &SkipReason) -> &'static str {
     match reason {
@@ -54,7 +54,20 @@ fn summary_line(result: &LintResult) -> String {
             plural(checked)
         );
     }
-    let fixable = result.findings.iter().filter(|f| f.fix.is_some()).count();
+    let safe = result
+        .findings
+        .iter()
+        .filter(|f| f.fix.as_ref().is_some_and(|x| x.safety == FixSafety::Safe))
+        .count();
+    let review = result
+        .findings
+        .iter()
+        .filter(|f| {
+            f.fix
+                .as_ref()
+                .is_some_and(|x| x.safety == FixSafety::Review)
+        })
+        .count();
     let mut s = format!(
         "Found {} finding{} in {objects} object{} ({checked} file{} checked)",
         result.findings.len(),
@@ -62,8 +75,20 @@ fn summary_line(result: &LintResult) -> String {
         plural(objects),
         plural(checked)
     );
-    if fixable > 0 {
-        let _ = write!(s, "; {fixable} fixable with `--fix`");
+    match (safe, review) {
+        (0, 0) => {}
+        (0, r) => {
+            let _ = write!(s, "; {r} fixable with `--fix --unsafe-fixes`");
+        }
+        (n, 0) => {
+            let _ = write!(s, "; {n} fixable with `--fix`");
+        }
+        (n, r) => {
+            let _ = write!(
+                s,
+                "; {n} fixable with `--fix` ({r} more with `--unsafe-fixes`)"
+            );
+        }
     }
     if !result.errors.is_empty() {
         let _ = write!(
@@ -127,8 +152,54 @@ fn render_finding(out: &mut String, f: &Finding, file: Option<&ManifestFile>) {
             if !fix.caveat.is_empty() {
                 let _ = writeln!(out, "{:width$}   {}", "", fix.caveat);
             }
+            render_fix_lines(out, src, &fix.edits, width);
         }
         let _ = writeln!(out, "{:width$} = help: kubenudge explain {}", "", f.rule);
     }
     out.push('\n');
+}
+
+/// The suggested change as a small diff of the lines it replaces: ` ` kept, `-` removed,
+/// `+` added (added lines carry no number).
+fn render_fix_lines(out: &mut String, src: &SourceText, edits: &[Edit], width: usize) {
+    let suggestions = crate::fix::suggestions(src, edits);
+    if suggestions.is_empty() {
+        return;
+    }
+    // Line numbers can grow past the finding's own line.
+    let width = suggestions
+        .iter()
+        .map(|s| s.end_line.to_string().len())
+        .max()
+        .unwrap_or(width)
+        .max(width);
+    let _ = writeln!(out, "{:width$} |", "");
+    for s in suggestions {
+        let old: String = (s.start_line..=s.end_line)
+            .map(|l| format!("{}\n", src.line_text(l)))
+            .collect();
+        let new = if s.text.is_empty() && s.start_line <= s.end_line {
+            String::new()
+        } else {
+            format!("{}\n", s.text)
+        };
+        let diff = similar::TextDiff::from_lines(&old, &new);
+        let mut line = s.start_line;
+        for change in diff.iter_all_changes() {
+            let text = change.value().trim_end_matches(['\n', '\r']);
+            match change.tag() {
+                similar::ChangeTag::Equal => {
+                    let _ = writeln!(out, "{line:>width$} |   {text}");
+                    line += 1;
+                }
+                similar::ChangeTag::Delete => {
+                    let _ = writeln!(out, "{line:>width$} | - {text}");
+                    line += 1;
+                }
+                similar::ChangeTag::Insert => {
+                    let _ = writeln!(out, "{:width$} | + {text}", "");
+                }
+            }
+        }
+    }
 }

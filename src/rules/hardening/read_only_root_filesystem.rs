@@ -46,7 +46,7 @@
 //! over its root filesystem and you cannot change it, ask for an exception (see the exception
 //! process linked in the review) and note which paths it writes.
 
-use crate::finding::Violation;
+use crate::finding::{FixAction, FixPlan, FixSafety, Violation};
 use crate::rules::pod::containers;
 use crate::rules::{FixAvailability, Rule, RuleContext};
 
@@ -79,13 +79,30 @@ impl Rule for ReadOnlyRootFilesystem {
                     != Some(true)
             })
             .map(|c| {
+                let path = c.security_context_path().key("readOnlyRootFilesystem");
+                let fix = FixPlan {
+                    safety: FixSafety::Review,
+                    title: format!(
+                        "Set `readOnlyRootFilesystem: true` on container {:?}",
+                        c.name()
+                    ),
+                    caveat: "the application fails if it writes outside its volumes; mount an \
+                             `emptyDir` where it writes (such as /tmp) and run it once before \
+                             merging"
+                        .into(),
+                    actions: vec![FixAction::Set {
+                        path: path.clone(),
+                        value: "true".into(),
+                    }],
+                };
                 Violation::new(
                     format!(
                         "container {:?} does not set securityContext.readOnlyRootFilesystem=true",
                         c.name()
                     ),
-                    c.security_context_path().key("readOnlyRootFilesystem"),
+                    path,
                 )
+                .with_fix(Some(fix))
             })
             .collect()
     }
