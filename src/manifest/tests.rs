@@ -367,3 +367,23 @@ fn empty_and_comment_only_files_are_fine() {
 fn unknown_alias_is_an_error() {
     assert_rejected_quickly(b"a: *nowhere\n", "invalid YAML", Some(1));
 }
+
+#[test]
+fn aliases_cannot_stack_nesting_beyond_the_depth_limit() {
+    // Each anchor nests 100 levels and holds the previous one: few nodes, but once expanded
+    // the tree would be thousands of levels deep (and overflow the stack of a recursive walk).
+    let mut doc = String::new();
+    for i in 0..50 {
+        let inner = if i == 0 {
+            "x".to_string()
+        } else {
+            format!("*a{}", i - 1)
+        };
+        doc.push_str(&format!(
+            "k{i}: &a{i} {}{inner}{}\n",
+            "[".repeat(100),
+            "]".repeat(100)
+        ));
+    }
+    assert_rejected_quickly(doc.as_bytes(), "once aliases are expanded", Some(2));
+}

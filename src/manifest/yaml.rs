@@ -74,6 +74,8 @@ pub struct Node {
 pub struct YamlTree {
     nodes: Vec<Node>,
     expanded: Vec<u64>,
+    /// Height of each node's subtree with aliases expanded: bounds recursion on the tree.
+    height: Vec<u32>,
 }
 
 /// A document of the stream: its root node and the byte where it starts.
@@ -166,10 +168,11 @@ impl YamlTree {
         }
     }
 
-    fn push(&mut self, node: Node, expanded: u64) -> NodeId {
+    fn push(&mut self, node: Node, expanded: u64, height: u32) -> NodeId {
         let id = NodeId(self.nodes.len() as u32);
         self.nodes.push(node);
         self.expanded.push(expanded);
+        self.height.push(height);
         id
     }
 }
@@ -181,6 +184,7 @@ enum Frame {
         flow: bool,
         items: Vec<NodeId>,
         size: u64,
+        height: u32,
     },
     Map {
         start: ByteSpan,
@@ -190,6 +194,7 @@ enum Frame {
         merges: Vec<NodeId>,
         pending_key: Option<(String, NodeId)>,
         size: u64,
+        height: u32,
     },
 }
 
@@ -248,6 +253,7 @@ pub fn parse_stream(
                             style,
                         },
                         1,
+                        1,
                     ),
                     anchor,
                 ))
@@ -268,6 +274,7 @@ pub fn parse_stream(
                     flow,
                     items: Vec::new(),
                     size: 1,
+                    height: 0,
                 });
                 None
             }
@@ -289,6 +296,7 @@ pub fn parse_stream(
                     merges: Vec::new(),
                     pending_key: None,
                     size: 1,
+                    height: 0,
                 });
                 None
             }
@@ -299,6 +307,7 @@ pub fn parse_stream(
                     flow,
                     items,
                     size,
+                    height,
                 }) = stack.pop()
                 else {
                     return Err(err(&span, "unbalanced sequence".into()));
@@ -323,6 +332,7 @@ pub fn parse_stream(
                             style: Style::Plain,
                         },
                         size,
+                        height + 1,
                     ),
                     anchor,
                 ))
@@ -335,6 +345,7 @@ pub fn parse_stream(
                     mut entries,
                     merges,
                     size,
+                    height,
                     ..
                 }) = stack.pop()
                 else {
@@ -389,6 +400,7 @@ pub fn parse_stream(
                             style: Style::Plain,
                         },
                         size,
+                        height + 1,
                     ),
                     anchor,
                 ))
@@ -409,12 +421,28 @@ pub fn parse_stream(
             anchors.insert(anchor, id);
         }
         let child_size = tree.expanded_size(id);
+        let child_height = tree.height[id.0 as usize];
+        if stack.len() + child_height as usize > limits.max_depth + 1 {
+            return Err(err(
+                &span,
+                format!(
+                    "nesting too deep: more than {} levels once aliases are expanded",
+                    limits.max_depth
+                ),
+            ));
+        }
         match stack.last_mut() {
             None => docs.push(DocumentRoot {
                 root: id,
                 index: doc_index,
             }),
-            Some(Frame::Seq { items, size, .. }) => {
+            Some(Frame::Seq {
+                items,
+                size,
+                height,
+                ..
+            }) => {
+                *height = (*height).max(child_height);
                 items.push(id);
                 *size = size.saturating_add(child_size);
                 if *size > limits.max_expanded_nodes {
@@ -426,8 +454,10 @@ pub fn parse_stream(
                 merges,
                 pending_key,
                 size,
+                height,
                 ..
             }) => {
+                *height = (*height).max(child_height);
                 *size = size.saturating_add(child_size);
                 if *size > limits.max_expanded_nodes {
                     return Err(alias_error(&span, limits));
