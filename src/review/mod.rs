@@ -18,3 +18,6 @@ pub use plan::{
     ReviewConfig, ReviewInput, ReviewPlan, plan_review,
 };
 pub use render::{failure_check, truncate_body};
+
+#[cfg(test)]
+mod tests;

@@ -218,9 +218,31 @@ async fn metrics_text(State(service): State<Arc<Service>>) -> (HeaderMap, String
 
 async fn webhook(
     State(service): State<Arc<Service>>,
-    headers: HeaderMap,
-    body: Bytes,
+    request: axum::extract::Request,
 ) -> (StatusCode, &'static str) {
+    let (parts, body) = request.into_parts();
+    let headers = parts.headers;
+    // Refuse a declared oversize body before reading it; a body that grows past the limit
+    // while streaming is cut off the same way.
+    let declared = headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_WEBHOOK_BYTES) {
+        service
+            .metrics
+            .inc("kubenudge_webhooks_rejected_total", "reason=\"too_large\"");
+        return (StatusCode::PAYLOAD_TOO_LARGE, "payload above 25 MiB\n");
+    }
+    let body: Bytes = match axum::body::to_bytes(body, MAX_WEBHOOK_BYTES).await {
+        Ok(b) => b,
+        Err(_) => {
+            service
+                .metrics
+                .inc("kubenudge_webhooks_rejected_total", "reason=\"too_large\"");
+            return (StatusCode::PAYLOAD_TOO_LARGE, "payload above 25 MiB\n");
+        }
+    };
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     if !signature::verify(
         &service.webhook_secret,
