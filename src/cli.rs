@@ -129,14 +129,12 @@ fn serve(err: &mut dyn Write) -> i32 {
 }
 
 fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
-    if args.config.is_some() {
-        // Read by the rollout configuration; until then an explicit file must at least exist.
-        if let Some(c) = &args.config {
-            if let Err(e) = std::fs::metadata(c) {
-                let _ = writeln!(err, "error: cannot read config {}: {e}", c.display());
-                return EXIT_ERROR;
-            }
-        }
+    // Read by the rollout configuration; until then an explicit file must at least exist.
+    if let Some(c) = &args.config
+        && let Err(e) = std::fs::metadata(c)
+    {
+        let _ = writeln!(err, "error: cannot read config {}: {e}", c.display());
+        return EXIT_ERROR;
     }
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]

@@ -108,7 +108,9 @@ impl GitHubApp {
                 what,
             )
             .await?;
-        self.counters.token_exchanges.fetch_add(1, Ordering::Relaxed);
+        self.counters
+            .token_exchanges
+            .fetch_add(1, Ordering::Relaxed);
         let token: InstallationToken = decode(&raw.body, what)?;
         let expires_at = DateTime::parse_from_rfc3339(&token.expires_at)
             .map(|t| t.with_timezone(&Utc))
@@ -137,7 +139,13 @@ impl GitHubApp {
         let client = self.app_client()?;
         let what = "GET /app/hook/deliveries";
         let raw = self
-            .send(&client, Method::GET, "/app/hook/deliveries?per_page=100", None, what)
+            .send(
+                &client,
+                Method::GET,
+                "/app/hook/deliveries?per_page=100",
+                None,
+                what,
+            )
             .await?;
         decode(&raw.body, what)
     }
@@ -221,7 +229,9 @@ impl GitHubApp {
                             });
                         }
                         tracing::warn!(what, ?wait, %status, "GitHub rate limit; waiting");
-                        self.counters.rate_limit_waits.fetch_add(1, Ordering::Relaxed);
+                        self.counters
+                            .rate_limit_waits
+                            .fetch_add(1, Ordering::Relaxed);
                         rate_limit_waits += 1;
                         policy.sleep(wait).await;
                         continue;
@@ -246,7 +256,13 @@ impl GitHubApp {
                 });
             }
             let wait = policy.backoff(attempt);
-            tracing::warn!(what, attempt, ?wait, failure, "GitHub request failed; retrying");
+            tracing::warn!(
+                what,
+                attempt,
+                ?wait,
+                failure,
+                "GitHub request failed; retrying"
+            );
             self.counters.retries.fetch_add(1, Ordering::Relaxed);
             policy.sleep(wait).await;
         }
@@ -273,14 +289,17 @@ impl InstallationClient {
         what: &str,
     ) -> Result<RawResponse, GitHubError> {
         let client = self.app.installation_client(self.installation).await?;
-        let result = self.app.send(&client, method.clone(), path, body, what).await;
-        if let Err(GitHubError::Status { status, .. }) = &result {
-            if *status == StatusCode::UNAUTHORIZED {
-                // Revoked or expired early: get a fresh token once.
-                self.app.tokens.forget(self.installation);
-                let client = self.app.installation_client(self.installation).await?;
-                return self.app.send(&client, method, path, body, what).await;
-            }
+        let result = self
+            .app
+            .send(&client, method.clone(), path, body, what)
+            .await;
+        if let Err(GitHubError::Status { status, .. }) = &result
+            && *status == StatusCode::UNAUTHORIZED
+        {
+            // Revoked or expired early: get a fresh token once.
+            self.app.tokens.forget(self.installation);
+            let client = self.app.installation_client(self.installation).await?;
+            return self.app.send(&client, method, path, body, what).await;
         }
         result
     }

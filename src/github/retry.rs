@@ -122,11 +122,10 @@ pub(crate) fn rate_limit_wait(
     if let Some(secs) = header("retry-after").and_then(|v| v.trim().parse::<u64>().ok()) {
         return Some(Duration::from_secs(secs));
     }
-    if header("x-ratelimit-remaining") == Some("0") {
-        if let Some(reset) = header("x-ratelimit-reset").and_then(|v| v.trim().parse::<i64>().ok())
-        {
-            return Some(Duration::from_secs((reset - now_epoch).max(0) as u64 + 1));
-        }
+    if header("x-ratelimit-remaining") == Some("0")
+        && let Some(reset) = header("x-ratelimit-reset").and_then(|v| v.trim().parse::<i64>().ok())
+    {
+        return Some(Duration::from_secs((reset - now_epoch).max(0) as u64 + 1));
     }
     let lower = body.to_ascii_lowercase();
     if status == StatusCode::TOO_MANY_REQUESTS || lower.contains("rate limit") {
@@ -156,14 +155,34 @@ mod tests {
             w(StatusCode::FORBIDDEN, &headers(&[("retry-after", "7")]), ""),
             Some(Duration::from_secs(7))
         );
-        let reset = headers(&[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", "1030")]);
-        assert_eq!(w(StatusCode::FORBIDDEN, &reset, ""), Some(Duration::from_secs(31)));
+        let reset = headers(&[
+            ("x-ratelimit-remaining", "0"),
+            ("x-ratelimit-reset", "1030"),
+        ]);
         assert_eq!(
-            w(StatusCode::FORBIDDEN, &HeaderMap::new(), "You have exceeded a secondary rate limit"),
+            w(StatusCode::FORBIDDEN, &reset, ""),
+            Some(Duration::from_secs(31))
+        );
+        assert_eq!(
+            w(
+                StatusCode::FORBIDDEN,
+                &HeaderMap::new(),
+                "You have exceeded a secondary rate limit"
+            ),
             Some(Duration::from_secs(60))
         );
-        assert_eq!(w(StatusCode::FORBIDDEN, &HeaderMap::new(), "Resource not accessible"), None);
-        assert_eq!(w(StatusCode::NOT_FOUND, &headers(&[("retry-after", "7")]), ""), None);
+        assert_eq!(
+            w(
+                StatusCode::FORBIDDEN,
+                &HeaderMap::new(),
+                "Resource not accessible"
+            ),
+            None
+        );
+        assert_eq!(
+            w(StatusCode::NOT_FOUND, &headers(&[("retry-after", "7")]), ""),
+            None
+        );
     }
 
     #[test]

@@ -192,14 +192,15 @@ fn collect_objects(file: &mut ManifestFile, node: NodeId, document: usize, depth
         return;
     };
     let (api_version, kind) = (api_version.to_string(), kind.to_string());
-    if kind.ends_with("List") && depth == 0 {
-        if let Some(items) = tree.get(node, "items") {
-            let items = tree.items(items).to_vec();
-            for item in items {
-                collect_objects(file, item, document, depth + 1);
-            }
-            return;
+    if kind.ends_with("List")
+        && depth == 0
+        && let Some(items) = tree.get(node, "items")
+    {
+        let items = tree.items(items).to_vec();
+        for item in items {
+            collect_objects(file, item, document, depth + 1);
         }
+        return;
     }
     let meta = tree.get(node, "metadata");
     let name = meta

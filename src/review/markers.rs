@@ -59,7 +59,10 @@ mod tests {
     fn markers_round_trip() {
         let body = format!("text\n{}\n", fingerprint_marker("abc123"));
         let p = parse_previous_comment(7, &body).unwrap();
-        assert_eq!((p.id, p.fingerprint.as_str(), p.fixed), (7, "abc123", false));
+        assert_eq!(
+            (p.id, p.fingerprint.as_str(), p.fixed),
+            (7, "abc123", false)
+        );
         let summary = format!("{SUMMARY_MARKER}\nx\n{}", head_marker("deadbeef"));
         assert_eq!(summary_head_sha(&summary), Some("deadbeef"));
         assert_eq!(summary_head_sha("no marker"), None);

@@ -11,7 +11,7 @@ mod render;
 pub use diff::{FileDiff, Hunk};
 pub use enforcement::{Enforcement, Mode};
 pub use markers::{
-    PreviousComment, SUMMARY_MARKER, parse_previous_comment, summary_head_sha, FIXED_MARKER,
+    FIXED_MARKER, PreviousComment, SUMMARY_MARKER, parse_previous_comment, summary_head_sha,
 };
 pub use plan::{
     Annotation, AnnotationLevel, CheckOutcome, Conclusion, FixedComment, InlineComment,

@@ -9,11 +9,14 @@ use super::diff::FileDiff;
 use super::enforcement::{Enforcement, Mode};
 use super::markers::{self, FIXED_MARKER, PreviousComment, SUMMARY_MARKER};
 use super::plan::{
-    Annotation, AnnotationLevel, CheckOutcome, Conclusion, InlineComment, NotInline,
-    ReviewConfig, ReviewInput, Tally,
+    Annotation, AnnotationLevel, CheckOutcome, Conclusion, InlineComment, NotInline, ReviewConfig,
+    ReviewInput, Tally,
 };
 use crate::finding::{Finding, FixSafety};
 use crate::manifest::{ManifestFile, SkipReason};
+
+/// Findings (with their index in the lint result) by file.
+type FindingsByFile<'a> = BTreeMap<&'a str, Vec<(usize, &'a Finding)>>;
 
 /// GitHub's limit on annotation titles.
 const ANNOTATION_TITLE_MAX: usize = 255;
@@ -53,10 +56,14 @@ pub(crate) fn inline_comment(
                         let _ = writeln!(block, "+{l}");
                     }
                     let fence = fence_for(&block);
+                    let lines = if s.start_line == s.end_line {
+                        format!("Line {}", s.start_line)
+                    } else {
+                        format!("Lines {}–{}", s.start_line, s.end_line)
+                    };
                     let _ = writeln!(
                         body,
-                        "Lines {}–{} (not all in this diff, so as a diff rather than a suggestion):\n\n{fence}diff\n{block}{fence}\n",
-                        s.start_line, s.end_line
+                        "{lines} (outside the changed lines, so shown as a diff rather than a suggestion):\n\n{fence}diff\n{block}{fence}\n"
                     );
                 }
                 None => {}
@@ -72,9 +79,10 @@ pub(crate) fn inline_comment(
     let _ = writeln!(body, "{}", why_sentence(finding));
     let _ = writeln!(
         body,
-        "\n`{}` · {} · {} — [how to comply or ask for an exception]({})",
+        "\n`{}` · {} · stage `{}`: {} — [how to comply or ask for an exception]({})",
         finding.rule,
         finding.object,
+        enforcement.mode_for(finding),
         stage_words(enforcement.mode_for(finding)),
         guidance_url(config, finding.rule)
     );
@@ -177,7 +185,11 @@ impl Report<'_, '_> {
         let t = self.tally;
         let mut md = String::new();
         let manifests = result.files.iter().filter(|f| f.skipped.is_none()).count();
-        let _ = writeln!(md, "### kubenudge review of {}\n", short_sha(input.head_sha));
+        let _ = writeln!(
+            md,
+            "### kubenudge review of {}\n",
+            short_sha(input.head_sha)
+        );
         let n = result.findings.len();
         if n == 0 {
             let _ = writeln!(
@@ -210,7 +222,10 @@ impl Report<'_, '_> {
         if not_posted > 0 {
             let mut why = Vec::new();
             if t.outside_diff > 0 {
-                why.push(format!("{} on lines this pull request did not change", t.outside_diff));
+                why.push(format!(
+                    "{} on lines this pull request did not change",
+                    t.outside_diff
+                ));
             }
             if t.over_limit > 0 {
                 why.push(format!(
@@ -240,8 +255,7 @@ impl Report<'_, '_> {
         }
         if n > 0 {
             let not_inline: BTreeMap<usize, NotInline> = self.not_inline.iter().copied().collect();
-            let mut by_rule: BTreeMap<&str, BTreeMap<&str, Vec<(usize, &Finding)>>> =
-                BTreeMap::new();
+            let mut by_rule: BTreeMap<&str, FindingsByFile<'_>> = BTreeMap::new();
             for (i, f) in result.findings.iter().enumerate() {
                 by_rule
                     .entry(f.rule)
@@ -395,9 +409,9 @@ fn truncate_chars(s: &str, max: usize) -> String {
 
 fn stage_words(mode: Mode) -> &'static str {
     match mode {
-        Mode::Audit => "audit: reported here only",
-        Mode::Warn => "warn: the check stays green",
-        Mode::Enforce => "enforce: the check fails",
+        Mode::Audit => "reported in the summary only",
+        Mode::Warn => "comments only, the check stays green",
+        Mode::Enforce => "the check fails",
     }
 }
 

@@ -27,7 +27,8 @@ fn with_fix(mut result: LintResult) -> LintResult {
             edits: vec![Edit {
                 start: end,
                 end,
-                replacement: "      securityContext:\n        readOnlyRootFilesystem: true\n".into(),
+                replacement: "      securityContext:\n        readOnlyRootFilesystem: true\n"
+                    .into(),
             }],
         });
     }
@@ -75,6 +76,33 @@ fn a_fix_inside_one_hunk_is_a_suggestion_on_the_lines_it_replaces() {
 }
 
 #[test]
+fn a_fix_over_several_lines_is_a_multi_line_suggestion() {
+    let mut result = linted(&[("pod.yaml", POD)]);
+    let start = POD.find("app\n").unwrap();
+    let end = POD.find("nginx").unwrap() + "nginx".len();
+    result.findings[0].fix = Some(Fix {
+        safety: FixSafety::Safe,
+        title: "Rename and pin".into(),
+        caveat: String::new(),
+        edits: vec![Edit {
+            start,
+            end,
+            replacement: "web\n      image: nginx:1.27".into(),
+        }],
+    });
+    let diffs = HashMap::from([("pod.yaml".to_string(), added(POD))]);
+    let p = plan(&result, &diffs, &[], &ReviewConfig::default(), &[]);
+    let c = &p.comments[0];
+    assert_eq!((c.start_line, c.line), (Some(7), 8));
+    assert!(
+        c.body
+            .contains("```suggestion\n    - name: web\n      image: nginx:1.27\n```"),
+        "{}",
+        c.body
+    );
+}
+
+#[test]
 fn a_fix_reaching_outside_the_hunk_is_shown_as_a_diff() {
     let result = with_fix(linted(&[("pod.yaml", POD)]));
     // Only line 7 changed: the fix's line 8 is outside every hunk.
@@ -91,7 +119,11 @@ fn a_fix_reaching_outside_the_hunk_is_shown_as_a_diff() {
 fn previous_comments_limits_and_unlinted_files_shape_the_summary() {
     let other = POD.replace("name: p\n", "name: q\n");
     let template = "kind: Deployment\nmetadata:\n  name: {{ .Values.name }}\n";
-    let result = linted(&[("a.yaml", POD), ("b.yaml", &other), ("chart/templates/t.yaml", template)]);
+    let result = linted(&[
+        ("a.yaml", POD),
+        ("b.yaml", &other),
+        ("chart/templates/t.yaml", template),
+    ]);
     assert_eq!(result.findings.len(), 2);
     let diffs = HashMap::from([
         ("a.yaml".to_string(), added(POD)),
@@ -113,7 +145,13 @@ fn previous_comments_limits_and_unlinted_files_shape_the_summary() {
         max_inline_comments: 0,
         ..ReviewConfig::default()
     };
-    let p = plan(&result, &diffs, &[already, gone], &config, &["README.md".to_string()]);
+    let p = plan(
+        &result,
+        &diffs,
+        &[already, gone],
+        &config,
+        &["README.md".to_string()],
+    );
     assert!(p.comments.is_empty());
     assert_eq!(p.fixed.len(), 1);
     assert_eq!(p.fixed[0].id, 11);
@@ -143,9 +181,15 @@ fn enforced_findings_fail_the_check_and_clean_runs_succeed() {
     });
     assert_eq!(p.check.conclusion, Conclusion::Failure);
     assert_eq!(p.check.annotations[0].level, AnnotationLevel::Failure);
-    let clean = linted(&[("a.yaml", "kind: ConfigMap\napiVersion: v1\nmetadata:\n  name: c\n")]);
+    let clean = linted(&[(
+        "a.yaml",
+        "kind: ConfigMap\napiVersion: v1\nmetadata:\n  name: c\n",
+    )]);
     let p = plan(&clean, &HashMap::new(), &[], &ReviewConfig::default(), &[]);
-    assert_eq!((p.check.conclusion, p.check.title.as_str()), (Conclusion::Success, "No findings"));
+    assert_eq!(
+        (p.check.conclusion, p.check.title.as_str()),
+        (Conclusion::Success, "No findings")
+    );
 }
 
 #[test]

@@ -131,5 +131,8 @@ pub fn external_id(pr: PullNumber) -> String {
 }
 
 pub fn pr_from_external_id(id: &str) -> Option<PullNumber> {
-    id.strip_prefix("kubenudge:pr=")?.parse().ok().map(PullNumber)
+    id.strip_prefix("kubenudge:pr=")?
+        .parse()
+        .ok()
+        .map(PullNumber)
 }

@@ -14,8 +14,14 @@ pub struct Metrics {
 }
 
 const HELP: &[(&str, &str)] = &[
-    ("kubenudge_webhooks_total", "Webhook deliveries received, by event."),
-    ("kubenudge_webhooks_rejected_total", "Webhook deliveries refused, by reason."),
+    (
+        "kubenudge_webhooks_total",
+        "Webhook deliveries received, by event.",
+    ),
+    (
+        "kubenudge_webhooks_rejected_total",
+        "Webhook deliveries refused, by reason.",
+    ),
     ("kubenudge_reviews_total", "Reviews finished, by outcome."),
 ];
 
@@ -47,11 +53,31 @@ impl Metrics {
             }
         }
         for (name, help, value) in [
-            ("kubenudge_github_requests_total", "Requests sent to GitHub, retries included.", &github.requests),
-            ("kubenudge_github_retries_total", "Requests retried after a 5xx or timeout.", &github.retries),
-            ("kubenudge_github_rate_limit_waits_total", "Waits for a GitHub rate limit.", &github.rate_limit_waits),
-            ("kubenudge_github_errors_total", "GitHub requests that finally failed.", &github.failures),
-            ("kubenudge_github_token_exchanges_total", "Installation tokens obtained.", &github.token_exchanges),
+            (
+                "kubenudge_github_requests_total",
+                "Requests sent to GitHub, retries included.",
+                &github.requests,
+            ),
+            (
+                "kubenudge_github_retries_total",
+                "Requests retried after a 5xx or timeout.",
+                &github.retries,
+            ),
+            (
+                "kubenudge_github_rate_limit_waits_total",
+                "Waits for a GitHub rate limit.",
+                &github.rate_limit_waits,
+            ),
+            (
+                "kubenudge_github_errors_total",
+                "GitHub requests that finally failed.",
+                &github.failures,
+            ),
+            (
+                "kubenudge_github_token_exchanges_total",
+                "Installation tokens obtained.",
+                &github.token_exchanges,
+            ),
         ] {
             let _ = writeln!(
                 out,

@@ -68,6 +68,12 @@ impl<K: std::hash::Hash + Eq + Clone> RecentSet<K> {
     }
 }
 
+/// Pull request by (repository, head SHA), with insertion order for eviction.
+type HeadIndex = (
+    HashMap<(RepoRef, String), PullNumber>,
+    VecDeque<(RepoRef, String)>,
+);
+
 pub struct Service {
     pub github: Arc<GitHubApp>,
     webhook_secret: SecretString,
@@ -75,7 +81,7 @@ pub struct Service {
     pub metrics: Metrics,
     pub review: Arc<ReviewContext>,
     deliveries: Mutex<RecentSet<String>>,
-    heads: Mutex<(HashMap<(RepoRef, String), PullNumber>, VecDeque<(RepoRef, String)>)>,
+    heads: Mutex<HeadIndex>,
     outcomes: Mutex<Vec<Outcome>>,
 }
 
@@ -151,7 +157,10 @@ impl Service {
                 let hold = self.queue.hold();
                 tokio::spawn(async move {
                     let api = service.github.installation(job.installation);
-                    match api.list_check_runs(&job.repo, &job.head_sha.0, CHECK_NAME).await {
+                    match api
+                        .list_check_runs(&job.repo, &job.head_sha.0, CHECK_NAME)
+                        .await
+                    {
                         Ok(runs) => {
                             let pr = runs
                                 .iter()
@@ -165,7 +174,9 @@ impl Service {
                                 ),
                             }
                         }
-                        Err(e) => tracing::error!(error = %e, "looking up the pull request of a commit"),
+                        Err(e) => {
+                            tracing::error!(error = %e, "looking up the pull request of a commit")
+                        }
                     }
                     drop(hold);
                 });
@@ -255,9 +266,10 @@ async fn webhook(
         return (StatusCode::UNAUTHORIZED, "bad or missing signature\n");
     }
     let event = header("x-github-event").unwrap_or("").to_string();
-    service
-        .metrics
-        .inc("kubenudge_webhooks_total", format!("event=\"{}\"", metric_label(&event)));
+    service.metrics.inc(
+        "kubenudge_webhooks_total",
+        format!("event=\"{}\"", metric_label(&event)),
+    );
     if event == "ping" {
         return (StatusCode::OK, "pong\n");
     }

@@ -13,7 +13,8 @@ use super::events::Job;
 use crate::github::{PullNumber, RepoRef};
 
 type PrKey = (RepoRef, PullNumber);
-pub type Runner = Arc<dyn Fn(Job, PullNumber) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
+pub type Runner =
+    Arc<dyn Fn(Job, PullNumber) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
 
 #[derive(Default)]
 struct Slot {

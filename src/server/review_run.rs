@@ -32,11 +32,14 @@ pub enum Outcome {
     Failed(String),
 }
 
+type BlobMap = HashMap<String, Arc<Vec<u8>>>;
+
 /// File contents by blob SHA: a blob's content never changes, so pushes that leave a file
 /// alone cost no request for it.
 pub struct BlobCache {
     max_bytes: usize,
-    inner: Mutex<(HashMap<String, Arc<Vec<u8>>>, VecDeque<String>, usize)>,
+    /// Contents by SHA, insertion order (for eviction), total bytes.
+    inner: Mutex<(BlobMap, VecDeque<String>, usize)>,
 }
 
 impl BlobCache {
@@ -62,7 +65,9 @@ impl BlobCache {
         map.insert(sha.to_string(), bytes);
         order.push_back(sha.to_string());
         while *total > self.max_bytes {
-            let Some(oldest) = order.pop_front() else { break };
+            let Some(oldest) = order.pop_front() else {
+                break;
+            };
             if let Some(b) = map.remove(&oldest) {
                 *total -= b.len();
             }
@@ -129,9 +134,11 @@ pub async fn run<G: GitHubApi + Clone + 'static>(
         Ok(c) => c,
         Err(e) => return Outcome::Failed(format!("listing comments: {e}")),
     };
-    let summary = issue_comments
-        .into_iter()
-        .find(|c| c.body.as_deref().is_some_and(|b| b.contains(SUMMARY_MARKER)));
+    let summary = issue_comments.into_iter().find(|c| {
+        c.body
+            .as_deref()
+            .is_some_and(|b| b.contains(SUMMARY_MARKER))
+    });
     if !job.force
         && existing_run.is_none()
         && summary
@@ -309,7 +316,11 @@ async fn review_and_post<G: GitHubApi>(
             body: format!(
                 "kubenudge: {} new {} on the manifests in this push; the summary comment lists all of them.",
                 plan.comments.len(),
-                if plan.comments.len() == 1 { "finding" } else { "findings" }
+                if plan.comments.len() == 1 {
+                    "finding"
+                } else {
+                    "findings"
+                }
             ),
             event: "COMMENT",
             comments: plan

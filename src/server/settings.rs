@@ -34,7 +34,10 @@ impl Settings {
         let get = |name: &str| var(name).filter(|v| !v.trim().is_empty());
         let app_id = match get("GITHUB_APP_ID") {
             None => {
-                problems.push("GITHUB_APP_ID is not set (the numeric App ID from the app's settings page)".to_string());
+                problems.push(
+                    "GITHUB_APP_ID is not set (the numeric App ID from the app's settings page)"
+                        .to_string(),
+                );
                 0
             }
             Some(v) => v.trim().parse::<u64>().unwrap_or_else(|_| {
@@ -42,12 +45,17 @@ impl Settings {
                 0
             }),
         };
-        let private_key = match (get("GITHUB_APP_PRIVATE_KEY"), get("GITHUB_APP_PRIVATE_KEY_PATH")) {
+        let private_key = match (
+            get("GITHUB_APP_PRIVATE_KEY"),
+            get("GITHUB_APP_PRIVATE_KEY_PATH"),
+        ) {
             (Some(pem), _) => Some(SecretString::from(pem.replace("\\n", "\n"))),
             (None, Some(path)) => match std::fs::read_to_string(&path) {
                 Ok(pem) => Some(SecretString::from(pem)),
                 Err(e) => {
-                    problems.push(format!("GITHUB_APP_PRIVATE_KEY_PATH: cannot read {path}: {e}"));
+                    problems.push(format!(
+                        "GITHUB_APP_PRIVATE_KEY_PATH: cannot read {path}: {e}"
+                    ));
                     None
                 }
             },
@@ -58,15 +66,20 @@ impl Settings {
         };
         let webhook_secret = get("GITHUB_WEBHOOK_SECRET").map(SecretString::from);
         if webhook_secret.is_none() {
-            problems.push("GITHUB_WEBHOOK_SECRET is not set (the app's webhook secret)".to_string());
+            problems
+                .push("GITHUB_WEBHOOK_SECRET is not set (the app's webhook secret)".to_string());
         }
         let api_url = get("GITHUB_API_URL").unwrap_or_else(|| "https://api.github.com".to_string());
         if !(api_url.starts_with("https://") || api_url.starts_with("http://")) {
-            problems.push(format!("GITHUB_API_URL must be an http(s) URL, got {api_url:?}"));
+            problems.push(format!(
+                "GITHUB_API_URL must be an http(s) URL, got {api_url:?}"
+            ));
         }
         let listen_text = get("KUBENUDGE_LISTEN").unwrap_or_else(|| "0.0.0.0:3000".to_string());
         let listen = listen_text.parse::<SocketAddr>().unwrap_or_else(|_| {
-            problems.push(format!("KUBENUDGE_LISTEN must be host:port such as 0.0.0.0:3000, got {listen_text:?}"));
+            problems.push(format!(
+                "KUBENUDGE_LISTEN must be host:port such as 0.0.0.0:3000, got {listen_text:?}"
+            ));
             SocketAddr::from(([0, 0, 0, 0], 3000))
         });
         let mut review = ReviewConfig::default();

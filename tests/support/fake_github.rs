@@ -156,7 +156,11 @@ fn load_operations() -> Vec<Operation> {
     ops
 }
 
-fn match_operation<'a>(ops: &'a [Operation], method: &str, path: &str) -> Option<(&'a Operation, HashMap<String, String>)> {
+fn match_operation<'a>(
+    ops: &'a [Operation],
+    method: &str,
+    path: &str,
+) -> Option<(&'a Operation, HashMap<String, String>)> {
     let segments: Vec<&str> = path.split('/').collect();
     'ops: for op in ops {
         if op.method != method || op.template.len() != segments.len() {
@@ -165,7 +169,10 @@ fn match_operation<'a>(ops: &'a [Operation], method: &str, path: &str) -> Option
         let mut params = HashMap::new();
         for (t, s) in op.template.iter().zip(&segments) {
             if t.starts_with('{') {
-                params.insert(t.trim_matches(|c| c == '{' || c == '}').to_string(), s.to_string());
+                params.insert(
+                    t.trim_matches(|c| c == '{' || c == '}').to_string(),
+                    s.to_string(),
+                );
             } else if t != s {
                 continue 'ops;
             }
@@ -176,7 +183,9 @@ fn match_operation<'a>(ops: &'a [Operation], method: &str, path: &str) -> Option
 }
 
 fn error(status: u16, message: &str) -> ResponseTemplate {
-    ResponseTemplate::new(status).set_body_json(json!({"message": message, "documentation_url": "https://docs.github.com/rest"}))
+    ResponseTemplate::new(status).set_body_json(
+        json!({"message": message, "documentation_url": "https://docs.github.com/rest"}),
+    )
 }
 
 /// RIGHT-side hunks of a patch: (start, end) inclusive.
@@ -201,7 +210,9 @@ impl Respond for Responder {
         let path = request.url.path().to_string();
         let mut model = self.model.lock().unwrap();
         let Some((op, params)) = match_operation(&self.operations, &method, &path) else {
-            model.errors.push(format!("{method} {path}: not an operation of openapi-subset.json"));
+            model.errors.push(format!(
+                "{method} {path}: not an operation of openapi-subset.json"
+            ));
             return error(404, "Not Found");
         };
         model.requests.push(LoggedRequest {
@@ -215,20 +226,30 @@ impl Respond for Responder {
             match serde_json::from_slice(&request.body) {
                 Ok(v) => Some(v),
                 Err(e) => {
-                    model.errors.push(format!("{method} {path}: body is not JSON: {e}"));
+                    model
+                        .errors
+                        .push(format!("{method} {path}: body is not JSON: {e}"));
                     return error(400, "Problems parsing JSON");
                 }
             }
         };
         match (&op.validator, &body) {
             (Some(v), Some(b)) => {
-                let problems: Vec<String> = v.iter_errors(b).map(|e| format!("{e} at {}", e.instance_path)).collect();
+                let problems: Vec<String> = v
+                    .iter_errors(b)
+                    .map(|e| format!("{e} at {}", e.instance_path))
+                    .collect();
                 if !problems.is_empty() {
-                    model.errors.push(format!("{method} {}: body does not match the schema: {problems:?}\n{b}", op.name));
+                    model.errors.push(format!(
+                        "{method} {}: body does not match the schema: {problems:?}\n{b}",
+                        op.name
+                    ));
                     return error(422, "Invalid request");
                 }
             }
-            (None, Some(b)) => model.errors.push(format!("{method} {}: unexpected body {b}", op.name)),
+            (None, Some(b)) => model
+                .errors
+                .push(format!("{method} {}: unexpected body {b}", op.name)),
             _ => {}
         }
 
@@ -242,19 +263,28 @@ impl Respond for Responder {
             .to_string();
         if path.starts_with("/app/") {
             if let Err(e) = self.check_jwt(&auth) {
-                model.errors.push(format!("{method} {path}: bad app JWT: {e}"));
+                model
+                    .errors
+                    .push(format!("{method} {path}: bad app JWT: {e}"));
                 return error(401, "A JSON web token could not be decoded");
             }
         } else if !model.tokens.contains(&auth) {
-            model.errors.push(format!("{method} {path}: not authenticated by an installation token"));
+            model.errors.push(format!(
+                "{method} {path}: not authenticated by an installation token"
+            ));
             return error(401, "Bad credentials");
         }
 
         // Injected faults.
-        if let Some(i) = model.faults.iter().position(|f| f.method == method && f.operation == op.name) {
+        if let Some(i) = model
+            .faults
+            .iter()
+            .position(|f| f.method == method && f.operation == op.name)
+        {
             let fault = &mut model.faults[i];
             fault.times -= 1;
-            let mut response = ResponseTemplate::new(fault.status).set_body_json(fault.body.clone());
+            let mut response =
+                ResponseTemplate::new(fault.status).set_body_json(fault.body.clone());
             for (k, v) in &fault.headers {
                 response = response.insert_header(*k, v.as_str());
             }
@@ -264,16 +294,40 @@ impl Respond for Responder {
             return response;
         }
 
-        let number = |name: &str| params.get(name).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
-        let query: HashMap<String, String> = request.url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
-        let page = query.get("page").and_then(|p| p.parse::<usize>().ok()).unwrap_or(1);
-        let per_page = query.get("per_page").and_then(|p| p.parse::<usize>().ok()).unwrap_or(30).min(100);
+        let number = |name: &str| {
+            params
+                .get(name)
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(0)
+        };
+        let query: HashMap<String, String> = request
+            .url
+            .query_pairs()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        let page = query
+            .get("page")
+            .and_then(|p| p.parse::<usize>().ok())
+            .unwrap_or(1);
+        let per_page = query
+            .get("per_page")
+            .and_then(|p| p.parse::<usize>().ok())
+            .unwrap_or(30)
+            .min(100);
         let paged = |items: Vec<Value>| -> ResponseTemplate {
             let start = (page - 1) * per_page;
             let slice: Vec<Value> = items.iter().skip(start).take(per_page).cloned().collect();
             let mut r = ResponseTemplate::new(200).set_body_json(Value::Array(slice));
             if start + per_page < items.len() {
-                r = r.insert_header("link", format!("<{}?per_page={per_page}&page={}>; rel=\"next\"", path, page + 1).as_str());
+                r = r.insert_header(
+                    "link",
+                    format!(
+                        "<{}?per_page={per_page}&page={}>; rel=\"next\"",
+                        path,
+                        page + 1
+                    )
+                    .as_str(),
+                );
             }
             r
         };
@@ -485,7 +539,8 @@ impl Responder {
         }
         let mut v = Validation::new(Algorithm::RS256);
         v.set_required_spec_claims(&["exp", "iat", "iss"]);
-        let data = jsonwebtoken::decode::<Claims>(token, &self.public_key, &v).map_err(|e| e.to_string())?;
+        let data = jsonwebtoken::decode::<Claims>(token, &self.public_key, &v)
+            .map_err(|e| e.to_string())?;
         let now = chrono::Utc::now().timestamp();
         let c = data.claims;
         if c.iss != APP_ID.to_string() {
@@ -506,7 +561,11 @@ impl FakeGitHub {
         let server = MockServer::start().await;
         let model = Arc::new(Mutex::new(Model::default()));
         let public_key = DecodingKey::from_rsa_pem(
-            &std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/github/test-app-key.pub.pem")).unwrap(),
+            &std::fs::read(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/data/github/test-app-key.pub.pem"
+            ))
+            .unwrap(),
         )
         .unwrap();
         Mock::given(any())

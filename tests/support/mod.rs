@@ -14,7 +14,6 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-
 use fake_github::{APP_ID, FakeFile, FakeGitHub, FakePull, INSTALLATION_ID, OWNER, REPO};
 use kubenudge::github::{AppCredentials, GitHubApp, RetryPolicy, Sleeper};
 use kubenudge::review::{Enforcement, ReviewConfig};
@@ -51,7 +50,8 @@ fn data(path: &str) -> String {
 }
 
 pub fn payload(path: &str) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(data(&format!("payloads/{path}"))).unwrap()).unwrap()
+    serde_json::from_str(&std::fs::read_to_string(data(&format!("payloads/{path}"))).unwrap())
+        .unwrap()
 }
 
 impl Harness {
@@ -75,7 +75,12 @@ impl Harness {
             sleeper,
             ..RetryPolicy::default()
         };
-        let github = GitHubApp::new(&fake.uri(), AppCredentials::new(APP_ID, &pem).unwrap(), policy).unwrap();
+        let github = GitHubApp::new(
+            &fake.uri(),
+            AppCredentials::new(APP_ID, &pem).unwrap(),
+            policy,
+        )
+        .unwrap();
         let service = Service::new(
             github,
             SecretString::from(SECRET),
@@ -96,16 +101,28 @@ impl Harness {
         tokio::spawn(async move {
             axum::serve(listener, app).await.unwrap();
         });
-        Harness { fake, service, addr, sleeps }
+        Harness {
+            fake,
+            service,
+            addr,
+            sleeps,
+        }
     }
 
     /// Sends a signed webhook and returns the HTTP status.
     pub async fn deliver(&self, event: &str, delivery: &str, payload: &Value) -> u16 {
         let body = serde_json::to_vec(payload).unwrap();
         let sig = signature::sign(&SecretString::from(SECRET), &body);
-        self.post_webhook(&[("X-GitHub-Event", event), ("X-GitHub-Delivery", delivery), ("X-Hub-Signature-256", &sig)], &body)
-            .await
-            .0
+        self.post_webhook(
+            &[
+                ("X-GitHub-Event", event),
+                ("X-GitHub-Delivery", delivery),
+                ("X-Hub-Signature-256", &sig),
+            ],
+            &body,
+        )
+        .await
+        .0
     }
 
     pub async fn post_webhook(&self, headers: &[(&str, &str)], body: &[u8]) -> (u16, String) {
@@ -124,7 +141,12 @@ impl Harness {
     }
 
     /// Delivers and waits; returns the GitHub requests the delivery caused.
-    pub async fn review(&self, event: &str, delivery: &str, payload: &Value) -> Vec<fake_github::LoggedRequest> {
+    pub async fn review(
+        &self,
+        event: &str,
+        delivery: &str,
+        payload: &Value,
+    ) -> Vec<fake_github::LoggedRequest> {
         let before = self.fake.request_count();
         let status = self.deliver(event, delivery, payload).await;
         assert_eq!(status, 202, "webhook not accepted");
@@ -138,7 +160,9 @@ impl Harness {
         let mut fake_files = Vec::new();
         for f in files {
             let sha = blob_sha(&f.content);
-            model.blobs.insert(sha.clone(), f.content.as_bytes().to_vec());
+            model
+                .blobs
+                .insert(sha.clone(), f.content.as_bytes().to_vec());
             fake_files.push(FakeFile {
                 filename: f.path.clone(),
                 status: f.status.to_string(),
@@ -148,14 +172,22 @@ impl Harness {
         }
         model.pulls.insert(
             number,
-            FakePull { head_sha: head_sha.to_string(), state: "open".into(), files: fake_files },
+            FakePull {
+                head_sha: head_sha.to_string(),
+                state: "open".into(),
+                files: fake_files,
+            },
         );
     }
 
     /// Schema violations, unknown operations and authentication errors seen by the fake.
     pub fn assert_no_protocol_errors(&self) {
         let errors = self.fake.model().errors.clone();
-        assert!(errors.is_empty(), "requests GitHub would refuse:\n{}", errors.join("\n"));
+        assert!(
+            errors.is_empty(),
+            "requests GitHub would refuse:\n{}",
+            errors.join("\n")
+        );
     }
 }
 
@@ -177,12 +209,22 @@ impl ChangedFile {
             patch.push_str(l);
             patch.push('\n');
         }
-        ChangedFile { path: path.into(), content: content.into(), status: "added", patch: Some(patch.trim_end().to_string()) }
+        ChangedFile {
+            path: path.into(),
+            content: content.into(),
+            status: "added",
+            patch: Some(patch.trim_end().to_string()),
+        }
     }
 
     /// A modified file whose diff is `patch`.
     pub fn modified(path: &str, content: &str, patch: &str) -> ChangedFile {
-        ChangedFile { path: path.into(), content: content.into(), status: "modified", patch: Some(patch.into()) }
+        ChangedFile {
+            path: path.into(),
+            content: content.into(),
+            status: "modified",
+            patch: Some(patch.into()),
+        }
     }
 }
 
@@ -255,9 +297,11 @@ pub async fn http(
     loop {
         let text = String::from_utf8_lossy(&response).to_string();
         if let Some((head, body)) = text.split_once("\r\n\r\n") {
-            let length = head
-                .lines()
-                .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap_or(0)));
+            let length = head.lines().find_map(|l| {
+                l.to_ascii_lowercase()
+                    .strip_prefix("content-length:")
+                    .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+            });
             if length.is_some_and(|n| body.len() >= n) {
                 break;
             }
@@ -268,7 +312,14 @@ pub async fn http(
         }
     }
     let text = String::from_utf8_lossy(&response).to_string();
-    let status = text.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
     (status, body)
 }
