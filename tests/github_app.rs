@@ -253,6 +253,11 @@ async fn a_push_that_fixes_the_finding_edits_its_comment_and_the_summary() {
         );
     }
     assert_request_bound(&requests, 1, 0, "push that fixes the finding");
+    assert_eq!(
+        h.fake.model().tokens.len(),
+        1,
+        "the installation token is reused"
+    );
 
     // The finding comes back on a later push: it is commented again (its old comment says fixed).
     h.set_pull(
@@ -652,5 +657,30 @@ async fn enforce_mode_fails_the_check() {
     assert_eq!(run.conclusion.as_deref(), Some("failure"));
     assert_eq!(run.title, "1 finding (1 enforced)");
     assert_eq!(run.annotations[0]["annotation_level"], "failure");
+    h.assert_no_protocol_errors();
+}
+
+#[tokio::test]
+async fn start_up_reconciliation_redelivers_recent_failed_deliveries() {
+    let h = Harness::start().await;
+    let now = chrono::Utc::now();
+    let at = |hours: i64| (now - chrono::Duration::hours(hours)).to_rfc3339();
+    let delivery = |id: u64, event: &str, status_code: u16, hours: i64| {
+        serde_json::json!({"id": id, "guid": format!("g{id}"), "delivered_at": at(hours), "redelivery": false,
+            "duration": 0.1, "status": "failed", "status_code": status_code, "event": event,
+            "action": "opened", "installation_id": 4242, "repository_id": 1})
+    };
+    h.fake.model().hook_deliveries = vec![
+        delivery(1, "pull_request", 502, 1), // failed while down: redeliver
+        delivery(2, "pull_request", 202, 1), // delivered fine
+        delivery(3, "check_suite", 0, 2),    // no answer: redeliver
+        delivery(4, "pull_request", 502, 100), // older than GitHub's 3-day window
+        delivery(5, "issues", 502, 1),       // not an event kubenudge handles
+    ];
+    let n = kubenudge::server::redeliver_failed_deliveries(&h.service.github, now)
+        .await
+        .unwrap();
+    assert_eq!(n, 2);
+    assert_eq!(h.fake.model().redelivered, vec![1, 3]);
     h.assert_no_protocol_errors();
 }

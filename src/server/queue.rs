@@ -112,3 +112,78 @@ impl Drop for Hold {
         self.0.in_flight.send_modify(|n| *n -= 1);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::github::{CommitSha, InstallationId};
+    use crate::server::events::Request;
+    use tokio::sync::Notify;
+
+    fn job(pr: u64, sha: &str) -> Job {
+        Job {
+            installation: InstallationId(1),
+            repo: RepoRef {
+                owner: "o".into(),
+                name: "r".into(),
+            },
+            head_sha: CommitSha(sha.into()),
+            request: Request::Pull {
+                pr: PullNumber(pr),
+                known_open: true,
+            },
+            force: false,
+            reconcile: false,
+        }
+    }
+
+    #[tokio::test]
+    async fn one_pull_request_at_a_time_and_the_newest_waiting_head_wins() {
+        let queue = ReviewQueue::new(4);
+        let ran = Arc::new(Mutex::new(Vec::new()));
+        let started = Arc::new(Notify::new());
+        let release = Arc::new(Notify::new());
+        let runner: Runner = {
+            let (ran, started, release) = (ran.clone(), started.clone(), release.clone());
+            Arc::new(move |job: Job, pr: PullNumber| {
+                let (ran, started, release) = (ran.clone(), started.clone(), release.clone());
+                Box::pin(async move {
+                    ran.lock().unwrap().push((pr.0, job.head_sha.0.clone()));
+                    if job.head_sha.0 == "a1" {
+                        started.notify_one();
+                        release.notified().await;
+                    }
+                })
+            })
+        };
+        queue.enqueue(job(1, "a1"), PullNumber(1), runner.clone());
+        started.notified().await;
+        // While a1 runs: two newer heads of PR 1 (a3 supersedes a2) and another PR in parallel.
+        queue.enqueue(job(1, "a2"), PullNumber(1), runner.clone());
+        queue.enqueue(job(1, "a3"), PullNumber(1), runner.clone());
+        queue.enqueue(job(2, "b1"), PullNumber(2), runner.clone());
+        let other_pr_done = async {
+            loop {
+                if ran.lock().unwrap().iter().any(|(pr, _)| *pr == 2) {
+                    break;
+                }
+                tokio::task::yield_now().await;
+            }
+        };
+        tokio::time::timeout(std::time::Duration::from_secs(10), other_pr_done)
+            .await
+            .expect("PR 2 ran while PR 1 was busy");
+        release.notify_one();
+        tokio::time::timeout(std::time::Duration::from_secs(10), queue.wait_idle())
+            .await
+            .expect("queue idle");
+        let ran = ran.lock().unwrap().clone();
+        let pr1: Vec<&str> = ran
+            .iter()
+            .filter(|(pr, _)| *pr == 1)
+            .map(|(_, s)| s.as_str())
+            .collect();
+        assert_eq!(pr1, vec!["a1", "a3"]);
+        assert_eq!(queue.superseded(), 1);
+    }
+}

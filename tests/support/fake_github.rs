@@ -99,6 +99,9 @@ pub struct Model {
     pub rejected_reviews: usize,
     pub tokens: Vec<String>,
     pub faults: VecDeque<Fault>,
+    /// `GET /app/hook/deliveries` answers these; redelivered ids are recorded.
+    pub hook_deliveries: Vec<Value>,
+    pub redelivered: Vec<u64>,
     next_id: u64,
 }
 
@@ -347,7 +350,12 @@ impl Respond for Responder {
                     "repository_selection": "all"
                 }))
             }
-            ("GET", "/app/hook/deliveries") => ResponseTemplate::new(200).set_body_json(json!([])),
+            ("GET", "/app/hook/deliveries") => ResponseTemplate::new(200).set_body_json(Value::Array(model.hook_deliveries.clone())),
+            ("POST", "/app/hook/deliveries/{delivery_id}/attempts") => {
+                let id = number("delivery_id");
+                model.redelivered.push(id);
+                ResponseTemplate::new(202).set_body_json(json!({}))
+            }
             ("GET", "/repos/{owner}/{repo}/pulls/{pull_number}") => match model.pulls.get(&number("pull_number")) {
                 Some(p) => ResponseTemplate::new(200).set_body_json(json!({
                     "number": number("pull_number"), "state": p.state, "head": {"sha": p.head_sha}
