@@ -445,6 +445,37 @@ async fn a_review_that_keeps_failing_still_completes_its_check_run() {
 }
 
 #[tokio::test]
+async fn a_review_failing_before_its_run_exists_still_leaves_a_completed_run() {
+    let h = Harness::start_with(Options {
+        max_attempts: 2,
+        ..Options::default()
+    })
+    .await;
+    h.set_pull(
+        1,
+        SHA1,
+        &[ChangedFile::added("deploy/web.yaml", &insecure())],
+    );
+    h.fake.model().faults.push_back(Fault {
+        method: "GET",
+        operation: "/repos/{owner}/{repo}/issues/{issue_number}/comments",
+        times: 2,
+        status: 503,
+        headers: vec![],
+        body: serde_json::json!({"message": "Service Unavailable"}),
+    });
+    h.review("pull_request", "d1", &pull_request_event("opened", 1, SHA1))
+        .await;
+    let run = only_run(&h);
+    assert_eq!(
+        (run.status.as_str(), run.conclusion.as_deref()),
+        ("completed", Some("neutral"))
+    );
+    assert!(run.summary.contains("listing comments"), "{}", run.summary);
+    h.assert_no_protocol_errors();
+}
+
+#[tokio::test]
 async fn readme_helm_templates_and_workflows_are_named_not_linted() {
     let h = Harness::start().await;
     let template =

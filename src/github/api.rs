@@ -100,6 +100,22 @@ fn has_next_page(headers: &http::HeaderMap) -> bool {
 }
 
 impl InstallationClient {
+    /// Sends a `{"body": ...}` write (comments and comment edits).
+    async fn write_body(
+        &self,
+        method: Method,
+        path: &str,
+        body: &str,
+        what: &str,
+    ) -> Result<(), GitHubError> {
+        let body = BodyWrite {
+            body: body.to_string(),
+        };
+        self.request(method, path, Some(&to_json(&body)), what)
+            .await
+            .map(|_| ())
+    }
+
     async fn get_pages<T: serde::de::DeserializeOwned>(
         &self,
         path: &str,
@@ -274,16 +290,13 @@ impl GitHubApi for InstallationClient {
         id: u64,
         body: &str,
     ) -> Result<(), GitHubError> {
-        self.request(
+        self.write_body(
             Method::PATCH,
             &format!("{}/pulls/comments/{id}", repo.api_path()),
-            Some(&to_json(&BodyWrite {
-                body: body.to_string(),
-            })),
+            body,
             "PATCH /repos/{owner}/{repo}/pulls/comments/{comment_id}",
         )
         .await
-        .map(|_| ())
     }
 
     async fn list_issue_comments(
@@ -305,16 +318,13 @@ impl GitHubApi for InstallationClient {
         pr: PullNumber,
         body: &str,
     ) -> Result<(), GitHubError> {
-        self.request(
+        self.write_body(
             Method::POST,
             &format!("{}/issues/{}/comments", repo.api_path(), pr.0),
-            Some(&to_json(&BodyWrite {
-                body: body.to_string(),
-            })),
+            body,
             "POST /repos/{owner}/{repo}/issues/{issue_number}/comments",
         )
         .await
-        .map(|_| ())
     }
 
     async fn update_issue_comment(
@@ -323,15 +333,12 @@ impl GitHubApi for InstallationClient {
         id: u64,
         body: &str,
     ) -> Result<(), GitHubError> {
-        self.request(
+        self.write_body(
             Method::PATCH,
             &format!("{}/issues/comments/{id}", repo.api_path()),
-            Some(&to_json(&BodyWrite {
-                body: body.to_string(),
-            })),
+            body,
             "PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}",
         )
         .await
-        .map(|_| ())
     }
 }

@@ -112,7 +112,10 @@ pub async fn run<G: GitHubApi + Clone + 'static>(
         match api.get_pull(repo, pr).await {
             Ok(p) if p.state == "open" && p.head.sha == sha => {}
             Ok(_) => return Outcome::NotCurrent,
-            Err(e) => return Outcome::Failed(format!("reading pull request {pr}: {e}")),
+            Err(e) => {
+                return fail_before_run(&api, &job, pr, format!("reading pull request {pr}: {e}"))
+                    .await;
+            }
         }
     }
 
@@ -126,13 +129,17 @@ pub async fn run<G: GitHubApi + Clone + 'static>(
                 // A run left in progress by a crash: finish that one instead of adding another.
                 existing_run = runs.iter().find(|r| r.status != "completed").map(|r| r.id);
             }
-            Err(e) => return Outcome::Failed(format!("listing check runs: {e}")),
+            Err(e) => {
+                return fail_before_run(&api, &job, pr, format!("listing check runs: {e}")).await;
+            }
         }
     }
 
     let issue_comments = match api.list_issue_comments(repo, pr).await {
         Ok(c) => c,
-        Err(e) => return Outcome::Failed(format!("listing comments: {e}")),
+        Err(e) => {
+            return fail_before_run(&api, &job, pr, format!("listing comments: {e}")).await;
+        }
     };
     let summary = issue_comments.into_iter().find(|c| {
         c.body
@@ -206,6 +213,28 @@ pub async fn run<G: GitHubApi + Clone + 'static>(
             Outcome::Failed(what)
         }
     }
+}
+
+/// A review that failed before its check run existed still leaves a completed run, if
+/// GitHub takes it.
+async fn fail_before_run<G: GitHubApi>(
+    api: &G,
+    job: &Job,
+    pr: PullNumber,
+    what: String,
+) -> Outcome {
+    tracing::error!(repo = %job.repo, pr = pr.0, error = %what, "review failed before it started");
+    let outcome = review::failure_check(&what);
+    let run = CheckRunWrite {
+        name: Some(CHECK_NAME.to_string()),
+        head_sha: Some(job.head_sha.0.clone()),
+        external_id: Some(external_id(pr)),
+        ..completion(&outcome, Vec::new())
+    };
+    if let Err(e) = api.create_check_run(&job.repo, &run).await {
+        tracing::error!(error = %e, "could not record the failed review as a check run");
+    }
+    Outcome::Failed(what)
 }
 
 fn completion(outcome: &CheckOutcome, annotations: Vec<CheckAnnotation>) -> CheckRunWrite {
