@@ -715,3 +715,32 @@ async fn start_up_reconciliation_redelivers_recent_failed_deliveries() {
     assert_eq!(h.fake.model().redelivered, vec![1, 3]);
     h.assert_no_protocol_errors();
 }
+
+#[tokio::test]
+async fn the_fake_refuses_bodies_that_break_githubs_schema() {
+    use kubenudge::github::{CheckRunWrite, GitHubApi, InstallationId, RepoRef};
+    let h = Harness::start().await;
+    let api = h
+        .service
+        .github
+        .installation(InstallationId(support::fake_github::INSTALLATION_ID));
+    let repo = RepoRef {
+        owner: support::fake_github::OWNER.into(),
+        name: support::fake_github::REPO.into(),
+    };
+    // `status: completed` without a conclusion: GitHub answers 422.
+    let bad = CheckRunWrite {
+        name: Some("kubenudge".into()),
+        head_sha: Some(SHA1.into()),
+        status: Some("completed"),
+        ..CheckRunWrite::default()
+    };
+    let err = api.create_check_run(&repo, &bad).await.unwrap_err();
+    assert_eq!(err.status(), Some(http::StatusCode::UNPROCESSABLE_ENTITY));
+    let errors = h.fake.model().errors.clone();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].contains("does not match the schema"),
+        "{errors:?}"
+    );
+}

@@ -305,6 +305,29 @@ async fn webhook(
     }
 }
 
+/// Ctrl-C, or SIGTERM (what Kubernetes sends before stopping a pod).
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
 fn metric_label(event: &str) -> String {
     event
         .chars()
@@ -347,9 +370,7 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         }
     });
     axum::serve(listener, router(Arc::clone(&service)))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
+        .with_graceful_shutdown(shutdown_signal())
         .await
         .context("serving")?;
     service.wait_idle().await;
