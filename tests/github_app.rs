@@ -744,3 +744,44 @@ async fn the_fake_refuses_bodies_that_break_githubs_schema() {
         "{errors:?}"
     );
 }
+
+#[tokio::test]
+async fn renamed_files_are_reviewed_under_their_new_path_and_removed_ones_ignored() {
+    let h = Harness::start().await;
+    let mut renamed = ChangedFile::modified(
+        "deploy/web.yaml",
+        &insecure(),
+        "@@ -14,4 +14,4 @@ spec:\n     spec:\n       containers:\n-        - name: web\n+        - name: app\n           image: registry.example.com/shop/web:1.4.2",
+    );
+    renamed.status = "renamed";
+    let mut removed = ChangedFile::added("old/gone.yaml", &deployment("gone"));
+    removed.status = "removed";
+    removed.patch = None;
+    h.set_pull(9, SHA1, &[renamed, removed]);
+    let requests = h
+        .review("pull_request", "d1", &pull_request_event("opened", 9, SHA1))
+        .await;
+    let m = h.fake.model();
+    assert_eq!(m.review_comments.len(), 1);
+    assert_eq!(
+        (
+            m.review_comments[0].path.as_str(),
+            m.review_comments[0].line
+        ),
+        ("deploy/web.yaml", 16)
+    );
+    assert_eq!(
+        m.check_runs[0].annotations.len(),
+        1,
+        "the removed file is not linted"
+    );
+    drop(m);
+    assert_eq!(
+        requests
+            .iter()
+            .filter(|r| r.operation.ends_with("{file_sha}"))
+            .count(),
+        1
+    );
+    h.assert_no_protocol_errors();
+}
