@@ -785,3 +785,33 @@ async fn renamed_files_are_reviewed_under_their_new_path_and_removed_ones_ignore
     );
     h.assert_no_protocol_errors();
 }
+
+#[tokio::test]
+async fn a_check_suite_arriving_before_the_pull_request_event_reviews_once() {
+    let h = Harness::start().await;
+    h.set_pull(
+        3,
+        SHA1,
+        &[ChangedFile::added("deploy/web.yaml", &insecure())],
+    );
+    let requests = h
+        .review(
+            "check_suite",
+            "d1",
+            &check_suite_event("requested", SHA1, &[(3, SHA1)]),
+        )
+        .await;
+    assert_request_bound(&requests, 1, 1, "review started by check_suite.requested");
+    let requests = h
+        .review("pull_request", "d2", &pull_request_event("opened", 3, SHA1))
+        .await;
+    assert_eq!(
+        requests.len(),
+        1,
+        "the pull_request event finds the review done"
+    );
+    let run = only_run(&h);
+    assert_eq!(run.conclusion.as_deref(), Some("neutral"));
+    assert_eq!(h.fake.model().review_comments.len(), 1);
+    h.assert_no_protocol_errors();
+}

@@ -116,12 +116,20 @@ fn pull_for(
     prs: &[crate::github::webhook::PullRequestRef],
     external_id: Option<String>,
 ) -> Request {
-    match prs.iter().find(|p| p.head.sha == head).or(prs.first()) {
+    // GitHub lists the open pull requests whose head is this commit; any other entry must be
+    // checked before reviewing.
+    match prs.iter().find(|p| p.head.sha == head) {
         Some(p) => Request::Pull {
             pr: PullNumber(p.number),
-            known_open: false,
+            known_open: true,
         },
-        None => Request::HeadSha { external_id },
+        None => match prs.first() {
+            Some(p) => Request::Pull {
+                pr: PullNumber(p.number),
+                known_open: false,
+            },
+            None => Request::HeadSha { external_id },
+        },
     }
 }
 

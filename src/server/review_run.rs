@@ -119,6 +119,28 @@ pub async fn run<G: GitHubApi + Clone + 'static>(
         }
     }
 
+    let issue_comments = match api.list_issue_comments(repo, pr).await {
+        Ok(c) => c,
+        Err(e) => {
+            return fail_before_run(&api, &job, pr, format!("listing comments: {e}")).await;
+        }
+    };
+    let summary = issue_comments.into_iter().find(|c| {
+        c.body
+            .as_deref()
+            .is_some_and(|b| b.contains(SUMMARY_MARKER))
+    });
+    // The summary is written last: naming this commit, it means the review completed.
+    if !job.force
+        && summary
+            .as_ref()
+            .and_then(|c| c.body.as_deref())
+            .and_then(review::summary_head_sha)
+            == Some(sha.as_str())
+    {
+        return Outcome::AlreadyReviewed;
+    }
+
     let mut existing_run = None;
     if job.reconcile {
         match api.list_check_runs(repo, &sha, CHECK_NAME).await {
@@ -133,28 +155,6 @@ pub async fn run<G: GitHubApi + Clone + 'static>(
                 return fail_before_run(&api, &job, pr, format!("listing check runs: {e}")).await;
             }
         }
-    }
-
-    let issue_comments = match api.list_issue_comments(repo, pr).await {
-        Ok(c) => c,
-        Err(e) => {
-            return fail_before_run(&api, &job, pr, format!("listing comments: {e}")).await;
-        }
-    };
-    let summary = issue_comments.into_iter().find(|c| {
-        c.body
-            .as_deref()
-            .is_some_and(|b| b.contains(SUMMARY_MARKER))
-    });
-    if !job.force
-        && existing_run.is_none()
-        && summary
-            .as_ref()
-            .and_then(|c| c.body.as_deref())
-            .and_then(review::summary_head_sha)
-            == Some(sha.as_str())
-    {
-        return Outcome::AlreadyReviewed;
     }
 
     let run_id = match existing_run {
