@@ -33,6 +33,12 @@ pub enum Command {
         /// Rule id, e.g. pod-security/run-as-non-root.
         rule: String,
     },
+    /// Run as a GitHub App: serve webhooks on KUBENUDGE_LISTEN (see docs/install.md).
+    ///
+    /// Reads GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY or GITHUB_APP_PRIVATE_KEY_PATH,
+    /// GITHUB_WEBHOOK_SECRET, GITHUB_API_URL (default https://api.github.com) and
+    /// KUBENUDGE_LISTEN (default 0.0.0.0:3000).
+    Serve,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -112,6 +118,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             }
             EXIT_CLEAN
         }
+        Command::Serve => serve(err),
         Command::Explain { rule } => match crate::rules::doc(&rule) {
             Some(doc) => {
                 let _ = writeln!(out, "# {rule}\n\n{doc}");
@@ -125,6 +132,41 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
                 EXIT_ERROR
             }
         },
+    }
+}
+
+fn serve(err: &mut dyn Write) -> i32 {
+    let settings = match crate::server::Settings::from_env(|name| std::env::var(name).ok()) {
+        Ok(s) => s,
+        Err(problems) => {
+            let _ = writeln!(err, "error: kubenudge serve cannot start:");
+            for p in problems {
+                let _ = writeln!(err, "  - {p}");
+            }
+            return EXIT_ERROR;
+        }
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(std::io::stderr)
+        .try_init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = writeln!(err, "error: cannot start the async runtime: {e}");
+            return EXIT_ERROR;
+        }
+    };
+    match runtime.block_on(crate::server::serve(settings)) {
+        Ok(()) => EXIT_CLEAN,
+        Err(e) => {
+            let _ = writeln!(err, "error: {e:#}");
+            EXIT_ERROR
+        }
     }
 }
 

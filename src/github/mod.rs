@@ -1,0 +1,18 @@
+//! GitHub at the edge: app authentication (JWT -> installation tokens), the small client trait
+//! the review needs (over octocrab, with retries and rate-limit waits), the REST types it reads
+//! and writes, and the webhook payload types. Nothing here knows about rules or findings.
+
+mod api;
+mod auth;
+mod client;
+mod ids;
+mod retry;
+mod types;
+pub mod webhook;
+
+pub use api::GitHubApi;
+pub use auth::{AppCredentials, TokenCache};
+pub use client::{GitHubApp, InstallationClient, RequestCounters};
+pub use ids::{CommitSha, InstallationId, PullNumber, RepoRef};
+pub use retry::{GitHubError, RetryPolicy, Sleeper, tokio_sleeper};
+pub use types::*;

@@ -1,0 +1,71 @@
+//! Hidden HTML comments that let kubenudge recognise what it said before: a fingerprint per
+//! inline comment, a marker on the summary comment, the head commit the summary describes.
+
+pub const SUMMARY_MARKER: &str = "<!-- kubenudge:summary -->";
+pub const FIXED_MARKER: &str = "<!-- kubenudge:fixed -->";
+const FINGERPRINT_PREFIX: &str = "<!-- kubenudge:fingerprint=";
+const HEAD_PREFIX: &str = "<!-- kubenudge:head=";
+
+/// An inline comment kubenudge posted on an earlier push.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreviousComment {
+    pub id: u64,
+    pub fingerprint: String,
+    /// Already edited to say the finding was fixed.
+    pub fixed: bool,
+    pub body: String,
+}
+
+pub(crate) fn fingerprint_marker(fingerprint: &str) -> String {
+    format!("{FINGERPRINT_PREFIX}{fingerprint} -->")
+}
+
+pub(crate) fn head_marker(sha: &str) -> String {
+    format!("{HEAD_PREFIX}{sha} -->")
+}
+
+fn marker_value<'a>(body: &'a str, prefix: &str) -> Option<&'a str> {
+    let at = body.find(prefix)? + prefix.len();
+    let rest = &body[at..];
+    let end = rest.find(" -->")?;
+    let value = &rest[..end];
+    (!value.is_empty() && value.chars().all(|c| c.is_ascii_alphanumeric())).then_some(value)
+}
+
+/// Recognises a review comment kubenudge wrote; `None` for anyone else's.
+pub fn parse_previous_comment(id: u64, body: &str) -> Option<PreviousComment> {
+    let fingerprint = marker_value(body, FINGERPRINT_PREFIX)?;
+    Some(PreviousComment {
+        id,
+        fingerprint: fingerprint.to_string(),
+        fixed: body.contains(FIXED_MARKER),
+        body: body.to_string(),
+    })
+}
+
+/// The head commit a summary comment was written for.
+pub fn summary_head_sha(body: &str) -> Option<&str> {
+    if !body.contains(SUMMARY_MARKER) {
+        return None;
+    }
+    marker_value(body, HEAD_PREFIX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markers_round_trip() {
+        let body = format!("text\n{}\n", fingerprint_marker("abc123"));
+        let p = parse_previous_comment(7, &body).unwrap();
+        assert_eq!(
+            (p.id, p.fingerprint.as_str(), p.fixed),
+            (7, "abc123", false)
+        );
+        let summary = format!("{SUMMARY_MARKER}\nx\n{}", head_marker("deadbeef"));
+        assert_eq!(summary_head_sha(&summary), Some("deadbeef"));
+        assert_eq!(summary_head_sha("no marker"), None);
+        assert!(parse_previous_comment(1, "<!-- kubenudge:fingerprint=a b -->").is_none());
+    }
+}

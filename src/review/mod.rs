@@ -1,0 +1,23 @@
+//! Findings + pull-request diff -> a review plan: the inline comments to post, the old comments
+//! to mark fixed, the summary comment and the check run's outcome. Pure: it never touches the
+//! network; `crate::server` carries the plan to GitHub through `crate::github`.
+
+mod diff;
+mod enforcement;
+mod markers;
+mod plan;
+mod render;
+
+pub use diff::{FileDiff, Hunk};
+pub use enforcement::{Enforcement, Mode};
+pub use markers::{
+    FIXED_MARKER, PreviousComment, SUMMARY_MARKER, parse_previous_comment, summary_head_sha,
+};
+pub use plan::{
+    Annotation, AnnotationLevel, CheckOutcome, Conclusion, FixedComment, InlineComment,
+    ReviewConfig, ReviewInput, ReviewPlan, plan_review,
+};
+pub use render::{failure_check, truncate_body};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,473 @@
+//! The words: inline comment bodies, the summary comment, the check run's title, summary and
+//! annotations. Every comment says the fix first, then one sentence of why, then where to read
+//! more.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use super::diff::FileDiff;
+use super::enforcement::{Enforcement, Mode};
+use super::markers::{self, FIXED_MARKER, PreviousComment, SUMMARY_MARKER};
+use super::plan::{
+    Annotation, AnnotationLevel, CheckOutcome, Conclusion, InlineComment, NotInline, ReviewConfig,
+    ReviewInput, Tally,
+};
+use crate::finding::{Finding, FixSafety};
+use crate::manifest::{ManifestFile, SkipReason};
+
+/// Findings (with their index in the lint result) by file.
+type FindingsByFile<'a> = BTreeMap<&'a str, Vec<(usize, &'a Finding)>>;
+
+/// GitHub's limit on annotation titles.
+const ANNOTATION_TITLE_MAX: usize = 255;
+/// Well under GitHub's 64 KB annotation message limit.
+const ANNOTATION_MESSAGE_MAX: usize = 4_000;
+
+pub(crate) fn inline_comment(
+    finding: &Finding,
+    file: Option<&ManifestFile>,
+    diff: &FileDiff,
+    fingerprint: &str,
+    config: &ReviewConfig,
+    enforcement: &Enforcement,
+) -> InlineComment {
+    let mut body = String::new();
+    let mut line = finding.line;
+    let mut start_line = None;
+    match (&finding.fix, file) {
+        (Some(fix), Some(file)) => {
+            let _ = writeln!(body, "**{}**\n", fix.title);
+            match crate::fix::render_suggestion(&file.source, &fix.edits) {
+                Some(s) if diff.range_in_one_hunk(s.start_line, s.end_line) => {
+                    line = s.end_line;
+                    start_line = (s.start_line < s.end_line).then_some(s.start_line);
+                    let fence = fence_for(&s.text);
+                    let _ = writeln!(body, "{fence}suggestion\n{}\n{fence}\n", s.text);
+                }
+                Some(s) => {
+                    let before: Vec<&str> = (s.start_line..=s.end_line)
+                        .map(|l| file.source.line_text(l))
+                        .collect();
+                    let mut block = String::new();
+                    for l in &before {
+                        let _ = writeln!(block, "-{l}");
+                    }
+                    for l in s.text.split('\n') {
+                        let _ = writeln!(block, "+{l}");
+                    }
+                    let fence = fence_for(&block);
+                    let lines = if s.start_line == s.end_line {
+                        format!("Line {}", s.start_line)
+                    } else {
+                        format!("Lines {}–{}", s.start_line, s.end_line)
+                    };
+                    let _ = writeln!(
+                        body,
+                        "{lines} (outside the changed lines, so shown as a diff rather than a suggestion):\n\n{fence}diff\n{block}{fence}\n"
+                    );
+                }
+                None => {}
+            }
+            if fix.safety == FixSafety::Review && !fix.caveat.is_empty() {
+                let _ = writeln!(body, "> [!CAUTION]\n> {}\n", fix.caveat);
+            }
+        }
+        _ => {
+            let _ = writeln!(body, "**{}.**\n", capitalize(&finding.message));
+        }
+    }
+    let _ = writeln!(body, "{}", why_sentence(finding));
+    let _ = writeln!(
+        body,
+        "\n`{}` · {} · stage `{}`: {} — [how to comply or ask for an exception]({})",
+        finding.rule,
+        finding.object,
+        enforcement.mode_for(finding),
+        stage_words(enforcement.mode_for(finding)),
+        guidance_url(config, finding.rule)
+    );
+    body.push_str(&markers::fingerprint_marker(fingerprint));
+    body.push('\n');
+    InlineComment {
+        path: finding.file.clone(),
+        line,
+        start_line,
+        body,
+        fingerprint: fingerprint.to_string(),
+    }
+}
+
+pub(crate) fn fixed_body(previous: &PreviousComment, head_sha: &str) -> String {
+    let original: String = previous
+        .body
+        .lines()
+        .filter(|l| !l.starts_with("<!-- kubenudge:"))
+        .map(|l| {
+            // Keep the old suggestion readable without offering it for commit again.
+            if l.trim_start().starts_with("```") && l.trim_end().ends_with("suggestion") {
+                l.replace("suggestion", "yaml")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    format!(
+        "✅ Fixed in {}: kubenudge no longer finds this.\n\n<details><summary>Original comment</summary>\n\n{}\n\n</details>\n{}\n{}\n",
+        short_sha(head_sha),
+        original.trim_end(),
+        markers::fingerprint_marker(&previous.fingerprint),
+        FIXED_MARKER
+    )
+}
+
+pub(crate) fn annotation(finding: &Finding, enforcement: &Enforcement) -> Annotation {
+    let level = match enforcement.mode_for(finding) {
+        Mode::Enforce => AnnotationLevel::Failure,
+        Mode::Warn => AnnotationLevel::Warning,
+        Mode::Audit => AnnotationLevel::Notice,
+    };
+    let mut message = format!("{} ({})", finding.message, finding.object);
+    if let Some(fix) = &finding.fix {
+        let _ = write!(message, "\nFix: {}", fix.title);
+    }
+    Annotation {
+        path: finding.file.clone(),
+        start_line: finding.line.max(1),
+        end_line: finding.line.max(1),
+        level,
+        title: truncate_chars(finding.rule, ANNOTATION_TITLE_MAX),
+        message: truncate_chars(&message, ANNOTATION_MESSAGE_MAX),
+    }
+}
+
+pub(crate) fn check_title(findings: usize, enforced: usize) -> String {
+    match (findings, enforced) {
+        (0, _) => "No findings".to_string(),
+        (n, 0) => format!("{n} {}", plural(n, "finding", "findings")),
+        (n, e) => format!("{n} {} ({e} enforced)", plural(n, "finding", "findings")),
+    }
+}
+
+/// The check run a review that could not finish ends with: never left in progress.
+pub fn failure_check(what_failed: &str) -> CheckOutcome {
+    CheckOutcome {
+        conclusion: Conclusion::Neutral,
+        title: "Review could not finish".to_string(),
+        summary: truncate_body(
+            &format!(
+                "kubenudge could not finish this review, so it reports nothing about this commit.\n\n**What failed:** {what_failed}\n\nPush again or re-run this check to retry."
+            ),
+            65_535,
+        ),
+        annotations: Vec::new(),
+    }
+}
+
+pub(crate) struct Report<'a, 'b> {
+    pub input: &'a ReviewInput<'b>,
+    pub tally: &'a Tally,
+    pub not_inline: &'a [(usize, NotInline)],
+}
+
+impl Report<'_, '_> {
+    pub fn summary_comment(&self) -> String {
+        format!(
+            "{SUMMARY_MARKER}\n{}\n{}\n",
+            truncate_body(&self.markdown(), 65_000),
+            markers::head_marker(self.input.head_sha)
+        )
+    }
+
+    pub fn markdown(&self) -> String {
+        let input = self.input;
+        let result = input.result;
+        let t = self.tally;
+        let mut md = String::new();
+        let manifests = result.files.iter().filter(|f| f.skipped.is_none()).count();
+        let _ = writeln!(
+            md,
+            "### kubenudge review of {}\n",
+            short_sha(input.head_sha)
+        );
+        let n = result.findings.len();
+        if n == 0 {
+            let _ = writeln!(
+                md,
+                "No findings in {manifests} changed {}.",
+                plural(manifests, "manifest", "manifests")
+            );
+        } else {
+            let _ = writeln!(
+                md,
+                "**{n} {}** in {manifests} changed {} (stage `{}` at `{}`: {}).",
+                plural(n, "finding", "findings"),
+                plural(manifests, "manifest", "manifests"),
+                input.enforcement.mode,
+                input.enforcement.pss,
+                stage_words(input.enforcement.mode)
+            );
+        }
+        let mut lines = Vec::new();
+        if t.new_inline > 0 {
+            lines.push(format!("{} commented inline in this review", t.new_inline));
+        }
+        if t.already_commented > 0 {
+            lines.push(format!(
+                "{} already commented on an earlier push",
+                t.already_commented
+            ));
+        }
+        let not_posted = t.outside_diff + t.over_limit + t.audit_only;
+        if not_posted > 0 {
+            let mut why = Vec::new();
+            if t.outside_diff > 0 {
+                why.push(format!(
+                    "{} on lines this pull request did not change",
+                    t.outside_diff
+                ));
+            }
+            if t.over_limit > 0 {
+                why.push(format!(
+                    "{} above the limit of {} inline comments",
+                    t.over_limit, input.config.max_inline_comments
+                ));
+            }
+            if t.audit_only > 0 {
+                why.push(format!("{} in audit stage", t.audit_only));
+            }
+            lines.push(format!(
+                "{not_posted} not posted inline ({}); listed below",
+                why.join(", ")
+            ));
+        }
+        if t.fixed > 0 {
+            lines.push(format!(
+                "{} fixed since the last review (comments updated)",
+                t.fixed
+            ));
+        }
+        if !lines.is_empty() {
+            md.push('\n');
+            for l in lines {
+                let _ = writeln!(md, "- {l}");
+            }
+        }
+        if n > 0 {
+            let not_inline: BTreeMap<usize, NotInline> = self.not_inline.iter().copied().collect();
+            let mut by_rule: BTreeMap<&str, FindingsByFile<'_>> = BTreeMap::new();
+            for (i, f) in result.findings.iter().enumerate() {
+                by_rule
+                    .entry(f.rule)
+                    .or_default()
+                    .entry(f.file.as_str())
+                    .or_default()
+                    .push((i, f));
+            }
+            let _ = writeln!(md, "\n#### Findings by rule and file\n");
+            for (rule, files) in by_rule {
+                let count: usize = files.values().map(Vec::len).sum();
+                let _ = writeln!(
+                    md,
+                    "**[`{rule}`]({})** — {count}",
+                    guidance_url(input.config, rule)
+                );
+                for (file, findings) in files {
+                    let _ = writeln!(md, "- `{file}`");
+                    for (i, f) in findings {
+                        let mark = match not_inline.get(&i) {
+                            Some(NotInline::OutsideDiff) => " _(not in the diff)_",
+                            Some(NotInline::OverLimit) => " _(not posted inline: limit)_",
+                            Some(NotInline::AuditOnly) => " _(audit)_",
+                            None => "",
+                        };
+                        let _ = writeln!(
+                            md,
+                            "  - line {}: {} — {}{mark}",
+                            f.line, f.object, f.message
+                        );
+                    }
+                }
+            }
+        }
+        self.not_checked(&mut md);
+        if !input.problems.is_empty() {
+            let _ = writeln!(md, "\n#### Problems\n");
+            for p in input.problems {
+                let _ = writeln!(md, "- {p}");
+            }
+        }
+        md
+    }
+
+    /// Files that were not linted are named, never skipped silently.
+    fn not_checked(&self, md: &mut String) {
+        let result = self.input.result;
+        let mut templates = Vec::new();
+        let mut not_k8s = Vec::new();
+        for (path, reason) in &result.skipped {
+            match reason {
+                SkipReason::Template => templates.push(path.as_str()),
+                SkipReason::NotKubernetes => not_k8s.push(path.as_str()),
+            }
+        }
+        let unreadable: Vec<(&str, &str)> = result
+            .errors
+            .iter()
+            .filter(|e| result.file(&e.file).is_none())
+            .map(|e| (e.file.as_str(), e.message.as_str()))
+            .collect();
+        let broken_docs: Vec<String> = result
+            .errors
+            .iter()
+            .filter(|e| result.file(&e.file).is_some())
+            .map(|e| format!("`{}` line {}: {}", e.file, e.line, e.message))
+            .collect();
+        let others = self.input.other_files;
+        if templates.is_empty()
+            && not_k8s.is_empty()
+            && unreadable.is_empty()
+            && broken_docs.is_empty()
+            && others.is_empty()
+        {
+            return;
+        }
+        let _ = writeln!(md, "\n#### Not checked\n");
+        if !templates.is_empty() {
+            let _ = writeln!(
+                md,
+                "- {} template {} not checked (Helm/Go templates only become YAML once rendered): {}",
+                templates.len(),
+                plural(templates.len(), "file", "files"),
+                code_list(&templates)
+            );
+        }
+        if !not_k8s.is_empty() {
+            let _ = writeln!(
+                md,
+                "- {} YAML/JSON {} not checked (no Kubernetes object in {}): {}",
+                not_k8s.len(),
+                plural(not_k8s.len(), "file", "files"),
+                plural(not_k8s.len(), "it", "them"),
+                code_list(&not_k8s)
+            );
+        }
+        for (file, message) in unreadable {
+            let _ = writeln!(md, "- `{file}` could not be read: {message}");
+        }
+        for e in broken_docs {
+            let _ = writeln!(md, "- {e}");
+        }
+        if !others.is_empty() {
+            let names: Vec<&str> = others.iter().map(String::as_str).collect();
+            let _ = writeln!(
+                md,
+                "- {} other {} not checked (not `*.yaml`, `*.yml` or `*.json`): {}",
+                others.len(),
+                plural(others.len(), "file", "files"),
+                code_list(&names)
+            );
+        }
+    }
+}
+
+/// Cuts `body` to at most `max` characters, saying so.
+pub fn truncate_body(body: &str, max: usize) -> String {
+    if body.chars().count() <= max {
+        return body.to_string();
+    }
+    const NOTE: &str = "\n\n… (cut here: too long for GitHub; the check run lists every finding)";
+    let keep = max.saturating_sub(NOTE.chars().count());
+    let mut out: String = body.chars().take(keep).collect();
+    out.push_str(NOTE);
+    out
+}
+
+fn code_list(names: &[&str]) -> String {
+    const SHOWN: usize = 20;
+    let mut s = names
+        .iter()
+        .take(SHOWN)
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if names.len() > SHOWN {
+        let _ = write!(s, " and {} more", names.len() - SHOWN);
+    }
+    s
+}
+
+fn truncate_chars(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+        out.push('…');
+        out
+    }
+}
+
+fn stage_words(mode: Mode) -> &'static str {
+    match mode {
+        Mode::Audit => "reported in the summary only",
+        Mode::Warn => "comments only, the check stays green",
+        Mode::Enforce => "the check fails",
+    }
+}
+
+fn guidance_url(config: &ReviewConfig, rule: &str) -> String {
+    format!(
+        "{}/docs/rules/{rule}.md",
+        config.docs_base_url.trim_end_matches('/')
+    )
+}
+
+/// The first sentence of the rule's "Why it matters" section, else the finding's message.
+fn why_sentence(finding: &Finding) -> String {
+    let doc = crate::rules::doc(finding.rule).unwrap_or("");
+    let section = doc
+        .split("\n## ")
+        .find(|s| s.starts_with("Why"))
+        .and_then(|s| s.split_once('\n'))
+        .map(|(_, body)| body.split("\n\n").next().unwrap_or("").replace('\n', " "));
+    match section {
+        Some(text) if !text.trim().is_empty() => {
+            let text = text.trim();
+            match text.find(". ") {
+                Some(end) => text[..=end].to_string(),
+                None => text.to_string(),
+            }
+        }
+        _ => format!("{}.", capitalize(&finding.message)),
+    }
+}
+
+fn fence_for(text: &str) -> String {
+    let mut longest = 0;
+    let mut run = 0;
+    for c in text.chars() {
+        if c == '`' {
+            run += 1;
+            longest = longest.max(run);
+        } else {
+            run = 0;
+        }
+    }
+    "`".repeat(longest.max(2) + 1)
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+fn short_sha(sha: &str) -> String {
+    format!("`{}`", &sha[..sha.len().min(7)])
+}
+
+fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
+    if n == 1 { one } else { many }
+}

@@ -1,0 +1,426 @@
+//! One review, from GitHub to GitHub: find the summary (skip a head commit already reviewed),
+//! open the check run, read the changed manifests, lint, plan, post, close the check run.
+//! Whatever fails, the check run ends `completed`.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+
+use anyhow::{Context as _, anyhow};
+
+use super::events::{CHECK_NAME, Job, external_id};
+use crate::engine::{LintOptions, lint};
+use crate::github::{
+    CheckAnnotation, CheckRunOutput, CheckRunWrite, GitHubApi, IssueComment, PullNumber,
+    ReviewCommentWrite, ReviewWrite,
+};
+use crate::review::{
+    self, Annotation, CheckOutcome, Enforcement, FileDiff, ReviewConfig, ReviewInput,
+    SUMMARY_MARKER, plan_review,
+};
+
+/// GitHub's limit of annotations per check-run request.
+const ANNOTATIONS_PER_REQUEST: usize = 50;
+
+/// What a review run ended with (for metrics and tests).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Completed(&'static str),
+    /// This head commit already has a completed review.
+    AlreadyReviewed,
+    /// The pull request is closed or has moved to another head commit.
+    NotCurrent,
+    Failed(String),
+}
+
+type BlobMap = HashMap<String, Arc<Vec<u8>>>;
+
+/// File contents by blob SHA: a blob's content never changes, so pushes that leave a file
+/// alone cost no request for it.
+pub struct BlobCache {
+    max_bytes: usize,
+    /// Contents by SHA, insertion order (for eviction), total bytes.
+    inner: Mutex<(BlobMap, VecDeque<String>, usize)>,
+}
+
+impl BlobCache {
+    pub fn new(max_bytes: usize) -> Self {
+        BlobCache {
+            max_bytes,
+            inner: Mutex::new((HashMap::new(), VecDeque::new(), 0)),
+        }
+    }
+
+    fn get(&self, sha: &str) -> Option<Arc<Vec<u8>>> {
+        let inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        inner.0.get(sha).cloned()
+    }
+
+    fn put(&self, sha: &str, bytes: Arc<Vec<u8>>) {
+        let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let (map, order, total) = &mut *inner;
+        if bytes.len() > self.max_bytes || map.contains_key(sha) {
+            return;
+        }
+        *total += bytes.len();
+        map.insert(sha.to_string(), bytes);
+        order.push_back(sha.to_string());
+        while *total > self.max_bytes {
+            let Some(oldest) = order.pop_front() else {
+                break;
+            };
+            if let Some(b) = map.remove(&oldest) {
+                *total -= b.len();
+            }
+        }
+    }
+}
+
+/// What every review shares.
+pub struct ReviewContext {
+    pub config: ReviewConfig,
+    pub enforcement: Enforcement,
+    pub blobs: BlobCache,
+    /// Link to this service's run page, if any (unused for now: the app's homepage shows).
+    pub details_url: Option<String>,
+}
+
+fn is_manifest_path(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    lower.ends_with(".yaml") || lower.ends_with(".yml") || lower.ends_with(".json")
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Runs one review of `job` on pull request `pr`.
+pub async fn run<G: GitHubApi + Clone + 'static>(
+    api: G,
+    job: Job,
+    pr: PullNumber,
+    cx: Arc<ReviewContext>,
+) -> Outcome {
+    let repo = &job.repo;
+    let sha = job.head_sha.0.clone();
+
+    // Check events do not say whether the pull request is still open at this head.
+    if let super::events::Request::Pull {
+        known_open: false, ..
+    }
+    | super::events::Request::HeadSha { .. } = job.request
+    {
+        match api.get_pull(repo, pr).await {
+            Ok(p) if p.state == "open" && p.head.sha == sha => {}
+            Ok(_) => return Outcome::NotCurrent,
+            Err(e) => {
+                return fail_before_run(&api, &job, pr, format!("reading pull request {pr}: {e}"))
+                    .await;
+            }
+        }
+    }
+
+    let issue_comments = match api.list_issue_comments(repo, pr).await {
+        Ok(c) => c,
+        Err(e) => {
+            return fail_before_run(&api, &job, pr, format!("listing comments: {e}")).await;
+        }
+    };
+    let summary = issue_comments.into_iter().find(|c| {
+        c.body
+            .as_deref()
+            .is_some_and(|b| b.contains(SUMMARY_MARKER))
+    });
+    // The summary is written last: naming this commit, it means the review completed.
+    if !job.force
+        && summary
+            .as_ref()
+            .and_then(|c| c.body.as_deref())
+            .and_then(review::summary_head_sha)
+            == Some(sha.as_str())
+    {
+        return Outcome::AlreadyReviewed;
+    }
+
+    let mut existing_run = None;
+    if job.reconcile {
+        match api.list_check_runs(repo, &sha, CHECK_NAME).await {
+            Ok(runs) => {
+                if !job.force && runs.iter().any(|r| r.status == "completed") {
+                    return Outcome::AlreadyReviewed;
+                }
+                // A run left in progress by a crash: finish that one instead of adding another.
+                existing_run = runs.iter().find(|r| r.status != "completed").map(|r| r.id);
+            }
+            Err(e) => {
+                return fail_before_run(&api, &job, pr, format!("listing check runs: {e}")).await;
+            }
+        }
+    }
+
+    let run_id = match existing_run {
+        Some(id) => id,
+        None => {
+            let create = CheckRunWrite {
+                name: Some(CHECK_NAME.to_string()),
+                head_sha: Some(sha.clone()),
+                external_id: Some(external_id(pr)),
+                details_url: cx.details_url.clone(),
+                status: Some("in_progress"),
+                started_at: Some(now()),
+                output: Some(CheckRunOutput {
+                    title: "Reviewing manifests".to_string(),
+                    summary: "kubenudge is reviewing the Kubernetes manifests changed in this pull request.".to_string(),
+                    annotations: Vec::new(),
+                }),
+                ..CheckRunWrite::default()
+            };
+            match api.create_check_run(repo, &create).await {
+                Ok(run) => run.id,
+                Err(e) => return Outcome::Failed(format!("creating the check run: {e}")),
+            }
+        }
+    };
+
+    // The review itself runs in its own task so that even a panic ends the check run.
+    let completed = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let task = tokio::spawn(review_and_post(
+        api.clone(),
+        job.clone(),
+        pr,
+        run_id,
+        summary,
+        Arc::clone(&cx),
+        Arc::clone(&completed),
+    ));
+    let result = match task.await {
+        Ok(r) => r,
+        Err(e) => Err(anyhow!("the review stopped unexpectedly ({e})")),
+    };
+    match result {
+        Ok(conclusion) => Outcome::Completed(conclusion),
+        Err(e) => {
+            let what = format!("{e:#}");
+            tracing::error!(repo = %repo, pr = pr.0, error = %what, "review failed");
+            if !completed.load(std::sync::atomic::Ordering::SeqCst) {
+                let outcome = review::failure_check(&what);
+                if let Err(e) = api
+                    .update_check_run(repo, run_id, &completion(&outcome, Vec::new()))
+                    .await
+                {
+                    tracing::error!(error = %e, "could not end the check run of a failed review");
+                }
+            }
+            Outcome::Failed(what)
+        }
+    }
+}
+
+/// A review that failed before its check run existed still leaves a completed run, if
+/// GitHub takes it.
+async fn fail_before_run<G: GitHubApi>(
+    api: &G,
+    job: &Job,
+    pr: PullNumber,
+    what: String,
+) -> Outcome {
+    tracing::error!(repo = %job.repo, pr = pr.0, error = %what, "review failed before it started");
+    let outcome = review::failure_check(&what);
+    let run = CheckRunWrite {
+        name: Some(CHECK_NAME.to_string()),
+        head_sha: Some(job.head_sha.0.clone()),
+        external_id: Some(external_id(pr)),
+        ..completion(&outcome, Vec::new())
+    };
+    if let Err(e) = api.create_check_run(&job.repo, &run).await {
+        tracing::error!(error = %e, "could not record the failed review as a check run");
+    }
+    Outcome::Failed(what)
+}
+
+fn completion(outcome: &CheckOutcome, annotations: Vec<CheckAnnotation>) -> CheckRunWrite {
+    CheckRunWrite {
+        status: Some("completed"),
+        conclusion: Some(outcome.conclusion.as_str()),
+        completed_at: Some(now()),
+        output: Some(CheckRunOutput {
+            title: outcome.title.clone(),
+            summary: outcome.summary.clone(),
+            annotations,
+        }),
+        ..CheckRunWrite::default()
+    }
+}
+
+fn to_annotation(a: &Annotation) -> CheckAnnotation {
+    CheckAnnotation {
+        path: a.path.clone(),
+        start_line: a.start_line,
+        end_line: a.end_line,
+        annotation_level: a.level.as_str(),
+        title: a.title.clone(),
+        message: a.message.clone(),
+    }
+}
+
+async fn review_and_post<G: GitHubApi>(
+    api: G,
+    job: Job,
+    pr: PullNumber,
+    run_id: u64,
+    summary: Option<IssueComment>,
+    cx: Arc<ReviewContext>,
+    completed: Arc<std::sync::atomic::AtomicBool>,
+) -> anyhow::Result<&'static str> {
+    let repo = &job.repo;
+    let sha = &job.head_sha.0;
+    let files = api
+        .list_pull_files(repo, pr)
+        .await
+        .context("listing the pull request's files")?;
+    let mut inputs = Vec::new();
+    let mut diffs = HashMap::new();
+    let mut other_files = Vec::new();
+    for f in &files {
+        if f.status == "removed" {
+            continue;
+        }
+        if !is_manifest_path(&f.filename) {
+            other_files.push(f.filename.clone());
+            continue;
+        }
+        let Some(blob_sha) = &f.sha else {
+            other_files.push(f.filename.clone());
+            continue;
+        };
+        let bytes = match cx.blobs.get(blob_sha) {
+            Some(b) => b,
+            None => {
+                let b = Arc::new(
+                    api.get_blob(repo, blob_sha)
+                        .await
+                        .with_context(|| format!("reading {}", f.filename))?,
+                );
+                cx.blobs.put(blob_sha, Arc::clone(&b));
+                b
+            }
+        };
+        inputs.push((f.filename.clone(), bytes.as_ref().clone()));
+        if let Some(patch) = &f.patch {
+            diffs.insert(f.filename.clone(), FileDiff::parse(patch));
+        }
+    }
+    let options = LintOptions {
+        pss: cx.enforcement.pss.clone(),
+        ..LintOptions::default()
+    };
+    let result = lint(&inputs, &options);
+
+    // Only a pull request kubenudge summarised before can hold its inline comments.
+    let previous = if summary.is_some() {
+        api.list_review_comments(repo, pr)
+            .await
+            .context("listing review comments")?
+            .iter()
+            .filter_map(|c| review::parse_previous_comment(c.id, &c.body))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let problems: Vec<String> = Vec::new();
+    let plan = plan_review(&ReviewInput {
+        head_sha: sha,
+        result: &result,
+        diffs: &diffs,
+        other_files: &other_files,
+        problems: &problems,
+        previous: &previous,
+        config: &cx.config,
+        enforcement: &cx.enforcement,
+    });
+
+    let mut summary_body = plan.summary_comment.clone();
+    if !plan.comments.is_empty() {
+        let review = ReviewWrite {
+            commit_id: sha.clone(),
+            body: format!(
+                "kubenudge: {} new {} on the manifests in this push; the summary comment lists all of them.",
+                plan.comments.len(),
+                if plan.comments.len() == 1 {
+                    "finding"
+                } else {
+                    "findings"
+                }
+            ),
+            event: "COMMENT",
+            comments: plan
+                .comments
+                .iter()
+                .map(|c| ReviewCommentWrite {
+                    path: c.path.clone(),
+                    body: c.body.clone(),
+                    line: c.line,
+                    side: "RIGHT",
+                    start_line: c.start_line,
+                    start_side: c.start_line.map(|_| "RIGHT"),
+                })
+                .collect(),
+        };
+        if let Err(e) = api.create_review(repo, pr, &review).await {
+            if e.status() == Some(http::StatusCode::UNPROCESSABLE_ENTITY) {
+                // The diff moved under us; the findings stay in the summary and the check run.
+                tracing::warn!(error = %e, "GitHub refused the inline comments");
+                summary_body = summary_body.replace(
+                    SUMMARY_MARKER,
+                    &format!("{SUMMARY_MARKER}\n> [!NOTE]\n> GitHub refused the inline comments ({e}); every finding is listed below.\n"),
+                );
+            } else {
+                return Err(anyhow!(e).context("posting the review"));
+            }
+        }
+    }
+    for fixed in &plan.fixed {
+        api.update_review_comment(repo, fixed.id, &fixed.body)
+            .await
+            .context("marking a fixed finding's comment")?;
+    }
+
+    let mut batches: Vec<Vec<CheckAnnotation>> = plan
+        .check
+        .annotations
+        .chunks(ANNOTATIONS_PER_REQUEST)
+        .map(|c| c.iter().map(to_annotation).collect())
+        .collect();
+    let last_batch = batches.pop().unwrap_or_default();
+    for batch in batches {
+        // Annotations are appended on each update; the last batch goes with the completion.
+        let update = CheckRunWrite {
+            output: Some(CheckRunOutput {
+                title: plan.check.title.clone(),
+                summary: plan.check.summary.clone(),
+                annotations: batch,
+            }),
+            ..CheckRunWrite::default()
+        };
+        api.update_check_run(repo, run_id, &update)
+            .await
+            .context("adding annotations to the check run")?;
+    }
+    api.update_check_run(repo, run_id, &completion(&plan.check, last_batch))
+        .await
+        .context("completing the check run")?;
+    completed.store(true, std::sync::atomic::Ordering::SeqCst);
+
+    // Last, so its head marker means "this commit was fully reviewed".
+    match &summary {
+        Some(c) if c.body.as_deref() == Some(summary_body.as_str()) => {}
+        Some(c) => api
+            .update_issue_comment(repo, c.id, &summary_body)
+            .await
+            .context("updating the summary comment")?,
+        None => api
+            .create_issue_comment(repo, pr, &summary_body)
+            .await
+            .context("posting the summary comment")?,
+    }
+    Ok(plan.check.conclusion.as_str())
+}

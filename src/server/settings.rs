@@ -1,0 +1,148 @@
+//! `kubenudge serve` settings, from the environment. Missing or malformed settings are
+//! reported together, before anything starts.
+
+use std::net::SocketAddr;
+
+use secrecy::SecretString;
+
+use crate::review::ReviewConfig;
+
+pub struct Settings {
+    pub app_id: u64,
+    pub private_key: SecretString,
+    pub webhook_secret: SecretString,
+    pub api_url: String,
+    pub listen: SocketAddr,
+    pub review: ReviewConfig,
+    pub max_concurrent_reviews: usize,
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("app_id", &self.app_id)
+            .field("api_url", &self.api_url)
+            .field("listen", &self.listen)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Settings {
+    /// Reads the settings through `var` (the process environment in production).
+    pub fn from_env(var: impl Fn(&str) -> Option<String>) -> Result<Settings, Vec<String>> {
+        let mut problems = Vec::new();
+        let get = |name: &str| var(name).filter(|v| !v.trim().is_empty());
+        let app_id = match get("GITHUB_APP_ID") {
+            None => {
+                problems.push(
+                    "GITHUB_APP_ID is not set (the numeric App ID from the app's settings page)"
+                        .to_string(),
+                );
+                0
+            }
+            Some(v) => v.trim().parse::<u64>().unwrap_or_else(|_| {
+                problems.push(format!("GITHUB_APP_ID must be a number, got {v:?}"));
+                0
+            }),
+        };
+        let private_key = match (
+            get("GITHUB_APP_PRIVATE_KEY"),
+            get("GITHUB_APP_PRIVATE_KEY_PATH"),
+        ) {
+            (Some(pem), _) => Some(SecretString::from(pem.replace("\\n", "\n"))),
+            (None, Some(path)) => match std::fs::read_to_string(&path) {
+                Ok(pem) => Some(SecretString::from(pem)),
+                Err(e) => {
+                    problems.push(format!(
+                        "GITHUB_APP_PRIVATE_KEY_PATH: cannot read {path}: {e}"
+                    ));
+                    None
+                }
+            },
+            (None, None) => {
+                problems.push("set GITHUB_APP_PRIVATE_KEY (PEM text) or GITHUB_APP_PRIVATE_KEY_PATH (a .pem file)".to_string());
+                None
+            }
+        };
+        let webhook_secret = get("GITHUB_WEBHOOK_SECRET").map(SecretString::from);
+        if webhook_secret.is_none() {
+            problems
+                .push("GITHUB_WEBHOOK_SECRET is not set (the app's webhook secret)".to_string());
+        }
+        let api_url = get("GITHUB_API_URL").unwrap_or_else(|| "https://api.github.com".to_string());
+        if !(api_url.starts_with("https://") || api_url.starts_with("http://")) {
+            problems.push(format!(
+                "GITHUB_API_URL must be an http(s) URL, got {api_url:?}"
+            ));
+        }
+        let listen_text = get("KUBENUDGE_LISTEN").unwrap_or_else(|| "0.0.0.0:3000".to_string());
+        let listen = listen_text.parse::<SocketAddr>().unwrap_or_else(|_| {
+            problems.push(format!(
+                "KUBENUDGE_LISTEN must be host:port such as 0.0.0.0:3000, got {listen_text:?}"
+            ));
+            SocketAddr::from(([0, 0, 0, 0], 3000))
+        });
+        let mut review = ReviewConfig::default();
+        if let Some(url) = get("KUBENUDGE_DOCS_BASE_URL") {
+            review.docs_base_url = url.trim_end_matches('/').to_string();
+        }
+        let number = |name: &str, default: usize, problems: &mut Vec<String>| match get(name) {
+            None => default,
+            Some(v) => match v.trim().parse::<usize>() {
+                Ok(n) if n > 0 => n,
+                _ => {
+                    problems.push(format!("{name} must be a positive number, got {v:?}"));
+                    default
+                }
+            },
+        };
+        review.max_inline_comments = number("KUBENUDGE_MAX_INLINE_COMMENTS", 30, &mut problems);
+        let max_concurrent_reviews = number("KUBENUDGE_MAX_CONCURRENT_REVIEWS", 4, &mut problems);
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        Ok(Settings {
+            app_id,
+            private_key: private_key.unwrap_or_else(|| SecretString::from("")),
+            webhook_secret: webhook_secret.unwrap_or_else(|| SecretString::from("")),
+            api_url,
+            listen,
+            review,
+            max_concurrent_reviews,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let err = Settings::from_env(|name| match name {
+            "GITHUB_APP_ID" => Some("abc".into()),
+            "KUBENUDGE_LISTEN" => Some("nowhere".into()),
+            _ => None,
+        })
+        .unwrap_err();
+        let text = err.join("\n");
+        assert!(text.contains("GITHUB_APP_ID must be a number"), "{text}");
+        assert!(text.contains("GITHUB_APP_PRIVATE_KEY"), "{text}");
+        assert!(text.contains("GITHUB_WEBHOOK_SECRET"), "{text}");
+        assert!(text.contains("KUBENUDGE_LISTEN"), "{text}");
+    }
+
+    #[test]
+    fn defaults_apply() {
+        let s = Settings::from_env(|name| match name {
+            "GITHUB_APP_ID" => Some("42".into()),
+            "GITHUB_APP_PRIVATE_KEY" => Some("pem".into()),
+            "GITHUB_WEBHOOK_SECRET" => Some("s".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(s.api_url, "https://api.github.com");
+        assert_eq!(s.listen.to_string(), "0.0.0.0:3000");
+        assert_eq!(s.review.max_inline_comments, 30);
+    }
+}
