@@ -5,14 +5,13 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::diff::FileDiff;
 use super::enforcement::{Enforcement, Mode};
 use super::markers::{self, FIXED_MARKER, PreviousComment, SUMMARY_MARKER};
 use super::plan::{
-    Annotation, AnnotationLevel, CheckOutcome, Conclusion, InlineComment, NotInline, ReviewConfig,
-    ReviewInput, Tally,
+    Annotation, AnnotationLevel, CheckOutcome, Conclusion, Draft, InlineComment, NotInline,
+    ReviewConfig, ReviewInput, Shown, Tally,
 };
-use crate::finding::{Finding, FixSafety};
+use crate::finding::{Finding, Fix, FixSafety};
 use crate::manifest::{ManifestFile, SkipReason};
 
 /// Findings (with their index in the lint result) by file.
@@ -23,78 +22,182 @@ const ANNOTATION_TITLE_MAX: usize = 255;
 /// Well under GitHub's 64 KB annotation message limit.
 const ANNOTATION_MESSAGE_MAX: usize = 4_000;
 
+/// The words of one inline comment. One finding: its fix (title, suggestion, caveat), why,
+/// then rule, object, stage and the guidance link. Several findings sharing a merged
+/// suggestion: the suggestion, then one line per finding with its fix, why and guidance link,
+/// then the stage.
 pub(crate) fn inline_comment(
-    finding: &Finding,
+    draft: &Draft,
+    findings: &[&Finding],
     file: Option<&ManifestFile>,
-    diff: &FileDiff,
-    fingerprint: &str,
     config: &ReviewConfig,
     enforcement: &Enforcement,
 ) -> InlineComment {
     let mut body = String::new();
-    let mut line = finding.line;
-    let mut start_line = None;
-    match (&finding.fix, file) {
-        (Some(fix), Some(file)) => {
+    match findings {
+        [finding] => one_finding(&mut body, finding, &draft.shown, file, config, enforcement),
+        _ => several_findings(&mut body, findings, &draft.shown, file, config, enforcement),
+    }
+    let fingerprints: Vec<String> = findings.iter().map(|f| f.fingerprint()).collect();
+    body.push_str(&markers::fingerprint_marker(&fingerprints));
+    body.push('\n');
+    InlineComment {
+        path: findings.first().map(|f| f.file.clone()).unwrap_or_default(),
+        line: draft.line,
+        start_line: draft.start_line,
+        body,
+        fingerprints,
+    }
+}
+
+fn one_finding(
+    body: &mut String,
+    finding: &Finding,
+    shown: &Shown,
+    file: Option<&ManifestFile>,
+    config: &ReviewConfig,
+    enforcement: &Enforcement,
+) {
+    match &finding.fix {
+        Some(fix) => {
             let _ = writeln!(body, "**{}**\n", fix.title);
-            match crate::fix::render_suggestion(&file.source, &fix.edits) {
-                Some(s) if diff.range_in_one_hunk(s.start_line, s.end_line) => {
-                    line = s.end_line;
-                    start_line = (s.start_line < s.end_line).then_some(s.start_line);
-                    let fence = fence_for(&s.text);
-                    let _ = writeln!(body, "{fence}suggestion\n{}\n{fence}\n", s.text);
-                }
-                Some(s) => {
-                    let before: Vec<&str> = (s.start_line..=s.end_line)
-                        .map(|l| file.source.line_text(l))
-                        .collect();
-                    let mut block = String::new();
-                    for l in &before {
-                        let _ = writeln!(block, "-{l}");
-                    }
-                    for l in s.text.split('\n') {
-                        let _ = writeln!(block, "+{l}");
-                    }
-                    let fence = fence_for(&block);
-                    let lines = if s.start_line == s.end_line {
-                        format!("Line {}", s.start_line)
-                    } else {
-                        format!("Lines {}–{}", s.start_line, s.end_line)
-                    };
-                    let _ = writeln!(
-                        body,
-                        "{lines} (outside the changed lines, so shown as a diff rather than a suggestion):\n\n{fence}diff\n{block}{fence}\n"
-                    );
-                }
-                None => {}
-            }
-            if fix.safety == FixSafety::Review && !fix.caveat.is_empty() {
-                let _ = writeln!(body, "> [!CAUTION]\n> {}\n", fix.caveat);
+            show_fix(body, shown, file);
+            if let Some(caveat) = caveat(fix) {
+                let _ = writeln!(body, "> [!CAUTION]\n> {caveat}\n");
             }
         }
-        _ => {
+        None => {
             let _ = writeln!(body, "**{}.**\n", capitalize(&finding.message));
         }
     }
     let _ = writeln!(body, "{}", why_sentence(finding));
+    let mode = enforcement.mode_for(finding);
     let _ = writeln!(
         body,
-        "\n`{}` · {} · stage `{}`: {} — [how to comply or ask for an exception]({})",
+        "\n`{}` · {} · stage `{mode}`: {} — [how to comply or ask for an exception]({})",
         finding.rule,
         finding.object,
-        enforcement.mode_for(finding),
-        stage_words(enforcement.mode_for(finding)),
+        stage_words(mode),
         guidance_url(config, finding.rule)
     );
-    body.push_str(&markers::fingerprint_marker(fingerprint));
-    body.push('\n');
-    InlineComment {
-        path: finding.file.clone(),
-        line,
-        start_line,
-        body,
-        fingerprint: fingerprint.to_string(),
+}
+
+fn several_findings(
+    body: &mut String,
+    findings: &[&Finding],
+    shown: &Shown,
+    file: Option<&ManifestFile>,
+    config: &ReviewConfig,
+    enforcement: &Enforcement,
+) {
+    let mut objects: Vec<String> = Vec::new();
+    for f in findings {
+        let name = f.object.to_string();
+        if !objects.contains(&name) {
+            objects.push(name);
+        }
     }
+    let n = findings.len();
+    let objects = objects.join(", ");
+    let head = match shown {
+        Shown::Suggestion(_) => format!("This suggestion fixes {n} findings on {objects}:"),
+        _ => format!("{n} findings on {objects}, fixed together:"),
+    };
+    let _ = writeln!(body, "**{head}**\n");
+    show_fix(body, shown, file);
+    let first_mode = enforcement.mode_for(findings[0]);
+    let one_mode = findings
+        .iter()
+        .all(|f| enforcement.mode_for(f) == first_mode)
+        .then_some(first_mode);
+    for f in findings {
+        let what = match &f.fix {
+            Some(fix) => fix.title.clone(),
+            None => capitalize(&f.message),
+        };
+        let stage = match one_mode {
+            Some(_) => String::new(),
+            None => format!(" Stage `{}`.", enforcement.mode_for(f)),
+        };
+        let _ = writeln!(
+            body,
+            "- **{}.** {}{stage} [`{}`: how to comply or ask for an exception]({})",
+            what.trim_end_matches('.'),
+            why_sentence(f),
+            f.rule,
+            guidance_url(config, f.rule)
+        );
+        if let Some(caveat) = f.fix.as_ref().and_then(caveat) {
+            let _ = writeln!(body, "  - ⚠️ **Check before committing:** {caveat}");
+        }
+    }
+    if let Some(mode) = one_mode {
+        let _ = writeln!(body, "\nStage `{mode}`: {}.", stage_words(mode));
+    }
+}
+
+/// The suggestion, or the diffs of the regions a suggestion cannot cover.
+fn show_fix(body: &mut String, shown: &Shown, file: Option<&ManifestFile>) {
+    match shown {
+        Shown::Suggestion(s) => {
+            let fence = fence_for(&s.text);
+            let _ = writeln!(body, "{fence}suggestion\n{}\n{fence}\n", s.text);
+        }
+        Shown::Diff(regions) => {
+            let Some(file) = file else {
+                return;
+            };
+            for s in regions {
+                let mut block = String::new();
+                for l in s.start_line..=s.end_line {
+                    let _ = writeln!(block, "-{}", file.source.line_text(l));
+                }
+                for l in s.text.split('\n') {
+                    let _ = writeln!(block, "+{l}");
+                }
+                let fence = fence_for(&block);
+                let lines = if s.start_line == s.end_line {
+                    format!("Line {}", s.start_line)
+                } else {
+                    format!("Lines {}–{}", s.start_line, s.end_line)
+                };
+                let _ = writeln!(
+                    body,
+                    "{lines} (outside the changed lines, so shown as a diff rather than a suggestion):\n\n{fence}diff\n{block}{fence}\n"
+                );
+            }
+        }
+        Shown::Nothing => {}
+    }
+}
+
+/// What to check before committing a fix that needs review, as a sentence.
+fn caveat(fix: &Fix) -> Option<String> {
+    let text = fix.caveat.trim();
+    if fix.safety != FixSafety::Review || text.is_empty() {
+        return None;
+    }
+    let mut sentence = capitalize(text);
+    if !sentence.ends_with(['.', '!', '?']) {
+        sentence.push('.');
+    }
+    Some(sentence)
+}
+
+/// The body of the review that carries the inline comments.
+pub(crate) fn review_body(findings: usize, comments: usize) -> String {
+    let what = if findings == comments {
+        format!("{findings} new {}", plural(findings, "finding", "findings"))
+    } else {
+        format!(
+            "{findings} new {} in {comments} {}",
+            plural(findings, "finding", "findings"),
+            plural(comments, "comment", "comments")
+        )
+    };
+    format!(
+        "kubenudge: {what} on the manifests in this push; the summary comment lists all of them."
+    )
 }
 
 pub(crate) fn fixed_body(previous: &PreviousComment, head_sha: &str) -> String {
@@ -113,10 +216,15 @@ pub(crate) fn fixed_body(previous: &PreviousComment, head_sha: &str) -> String {
         .collect::<Vec<_>>()
         .join("\n");
     format!(
-        "✅ Fixed in {}: kubenudge no longer finds this.\n\n<details><summary>Original comment</summary>\n\n{}\n\n</details>\n{}\n{}\n",
+        "✅ Fixed in {}: kubenudge no longer finds {}.\n\n<details><summary>Original comment</summary>\n\n{}\n\n</details>\n{}\n{}\n",
         short_sha(head_sha),
+        if previous.fingerprints.len() > 1 {
+            "any of these"
+        } else {
+            "this"
+        },
         original.trim_end(),
-        markers::fingerprint_marker(&previous.fingerprint),
+        markers::fingerprint_marker(&previous.fingerprints),
         FIXED_MARKER
     )
 }
@@ -210,7 +318,19 @@ impl Report<'_, '_> {
         }
         let mut lines = Vec::new();
         if t.new_inline > 0 {
-            lines.push(format!("{} commented inline in this review", t.new_inline));
+            let comments = if t.inline_comments == t.new_inline {
+                String::new()
+            } else {
+                format!(
+                    " ({} {})",
+                    t.inline_comments,
+                    plural(t.inline_comments, "comment", "comments")
+                )
+            };
+            lines.push(format!(
+                "{} commented inline in this review{comments}",
+                t.new_inline
+            ));
         }
         if t.already_commented > 0 {
             lines.push(format!(
@@ -264,12 +384,14 @@ impl Report<'_, '_> {
                     .or_default()
                     .push((i, f));
             }
-            let _ = writeln!(md, "\n#### Findings by rule and file\n");
+            let _ = writeln!(md, "\n#### Findings by rule and file");
             for (rule, files) in by_rule {
                 let count: usize = files.values().map(Vec::len).sum();
+                // The blank line before ends the previous rule's list (else this line would
+                // continue its last item).
                 let _ = writeln!(
                     md,
-                    "**[`{rule}`]({})** — {count}",
+                    "\n**[`{rule}`]({})** — {count}\n",
                     guidance_url(input.config, rule)
                 );
                 for (file, findings) in files {
