@@ -297,6 +297,10 @@ pub(crate) struct Draft {
     pub line: usize,
     pub start_line: Option<usize>,
     pub shown: Shown,
+    /// Findings whose fix is split over several comments (one edit per container, say):
+    /// (finding, line of another comment holding part of it, whether that comment comes
+    /// first). The first comment explains the finding; the others point back to it.
+    pub elsewhere: Vec<(usize, usize, bool)>,
 }
 
 /// The comments for one file's commentable findings. The fixes of all of them are merged
@@ -367,6 +371,7 @@ fn drafts(
                 line: s.end_line,
                 start_line: (s.start_line < s.end_line).then_some(s.start_line),
                 shown: Shown::Suggestion(s),
+                elsewhere: Vec::new(),
             });
             continue;
         }
@@ -391,6 +396,7 @@ fn drafts(
                 line: anchor,
                 start_line: None,
                 shown: Shown::Diff(vec![s]),
+                elsewhere: Vec::new(),
             }),
         }
     }
@@ -400,8 +406,20 @@ fn drafts(
             line: findings[i].line,
             start_line: None,
             shown: Shown::Nothing,
+            elsewhere: Vec::new(),
         });
     }
     out.sort_by_key(|d| (d.start_line.unwrap_or(d.line), d.line));
+    for at in 0..out.len() {
+        let mut elsewhere = Vec::new();
+        for &finding in &out[at].findings {
+            for (other, d) in out.iter().enumerate() {
+                if other != at && d.findings.contains(&finding) {
+                    elsewhere.push((finding, d.line, other < at));
+                }
+            }
+        }
+        out[at].elsewhere = elsewhere;
+    }
     out
 }

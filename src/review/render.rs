@@ -35,8 +35,10 @@ pub(crate) fn inline_comment(
 ) -> InlineComment {
     let mut body = String::new();
     match findings {
-        [finding] => one_finding(&mut body, finding, &draft.shown, file, config, enforcement),
-        _ => several_findings(&mut body, findings, &draft.shown, file, config, enforcement),
+        [finding] if draft.elsewhere.is_empty() => {
+            one_finding(&mut body, finding, &draft.shown, file, config, enforcement)
+        }
+        _ => several_findings(&mut body, draft, findings, file, config, enforcement),
     }
     let fingerprints: Vec<String> = findings.iter().map(|f| f.fingerprint()).collect();
     body.push_str(&markers::fingerprint_marker(&fingerprints));
@@ -84,8 +86,8 @@ fn one_finding(
 
 fn several_findings(
     body: &mut String,
+    draft: &Draft,
     findings: &[&Finding],
-    shown: &Shown,
     file: Option<&ManifestFile>,
     config: &ReviewConfig,
     enforcement: &Enforcement,
@@ -99,9 +101,16 @@ fn several_findings(
     }
     let n = findings.len();
     let objects = objects.join(", ");
+    let shown = &draft.shown;
     let head = match shown {
-        Shown::Suggestion(_) => format!("This suggestion fixes {n} findings on {objects}:"),
-        _ => format!("{n} findings on {objects}, fixed together:"),
+        Shown::Suggestion(_) => format!(
+            "This suggestion fixes {n} {} on {objects}:",
+            plural(n, "finding", "findings")
+        ),
+        _ => format!(
+            "{n} {} on {objects}, fixed as follows:",
+            plural(n, "finding", "findings")
+        ),
     };
     let _ = writeln!(body, "**{head}**\n");
     show_fix(body, shown, file);
@@ -110,7 +119,17 @@ fn several_findings(
         .iter()
         .all(|f| enforcement.mode_for(f) == first_mode)
         .then_some(first_mode);
-    for f in findings {
+    for (f, &index) in findings.iter().zip(&draft.findings) {
+        let earlier = draft
+            .elsewhere
+            .iter()
+            .find(|(i, _, first)| *i == index && *first);
+        let later: Vec<String> = draft
+            .elsewhere
+            .iter()
+            .filter(|(i, _, first)| *i == index && !*first)
+            .map(|(_, line, _)| line.to_string())
+            .collect();
         let what = match &f.fix {
             Some(fix) => fix.title.clone(),
             None => capitalize(&f.message),
@@ -119,6 +138,15 @@ fn several_findings(
             Some(_) => String::new(),
             None => format!(" Stage `{}`.", enforcement.mode_for(f)),
         };
+        if let Some((_, line, _)) = earlier {
+            // Explained once, in the first comment holding part of this fix.
+            let _ = writeln!(
+                body,
+                "- **{}** (continued from the comment on line {line}).",
+                what.trim_end_matches('.')
+            );
+            continue;
+        }
         let _ = writeln!(
             body,
             "- **{}.** {}{stage} [`{}`: how to comply or ask for an exception]({})",
@@ -127,6 +155,13 @@ fn several_findings(
             f.rule,
             guidance_url(config, f.rule)
         );
+        if !later.is_empty() {
+            let _ = writeln!(
+                body,
+                "  - The rest of this fix is in the comment on line {}.",
+                later.join(" and line ")
+            );
+        }
         if let Some(caveat) = f.fix.as_ref().and_then(caveat) {
             let _ = writeln!(body, "  - ⚠️ **Check before committing:** {caveat}");
         }
