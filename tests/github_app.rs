@@ -870,7 +870,10 @@ async fn start_up_reconciliation_redelivers_recent_failed_deliveries() {
 
 #[tokio::test]
 async fn the_fake_refuses_bodies_that_break_githubs_schema() {
-    use kubenudge::github::{CheckRunWrite, GitHubApi, InstallationId, RepoRef};
+    use kubenudge::github::{
+        CheckRunWrite, GitHubApi, InstallationId, PullNumber, RepoRef, ReviewCommentWrite,
+        ReviewWrite,
+    };
     let h = Harness::start().await;
     let api = h
         .service
@@ -895,6 +898,33 @@ async fn the_fake_refuses_bodies_that_break_githubs_schema() {
         errors[0].contains("does not match the schema"),
         "{errors:?}"
     );
+
+    // Two suggestions on overlapping lines in one review: GitHub refuses the batch.
+    h.set_pull(
+        1,
+        SHA1,
+        &[ChangedFile::added("deploy/web.yaml", &insecure())],
+    );
+    let suggestion = |start_line: Option<usize>, line: usize| ReviewCommentWrite {
+        path: "deploy/web.yaml".into(),
+        body: "```suggestion\nx: 1\n```".into(),
+        line,
+        side: "RIGHT",
+        start_line,
+        start_side: start_line.map(|_| "RIGHT"),
+    };
+    let review = ReviewWrite {
+        commit_id: SHA1.into(),
+        body: "two fixes".into(),
+        event: "COMMENT",
+        comments: vec![suggestion(Some(18), 19), suggestion(None, 19)],
+    };
+    let err = api
+        .create_review(&repo, PullNumber(1), &review)
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(http::StatusCode::UNPROCESSABLE_ENTITY));
+    assert_eq!(h.fake.model().rejected_reviews, 1);
 }
 
 #[tokio::test]
@@ -925,7 +955,14 @@ async fn renamed_files_are_reviewed_under_their_new_path_and_removed_ones_ignore
         c.body
     );
     assert!(!c.body.contains("```suggestion"), "{}", c.body);
-    assert_eq!(c.body.matches("```diff").count(), 2, "{}", c.body);
+    assert_eq!(c.body.matches("```diff").count(), 1, "{}", c.body);
+    assert!(
+        c.body
+            .contains("Lines 19 and 23 (outside the changed lines"),
+        "{}",
+        c.body
+    );
+    insta::assert_snapshot!("inline_comment_fix_outside_the_diff", c.body);
     assert_eq!(
         m.check_runs[0].annotations.len(),
         5,

@@ -182,25 +182,47 @@ fn show_fix(body: &mut String, shown: &Shown, file: Option<&ManifestFile>) {
             let Some(file) = file else {
                 return;
             };
+            let places: Vec<String> = regions
+                .iter()
+                .map(|s| {
+                    if s.start_line == s.end_line {
+                        s.start_line.to_string()
+                    } else {
+                        format!("{}–{}", s.start_line, s.end_line)
+                    }
+                })
+                .collect();
+            let one_line = regions.len() == 1 && regions[0].start_line == regions[0].end_line;
+            let _ = writeln!(
+                body,
+                "{} {} (outside the changed lines, so shown as a diff rather than a suggestion):\n",
+                if one_line { "Line" } else { "Lines" },
+                places.join(" and ")
+            );
+            let mut block = String::new();
+            // New-file line numbers shift by what earlier regions added.
+            let mut shift: isize = 0;
             for s in regions {
-                let mut block = String::new();
+                let old_len = s.end_line - s.start_line + 1;
+                let new_len = s.text.split('\n').count();
+                if regions.len() > 1 {
+                    let new_start = s.start_line as isize + shift;
+                    let _ = writeln!(
+                        block,
+                        "@@ -{},{old_len} +{new_start},{new_len} @@",
+                        s.start_line
+                    );
+                }
+                shift += new_len as isize - old_len as isize;
                 for l in s.start_line..=s.end_line {
                     let _ = writeln!(block, "-{}", file.source.line_text(l));
                 }
                 for l in s.text.split('\n') {
                     let _ = writeln!(block, "+{l}");
                 }
-                let fence = fence_for(&block);
-                let lines = if s.start_line == s.end_line {
-                    format!("Line {}", s.start_line)
-                } else {
-                    format!("Lines {}–{}", s.start_line, s.end_line)
-                };
-                let _ = writeln!(
-                    body,
-                    "{lines} (outside the changed lines, so shown as a diff rather than a suggestion):\n\n{fence}diff\n{block}{fence}\n"
-                );
             }
+            let fence = fence_for(&block);
+            let _ = writeln!(body, "{fence}diff\n{block}{fence}\n");
         }
         Shown::Nothing => {}
     }

@@ -1,6 +1,6 @@
 //! Planner tests on hand-made fixes and diffs (the rules' own fixes are tested in `fix`).
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use super::*;
 use crate::engine::{LintOptions, LintResult, lint};
@@ -409,4 +409,90 @@ fn long_bodies_are_cut_to_github_limits() {
     let cut = truncate_body(&long, 65_536);
     assert_eq!(cut.chars().count(), 65_536);
     assert!(cut.ends_with("the check run lists every finding)"));
+}
+
+#[test]
+fn committing_every_suggestion_on_the_pod_security_fixtures_fixes_what_they_list() {
+    let fixtures = [
+        (
+            "backup-cronjob.yaml",
+            include_str!("../../fixtures/pod-security/backup-cronjob.yaml"),
+        ),
+        (
+            "cni-agent-daemonset.yaml",
+            include_str!("../../fixtures/pod-security/cni-agent-daemonset.yaml"),
+        ),
+        (
+            "payments-namespace.yaml",
+            include_str!("../../fixtures/pod-security/payments-namespace.yaml"),
+        ),
+        (
+            "web-deployment.yaml",
+            include_str!("../../fixtures/pod-security/web-deployment.yaml"),
+        ),
+    ];
+    let result = linted(&fixtures);
+    assert!(result.findings.len() > 10, "{}", result.findings.len());
+    let diffs: HashMap<String, FileDiff> = fixtures
+        .iter()
+        .map(|(p, t)| (p.to_string(), added(t)))
+        .collect();
+    let config = ReviewConfig {
+        max_inline_comments: 1_000,
+        ..ReviewConfig::default()
+    };
+    let p = plan(&result, &diffs, &[], &config, &[]);
+    let with_suggestion = p
+        .comments
+        .iter()
+        .filter(|c| c.body.contains("```suggestion"))
+        .count();
+    eprintln!(
+        "{} findings, {} comments, {with_suggestion} with a suggestion",
+        result.findings.len(),
+        p.comments.len()
+    );
+    assert!(with_suggestion >= 4, "{:#?}", p.comments);
+    for (path, text) in fixtures {
+        let comments: Vec<InlineComment> = p
+            .comments
+            .iter()
+            .filter(|c| c.path == path)
+            .cloned()
+            .collect();
+        let mut suggested: Vec<(usize, usize)> = comments
+            .iter()
+            .filter(|c| c.body.contains("```suggestion"))
+            .map(|c| (c.start_line.unwrap_or(c.line), c.line))
+            .collect();
+        suggested.sort_unstable();
+        for pair in suggested.windows(2) {
+            assert!(
+                pair[0].1 < pair[1].0,
+                "{path}: overlapping suggestions {suggested:?}"
+            );
+        }
+        let fixed_by_suggestions: BTreeSet<&String> = comments
+            .iter()
+            .filter(|c| c.body.contains("```suggestion"))
+            .flat_map(|c| c.fingerprints.iter())
+            .collect();
+        let committed = apply_suggestions(text, &comments);
+        let again = linted(&[(path, &committed)]);
+        assert!(
+            again.errors.is_empty(),
+            "{path}: {:?}\n{committed}",
+            again.errors
+        );
+        let left: Vec<String> = again
+            .findings
+            .iter()
+            .filter(|f| fixed_by_suggestions.contains(&f.fingerprint()))
+            .map(|f| format!("{} {}", f.rule, f.message))
+            .collect();
+        assert!(
+            left.is_empty(),
+            "{path}: still found {left:#?}\n{committed}"
+        );
+    }
 }
