@@ -732,7 +732,23 @@ async fn many_manifests_are_paginated_and_annotated_in_batches() {
             summary.contains("450 not posted inline (450 above the limit of 30 inline comments)"),
             "{summary}"
         );
-        assert!(summary.chars().count() <= 65_536);
+        // Every rule is named, each with its first 20 files, and nothing is cut.
+        for rule in [
+            "hardening/read-only-root-filesystem",
+            "pod-security/allow-privilege-escalation",
+            "pod-security/capabilities-restricted",
+            "pod-security/run-as-non-root",
+            "pod-security/seccomp-profile-restricted",
+        ] {
+            assert!(summary.contains(&format!("[`{rule}`]")), "{rule}");
+        }
+        assert_eq!(
+            summary
+                .matches("- and 100 more files (the check run's annotations list every finding)")
+                .count(),
+            5
+        );
+        assert!(!summary.contains("cut here"), "{summary}");
     }
     let file_pages = requests
         .iter()

@@ -17,6 +17,9 @@ use crate::manifest::{ManifestFile, SkipReason};
 /// Findings (with their index in the lint result) by file.
 type FindingsByFile<'a> = BTreeMap<&'a str, Vec<(usize, &'a Finding)>>;
 
+/// Files listed per rule in the summary, so that a large pull request still shows every rule
+/// within GitHub's comment size limit.
+const FILES_PER_RULE: usize = 20;
 /// GitHub's limit on annotation titles.
 const ANNOTATION_TITLE_MAX: usize = 255;
 /// Well under GitHub's 64 KB annotation message limit.
@@ -451,7 +454,8 @@ impl Report<'_, '_> {
                     "\n**[`{rule}`]({})** — {count}\n",
                     guidance_url(input.config, rule)
                 );
-                for (file, findings) in files {
+                let more = files.len().saturating_sub(FILES_PER_RULE);
+                for (file, findings) in files.into_iter().take(FILES_PER_RULE) {
                     let _ = writeln!(md, "- `{file}`");
                     for (i, f) in findings {
                         let mark = match not_inline.get(&i) {
@@ -466,6 +470,13 @@ impl Report<'_, '_> {
                             f.line, f.object, f.message
                         );
                     }
+                }
+                if more > 0 {
+                    let _ = writeln!(
+                        md,
+                        "- and {more} more {} (the check run's annotations list every finding)",
+                        plural(more, "file", "files")
+                    );
                 }
             }
         }
