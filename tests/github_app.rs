@@ -1024,3 +1024,71 @@ async fn a_check_suite_arriving_before_the_pull_request_event_reviews_once() {
     assert_eq!(h.fake.model().review_comments.len(), 2);
     h.assert_no_protocol_errors();
 }
+
+#[tokio::test]
+async fn committing_one_of_two_suggestions_marks_it_fixed_and_keeps_the_other() {
+    let h = Harness::start().await;
+    h.set_pull(
+        1,
+        SHA1,
+        &[ChangedFile::added("deploy/web.yaml", &insecure())],
+    );
+    h.review("pull_request", "d1", &pull_request_event("opened", 1, SHA1))
+        .await;
+    let (first, second) = {
+        let m = h.fake.model();
+        assert_eq!(m.review_comments.len(), 2);
+        (m.review_comments[0].clone(), m.review_comments[1].clone())
+    };
+
+    // The author commits the suggestion for the sidecar and the pod only.
+    let pushed = commit_suggestions(&insecure(), std::slice::from_ref(&second));
+    let left: Vec<&str> = lint_at_restricted("deploy/web.yaml", &pushed)
+        .iter()
+        .map(|f| f.rule)
+        .collect();
+    assert_eq!(
+        left,
+        vec![
+            "hardening/read-only-root-filesystem",
+            "pod-security/allow-privilege-escalation",
+            "pod-security/capabilities-restricted"
+        ],
+        "container \"app\" is still to fix"
+    );
+    h.set_pull(1, SHA2, &[ChangedFile::added("deploy/web.yaml", &pushed)]);
+    let requests = h
+        .review(
+            "pull_request",
+            "d2",
+            &pull_request_event("synchronize", 1, SHA2),
+        )
+        .await;
+    {
+        let m = h.fake.model();
+        assert_eq!(
+            m.reviews.len(),
+            1,
+            "the remaining findings are already commented"
+        );
+        // The first comment explains what is left (container "app") and keeps its
+        // suggestion. The second is done: it also listed allowPrivilegeEscalation and
+        // capabilities, but as continued from the first comment, which owns them.
+        assert_eq!(m.review_comments[0].body, first.body);
+        let done = &m.review_comments[1].body;
+        assert!(done.starts_with("✅ Fixed in `2222222`"), "{done}");
+        assert!(!done.contains("```suggestion"));
+        let summary = &m.issue_comments[0].body;
+        assert!(summary.contains("**3 findings**"), "{summary}");
+        assert!(
+            summary.contains("- 3 already commented on an earlier push"),
+            "{summary}"
+        );
+        assert!(
+            summary.contains("- 1 fixed since the last review"),
+            "{summary}"
+        );
+    }
+    assert_request_bound(&requests, 1, 3, "push that commits one of two suggestions");
+    h.assert_no_protocol_errors();
+}

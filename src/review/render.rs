@@ -43,7 +43,25 @@ pub(crate) fn inline_comment(
         }
         _ => several_findings(&mut body, draft, findings, file, config, enforcement),
     }
-    let fingerprints: Vec<String> = findings.iter().map(|f| f.fingerprint()).collect();
+    // The findings this comment explains; those continued from an earlier comment belong to
+    // that one. So a comment is marked fixed once what it explains is gone, even if part of a
+    // split fix it carried is still needed elsewhere.
+    let owned: Vec<String> = findings
+        .iter()
+        .zip(&draft.findings)
+        .filter(|(_, i)| {
+            !draft
+                .elsewhere
+                .iter()
+                .any(|(j, _, first)| j == *i && *first)
+        })
+        .map(|(f, _)| f.fingerprint())
+        .collect();
+    let fingerprints = if owned.is_empty() {
+        findings.iter().map(|f| f.fingerprint()).collect()
+    } else {
+        owned
+    };
     body.push_str(&markers::fingerprint_marker(&fingerprints));
     body.push('\n');
     InlineComment {
