@@ -496,3 +496,18 @@ fn committing_every_suggestion_on_the_pod_security_fixtures_fixes_what_they_list
         );
     }
 }
+
+#[test]
+fn a_finding_without_a_fix_says_what_is_wrong_then_why() {
+    let text = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  securityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}\n  containers:\n    - name: app\n      image: nginx\n      securityContext: {readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}\n  volumes:\n    - name: data\n      nfs: {server: nfs.example.com, path: /exports}\n";
+    let result = linted(&[("pod.yaml", text)]);
+    let rules: Vec<&str> = result.findings.iter().map(|f| f.rule).collect();
+    assert_eq!(rules, vec!["pod-security/restricted-volumes"]);
+    assert!(result.findings[0].fix.is_none());
+    let diffs = HashMap::from([("pod.yaml".to_string(), added(text))]);
+    let p = plan(&result, &diffs, &[], &ReviewConfig::default(), &[]);
+    assert_eq!(p.comments.len(), 1);
+    assert_eq!(p.comments[0].line, result.findings[0].line);
+    assert!(!p.comments[0].body.contains("```"));
+    insta::assert_snapshot!(p.comments[0].body);
+}
