@@ -21,11 +21,63 @@ fn insecure() -> String {
     .unwrap()
 }
 
+/// The insecure Deployment made to pass `restricted` (and the hardening rule) by hand, written
+/// the way a person would, not as kubenudge's suggestions would write it.
 fn clean() -> String {
-    insecure().replace(
-        "          ports:\n            - containerPort: 8080\n",
-        "          ports:\n            - containerPort: 8080\n          securityContext:\n            readOnlyRootFilesystem: true\n",
-    )
+    let hardened = "          securityContext:\n            readOnlyRootFilesystem: true\n            allowPrivilegeEscalation: false\n            capabilities: {drop: [ALL]}\n";
+    // The sidecar's securityContext first: the app's new one would match the pattern too.
+    let clean = insecure()
+        .replace(
+            "          securityContext:\n            readOnlyRootFilesystem: true\n",
+            hardened,
+        )
+        .replace(
+            "            - containerPort: 8080\n",
+            &format!("            - containerPort: 8080\n{hardened}"),
+        )
+        .replace(
+            "    spec:\n      containers:\n",
+            "    spec:\n      securityContext:\n        runAsNonRoot: true\n        seccompProfile: {type: RuntimeDefault}\n      containers:\n",
+        );
+    assert!(
+        lint_at_restricted("deploy/web.yaml", &clean).is_empty(),
+        "{clean}"
+    );
+    clean
+}
+
+/// Findings of `text` as the service lints it (restricted, latest); the file must parse.
+fn lint_at_restricted(path: &str, text: &str) -> Vec<kubenudge::finding::Finding> {
+    let inputs = vec![(path.to_string(), text.as_bytes().to_vec())];
+    let result = kubenudge::engine::lint(&inputs, &kubenudge::engine::LintOptions::default());
+    assert!(result.errors.is_empty(), "{text}\n{:?}", result.errors);
+    assert_eq!(result.files.len(), 1, "{text}");
+    result.findings
+}
+
+/// The ```suggestion blocks of the comments committed, as GitHub's "Commit suggestion" does:
+/// each replaces lines `start_line..=line` of the file.
+fn commit_suggestions(
+    text: &str,
+    comments: &[support::fake_github::ReviewCommentRecord],
+) -> String {
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let mut blocks: Vec<(usize, usize, Vec<String>)> = comments
+        .iter()
+        .filter_map(|c| {
+            let (_, rest) = c.body.split_once("```suggestion\n")?;
+            let (block, _) = rest.split_once("\n```")?;
+            let line = c.line as usize;
+            let start = c.start_line.map_or(line, |s| s as usize);
+            Some((start, line, block.lines().map(str::to_string).collect()))
+        })
+        .collect();
+    // Bottom up, so earlier line numbers stay valid.
+    blocks.sort_by_key(|(start, _, _)| std::cmp::Reverse(*start));
+    for (start, end, new) in blocks {
+        lines.splice(start - 1..end, new);
+    }
+    lines.join("\n") + "\n"
 }
 
 fn deployment(name: &str) -> String {
@@ -34,7 +86,10 @@ fn deployment(name: &str) -> String {
     )
 }
 
-/// The issue's bound: GitHub requests per review ≤ 6 + ⌈files/100⌉ + new blobs + ⌈annotations/50⌉.
+/// The issue's bound: GitHub requests per review ≤ 6 + ⌈files/100⌉ + new blobs + ⌈annotations/50⌉,
+/// plus one per earlier comment marked fixed beyond the first: GitHub's REST API edits review
+/// comments one at a time. (The constant 6 already holds one edit when no new review is
+/// posted; merging suggestions keeps the number of comments, and so of edits, small.)
 fn assert_request_bound(
     requests: &[support::fake_github::LoggedRequest],
     files: usize,
@@ -45,9 +100,14 @@ fn assert_request_bound(
         .iter()
         .filter(|r| r.operation.ends_with("/git/blobs/{file_sha}"))
         .count();
-    let bound = 6 + files.div_ceil(100) + blobs + annotations.div_ceil(50);
+    let fixed_edits = requests
+        .iter()
+        .filter(|r| r.method == "PATCH" && r.operation.ends_with("/pulls/comments/{comment_id}"))
+        .count();
+    let bound =
+        6 + files.div_ceil(100) + blobs + annotations.div_ceil(50) + fixed_edits.saturating_sub(1);
     eprintln!(
-        "{scenario}: {} GitHub requests (bound {bound}; files {files}, new blobs {blobs}, annotations {annotations})",
+        "{scenario}: {} GitHub requests (bound {bound}; files {files}, new blobs {blobs}, annotations {annotations}, comments marked fixed {fixed_edits})",
         requests.len()
     );
     assert!(
@@ -89,35 +149,108 @@ async fn insecure_deployment_gets_a_check_run_a_review_and_a_summary() {
         ("kubenudge", SHA1, "completed")
     );
     assert_eq!(run.conclusion.as_deref(), Some("neutral"));
-    assert_eq!(run.title, "1 finding");
-    assert_eq!(run.annotations.len(), 1);
-    assert_eq!(run.annotations[0]["path"], "deploy/web.yaml");
-    assert_eq!(run.annotations[0]["annotation_level"], "warning");
+    let rules = [
+        "hardening/read-only-root-filesystem",
+        "pod-security/allow-privilege-escalation",
+        "pod-security/capabilities-restricted",
+        "pod-security/run-as-non-root",
+        "pod-security/seccomp-profile-restricted",
+    ];
+    assert_eq!(run.title, "5 findings");
+    let mut annotated: Vec<&str> = run
+        .annotations
+        .iter()
+        .map(|a| a["title"].as_str().unwrap())
+        .collect();
+    annotated.sort_unstable();
+    assert_eq!(annotated, rules);
+    assert!(
+        run.annotations
+            .iter()
+            .all(|a| a["path"] == "deploy/web.yaml" && a["annotation_level"] == "warning")
+    );
 
     {
         let m = h.fake.model();
-        assert_eq!(m.reviews, vec![(1, "COMMENT".to_string(), 1)]);
-        let comment = &m.review_comments[0];
+        // One comment per region the fixes touch: container "app" (after line 19), and
+        // container "sidecar" plus the pod's securityContext (after line 23).
+        assert_eq!(m.reviews, vec![(1, "COMMENT".to_string(), 2)]);
+        let places: Vec<(&str, u64, Option<u64>, &str)> = m
+            .review_comments
+            .iter()
+            .map(|c| (c.path.as_str(), c.line, c.start_line, c.commit_id.as_str()))
+            .collect();
         assert_eq!(
-            (
-                comment.path.as_str(),
-                comment.line,
-                comment.commit_id.as_str()
-            ),
-            ("deploy/web.yaml", 16, SHA1)
+            places,
+            vec![
+                ("deploy/web.yaml", 19, None, SHA1),
+                ("deploy/web.yaml", 23, None, SHA1)
+            ]
         );
-        assert!(comment.body.contains("https://github.com/kubenudge/kubenudge/blob/main/docs/rules/hardening/read-only-root-filesystem.md"));
-        assert!(comment.body.contains("<!-- kubenudge:fingerprint="));
-        insta::assert_snapshot!("inline_comment_without_fix", comment.body);
+        let (app, rest) = (&m.review_comments[0].body, &m.review_comments[1].body);
+        assert!(
+            app.contains(
+                "```suggestion
+            - containerPort: 8080
+          securityContext:
+            readOnlyRootFilesystem: true
+            allowPrivilegeEscalation: false
+            capabilities:
+              drop:
+                - ALL
+```"
+            ),
+            "{app}"
+        );
+        assert!(
+            rest.contains(
+                "```suggestion
+            readOnlyRootFilesystem: true
+            allowPrivilegeEscalation: false
+            capabilities:
+              drop:
+                - ALL
+      securityContext:
+        runAsNonRoot: true
+        seccompProfile:
+          type: RuntimeDefault
+```"
+            ),
+            "{rest}"
+        );
+        // Every finding is listed, with its guidance page, in a comment whose suggestion fixes it.
+        for rule in rules {
+            let link =
+                format!("(https://github.com/kubenudge/kubenudge/blob/main/docs/rules/{rule}.md)");
+            assert!(app.contains(&link) || rest.contains(&link), "{rule}");
+        }
+        for body in [app, rest] {
+            assert_eq!(body.matches("```suggestion").count(), 1);
+            assert!(body.trim_end().ends_with(" -->"));
+            assert_eq!(body.matches("<!-- kubenudge:fingerprint=").count(), 1);
+        }
+        insta::assert_snapshot!("inline_comment_container_app", app);
+        insta::assert_snapshot!("inline_comment_sidecar_and_pod", rest);
+
+        // Committing both suggestions fixes every finding.
+        let committed = commit_suggestions(&insecure(), &m.review_comments);
+        let left = lint_at_restricted("deploy/web.yaml", &committed);
+        assert!(left.is_empty(), "{committed}\n{left:#?}");
+
         assert_eq!(m.issue_comments.len(), 1);
         assert!(
             m.issue_comments[0]
                 .body
                 .contains("<!-- kubenudge:summary -->")
         );
-        insta::assert_snapshot!("summary_one_finding", m.issue_comments[0].body);
+        assert!(
+            m.issue_comments[0]
+                .body
+                .contains("- 5 commented inline in this review (2 comments)")
+        );
+        insta::assert_snapshot!("summary_insecure_deployment", m.issue_comments[0].body);
     }
-    assert_request_bound(&requests, 1, 1, "insecure Deployment added");
+    assert_request_bound(&requests, 1, 5, "insecure Deployment added");
     h.assert_no_protocol_errors();
     assert_eq!(h.service.outcomes(), vec![Outcome::Completed("neutral")]);
 }
@@ -139,10 +272,10 @@ async fn clean_manifest_passes_without_comments() {
     {
         let m = h.fake.model();
         assert!(m.reviews.is_empty());
+        let summary = &m.issue_comments[0].body;
         assert!(
-            m.issue_comments[0]
-                .body
-                .contains("No findings in 1 changed manifest.")
+            summary.contains("No findings in 1 changed manifest."),
+            "{summary}"
         );
     }
     assert_request_bound(&requests, 1, 0, "clean manifest");
@@ -193,7 +326,7 @@ async fn the_same_delivery_or_head_commit_twice_is_reviewed_once() {
     only_run(&h);
     {
         let m = h.fake.model();
-        assert_eq!(m.review_comments.len(), 1);
+        assert_eq!(m.review_comments.len(), 2);
         assert_eq!(m.issue_comments.len(), 1);
     }
     h.assert_no_protocol_errors();
@@ -227,17 +360,19 @@ async fn a_push_that_fixes_the_finding_edits_its_comment_and_the_summary() {
     {
         let m = h.fake.model();
         assert_eq!(m.reviews.len(), 1, "nothing new to comment on");
-        assert_eq!(m.review_comments.len(), 1);
-        let body = &m.review_comments[0].body;
-        assert!(body.starts_with("✅ Fixed in `2222222`"), "{body}");
-        assert!(body.contains("<!-- kubenudge:fixed -->"));
-        insta::assert_snapshot!("fixed_comment", body);
+        assert_eq!(m.review_comments.len(), 2);
+        for c in &m.review_comments {
+            assert!(c.body.starts_with("✅ Fixed in `2222222`"), "{}", c.body);
+            assert!(c.body.contains("<!-- kubenudge:fixed -->"));
+            assert!(!c.body.contains("```suggestion"), "no stale one-click fix");
+        }
+        insta::assert_snapshot!("fixed_comment", m.review_comments[0].body);
         assert_eq!(m.issue_comments.len(), 1, "the summary is edited in place");
         assert_eq!(m.issue_comments[0].edits, 1);
         assert!(
             m.issue_comments[0]
                 .body
-                .contains("1 fixed since the last review")
+                .contains("2 fixed since the last review")
         );
         let runs: Vec<_> = m
             .check_runs
@@ -252,7 +387,7 @@ async fn a_push_that_fixes_the_finding_edits_its_comment_and_the_summary() {
             ]
         );
     }
-    assert_request_bound(&requests, 1, 0, "push that fixes the finding");
+    assert_request_bound(&requests, 1, 0, "push that fixes the findings");
     assert_eq!(
         h.fake.model().tokens.len(),
         1,
@@ -272,8 +407,8 @@ async fn a_push_that_fixes_the_finding_edits_its_comment_and_the_summary() {
             &pull_request_event("synchronize", 1, SHA3),
         )
         .await;
-    assert_request_bound(&requests, 1, 1, "push that brings the finding back");
-    assert_eq!(h.fake.model().review_comments.len(), 2);
+    assert_request_bound(&requests, 1, 5, "push that brings the findings back");
+    assert_eq!(h.fake.model().review_comments.len(), 4);
     h.assert_no_protocol_errors();
 }
 
@@ -381,10 +516,11 @@ async fn github_5xx_and_a_secondary_rate_limit_are_waited_out() {
     let run = only_run(&h);
     assert_eq!(run.conclusion.as_deref(), Some("neutral"));
     assert_eq!(
-        h.fake.model().review_comments.len(),
+        h.fake.model().reviews.len(),
         1,
         "posted once after the wait"
     );
+    assert_eq!(h.fake.model().review_comments.len(), 2);
     let sleeps = h.sleeps.lock().unwrap().clone();
     use std::time::Duration;
     assert!(
@@ -532,8 +668,8 @@ async fn a_one_line_change_does_not_comment_on_old_violations() {
     assert_eq!(run.conclusion.as_deref(), Some("neutral"));
     assert_eq!(
         run.annotations.len(),
-        1,
-        "the old violation is still in the check run"
+        5,
+        "the old violations are still in the check run"
     );
     {
         let m = h.fake.model();
@@ -542,13 +678,13 @@ async fn a_one_line_change_does_not_comment_on_old_violations() {
         assert!(
             m.issue_comments[0]
                 .body
-                .contains("1 not posted inline (1 on lines this pull request did not change)")
+                .contains("5 not posted inline (5 on lines this pull request did not change)")
         );
     }
     assert_request_bound(
         &requests,
         1,
-        1,
+        5,
         "one-line change in a file with old violations",
     );
     h.assert_no_protocol_errors();
@@ -570,9 +706,10 @@ async fn many_manifests_are_paginated_and_annotated_in_batches() {
         .review("pull_request", "d1", &pull_request_event("opened", 6, SHA1))
         .await;
     let run = only_run(&h);
-    assert_eq!(run.annotations.len(), 120);
-    assert_eq!(run.annotation_batches, vec![50, 50, 20]);
-    assert_eq!(run.title, "120 findings");
+    // Five findings per Deployment (no securityContext at all).
+    assert_eq!(run.annotations.len(), 600);
+    assert_eq!(run.annotation_batches, vec![50; 12]);
+    assert_eq!(run.title, "600 findings");
     {
         let m = h.fake.model();
         assert_eq!(
@@ -580,18 +717,45 @@ async fn many_manifests_are_paginated_and_annotated_in_batches() {
             vec![(6, "COMMENT".to_string(), 30)],
             "at most 30 inline comments"
         );
+        // One merged suggestion per file: its five findings all go after the last line.
         assert!(
-            m.issue_comments[0]
-                .body
-                .contains("90 not posted inline (90 above the limit of 30 inline comments)")
+            m.review_comments
+                .iter()
+                .all(|c| c.body.contains("This suggestion fixes 5 findings"))
         );
+        let summary = &m.issue_comments[0].body;
+        assert!(
+            summary.contains("- 150 commented inline in this review (30 comments)"),
+            "{summary}"
+        );
+        assert!(
+            summary.contains("450 not posted inline (450 above the limit of 30 inline comments)"),
+            "{summary}"
+        );
+        // Every rule is named, each with its first 20 files, and nothing is cut.
+        for rule in [
+            "hardening/read-only-root-filesystem",
+            "pod-security/allow-privilege-escalation",
+            "pod-security/capabilities-restricted",
+            "pod-security/run-as-non-root",
+            "pod-security/seccomp-profile-restricted",
+        ] {
+            assert!(summary.contains(&format!("[`{rule}`]")), "{rule}");
+        }
+        assert_eq!(
+            summary
+                .matches("- and 100 more files (the check run's annotations list every finding)")
+                .count(),
+            5
+        );
+        assert!(!summary.contains("cut here"), "{summary}");
     }
     let file_pages = requests
         .iter()
         .filter(|r| r.operation.ends_with("/files"))
         .count();
     assert_eq!(file_pages, 2);
-    assert_request_bound(&requests, 120, 120, "120 changed manifests");
+    assert_request_bound(&requests, 120, 600, "120 changed manifests");
     h.assert_no_protocol_errors();
 }
 
@@ -627,7 +791,7 @@ async fn fork_check_suites_and_reruns_find_the_pull_request_by_head_sha() {
         let m = h.fake.model();
         assert_eq!(m.check_runs.len(), 2);
         assert!(m.check_runs.iter().all(|r| r.status == "completed"));
-        assert_eq!(m.review_comments.len(), 1);
+        assert_eq!(m.review_comments.len(), 2);
         assert_eq!(m.issue_comments.len(), 1);
     }
     h.assert_no_protocol_errors();
@@ -686,8 +850,12 @@ async fn enforce_mode_fails_the_check() {
     .await;
     let run = only_run(&h);
     assert_eq!(run.conclusion.as_deref(), Some("failure"));
-    assert_eq!(run.title, "1 finding (1 enforced)");
-    assert_eq!(run.annotations[0]["annotation_level"], "failure");
+    assert_eq!(run.title, "5 findings (5 enforced)");
+    assert!(
+        run.annotations
+            .iter()
+            .all(|a| a["annotation_level"] == "failure")
+    );
     h.assert_no_protocol_errors();
 }
 
@@ -718,7 +886,10 @@ async fn start_up_reconciliation_redelivers_recent_failed_deliveries() {
 
 #[tokio::test]
 async fn the_fake_refuses_bodies_that_break_githubs_schema() {
-    use kubenudge::github::{CheckRunWrite, GitHubApi, InstallationId, RepoRef};
+    use kubenudge::github::{
+        CheckRunWrite, GitHubApi, InstallationId, PullNumber, RepoRef, ReviewCommentWrite,
+        ReviewWrite,
+    };
     let h = Harness::start().await;
     let api = h
         .service
@@ -743,6 +914,33 @@ async fn the_fake_refuses_bodies_that_break_githubs_schema() {
         errors[0].contains("does not match the schema"),
         "{errors:?}"
     );
+
+    // Two suggestions on overlapping lines in one review: GitHub refuses the batch.
+    h.set_pull(
+        1,
+        SHA1,
+        &[ChangedFile::added("deploy/web.yaml", &insecure())],
+    );
+    let suggestion = |start_line: Option<usize>, line: usize| ReviewCommentWrite {
+        path: "deploy/web.yaml".into(),
+        body: "```suggestion\nx: 1\n```".into(),
+        line,
+        side: "RIGHT",
+        start_line,
+        start_side: start_line.map(|_| "RIGHT"),
+    };
+    let review = ReviewWrite {
+        commit_id: SHA1.into(),
+        body: "two fixes".into(),
+        event: "COMMENT",
+        comments: vec![suggestion(Some(18), 19), suggestion(None, 19)],
+    };
+    let err = api
+        .create_review(&repo, PullNumber(1), &review)
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(http::StatusCode::UNPROCESSABLE_ENTITY));
+    assert_eq!(h.fake.model().rejected_reviews, 1);
 }
 
 #[tokio::test]
@@ -762,17 +960,28 @@ async fn renamed_files_are_reviewed_under_their_new_path_and_removed_ones_ignore
         .review("pull_request", "d1", &pull_request_event("opened", 9, SHA1))
         .await;
     let m = h.fake.model();
+    // The three findings on the renamed container, in one comment on the changed line; their
+    // fix lies outside the hunk, so it is shown as diffs, not as suggestions.
     assert_eq!(m.review_comments.len(), 1);
-    assert_eq!(
-        (
-            m.review_comments[0].path.as_str(),
-            m.review_comments[0].line
-        ),
-        ("deploy/web.yaml", 16)
+    let c = &m.review_comments[0];
+    assert_eq!((c.path.as_str(), c.line), ("deploy/web.yaml", 16));
+    assert!(
+        c.body.starts_with("**3 findings on shop/Deployment/web"),
+        "{}",
+        c.body
     );
+    assert!(!c.body.contains("```suggestion"), "{}", c.body);
+    assert_eq!(c.body.matches("```diff").count(), 1, "{}", c.body);
+    assert!(
+        c.body
+            .contains("Lines 19 and 23 (outside the changed lines"),
+        "{}",
+        c.body
+    );
+    insta::assert_snapshot!("inline_comment_fix_outside_the_diff", c.body);
     assert_eq!(
         m.check_runs[0].annotations.len(),
-        1,
+        5,
         "the removed file is not linted"
     );
     drop(m);
@@ -801,7 +1010,7 @@ async fn a_check_suite_arriving_before_the_pull_request_event_reviews_once() {
             &check_suite_event("requested", SHA1, &[(3, SHA1)]),
         )
         .await;
-    assert_request_bound(&requests, 1, 1, "review started by check_suite.requested");
+    assert_request_bound(&requests, 1, 5, "review started by check_suite.requested");
     let requests = h
         .review("pull_request", "d2", &pull_request_event("opened", 3, SHA1))
         .await;
@@ -812,6 +1021,74 @@ async fn a_check_suite_arriving_before_the_pull_request_event_reviews_once() {
     );
     let run = only_run(&h);
     assert_eq!(run.conclusion.as_deref(), Some("neutral"));
-    assert_eq!(h.fake.model().review_comments.len(), 1);
+    assert_eq!(h.fake.model().review_comments.len(), 2);
+    h.assert_no_protocol_errors();
+}
+
+#[tokio::test]
+async fn committing_one_of_two_suggestions_marks_it_fixed_and_keeps_the_other() {
+    let h = Harness::start().await;
+    h.set_pull(
+        1,
+        SHA1,
+        &[ChangedFile::added("deploy/web.yaml", &insecure())],
+    );
+    h.review("pull_request", "d1", &pull_request_event("opened", 1, SHA1))
+        .await;
+    let (first, second) = {
+        let m = h.fake.model();
+        assert_eq!(m.review_comments.len(), 2);
+        (m.review_comments[0].clone(), m.review_comments[1].clone())
+    };
+
+    // The author commits the suggestion for the sidecar and the pod only.
+    let pushed = commit_suggestions(&insecure(), std::slice::from_ref(&second));
+    let left: Vec<&str> = lint_at_restricted("deploy/web.yaml", &pushed)
+        .iter()
+        .map(|f| f.rule)
+        .collect();
+    assert_eq!(
+        left,
+        vec![
+            "hardening/read-only-root-filesystem",
+            "pod-security/allow-privilege-escalation",
+            "pod-security/capabilities-restricted"
+        ],
+        "container \"app\" is still to fix"
+    );
+    h.set_pull(1, SHA2, &[ChangedFile::added("deploy/web.yaml", &pushed)]);
+    let requests = h
+        .review(
+            "pull_request",
+            "d2",
+            &pull_request_event("synchronize", 1, SHA2),
+        )
+        .await;
+    {
+        let m = h.fake.model();
+        assert_eq!(
+            m.reviews.len(),
+            1,
+            "the remaining findings are already commented"
+        );
+        // The first comment explains what is left (container "app") and keeps its
+        // suggestion. The second is done: it also listed allowPrivilegeEscalation and
+        // capabilities, but as continued from the first comment, which owns them.
+        assert_eq!(m.review_comments[0].body, first.body);
+        let done = &m.review_comments[1].body;
+        assert!(done.starts_with("✅ Fixed in `2222222`"), "{done}");
+        assert!(!done.contains("```suggestion"));
+        let summary = &m.issue_comments[0].body;
+        assert!(summary.contains("**3 findings**"), "{summary}");
+        assert!(
+            summary.contains("- 3 already commented on an earlier push"),
+            "{summary}"
+        );
+        assert!(
+            summary.contains("- 1 fixed since the last review"),
+            "{summary}"
+        );
+    }
+    assert_request_bound(&requests, 1, 3, "push that commits one of two suggestions");
     h.assert_no_protocol_errors();
 }

@@ -109,9 +109,15 @@ pub fn review_suggestions(
                 .iter()
                 .enumerate()
                 .filter(|(_, f)| {
-                    render_suggestion(&file.source, &f.edits).is_some_and(|own| {
-                        own.start_line <= suggestion.end_line
-                            && suggestion.start_line <= own.end_line
+                    // Edit by edit: a fix on two containers touches two regions, not the lines
+                    // between them.
+                    f.edits.iter().any(|e| {
+                        render_suggestion(&file.source, std::slice::from_ref(e)).is_some_and(
+                            |own| {
+                                own.start_line <= suggestion.end_line
+                                    && suggestion.start_line <= own.end_line
+                            },
+                        )
                     })
                 })
                 .map(|(i, _)| i)

@@ -1,5 +1,6 @@
-//! Hidden HTML comments that let kubenudge recognise what it said before: a fingerprint per
-//! inline comment, a marker on the summary comment, the head commit the summary describes.
+//! Hidden HTML comments that let kubenudge recognise what it said before: the fingerprints of
+//! the findings an inline comment is about (one comment can carry the merged suggestion of
+//! several), a marker on the summary comment, the head commit the summary describes.
 
 pub const SUMMARY_MARKER: &str = "<!-- kubenudge:summary -->";
 pub const FIXED_MARKER: &str = "<!-- kubenudge:fixed -->";
@@ -10,14 +11,19 @@ const HEAD_PREFIX: &str = "<!-- kubenudge:head=";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PreviousComment {
     pub id: u64,
-    pub fingerprint: String,
+    /// The findings the comment is about (one for comments written before suggestions were
+    /// merged).
+    pub fingerprints: Vec<String>,
     /// Already edited to say the finding was fixed.
     pub fixed: bool,
     pub body: String,
 }
 
-pub(crate) fn fingerprint_marker(fingerprint: &str) -> String {
-    format!("{FINGERPRINT_PREFIX}{fingerprint} -->")
+/// `<!-- kubenudge:fingerprint=a1b2,c3d4 -->`: comma-separated, so a comment written for one
+/// finding reads the same as before.
+pub(crate) fn fingerprint_marker<S: AsRef<str>>(fingerprints: &[S]) -> String {
+    let list: Vec<&str> = fingerprints.iter().map(AsRef::as_ref).collect();
+    format!("{FINGERPRINT_PREFIX}{} -->", list.join(","))
 }
 
 pub(crate) fn head_marker(sha: &str) -> String {
@@ -32,12 +38,22 @@ fn marker_value<'a>(body: &'a str, prefix: &str) -> Option<&'a str> {
     (!value.is_empty() && value.chars().all(|c| c.is_ascii_alphanumeric())).then_some(value)
 }
 
+fn marker_list(body: &str, prefix: &str) -> Option<Vec<String>> {
+    let at = body.find(prefix)? + prefix.len();
+    let rest = &body[at..];
+    let value = &rest[..rest.find(" -->")?];
+    let list: Vec<String> = value.split(',').map(str::to_string).collect();
+    list.iter()
+        .all(|v| !v.is_empty() && v.chars().all(|c| c.is_ascii_alphanumeric()))
+        .then_some(list)
+}
+
 /// Recognises a review comment kubenudge wrote; `None` for anyone else's.
 pub fn parse_previous_comment(id: u64, body: &str) -> Option<PreviousComment> {
-    let fingerprint = marker_value(body, FINGERPRINT_PREFIX)?;
+    let fingerprints = marker_list(body, FINGERPRINT_PREFIX)?;
     Some(PreviousComment {
         id,
-        fingerprint: fingerprint.to_string(),
+        fingerprints,
         fixed: body.contains(FIXED_MARKER),
         body: body.to_string(),
     })
@@ -57,12 +73,16 @@ mod tests {
 
     #[test]
     fn markers_round_trip() {
-        let body = format!("text\n{}\n", fingerprint_marker("abc123"));
+        let body = format!("text\n{}\n", fingerprint_marker(&["abc123"]));
         let p = parse_previous_comment(7, &body).unwrap();
         assert_eq!(
-            (p.id, p.fingerprint.as_str(), p.fixed),
-            (7, "abc123", false)
+            (p.id, p.fingerprints.clone(), p.fixed),
+            (7, vec!["abc123".into()], false)
         );
+        let body = fingerprint_marker(&["abc123", "def456"]);
+        let p = parse_previous_comment(8, &body).unwrap();
+        assert_eq!(p.fingerprints, vec!["abc123", "def456"]);
+        assert!(parse_previous_comment(1, "<!-- kubenudge:fingerprint=a,,b -->").is_none());
         let summary = format!("{SUMMARY_MARKER}\nx\n{}", head_marker("deadbeef"));
         assert_eq!(summary_head_sha(&summary), Some("deadbeef"));
         assert_eq!(summary_head_sha("no marker"), None);

@@ -8,7 +8,9 @@ use super::enforcement::Enforcement;
 use super::markers::PreviousComment;
 use super::render;
 use crate::engine::LintResult;
-use crate::finding::Finding;
+use crate::finding::{Finding, Fix};
+use crate::fix::{Suggestion, render_suggestion, review_suggestions};
+use crate::manifest::ManifestFile;
 
 /// Settings of the review (not of the rules).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,7 +54,8 @@ pub struct InlineComment {
     /// Only for multi-line comments (GitHub refuses `start_line == line`).
     pub start_line: Option<usize>,
     pub body: String,
-    pub fingerprint: String,
+    /// The findings the comment is about; its suggestion, if any, fixes all of them.
+    pub fingerprints: Vec<String>,
 }
 
 /// An earlier comment whose finding is gone, and its new body.
@@ -118,6 +121,8 @@ pub struct CheckOutcome {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReviewPlan {
     pub comments: Vec<InlineComment>,
+    /// Body of the review that carries `comments`.
+    pub review_body: String,
     pub fixed: Vec<FixedComment>,
     /// Body of the summary issue comment (markers included).
     pub summary_comment: String,
@@ -135,7 +140,10 @@ pub(crate) enum NotInline {
 /// Counts the summary reports.
 #[derive(Debug, Default)]
 pub(crate) struct Tally {
+    /// Findings commented on inline in this review ...
     pub new_inline: usize,
+    /// ... in this many comments (one per merged suggestion).
+    pub inline_comments: usize,
     pub already_commented: usize,
     pub outside_diff: usize,
     pub over_limit: usize,
@@ -149,13 +157,15 @@ pub fn plan_review(input: &ReviewInput<'_>) -> ReviewPlan {
         .previous
         .iter()
         .filter(|p| !p.fixed)
-        .map(|p| p.fingerprint.as_str())
+        .flat_map(|p| p.fingerprints.iter().map(String::as_str))
         .collect();
+    let findings = &input.result.findings;
     let mut tally = Tally::default();
-    let mut comments = Vec::new();
     let mut not_inline: Vec<(usize, NotInline)> = Vec::new();
     let mut seen = BTreeSet::new();
-    for (index, finding) in input.result.findings.iter().enumerate() {
+    // The findings to comment on, by file, files in the order they first appear.
+    let mut commentable: Vec<(&str, Vec<usize>)> = Vec::new();
+    for (index, finding) in findings.iter().enumerate() {
         let fingerprint = finding.fingerprint();
         if input.enforcement.is_enforced(finding) {
             tally.enforced += 1;
@@ -165,36 +175,59 @@ pub fn plan_review(input: &ReviewInput<'_>) -> ReviewPlan {
             not_inline.push((index, NotInline::AuditOnly));
             continue;
         }
-        if open_previous.contains(fingerprint.as_str()) || !seen.insert(fingerprint.clone()) {
+        if open_previous.contains(fingerprint.as_str()) || !seen.insert(fingerprint) {
             tally.already_commented += 1;
             continue;
         }
-        let Some(diff) = input.diffs.get(&finding.file) else {
+        let in_diff = input
+            .diffs
+            .get(&finding.file)
+            .is_some_and(|diff| diff.added.contains(&finding.line));
+        if !in_diff {
             tally.outside_diff += 1;
             not_inline.push((index, NotInline::OutsideDiff));
+            continue;
+        }
+        match commentable
+            .iter_mut()
+            .find(|(path, _)| *path == finding.file)
+        {
+            Some((_, indices)) => indices.push(index),
+            None => commentable.push((finding.file.as_str(), vec![index])),
+        }
+    }
+
+    let mut comments = Vec::new();
+    let mut posted = BTreeSet::new();
+    let mut over_limit = BTreeSet::new();
+    for (path, indices) in &commentable {
+        let Some(diff) = input.diffs.get(*path) else {
             continue;
         };
-        if !diff.added.contains(&finding.line) {
-            tally.outside_diff += 1;
-            not_inline.push((index, NotInline::OutsideDiff));
-            continue;
+        let file = input.result.file(path);
+        for draft in drafts(findings, file, indices, diff) {
+            if comments.len() >= input.config.max_inline_comments {
+                over_limit.extend(draft.findings.iter().copied());
+                continue;
+            }
+            posted.extend(draft.findings.iter().copied());
+            let about: Vec<&Finding> = draft.findings.iter().map(|&i| &findings[i]).collect();
+            comments.push(render::inline_comment(
+                &draft,
+                &about,
+                file,
+                input.config,
+                input.enforcement,
+            ));
         }
-        if comments.len() >= input.config.max_inline_comments {
-            tally.over_limit += 1;
-            not_inline.push((index, NotInline::OverLimit));
-            continue;
-        }
-        let file = input.result.file(&finding.file);
-        comments.push(render::inline_comment(
-            finding,
-            file,
-            diff,
-            &fingerprint,
-            input.config,
-            input.enforcement,
-        ));
     }
-    tally.new_inline = comments.len();
+    // A finding whose fix spans two regions may be in a posted comment and a capped one.
+    for &index in over_limit.difference(&posted) {
+        tally.over_limit += 1;
+        not_inline.push((index, NotInline::OverLimit));
+    }
+    tally.new_inline = posted.len();
+    tally.inline_comments = comments.len();
 
     let current: BTreeSet<String> = input
         .result
@@ -202,10 +235,11 @@ pub fn plan_review(input: &ReviewInput<'_>) -> ReviewPlan {
         .iter()
         .map(Finding::fingerprint)
         .collect();
+    // A comment is fixed once none of the findings it is about remains.
     let fixed: Vec<FixedComment> = input
         .previous
         .iter()
-        .filter(|p| !p.fixed && !current.contains(&p.fingerprint))
+        .filter(|p| !p.fixed && p.fingerprints.iter().all(|f| !current.contains(f)))
         .map(|p| FixedComment {
             id: p.id,
             body: render::fixed_body(p, input.head_sha),
@@ -237,9 +271,155 @@ pub fn plan_review(input: &ReviewInput<'_>) -> ReviewPlan {
             .collect(),
     };
     ReviewPlan {
+        review_body: render::review_body(tally.new_inline, comments.len()),
         comments,
         fixed,
         summary_comment: report.summary_comment(),
         check,
     }
+}
+
+/// What an inline comment shows of its findings' fix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Shown {
+    /// A ```suggestion replacing the comment's lines.
+    Suggestion(Suggestion),
+    /// Regions outside the diff (or overlapping a suggestion already made), shown as diffs.
+    Diff(Vec<Suggestion>),
+    Nothing,
+}
+
+/// One inline comment before it is worded: the findings it is about (indices into the lint
+/// result, in file order), where it goes and what it shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Draft {
+    pub findings: Vec<usize>,
+    pub line: usize,
+    pub start_line: Option<usize>,
+    pub shown: Shown,
+    /// Findings whose fix is split over several comments (one edit per container, say):
+    /// (finding, line of another comment holding part of it, whether that comment comes
+    /// first). The first comment explains the finding; the others point back to it.
+    pub elsewhere: Vec<(usize, usize, bool)>,
+}
+
+/// The comments for one file's commentable findings. The fixes of all of them are merged
+/// (`crate::fix::review_suggestions`) so that each region of the file gets one suggestion
+/// listing every finding it fixes: GitHub refuses a review whose suggestions overlap, and a
+/// reviewer wants one click per region. A region that does not lie inside one hunk, or that
+/// overlaps a suggestion already made, is shown as a diff on its first finding's line; such
+/// diffs on the same line share a comment. Findings without a fix get a comment each.
+fn drafts(
+    findings: &[Finding],
+    file: Option<&ManifestFile>,
+    indices: &[usize],
+    diff: &FileDiff,
+) -> Vec<Draft> {
+    let with_fix: Vec<(usize, &Fix)> = indices
+        .iter()
+        .filter_map(|&i| findings[i].fix.as_ref().map(|fix| (i, fix)))
+        .collect();
+    let mut regions: Vec<(Suggestion, Vec<usize>)> = Vec::new();
+    let mut alone: Vec<usize> = indices
+        .iter()
+        .copied()
+        .filter(|&i| findings[i].fix.is_none())
+        .collect();
+    match file {
+        Some(file) if !with_fix.is_empty() => {
+            let fixes: Vec<&Fix> = with_fix.iter().map(|(_, fix)| *fix).collect();
+            match review_suggestions(file, &fixes) {
+                Ok(merged) => {
+                    for r in merged {
+                        let about: Vec<usize> = r.fixes.iter().map(|&k| with_fix[k].0).collect();
+                        if !about.is_empty() {
+                            regions.push((r.suggestion, about));
+                        }
+                    }
+                }
+                // Fixes that cannot be combined are offered one by one; the overlap check
+                // below keeps their suggestions apart.
+                Err(_) => {
+                    for &(i, fix) in &with_fix {
+                        if let Some(s) = render_suggestion(&file.source, &fix.edits) {
+                            regions.push((s, vec![i]));
+                        }
+                    }
+                }
+            }
+            alone.extend(
+                with_fix
+                    .iter()
+                    .map(|&(i, _)| i)
+                    .filter(|i| !regions.iter().any(|(_, about)| about.contains(i))),
+            );
+        }
+        _ => alone.extend(with_fix.iter().map(|&(i, _)| i)),
+    }
+
+    regions.sort_by_key(|(s, _)| (s.start_line, s.end_line));
+    let mut suggested: Vec<(usize, usize)> = Vec::new();
+    let mut out: Vec<Draft> = Vec::new();
+    for (s, about) in regions {
+        let free = !suggested
+            .iter()
+            .any(|&(a, b)| a <= s.end_line && s.start_line <= b);
+        if free && diff.range_in_one_hunk(s.start_line, s.end_line) {
+            suggested.push((s.start_line, s.end_line));
+            out.push(Draft {
+                findings: about,
+                line: s.end_line,
+                start_line: (s.start_line < s.end_line).then_some(s.start_line),
+                shown: Shown::Suggestion(s),
+                elsewhere: Vec::new(),
+            });
+            continue;
+        }
+        let anchor = findings[about[0]].line;
+        let shared = out
+            .iter_mut()
+            .find(|d| d.line == anchor && matches!(d.shown, Shown::Diff(_)));
+        match shared {
+            Some(d) => {
+                if let Shown::Diff(blocks) = &mut d.shown {
+                    blocks.push(s);
+                }
+                for i in about {
+                    if !d.findings.contains(&i) {
+                        d.findings.push(i);
+                    }
+                }
+                d.findings.sort_unstable();
+            }
+            None => out.push(Draft {
+                findings: about,
+                line: anchor,
+                start_line: None,
+                shown: Shown::Diff(vec![s]),
+                elsewhere: Vec::new(),
+            }),
+        }
+    }
+    for i in alone {
+        out.push(Draft {
+            findings: vec![i],
+            line: findings[i].line,
+            start_line: None,
+            shown: Shown::Nothing,
+            elsewhere: Vec::new(),
+        });
+    }
+    out.sort_by_key(|d| (d.start_line.unwrap_or(d.line), d.line));
+    for at in 0..out.len() {
+        let mut elsewhere = Vec::new();
+        for &finding in &out[at].findings {
+            for (other, d) in out.iter().enumerate() {
+                if other != at && d.findings.contains(&finding) {
+                    elsewhere.push((finding, d.line, other < at));
+                }
+            }
+        }
+        out[at].elsewhere = elsewhere;
+    }
+    out
 }

@@ -5,96 +5,277 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::diff::FileDiff;
 use super::enforcement::{Enforcement, Mode};
 use super::markers::{self, FIXED_MARKER, PreviousComment, SUMMARY_MARKER};
 use super::plan::{
-    Annotation, AnnotationLevel, CheckOutcome, Conclusion, InlineComment, NotInline, ReviewConfig,
-    ReviewInput, Tally,
+    Annotation, AnnotationLevel, CheckOutcome, Conclusion, Draft, InlineComment, NotInline,
+    ReviewConfig, ReviewInput, Shown, Tally,
 };
-use crate::finding::{Finding, FixSafety};
+use crate::finding::{Finding, Fix, FixSafety};
 use crate::manifest::{ManifestFile, SkipReason};
 
 /// Findings (with their index in the lint result) by file.
 type FindingsByFile<'a> = BTreeMap<&'a str, Vec<(usize, &'a Finding)>>;
 
+/// Files listed per rule in the summary, so that a large pull request still shows every rule
+/// within GitHub's comment size limit.
+const FILES_PER_RULE: usize = 20;
 /// GitHub's limit on annotation titles.
 const ANNOTATION_TITLE_MAX: usize = 255;
 /// Well under GitHub's 64 KB annotation message limit.
 const ANNOTATION_MESSAGE_MAX: usize = 4_000;
 
+/// The words of one inline comment. One finding: its fix (title, suggestion, caveat), why,
+/// then rule, object, stage and the guidance link. Several findings sharing a merged
+/// suggestion: the suggestion, then one line per finding with its fix, why and guidance link,
+/// then the stage.
 pub(crate) fn inline_comment(
-    finding: &Finding,
+    draft: &Draft,
+    findings: &[&Finding],
     file: Option<&ManifestFile>,
-    diff: &FileDiff,
-    fingerprint: &str,
     config: &ReviewConfig,
     enforcement: &Enforcement,
 ) -> InlineComment {
     let mut body = String::new();
-    let mut line = finding.line;
-    let mut start_line = None;
-    match (&finding.fix, file) {
-        (Some(fix), Some(file)) => {
+    match findings {
+        [finding] if draft.elsewhere.is_empty() => {
+            one_finding(&mut body, finding, &draft.shown, file, config, enforcement)
+        }
+        _ => several_findings(&mut body, draft, findings, file, config, enforcement),
+    }
+    // The findings this comment explains; those continued from an earlier comment belong to
+    // that one. So a comment is marked fixed once what it explains is gone, even if part of a
+    // split fix it carried is still needed elsewhere.
+    let owned: Vec<String> = findings
+        .iter()
+        .zip(&draft.findings)
+        .filter(|(_, i)| {
+            !draft
+                .elsewhere
+                .iter()
+                .any(|(j, _, first)| j == *i && *first)
+        })
+        .map(|(f, _)| f.fingerprint())
+        .collect();
+    let fingerprints = if owned.is_empty() {
+        findings.iter().map(|f| f.fingerprint()).collect()
+    } else {
+        owned
+    };
+    body.push_str(&markers::fingerprint_marker(&fingerprints));
+    body.push('\n');
+    InlineComment {
+        path: findings.first().map(|f| f.file.clone()).unwrap_or_default(),
+        line: draft.line,
+        start_line: draft.start_line,
+        body,
+        fingerprints,
+    }
+}
+
+fn one_finding(
+    body: &mut String,
+    finding: &Finding,
+    shown: &Shown,
+    file: Option<&ManifestFile>,
+    config: &ReviewConfig,
+    enforcement: &Enforcement,
+) {
+    match &finding.fix {
+        Some(fix) => {
             let _ = writeln!(body, "**{}**\n", fix.title);
-            match crate::fix::render_suggestion(&file.source, &fix.edits) {
-                Some(s) if diff.range_in_one_hunk(s.start_line, s.end_line) => {
-                    line = s.end_line;
-                    start_line = (s.start_line < s.end_line).then_some(s.start_line);
-                    let fence = fence_for(&s.text);
-                    let _ = writeln!(body, "{fence}suggestion\n{}\n{fence}\n", s.text);
-                }
-                Some(s) => {
-                    let before: Vec<&str> = (s.start_line..=s.end_line)
-                        .map(|l| file.source.line_text(l))
-                        .collect();
-                    let mut block = String::new();
-                    for l in &before {
-                        let _ = writeln!(block, "-{l}");
-                    }
-                    for l in s.text.split('\n') {
-                        let _ = writeln!(block, "+{l}");
-                    }
-                    let fence = fence_for(&block);
-                    let lines = if s.start_line == s.end_line {
-                        format!("Line {}", s.start_line)
-                    } else {
-                        format!("Lines {}–{}", s.start_line, s.end_line)
-                    };
-                    let _ = writeln!(
-                        body,
-                        "{lines} (outside the changed lines, so shown as a diff rather than a suggestion):\n\n{fence}diff\n{block}{fence}\n"
-                    );
-                }
-                None => {}
-            }
-            if fix.safety == FixSafety::Review && !fix.caveat.is_empty() {
-                let _ = writeln!(body, "> [!CAUTION]\n> {}\n", fix.caveat);
+            show_fix(body, shown, file);
+            if let Some(caveat) = caveat(fix) {
+                let _ = writeln!(body, "> [!CAUTION]\n> {caveat}\n");
             }
         }
-        _ => {
+        None => {
             let _ = writeln!(body, "**{}.**\n", capitalize(&finding.message));
         }
     }
     let _ = writeln!(body, "{}", why_sentence(finding));
+    let mode = enforcement.mode_for(finding);
     let _ = writeln!(
         body,
-        "\n`{}` · {} · stage `{}`: {} — [how to comply or ask for an exception]({})",
+        "\n`{}` · {} · stage `{mode}`: {} — [how to comply or ask for an exception]({})",
         finding.rule,
         finding.object,
-        enforcement.mode_for(finding),
-        stage_words(enforcement.mode_for(finding)),
+        stage_words(mode),
         guidance_url(config, finding.rule)
     );
-    body.push_str(&markers::fingerprint_marker(fingerprint));
-    body.push('\n');
-    InlineComment {
-        path: finding.file.clone(),
-        line,
-        start_line,
-        body,
-        fingerprint: fingerprint.to_string(),
+}
+
+fn several_findings(
+    body: &mut String,
+    draft: &Draft,
+    findings: &[&Finding],
+    file: Option<&ManifestFile>,
+    config: &ReviewConfig,
+    enforcement: &Enforcement,
+) {
+    let mut objects: Vec<String> = Vec::new();
+    for f in findings {
+        let name = f.object.to_string();
+        if !objects.contains(&name) {
+            objects.push(name);
+        }
     }
+    let n = findings.len();
+    let objects = objects.join(", ");
+    let shown = &draft.shown;
+    let head = match shown {
+        Shown::Suggestion(_) => format!(
+            "This suggestion fixes {n} {} on {objects}:",
+            plural(n, "finding", "findings")
+        ),
+        _ => format!(
+            "{n} {} on {objects}, fixed as follows:",
+            plural(n, "finding", "findings")
+        ),
+    };
+    let _ = writeln!(body, "**{head}**\n");
+    show_fix(body, shown, file);
+    let first_mode = enforcement.mode_for(findings[0]);
+    let one_mode = findings
+        .iter()
+        .all(|f| enforcement.mode_for(f) == first_mode)
+        .then_some(first_mode);
+    for (f, &index) in findings.iter().zip(&draft.findings) {
+        let earlier = draft
+            .elsewhere
+            .iter()
+            .find(|(i, _, first)| *i == index && *first);
+        let later: Vec<String> = draft
+            .elsewhere
+            .iter()
+            .filter(|(i, _, first)| *i == index && !*first)
+            .map(|(_, line, _)| line.to_string())
+            .collect();
+        let what = match &f.fix {
+            Some(fix) => fix.title.clone(),
+            None => capitalize(&f.message),
+        };
+        let stage = match one_mode {
+            Some(_) => String::new(),
+            None => format!(" Stage `{}`.", enforcement.mode_for(f)),
+        };
+        if let Some((_, line, _)) = earlier {
+            // Explained once, in the first comment holding part of this fix.
+            let _ = writeln!(
+                body,
+                "- **{}** (continued from the comment on line {line}).",
+                what.trim_end_matches('.')
+            );
+            continue;
+        }
+        let _ = writeln!(
+            body,
+            "- **{}.** {}{stage} [`{}`: how to comply or ask for an exception]({})",
+            what.trim_end_matches('.'),
+            why_sentence(f),
+            f.rule,
+            guidance_url(config, f.rule)
+        );
+        if !later.is_empty() {
+            let _ = writeln!(
+                body,
+                "  - The rest of this fix is in the comment on line {}.",
+                later.join(" and line ")
+            );
+        }
+        if let Some(caveat) = f.fix.as_ref().and_then(caveat) {
+            let _ = writeln!(body, "  - ⚠️ **Check before committing:** {caveat}");
+        }
+    }
+    if let Some(mode) = one_mode {
+        let _ = writeln!(body, "\nStage `{mode}`: {}.", stage_words(mode));
+    }
+}
+
+/// The suggestion, or the diffs of the regions a suggestion cannot cover.
+fn show_fix(body: &mut String, shown: &Shown, file: Option<&ManifestFile>) {
+    match shown {
+        Shown::Suggestion(s) => {
+            let fence = fence_for(&s.text);
+            let _ = writeln!(body, "{fence}suggestion\n{}\n{fence}\n", s.text);
+        }
+        Shown::Diff(regions) => {
+            let Some(file) = file else {
+                return;
+            };
+            let places: Vec<String> = regions
+                .iter()
+                .map(|s| {
+                    if s.start_line == s.end_line {
+                        s.start_line.to_string()
+                    } else {
+                        format!("{}–{}", s.start_line, s.end_line)
+                    }
+                })
+                .collect();
+            let one_line = regions.len() == 1 && regions[0].start_line == regions[0].end_line;
+            let _ = writeln!(
+                body,
+                "{} {} (outside the changed lines, so shown as a diff rather than a suggestion):\n",
+                if one_line { "Line" } else { "Lines" },
+                places.join(" and ")
+            );
+            let mut block = String::new();
+            // New-file line numbers shift by what earlier regions added.
+            let mut shift: isize = 0;
+            for s in regions {
+                let old_len = s.end_line - s.start_line + 1;
+                let new_len = s.text.split('\n').count();
+                if regions.len() > 1 {
+                    let new_start = s.start_line as isize + shift;
+                    let _ = writeln!(
+                        block,
+                        "@@ -{},{old_len} +{new_start},{new_len} @@",
+                        s.start_line
+                    );
+                }
+                shift += new_len as isize - old_len as isize;
+                for l in s.start_line..=s.end_line {
+                    let _ = writeln!(block, "-{}", file.source.line_text(l));
+                }
+                for l in s.text.split('\n') {
+                    let _ = writeln!(block, "+{l}");
+                }
+            }
+            let fence = fence_for(&block);
+            let _ = writeln!(body, "{fence}diff\n{block}{fence}\n");
+        }
+        Shown::Nothing => {}
+    }
+}
+
+/// What to check before committing a fix that needs review, as a sentence.
+fn caveat(fix: &Fix) -> Option<String> {
+    let text = fix.caveat.trim();
+    if fix.safety != FixSafety::Review || text.is_empty() {
+        return None;
+    }
+    let mut sentence = capitalize(text);
+    if !sentence.ends_with(['.', '!', '?']) {
+        sentence.push('.');
+    }
+    Some(sentence)
+}
+
+/// The body of the review that carries the inline comments.
+pub(crate) fn review_body(findings: usize, comments: usize) -> String {
+    let what = if findings == comments {
+        format!("{findings} new {}", plural(findings, "finding", "findings"))
+    } else {
+        format!(
+            "{findings} new {} in {comments} {}",
+            plural(findings, "finding", "findings"),
+            plural(comments, "comment", "comments")
+        )
+    };
+    format!(
+        "kubenudge: {what} on the manifests in this push; the summary comment lists all of them."
+    )
 }
 
 pub(crate) fn fixed_body(previous: &PreviousComment, head_sha: &str) -> String {
@@ -113,10 +294,15 @@ pub(crate) fn fixed_body(previous: &PreviousComment, head_sha: &str) -> String {
         .collect::<Vec<_>>()
         .join("\n");
     format!(
-        "✅ Fixed in {}: kubenudge no longer finds this.\n\n<details><summary>Original comment</summary>\n\n{}\n\n</details>\n{}\n{}\n",
+        "✅ Fixed in {}: kubenudge no longer finds {}.\n\n<details><summary>Original comment</summary>\n\n{}\n\n</details>\n{}\n{}\n",
         short_sha(head_sha),
+        if previous.fingerprints.len() > 1 {
+            "any of these"
+        } else {
+            "this"
+        },
         original.trim_end(),
-        markers::fingerprint_marker(&previous.fingerprint),
+        markers::fingerprint_marker(&previous.fingerprints),
         FIXED_MARKER
     )
 }
@@ -210,7 +396,19 @@ impl Report<'_, '_> {
         }
         let mut lines = Vec::new();
         if t.new_inline > 0 {
-            lines.push(format!("{} commented inline in this review", t.new_inline));
+            let comments = if t.inline_comments == t.new_inline {
+                String::new()
+            } else {
+                format!(
+                    " ({} {})",
+                    t.inline_comments,
+                    plural(t.inline_comments, "comment", "comments")
+                )
+            };
+            lines.push(format!(
+                "{} commented inline in this review{comments}",
+                t.new_inline
+            ));
         }
         if t.already_commented > 0 {
             lines.push(format!(
@@ -264,15 +462,18 @@ impl Report<'_, '_> {
                     .or_default()
                     .push((i, f));
             }
-            let _ = writeln!(md, "\n#### Findings by rule and file\n");
+            let _ = writeln!(md, "\n#### Findings by rule and file");
             for (rule, files) in by_rule {
                 let count: usize = files.values().map(Vec::len).sum();
+                // The blank line before ends the previous rule's list (else this line would
+                // continue its last item).
                 let _ = writeln!(
                     md,
-                    "**[`{rule}`]({})** — {count}",
+                    "\n**[`{rule}`]({})** — {count}\n",
                     guidance_url(input.config, rule)
                 );
-                for (file, findings) in files {
+                let more = files.len().saturating_sub(FILES_PER_RULE);
+                for (file, findings) in files.into_iter().take(FILES_PER_RULE) {
                     let _ = writeln!(md, "- `{file}`");
                     for (i, f) in findings {
                         let mark = match not_inline.get(&i) {
@@ -287,6 +488,13 @@ impl Report<'_, '_> {
                             f.line, f.object, f.message
                         );
                     }
+                }
+                if more > 0 {
+                    let _ = writeln!(
+                        md,
+                        "- and {more} more {} (the check run's annotations list every finding)",
+                        plural(more, "file", "files")
+                    );
                 }
             }
         }

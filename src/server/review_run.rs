@@ -342,15 +342,7 @@ async fn review_and_post<G: GitHubApi>(
     if !plan.comments.is_empty() {
         let review = ReviewWrite {
             commit_id: sha.clone(),
-            body: format!(
-                "kubenudge: {} new {} on the manifests in this push; the summary comment lists all of them.",
-                plan.comments.len(),
-                if plan.comments.len() == 1 {
-                    "finding"
-                } else {
-                    "findings"
-                }
-            ),
+            body: plan.review_body.clone(),
             event: "COMMENT",
             comments: plan
                 .comments

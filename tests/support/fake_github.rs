@@ -444,6 +444,23 @@ impl Respond for Responder {
                         }
                     }
                 }
+                // GitHub refuses a batch whose suggestions overlap (one could not be applied
+                // after the other).
+                let mut suggested: Vec<(&str, u64, u64)> = Vec::new();
+                for c in &comments {
+                    if !c["body"].as_str().unwrap_or("").contains("```suggestion") {
+                        continue;
+                    }
+                    let path = c["path"].as_str().unwrap_or("");
+                    let line = c["line"].as_u64().unwrap_or(0);
+                    let start = c["start_line"].as_u64().unwrap_or(line);
+                    if suggested.iter().any(|(p, s, e)| *p == path && *s <= line && start <= *e) {
+                        model.rejected_reviews += 1;
+                        model.errors.push(format!("overlapping suggestions on {path} lines {start}-{line}"));
+                        return error(422, "Pull request review thread suggestions overlap");
+                    }
+                    suggested.push((path, start, line));
+                }
                 let commit = b["commit_id"].as_str().unwrap_or(&pull.head_sha).to_string();
                 let review_id = model.id();
                 model.reviews.push((pr, b["event"].as_str().unwrap_or("").to_string(), comments.len()));

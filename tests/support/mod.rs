@@ -183,6 +183,11 @@ impl Harness {
     /// Schema violations, unknown operations and authentication errors seen by the fake.
     pub fn assert_no_protocol_errors(&self) {
         let errors = self.fake.model().errors.clone();
+        assert_eq!(
+            self.fake.model().rejected_reviews,
+            0,
+            "GitHub refused a review: {errors:?}"
+        );
         assert!(
             errors.is_empty(),
             "requests GitHub would refuse:\n{}",
