@@ -6,10 +6,11 @@ mod diff;
 mod enforcement;
 mod markers;
 mod plan;
+pub mod policy;
 mod render;
 
 pub use diff::{FileDiff, Hunk};
-pub use enforcement::{Enforcement, Mode};
+pub use enforcement::{Enforcement, Mode, RolloutStages};
 pub use markers::{
     FIXED_MARKER, PreviousComment, SUMMARY_MARKER, parse_previous_comment, summary_head_sha,
 };

@@ -77,15 +77,28 @@ pub(crate) fn inline_comment(
         }
     }
     let _ = writeln!(body, "{}", why_sentence(finding));
-    let _ = writeln!(
-        body,
-        "\n`{}` · {} · stage `{}`: {} — [how to comply or ask for an exception]({})",
-        finding.rule,
-        finding.object,
-        enforcement.mode_for(finding),
-        stage_words(enforcement.mode_for(finding)),
-        guidance_url(config, finding.rule)
-    );
+    match enforcement.comment_context(finding) {
+        Some(context) => {
+            let _ = writeln!(
+                body,
+                "\n`{}` · {} · [guidance]({})\n\n{context}",
+                finding.rule,
+                finding.object,
+                guidance_url(config, finding.rule)
+            );
+        }
+        None => {
+            let _ = writeln!(
+                body,
+                "\n`{}` · {} · stage `{}`: {} — [how to comply or ask for an exception]({})",
+                finding.rule,
+                finding.object,
+                enforcement.mode_for(finding),
+                stage_words(enforcement.mode_for(finding)),
+                guidance_url(config, finding.rule)
+            );
+        }
+    }
     body.push_str(&markers::fingerprint_marker(fingerprint));
     body.push('\n');
     InlineComment {
@@ -172,9 +185,15 @@ pub(crate) struct Report<'a, 'b> {
 
 impl Report<'_, '_> {
     pub fn summary_comment(&self) -> String {
+        // With a rollout policy the developer impact note comes first; the review's own
+        // sections (findings not posted inline, files not checked) follow it.
+        let note = match &self.input.enforcement.rollout {
+            Some(r) => format!("{}\n", r.note.trim_end()),
+            None => String::new(),
+        };
         format!(
             "{SUMMARY_MARKER}\n{}\n{}\n",
-            truncate_body(&self.markdown(), 65_000),
+            truncate_body(&format!("{note}{}", self.markdown()), 65_000),
             markers::head_marker(self.input.head_sha)
         )
     }
@@ -196,6 +215,15 @@ impl Report<'_, '_> {
                 md,
                 "No findings in {manifests} changed {}.",
                 plural(manifests, "manifest", "manifests")
+            );
+        } else if input.enforcement.rollout.is_some() {
+            // Stages differ per namespace: the impact note and each finding say which.
+            let _ = writeln!(
+                md,
+                "**{n} {}** in {manifests} changed {} (Pod Security `{}`).",
+                plural(n, "finding", "findings"),
+                plural(manifests, "manifest", "manifests"),
+                input.enforcement.pss,
             );
         } else {
             let _ = writeln!(
