@@ -20,5 +20,10 @@ pub use plan::{
 };
 pub use render::{failure_check, truncate_body};
 
+/// Link to a rule's guidance page under the review's `docs_base_url`.
+pub fn guidance_url(config: &ReviewConfig, rule: &str) -> String {
+    render::guidance_page(config, rule)
+}
+
 #[cfg(test)]
 mod tests;

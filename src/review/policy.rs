@@ -25,11 +25,28 @@ pub struct PolicyReport<'a> {
 }
 
 /// Per-finding stages and the impact note for the planner.
+/// `guidance_url` gives a rule's guidance page; it replaces the `kubenudge explain` hint the
+/// policy's texts fall back on when the configuration names no `docs-base-url`.
 pub fn rollout_stages(
     review: &Review,
     config: &crate::config::Config,
     extra_note: &str,
+    guidance_url: impl Fn(&str) -> String,
 ) -> RolloutStages {
+    let link = |text: String| -> String {
+        if config.docs_base_url.is_some() {
+            return text;
+        }
+        let mut rules: Vec<&str> = review.decisions.iter().map(|d| d.finding.rule).collect();
+        rules.sort_unstable();
+        rules.dedup();
+        rules.iter().fold(text, |t, rule| {
+            t.replace(
+                &format!("`kubenudge explain {rule}`"),
+                &format!("[the guidance page]({})", guidance_url(rule)),
+            )
+        })
+    };
     let mut stages = RolloutStages::default();
     for d in review.reported() {
         let mode = match d.stage.effective {
@@ -41,14 +58,14 @@ pub fn rollout_stages(
         let f = &d.finding;
         stages.by_finding.insert(
             (f.file.clone(), f.line, f.column, f.rule.to_string()),
-            (mode, impact::comment_context(d, config)),
+            (mode, link(impact::comment_context(d, config))),
         );
     }
     let mut note = impact::impact_note(review, config, impact::Scope::PullRequest);
     if !extra_note.is_empty() {
         let _ = write!(note, "\n{extra_note}");
     }
-    stages.note = note;
+    stages.note = link(note);
     stages
 }
 
@@ -71,7 +88,7 @@ impl PolicyReport<'_> {
                 "> [!WARNING]\n> `{CONFIG_PATH}` in the base commit is broken, so the defaults (restricted, latest, warn) apply until it is fixed:"
             );
             for e in self.base_errors {
-                let _ = writeln!(md, "> - `{e}`");
+                let _ = writeln!(md, "> - {e}");
             }
             md.push('\n');
         }
@@ -96,7 +113,7 @@ impl PolicyReport<'_> {
                 if n == 1 { "error" } else { "errors" }
             );
             for e in self.head_errors {
-                let _ = writeln!(md, "- `{e}`");
+                let _ = writeln!(md, "- {e}");
             }
         }
         md.push('\n');

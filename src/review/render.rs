@@ -23,6 +23,10 @@ const ANNOTATION_TITLE_MAX: usize = 255;
 /// Well under GitHub's 64 KB annotation message limit.
 const ANNOTATION_MESSAGE_MAX: usize = 4_000;
 
+pub(crate) fn guidance_page(config: &ReviewConfig, rule: &str) -> String {
+    guidance_url(config, rule)
+}
+
 pub(crate) fn inline_comment(
     finding: &Finding,
     file: Option<&ManifestFile>,
@@ -81,10 +85,8 @@ pub(crate) fn inline_comment(
         Some(context) => {
             let _ = writeln!(
                 body,
-                "\n`{}` · {} · [guidance]({})\n\n{context}",
-                finding.rule,
-                finding.object,
-                guidance_url(config, finding.rule)
+                "\n`{}` · {}\n\n{context}",
+                finding.rule, finding.object,
             );
         }
         None => {
@@ -188,7 +190,7 @@ impl Report<'_, '_> {
         // With a rollout policy the developer impact note comes first; the review's own
         // sections (findings not posted inline, files not checked) follow it.
         let note = match &self.input.enforcement.rollout {
-            Some(r) => format!("{}\n", r.note.trim_end()),
+            Some(r) => format!("{}\n\n", r.note.trim_end()),
             None => String::new(),
         };
         format!(

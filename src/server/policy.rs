@@ -34,7 +34,10 @@ type ConfigKey = (String, String);
 /// changes, so the pushes of one pull request read it once.
 #[derive(Default)]
 pub struct ConfigCache {
-    inner: Mutex<(HashMap<ConfigKey, Option<Arc<Vec<u8>>>>, VecDeque<ConfigKey>)>,
+    inner: Mutex<(
+        HashMap<ConfigKey, Option<Arc<Vec<u8>>>>,
+        VecDeque<ConfigKey>,
+    )>,
 }
 
 impl ConfigCache {

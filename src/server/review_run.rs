@@ -11,18 +11,18 @@ use super::events::{CHECK_NAME, Job, external_id};
 use super::policy;
 use crate::config::CONFIG_PATH;
 use crate::engine::{LintOptions, lint};
-use crate::policy::PssPolicy;
-use crate::review::policy::PolicyReport;
-use crate::rollout::preview::preview_label_changes;
-use crate::rollout::{self, NamespaceResolver, PolicyInput};
 use crate::github::{
     CheckAnnotation, CheckRunOutput, CheckRunWrite, GitHubApi, IssueComment, PullNumber,
     ReviewCommentWrite, ReviewWrite,
 };
+use crate::policy::PssPolicy;
+use crate::review::policy::PolicyReport;
 use crate::review::{
     self, Annotation, CheckOutcome, Conclusion, Enforcement, FileDiff, ReviewConfig, ReviewInput,
     SUMMARY_MARKER, plan_review,
 };
+use crate::rollout::preview::preview_label_changes;
+use crate::rollout::{self, NamespaceResolver, PolicyInput};
 
 /// GitHub's limit of annotations per check-run request.
 const ANNOTATIONS_PER_REQUEST: usize = 50;
@@ -309,7 +309,9 @@ fn apply_policy(
     for e in report.head_errors {
         let fingerprint = review::policy::config_error_fingerprint(e);
         current.push(fingerprint.clone());
-        let in_diff = diffs.get(&e.file).is_some_and(|d| d.added.contains(&e.line));
+        let in_diff = diffs
+            .get(&e.file)
+            .is_some_and(|d| d.added.contains(&e.line));
         if !in_diff {
             plan.check
                 .annotations
@@ -466,7 +468,9 @@ async fn review_and_post<G: GitHubApi>(
             let mut head_all: Vec<(String, Vec<u8>)> = inputs.clone();
             let mut unread = 0;
             for (path, blob_sha) in &tree {
-                if !is_manifest_path(path) || path == CONFIG_PATH || changed.contains(&path.as_str())
+                if !is_manifest_path(path)
+                    || path == CONFIG_PATH
+                    || changed.contains(&path.as_str())
                 {
                     continue;
                 }
@@ -522,6 +526,7 @@ async fn review_and_post<G: GitHubApi>(
             &decisions,
             config,
             &policy_report.summary_sections(),
+            |rule| review::guidance_url(&cx.config, rule),
         )),
     };
 

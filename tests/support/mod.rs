@@ -194,10 +194,13 @@ impl Harness {
         let mut tree = Vec::new();
         for (path, content) in files {
             let blob = blob_sha(content);
-            model.blobs.insert(blob.clone(), content.as_bytes().to_vec());
             model
-                .contents
-                .insert((sha.to_string(), path.to_string()), content.as_bytes().to_vec());
+                .blobs
+                .insert(blob.clone(), content.as_bytes().to_vec());
+            model.contents.insert(
+                (sha.to_string(), path.to_string()),
+                content.as_bytes().to_vec(),
+            );
             tree.push((path.to_string(), blob));
         }
         model.trees.insert(sha.to_string(), tree);
