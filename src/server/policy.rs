@@ -29,15 +29,13 @@ pub const MAX_PREVIEW_FILES: usize = 300;
 const CACHED_CONFIGS: usize = 512;
 
 type ConfigKey = (String, String);
+type ConfigMap = HashMap<ConfigKey, Option<Arc<Vec<u8>>>>;
 
 /// The configuration file of a base commit, by (repository, commit): a commit's file never
 /// changes, so the pushes of one pull request read it once.
 #[derive(Default)]
 pub struct ConfigCache {
-    inner: Mutex<(
-        HashMap<ConfigKey, Option<Arc<Vec<u8>>>>,
-        VecDeque<ConfigKey>,
-    )>,
+    inner: Mutex<(ConfigMap, VecDeque<ConfigKey>)>,
 }
 
 impl ConfigCache {

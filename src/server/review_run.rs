@@ -196,12 +196,13 @@ pub async fn run<G: GitHubApi + Clone + 'static>(
 
     // The review itself runs in its own task so that even a panic ends the check run.
     let completed = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut reviewed = job.clone();
+    reviewed.base_sha = base_sha.map(crate::github::CommitSha);
     let task = tokio::spawn(review_and_post(
         api.clone(),
-        job.clone(),
+        reviewed,
         pr,
         run_id,
-        base_sha,
         summary,
         Arc::clone(&cx),
         Arc::clone(&completed),
@@ -336,7 +337,6 @@ async fn review_and_post<G: GitHubApi>(
     job: Job,
     pr: PullNumber,
     run_id: u64,
-    base_sha: Option<String>,
     summary: Option<IssueComment>,
     cx: Arc<ReviewContext>,
     completed: Arc<std::sync::atomic::AtomicBool>,
@@ -376,7 +376,7 @@ async fn review_and_post<G: GitHubApi>(
     }
 
     // The policy of the base commit.
-    let base_sha = match base_sha {
+    let base_sha = match job.base_sha.as_ref().map(|b| b.0.clone()) {
         Some(b) => Some(b),
         None => api
             .get_pull(repo, pr)
