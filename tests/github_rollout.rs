@@ -285,3 +285,117 @@ async fn a_namespace_label_change_lists_workloads_outside_the_diff() {
         .count();
     assert_eq!(tree, 1);
 }
+
+#[tokio::test]
+async fn audit_findings_stay_in_the_check_run() {
+    let (h, requests) = review_api(&[(CONFIG, "mode: audit\n")]).await;
+    report("audit config", &requests);
+    let run = only_run(&h);
+    assert_eq!(run.conclusion.as_deref(), Some("success"));
+    assert_eq!(run.annotations.len(), 1);
+    assert_eq!(run.annotations[0]["annotation_level"], "notice");
+    assert!(run.summary.contains("allow-privilege-escalation"));
+    let m = h.fake.model();
+    assert!(m.reviews.is_empty(), "no inline comments in audit");
+    let body = &m.issue_comments[0].body;
+    assert!(
+        body.contains("1 finding in audit mode is recorded for the platform team"),
+        "{body}"
+    );
+    assert!(!body.contains("deploy/api.yaml:19"), "{body}");
+}
+
+#[tokio::test]
+async fn mode_off_means_nothing() {
+    let (h, _) = review_api(&[(CONFIG, "mode: off\n")]).await;
+    let run = only_run(&h);
+    assert_eq!(run.conclusion.as_deref(), Some("success"));
+    assert!(run.annotations.is_empty());
+    assert!(h.fake.model().reviews.is_empty());
+}
+
+#[tokio::test]
+async fn an_exception_silences_a_finding_until_it_expires() {
+    let config = "mode: enforce
+exceptions:
+  - rule: pod-security/allow-privilege-escalation
+    object: payments/Deployment/api
+    reason: vendor image, fixed in 2.0
+    expires: 2026-12-01
+";
+    let (h, _) = review_api(&[(CONFIG, config)]).await;
+    let run = only_run(&h);
+    assert_eq!(run.conclusion.as_deref(), Some("success"));
+    assert!(run.annotations.is_empty());
+    let body = summary(&h);
+    assert!(body.contains("excepted until 2026-12-01"), "{body}");
+    assert!(
+        body.contains("Exceptions expiring within 14 days"),
+        "{body}"
+    );
+
+    let expired = config.replace("2026-12-01", "2026-11-01");
+    let (h, _) = review_api(&[(CONFIG, &expired)]).await;
+    assert_eq!(only_run(&h).conclusion.as_deref(), Some("failure"));
+    let comment = h.fake.model().review_comments[0].body.clone();
+    assert!(
+        comment.contains("exception expired on 2026-11-01"),
+        "{comment}"
+    );
+}
+
+#[tokio::test]
+async fn the_base_config_is_read_once_per_base_commit() {
+    let h = Harness::start().await;
+    h.set_commit(BASE_SHA, &[(CONFIG, "mode: enforce\n")]);
+    h.set_pull(1, HEAD, &[ChangedFile::added("deploy/api.yaml", API)]);
+    h.review("pull_request", "d1", &pull_request_event("opened", 1, HEAD))
+        .await;
+    let second = "2222222222222222222222222222222222222222";
+    h.set_pull(1, second, &[ChangedFile::added("deploy/api.yaml", API)]);
+    let requests = h
+        .review(
+            "pull_request",
+            "d2",
+            &pull_request_event("synchronize", 1, second),
+        )
+        .await;
+    report("second push, same base", &requests);
+    h.assert_no_protocol_errors();
+    assert!(
+        !requests
+            .iter()
+            .any(|r| r.operation.ends_with("/contents/{path}")),
+        "the base commit's configuration is cached"
+    );
+    assert_eq!(
+        h.fake.model().check_runs[1].conclusion.as_deref(),
+        Some("failure")
+    );
+}
+
+#[tokio::test]
+async fn a_config_mistake_outside_the_diff_is_an_annotation() {
+    let h = Harness::start().await;
+    h.set_commit(BASE_SHA, &[(CONFIG, "mode: warn\n")]);
+    // Line 1 is wrong; the pull request only adds line 2.
+    let head = "mode: strict\nlevel: restricted\n";
+    h.set_pull(
+        1,
+        HEAD,
+        &[ChangedFile::modified(
+            CONFIG,
+            head,
+            "@@ -1 +1,2 @@\n mode: strict\n+level: restricted",
+        )],
+    );
+    h.review("pull_request", "d1", &pull_request_event("opened", 1, HEAD))
+        .await;
+    h.assert_no_protocol_errors();
+    let run = only_run(&h);
+    assert_eq!(run.conclusion.as_deref(), Some("neutral"));
+    assert_eq!(run.annotations.len(), 1);
+    assert_eq!(run.annotations[0]["path"], CONFIG);
+    assert_eq!(run.annotations[0]["start_line"], 1);
+    assert!(h.fake.model().reviews.is_empty());
+}

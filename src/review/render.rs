@@ -195,12 +195,19 @@ impl Report<'_, '_> {
         };
         format!(
             "{SUMMARY_MARKER}\n{}\n{}\n",
-            truncate_body(&format!("{note}{}", self.markdown()), 65_000),
+            truncate_body(&format!("{note}{}", self.render(note.is_empty())), 65_000),
             markers::head_marker(self.input.head_sha)
         )
     }
 
     pub fn markdown(&self) -> String {
+        self.render(true)
+    }
+
+    /// `all_findings` false (the summary comment under a rollout policy): the impact note has
+    /// listed what to change, so only findings not posted inline follow, and `audit` ones stay
+    /// in the check run.
+    fn render(&self, all_findings: bool) -> String {
         let input = self.input;
         let result = input.result;
         let t = self.tally;
@@ -248,7 +255,8 @@ impl Report<'_, '_> {
                 t.already_commented
             ));
         }
-        let not_posted = t.outside_diff + t.over_limit + t.audit_only;
+        let audit_listed = if all_findings { t.audit_only } else { 0 };
+        let not_posted = t.outside_diff + t.over_limit + audit_listed;
         if not_posted > 0 {
             let mut why = Vec::new();
             if t.outside_diff > 0 {
@@ -263,8 +271,8 @@ impl Report<'_, '_> {
                     t.over_limit, input.config.max_inline_comments
                 ));
             }
-            if t.audit_only > 0 {
-                why.push(format!("{} in audit stage", t.audit_only));
+            if audit_listed > 0 {
+                why.push(format!("{audit_listed} in audit stage"));
             }
             lines.push(format!(
                 "{not_posted} not posted inline ({}); listed below",
@@ -283,10 +291,20 @@ impl Report<'_, '_> {
                 let _ = writeln!(md, "- {l}");
             }
         }
-        if n > 0 {
-            let not_inline: BTreeMap<usize, NotInline> = self.not_inline.iter().copied().collect();
+        let not_inline: BTreeMap<usize, NotInline> = self.not_inline.iter().copied().collect();
+        let listed = |i: usize| {
+            all_findings
+                || matches!(
+                    not_inline.get(&i),
+                    Some(NotInline::OutsideDiff | NotInline::OverLimit)
+                )
+        };
+        if (0..n).any(listed) {
             let mut by_rule: BTreeMap<&str, FindingsByFile<'_>> = BTreeMap::new();
             for (i, f) in result.findings.iter().enumerate() {
+                if !listed(i) {
+                    continue;
+                }
                 by_rule
                     .entry(f.rule)
                     .or_default()
@@ -294,7 +312,15 @@ impl Report<'_, '_> {
                     .or_default()
                     .push((i, f));
             }
-            let _ = writeln!(md, "\n#### Findings by rule and file\n");
+            let _ = writeln!(
+                md,
+                "\n#### {}\n",
+                if all_findings {
+                    "Findings by rule and file"
+                } else {
+                    "Findings not posted inline"
+                }
+            );
             for (rule, files) in by_rule {
                 let count: usize = files.values().map(Vec::len).sum();
                 let _ = writeln!(
