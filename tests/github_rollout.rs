@@ -275,9 +275,15 @@ async fn a_namespace_label_change_lists_workloads_outside_the_diff() {
         "{body}"
     );
     assert!(!body.contains("Deployment/web"), "{body}");
-    assert!(body.contains("1 of 2 workloads of `payments`"), "{body}");
+    assert!(
+        body.contains("1 of the 2 workloads of `payments`"),
+        "{body}"
+    );
     let run = only_run(&h);
     assert!(run.summary.contains("`Deployment/api`"), "{}", run.summary);
+    assert_eq!(run.conclusion.as_deref(), Some("neutral"));
+    assert_eq!(run.title, "Namespace label change would reject 1 workload");
+    insta::assert_snapshot!("namespace_label_change_summary", body);
     // The tree once, the two workloads' blobs (README is not read).
     let tree = requests
         .iter()

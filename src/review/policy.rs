@@ -11,6 +11,9 @@ use crate::config::{CONFIG_PATH, ConfigError};
 use crate::rollout::preview::{EnforceLabels, LabelChangePreview};
 use crate::rollout::{Review, impact};
 
+/// The impact note's last section.
+const HELP_HEADING: &str = "### How to get help";
+
 /// What the policy sections of a review are built from.
 pub struct PolicyReport<'a> {
     /// Mistakes in the base commit's configuration (the defaults applied instead).
@@ -63,13 +66,24 @@ pub fn rollout_stages(
     }
     let mut note = impact::impact_note(review, config, impact::Scope::PullRequest);
     if !extra_note.is_empty() {
-        let _ = write!(note, "\n{extra_note}");
+        // Before "How to get help", which stays last.
+        match note.find(HELP_HEADING) {
+            Some(at) => note.insert_str(at, &format!("{}\n\n", extra_note.trim_end())),
+            None => {
+                let _ = write!(note, "\n{extra_note}");
+            }
+        }
     }
     stages.note = link(note);
     stages
 }
 
 impl PolicyReport<'_> {
+    /// Workloads that a label change of this pull request would get rejected.
+    pub fn blocked_workloads(&self) -> usize {
+        self.previews.iter().map(|p| p.blocked.len()).sum()
+    }
+
     /// Sections for the summary comment (after the impact note, which already says when the
     /// base configuration is broken).
     pub fn summary_sections(&self) -> String {
@@ -127,7 +141,7 @@ impl PolicyReport<'_> {
         for p in self.previews {
             let _ = writeln!(
                 md,
-                "**`{}`**: `pod-security.kubernetes.io/enforce` {} → {} ({}:{}).",
+                "**`{}`**: `pod-security.kubernetes.io/enforce` {} → {} ({}:{}).\n",
                 p.namespace,
                 labels(&p.before),
                 labels(&p.after),
@@ -161,7 +175,7 @@ impl PolicyReport<'_> {
             }
             let _ = writeln!(
                 md,
-                "Once applied, {} of {} {} of `{}` in this commit would be rejected (changed in this pull request or not):\n",
+                "Once applied, Pod Security admission would reject the pods of {} of the {} {} of `{}` in this commit, including workloads this pull request does not change:\n",
                 p.blocked.len(),
                 p.workloads,
                 if p.workloads == 1 {

@@ -289,8 +289,13 @@ fn apply_policy(
     plan.check.conclusion = match decisions.conclusion() {
         rollout::Conclusion::Failure => Conclusion::Failure,
         rollout::Conclusion::Neutral => Conclusion::Neutral,
-        // A configuration the pull request breaks is worth a look before merging.
-        rollout::Conclusion::Success if !report.head_errors.is_empty() => Conclusion::Neutral,
+        // A configuration the pull request breaks, or a label change that would get pods
+        // rejected, is worth a look before merging.
+        rollout::Conclusion::Success
+            if !report.head_errors.is_empty() || report.blocked_workloads() > 0 =>
+        {
+            Conclusion::Neutral
+        }
         rollout::Conclusion::Success => Conclusion::Success,
     };
     let sections = report.check_sections();
@@ -298,8 +303,16 @@ fn apply_policy(
         plan.check.summary =
             review::truncate_body(&format!("{sections}\n{}", plan.check.summary), 65_535);
     }
-    if !report.head_errors.is_empty() && plan.check.title == "No findings" {
-        plan.check.title = format!("{} has errors", crate::config::CONFIG_PATH);
+    if plan.check.title == "No findings" {
+        if !report.head_errors.is_empty() {
+            plan.check.title = format!("{} has errors", crate::config::CONFIG_PATH);
+        } else if report.blocked_workloads() > 0 {
+            let n = report.blocked_workloads();
+            plan.check.title = format!(
+                "Namespace label change would reject {n} {}",
+                if n == 1 { "workload" } else { "workloads" }
+            );
+        }
     }
     let open: Vec<&str> = previous
         .iter()
