@@ -405,3 +405,71 @@ async fn a_config_mistake_outside_the_diff_is_an_annotation() {
     assert_eq!(run.annotations[0]["start_line"], 1);
     assert!(h.fake.model().reviews.is_empty());
 }
+
+#[tokio::test]
+async fn a_kustomization_outside_the_diff_names_the_namespace() {
+    let h = Harness::start().await;
+    let config = "mode: warn\nrollout:\n  - namespaces: [\"payments\"]\n    mode: enforce\n";
+    let unnamed = API.replace("  namespace: payments\n", "");
+    let kustomization = "namespace: payments\nresources: [api.yaml]\n";
+    h.set_commit(BASE_SHA, &[(CONFIG, config)]);
+    h.set_commit(
+        HEAD,
+        &[
+            (CONFIG, config),
+            ("apps/payments/kustomization.yaml", kustomization),
+            ("apps/payments/api.yaml", &unnamed),
+            ("apps/shop/kustomization.yaml", "namespace: shop\n"),
+        ],
+    );
+    h.set_pull(
+        1,
+        HEAD,
+        &[ChangedFile::added("apps/payments/api.yaml", &unnamed)],
+    );
+    let requests = h
+        .review("pull_request", "d1", &pull_request_event("opened", 1, HEAD))
+        .await;
+    report("namespace from a kustomization", &requests);
+    h.assert_no_protocol_errors();
+    assert_eq!(only_run(&h).conclusion.as_deref(), Some("failure"));
+    let comment = h.fake.model().review_comments[0].body.clone();
+    assert!(comment.contains("**enforce** in `payments`"), "{comment}");
+    // The tree and the one kustomization above the changed file, not the other.
+    let blobs = requests
+        .iter()
+        .filter(|r| r.operation.ends_with("{file_sha}"))
+        .count();
+    assert_eq!(blobs, 2, "the manifest and its kustomization");
+}
+
+#[tokio::test]
+async fn a_namespace_change_that_keeps_its_labels_reads_nothing_more() {
+    let h = Harness::start().await;
+    let head = NAMESPACE_BASE.replace("  labels:\n", "  labels:\n    team: payments\n");
+    h.set_commit(
+        BASE_SHA,
+        &[("clusters/payments/namespace.yaml", NAMESPACE_BASE)],
+    );
+    h.set_pull(
+        1,
+        HEAD,
+        &[ChangedFile::modified(
+            "clusters/payments/namespace.yaml",
+            &head,
+            "@@ -5,0 +6 @@\n+    team: payments",
+        )],
+    );
+    let requests = h
+        .review("pull_request", "d1", &pull_request_event("opened", 1, HEAD))
+        .await;
+    report("namespace change without label change", &requests);
+    h.assert_no_protocol_errors();
+    assert!(
+        !requests
+            .iter()
+            .any(|r| r.operation.ends_with("/git/trees/{tree_sha}")),
+        "no tree read"
+    );
+    assert!(!summary(&h).contains("Namespace label changes"));
+}

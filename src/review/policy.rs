@@ -11,6 +11,9 @@ use crate::config::{CONFIG_PATH, ConfigError};
 use crate::rollout::preview::{EnforceLabels, LabelChangePreview};
 use crate::rollout::{Review, impact};
 
+/// Manifests of the head commit read at most for one label change preview.
+pub const MAX_PREVIEW_FILES: usize = 300;
+
 /// The impact note's last section.
 const HELP_HEADING: &str = "### How to get help";
 
@@ -23,8 +26,10 @@ pub struct PolicyReport<'a> {
     /// Mistakes in the pull request's version of the configuration.
     pub head_errors: &'a [ConfigError],
     pub previews: &'a [LabelChangePreview],
-    /// Files of the head commit that were not read for the preview (over the limit).
+    /// Manifests of the head commit that were not read for the preview (over the limit).
     pub preview_unread: usize,
+    /// GitHub listed only part of the head commit's tree.
+    pub tree_truncated: bool,
 }
 
 /// Per-finding stages and the impact note for the planner.
@@ -202,13 +207,20 @@ impl PolicyReport<'_> {
         if self.preview_unread > 0 {
             let _ = writeln!(
                 md,
-                "Only part of the repository was read: {} manifest {} of the head commit were not checked, so the lists above may be incomplete.\n",
+                "Only the first {} manifests of the head commit were read: {} more {} not checked, so the lists above may be incomplete.\n",
+                crate::review::policy::MAX_PREVIEW_FILES,
                 self.preview_unread,
                 if self.preview_unread == 1 {
-                    "file"
+                    "was"
                 } else {
-                    "files"
+                    "were"
                 }
+            );
+        }
+        if self.tree_truncated {
+            let _ = writeln!(
+                md,
+                "GitHub listed only part of the head commit's files (a very large repository), so the lists above may be incomplete.\n"
             );
         }
     }

@@ -22,8 +22,7 @@ pub fn utc_clock() -> Clock {
     Arc::new(|| chrono::Utc::now().date_naive())
 }
 
-/// Manifests of the head commit read at most for one label change preview.
-pub const MAX_PREVIEW_FILES: usize = 300;
+pub use crate::review::policy::MAX_PREVIEW_FILES;
 
 /// Base-commit configuration files remembered.
 const CACHED_CONFIGS: usize = 512;

@@ -444,6 +444,16 @@ async fn review_and_post<G: GitHubApi>(
         let Some(entry) = files.iter().find(|f| f.filename == file.path) else {
             continue;
         };
+        // A diff that touches no enforce label leaves the labels as they were in the base.
+        let touches_labels = entry.patch.as_deref().is_none_or(|patch| {
+            patch.lines().any(|l| {
+                (l.starts_with('+') || l.starts_with('-'))
+                    && l.contains(crate::rollout::preview::ENFORCE_LABEL)
+            })
+        });
+        if !touches_labels {
+            continue;
+        }
         if let Some((_, bytes)) = inputs.iter().find(|(p, _)| *p == file.path) {
             head_namespace_files.push((file.path.clone(), bytes.clone()));
         }
@@ -466,6 +476,7 @@ async fn review_and_post<G: GitHubApi>(
     let mut kustomizations: Vec<(String, String)> = Vec::new();
     let mut previews = Vec::new();
     let mut preview_unread = 0;
+    let mut tree_truncated = false;
     if labels_change || (namespace_matters && unnamed_objects) {
         let (tree, truncated) = policy::tree_files(&api, repo, sha).await?;
         for (path, blob_sha) in &tree {
@@ -502,7 +513,8 @@ async fn review_and_post<G: GitHubApi>(
                 .collect();
             base_all.extend(base_namespace_files.iter().cloned());
             previews = preview_label_changes(&base_all, &head_all, config);
-            preview_unread = unread + usize::from(truncated);
+            preview_unread = unread;
+            tree_truncated = truncated;
         }
     }
     let resolver = NamespaceResolver::new(
@@ -531,6 +543,7 @@ async fn review_and_post<G: GitHubApi>(
         head_errors: &head_errors,
         previews: &previews,
         preview_unread,
+        tree_truncated,
     };
     let enforcement = Enforcement {
         mode: cx.enforcement.mode,
