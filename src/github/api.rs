@@ -34,6 +34,19 @@ pub trait GitHubApi: Send + Sync {
         repo: &RepoRef,
         sha: &str,
     ) -> impl Future<Output = Result<Vec<u8>, GitHubError>> + Send;
+    /// A file at a commit; `None` when the commit has no such file.
+    fn get_file_at(
+        &self,
+        repo: &RepoRef,
+        path: &str,
+        reference: &str,
+    ) -> impl Future<Output = Result<Option<Vec<u8>>, GitHubError>> + Send;
+    /// Every entry of a commit's tree.
+    fn get_tree(
+        &self,
+        repo: &RepoRef,
+        sha: &str,
+    ) -> impl Future<Output = Result<GitTree, GitHubError>> + Send;
     fn list_check_runs(
         &self,
         repo: &RepoRef,
@@ -90,6 +103,26 @@ pub trait GitHubApi: Send + Sync {
 fn to_json<T: Serialize>(value: &T) -> serde_json::Value {
     // Our own request types always serialise.
     serde_json::to_value(value).unwrap_or(serde_json::Value::Null)
+}
+
+/// Blob and file contents: base64 (GitHub wraps it in lines) or plain UTF-8.
+fn decode_content(content: String, encoding: &str, what: &str) -> Result<Vec<u8>, GitHubError> {
+    match encoding {
+        "base64" => {
+            let compact: String = content.split_whitespace().collect();
+            base64::engine::general_purpose::STANDARD
+                .decode(compact)
+                .map_err(|e| GitHubError::Decode {
+                    what: what.to_string(),
+                    message: format!("base64 content: {e}"),
+                })
+        }
+        "utf-8" | "utf8" => Ok(content.into_bytes()),
+        other => Err(GitHubError::Decode {
+            what: what.to_string(),
+            message: format!("unknown encoding {other:?}"),
+        }),
+    }
 }
 
 fn has_next_page(headers: &http::HeaderMap) -> bool {
@@ -180,22 +213,50 @@ impl GitHubApi for InstallationClient {
             )
             .await?;
         let blob: Blob = decode(&raw.body, what)?;
-        match blob.encoding.as_str() {
-            "base64" => {
-                let compact: String = blob.content.split_whitespace().collect();
-                base64::engine::general_purpose::STANDARD
-                    .decode(compact)
-                    .map_err(|e| GitHubError::Decode {
-                        what: what.to_string(),
-                        message: format!("base64 content: {e}"),
-                    })
-            }
-            "utf-8" | "utf8" => Ok(blob.content.into_bytes()),
-            other => Err(GitHubError::Decode {
-                what: what.to_string(),
-                message: format!("unknown encoding {other:?}"),
-            }),
-        }
+        decode_content(blob.content, &blob.encoding, what)
+    }
+
+    async fn get_file_at(
+        &self,
+        repo: &RepoRef,
+        path: &str,
+        reference: &str,
+    ) -> Result<Option<Vec<u8>>, GitHubError> {
+        let what = "GET /repos/{owner}/{repo}/contents/{path}";
+        let segments: Vec<String> = path.split('/').map(encode).collect();
+        let result = self
+            .request(
+                Method::GET,
+                &format!(
+                    "{}/contents/{}?ref={}",
+                    repo.api_path(),
+                    segments.join("/"),
+                    encode(reference)
+                ),
+                None,
+                what,
+            )
+            .await;
+        let raw = match result {
+            Ok(raw) => raw,
+            Err(e) if e.status() == Some(http::StatusCode::NOT_FOUND) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let file: ContentFile = decode(&raw.body, what)?;
+        decode_content(file.content, &file.encoding, what).map(Some)
+    }
+
+    async fn get_tree(&self, repo: &RepoRef, sha: &str) -> Result<GitTree, GitHubError> {
+        let what = "GET /repos/{owner}/{repo}/git/trees/{tree_sha}";
+        let raw = self
+            .request(
+                Method::GET,
+                &format!("{}/git/trees/{}?recursive=1", repo.api_path(), encode(sha)),
+                None,
+                what,
+            )
+            .await?;
+        decode(&raw.body, what)
     }
 
     async fn list_check_runs(

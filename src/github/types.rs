@@ -20,6 +20,34 @@ pub struct Blob {
     pub encoding: String,
 }
 
+/// `content-file` from `GET /contents/{path}`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ContentFile {
+    #[serde(default)]
+    pub content: String,
+    #[serde(default)]
+    pub encoding: String,
+}
+
+/// `git-tree` from `GET /git/trees/{tree_sha}?recursive=1`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct GitTree {
+    /// GitHub cut the listing (over 100,000 entries or 7 MB).
+    #[serde(default)]
+    pub truncated: bool,
+    pub tree: Vec<TreeEntry>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct TreeEntry {
+    pub path: String,
+    /// `blob`, `tree` or `commit` (submodule).
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub sha: Option<String>,
+    pub size: Option<u64>,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct CheckRun {
     pub id: u64,
@@ -52,6 +80,9 @@ pub struct PullRequest {
     pub number: u64,
     pub state: String,
     pub head: CommitRef,
+    /// The commit the pull request is compared with (its policy applies).
+    #[serde(default)]
+    pub base: Option<CommitRef>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

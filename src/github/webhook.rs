@@ -39,6 +39,9 @@ pub struct PullRequestPayload {
     pub number: u64,
     pub state: String,
     pub head: Head,
+    /// The commit compared with; its `.github/kubenudge.yml` is the policy.
+    #[serde(default)]
+    pub base: Option<Head>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -54,6 +57,8 @@ pub struct PullRequestEvent {
 pub struct PullRequestRef {
     pub number: u64,
     pub head: Head,
+    #[serde(default)]
+    pub base: Option<Head>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -1,6 +1,8 @@
 //! The rollout stage that applies to a review. A small type so the per-namespace rollout policy
 //! (modes with dates) can replace the default without touching the planner.
 
+use std::collections::BTreeMap;
+
 use crate::finding::Finding;
 use crate::policy::{Level, PssPolicy, Version};
 
@@ -29,6 +31,30 @@ impl std::fmt::Display for Mode {
 pub struct Enforcement {
     pub mode: Mode,
     pub pss: PssPolicy,
+    /// The repository's rollout policy, decided per finding; `None`: `mode` for every finding.
+    pub rollout: Option<RolloutStages>,
+}
+
+/// What the rollout policy decided for each reported finding of one review, and the developer
+/// impact note the summary comment opens with.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RolloutStages {
+    /// By (file, line, column, rule): the stage in force and the lines a comment ends with
+    /// (stage, countdown, exception state, how to get help).
+    pub by_finding: BTreeMap<(String, usize, usize, String), (Mode, String)>,
+    /// Markdown placed at the top of the summary comment.
+    pub note: String,
+}
+
+impl RolloutStages {
+    fn get(&self, finding: &Finding) -> Option<&(Mode, String)> {
+        self.by_finding.get(&(
+            finding.file.clone(),
+            finding.line,
+            finding.column,
+            finding.rule.to_string(),
+        ))
+    }
 }
 
 impl Default for Enforcement {
@@ -41,14 +67,26 @@ impl Default for Enforcement {
                 version: Version::Latest,
                 origin: None,
             },
+            rollout: None,
         }
     }
 }
 
 impl Enforcement {
-    /// The stage for one finding (one stage for all until the rollout policy lands).
-    pub fn mode_for(&self, _finding: &Finding) -> Mode {
-        self.mode
+    /// The stage for one finding: the rollout policy's decision, else the one stage for all.
+    pub fn mode_for(&self, finding: &Finding) -> Mode {
+        self.rollout
+            .as_ref()
+            .and_then(|r| r.get(finding))
+            .map_or(self.mode, |(mode, _)| *mode)
+    }
+
+    /// The rollout lines a comment on `finding` ends with, when a rollout policy applies.
+    pub fn comment_context(&self, finding: &Finding) -> Option<&str> {
+        self.rollout
+            .as_ref()
+            .and_then(|r| r.get(finding))
+            .map(|(_, context)| context.as_str())
     }
 
     pub fn is_enforced(&self, finding: &Finding) -> bool {

@@ -6,10 +6,11 @@ mod diff;
 mod enforcement;
 mod markers;
 mod plan;
+pub mod policy;
 mod render;
 
 pub use diff::{FileDiff, Hunk};
-pub use enforcement::{Enforcement, Mode};
+pub use enforcement::{Enforcement, Mode, RolloutStages};
 pub use markers::{
     FIXED_MARKER, PreviousComment, SUMMARY_MARKER, parse_previous_comment, summary_head_sha,
 };
@@ -18,6 +19,11 @@ pub use plan::{
     ReviewConfig, ReviewInput, ReviewPlan, plan_review,
 };
 pub use render::{failure_check, truncate_body};
+
+/// Link to a rule's guidance page under the review's `docs_base_url`.
+pub fn guidance_url(config: &ReviewConfig, rule: &str) -> String {
+    render::guidance_page(config, rule)
+}
 
 #[cfg(test)]
 mod tests;

@@ -25,6 +25,10 @@ const ANNOTATION_TITLE_MAX: usize = 255;
 /// Well under GitHub's 64 KB annotation message limit.
 const ANNOTATION_MESSAGE_MAX: usize = 4_000;
 
+pub(crate) fn guidance_page(config: &ReviewConfig, rule: &str) -> String {
+    guidance_url(config, rule)
+}
+
 /// The words of one inline comment. One finding: its fix (title, suggestion, caveat), why,
 /// then rule, object, stage and the guidance link. Several findings sharing a merged
 /// suggestion: the suggestion, then one line per finding with its fix, why and guidance link,
@@ -94,15 +98,26 @@ fn one_finding(
         }
     }
     let _ = writeln!(body, "{}", why_sentence(finding));
-    let mode = enforcement.mode_for(finding);
-    let _ = writeln!(
-        body,
-        "\n`{}` · {} · stage `{mode}`: {} — [how to comply or ask for an exception]({})",
-        finding.rule,
-        finding.object,
-        stage_words(mode),
-        guidance_url(config, finding.rule)
-    );
+    match enforcement.comment_context(finding) {
+        Some(context) => {
+            let _ = writeln!(
+                body,
+                "\n`{}` · {}\n\n{context}",
+                finding.rule, finding.object,
+            );
+        }
+        None => {
+            let mode = enforcement.mode_for(finding);
+            let _ = writeln!(
+                body,
+                "\n`{}` · {} · stage `{mode}`: {} — [how to comply or ask for an exception]({})",
+                finding.rule,
+                finding.object,
+                stage_words(mode),
+                guidance_url(config, finding.rule)
+            );
+        }
+    }
 }
 
 fn several_findings(
@@ -188,7 +203,20 @@ fn several_findings(
         }
     }
     if let Some(mode) = one_mode {
-        let _ = writeln!(body, "\nStage `{mode}`: {}.", stage_words(mode));
+        match enforcement.comment_context(findings[0]) {
+            Some(context) => {
+                // The stage line applies to all of them; the rest of the context names one
+                // rule, so it is replaced by words that fit every finding listed above.
+                let stage = context.lines().next().unwrap_or_default();
+                let _ = writeln!(
+                    body,
+                    "\n{stage}\nCannot comply? Each guidance page above explains the options; ask the platform team for an exception, or annotate the object with `ignore.kubenudge.io/<rule-name>: \"<reason>\"`."
+                );
+            }
+            None => {
+                let _ = writeln!(body, "\nStage `{mode}`: {}.", stage_words(mode));
+            }
+        }
     }
 }
 
@@ -358,14 +386,27 @@ pub(crate) struct Report<'a, 'b> {
 
 impl Report<'_, '_> {
     pub fn summary_comment(&self) -> String {
+        // With a rollout policy the developer impact note comes first; the review's own
+        // sections (findings not posted inline, files not checked) follow it.
+        let note = match &self.input.enforcement.rollout {
+            Some(r) if !r.note.trim().is_empty() => format!("{}\n\n", r.note.trim_end()),
+            _ => String::new(),
+        };
         format!(
             "{SUMMARY_MARKER}\n{}\n{}\n",
-            truncate_body(&self.markdown(), 65_000),
+            truncate_body(&format!("{note}{}", self.render(note.is_empty())), 65_000),
             markers::head_marker(self.input.head_sha)
         )
     }
 
     pub fn markdown(&self) -> String {
+        self.render(true)
+    }
+
+    /// `all_findings` false (the summary comment under a rollout policy): the impact note has
+    /// listed what to change, so only findings not posted inline follow, and `audit` ones stay
+    /// in the check run.
+    fn render(&self, all_findings: bool) -> String {
         let input = self.input;
         let result = input.result;
         let t = self.tally;
@@ -382,6 +423,15 @@ impl Report<'_, '_> {
                 md,
                 "No findings in {manifests} changed {}.",
                 plural(manifests, "manifest", "manifests")
+            );
+        } else if input.enforcement.rollout.is_some() {
+            // Stages differ per namespace: the impact note and each finding say which.
+            let _ = writeln!(
+                md,
+                "**{n} {}** in {manifests} changed {} (Pod Security `{}`).",
+                plural(n, "finding", "findings"),
+                plural(manifests, "manifest", "manifests"),
+                input.enforcement.pss,
             );
         } else {
             let _ = writeln!(
@@ -416,7 +466,8 @@ impl Report<'_, '_> {
                 t.already_commented
             ));
         }
-        let not_posted = t.outside_diff + t.over_limit + t.audit_only;
+        let audit_listed = if all_findings { t.audit_only } else { 0 };
+        let not_posted = t.outside_diff + t.over_limit + audit_listed;
         if not_posted > 0 {
             let mut why = Vec::new();
             if t.outside_diff > 0 {
@@ -431,8 +482,8 @@ impl Report<'_, '_> {
                     t.over_limit, input.config.max_inline_comments
                 ));
             }
-            if t.audit_only > 0 {
-                why.push(format!("{} in audit stage", t.audit_only));
+            if audit_listed > 0 {
+                why.push(format!("{audit_listed} in audit stage"));
             }
             lines.push(format!(
                 "{not_posted} not posted inline ({}); listed below",
@@ -451,10 +502,20 @@ impl Report<'_, '_> {
                 let _ = writeln!(md, "- {l}");
             }
         }
-        if n > 0 {
-            let not_inline: BTreeMap<usize, NotInline> = self.not_inline.iter().copied().collect();
+        let not_inline: BTreeMap<usize, NotInline> = self.not_inline.iter().copied().collect();
+        let listed = |i: usize| {
+            all_findings
+                || matches!(
+                    not_inline.get(&i),
+                    Some(NotInline::OutsideDiff | NotInline::OverLimit)
+                )
+        };
+        if (0..n).any(listed) {
             let mut by_rule: BTreeMap<&str, FindingsByFile<'_>> = BTreeMap::new();
             for (i, f) in result.findings.iter().enumerate() {
+                if !listed(i) {
+                    continue;
+                }
                 by_rule
                     .entry(f.rule)
                     .or_default()
@@ -462,7 +523,15 @@ impl Report<'_, '_> {
                     .or_default()
                     .push((i, f));
             }
-            let _ = writeln!(md, "\n#### Findings by rule and file");
+            let _ = writeln!(
+                md,
+                "\n#### {}",
+                if all_findings {
+                    "Findings by rule and file"
+                } else {
+                    "Findings not posted inline"
+                }
+            );
             for (rule, files) in by_rule {
                 let count: usize = files.values().map(Vec::len).sum();
                 // The blank line before ends the previous rule's list (else this line would

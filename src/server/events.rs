@@ -25,6 +25,8 @@ pub struct Job {
     pub installation: InstallationId,
     pub repo: RepoRef,
     pub head_sha: CommitSha,
+    /// The pull request's base commit when the event names it (otherwise it is looked up).
+    pub base_sha: Option<CommitSha>,
     pub request: Request,
     /// Re-run even if this head commit was reviewed (the user clicked "Re-run").
     pub force: bool,
@@ -60,6 +62,7 @@ pub fn parse(event: &str, body: &[u8]) -> Result<Parsed, serde_json::Error> {
                 installation: InstallationId(installation.id),
                 repo: e.repository.to_ref(),
                 head_sha: CommitSha(e.pull_request.head.sha),
+                base_sha: e.pull_request.base.map(|b| CommitSha(b.sha)),
                 request: Request::Pull {
                     pr: PullNumber(e.pull_request.number),
                     known_open: true,
@@ -84,6 +87,7 @@ pub fn parse(event: &str, body: &[u8]) -> Result<Parsed, serde_json::Error> {
                 installation: InstallationId(installation.id),
                 repo: e.repository.to_ref(),
                 request: pull_for(&head, &e.check_run.pull_requests, e.check_run.external_id),
+                base_sha: base_for(&head, &e.check_run.pull_requests),
                 head_sha: CommitSha(head),
                 force: true,
                 reconcile: false,
@@ -102,6 +106,7 @@ pub fn parse(event: &str, body: &[u8]) -> Result<Parsed, serde_json::Error> {
                 installation: InstallationId(installation.id),
                 repo: e.repository.to_ref(),
                 request: pull_for(&head, &e.check_suite.pull_requests, None),
+                base_sha: base_for(&head, &e.check_suite.pull_requests),
                 head_sha: CommitSha(head),
                 force: e.action == "rerequested",
                 reconcile: true,
@@ -131,6 +136,14 @@ fn pull_for(
             None => Request::HeadSha { external_id },
         },
     }
+}
+
+/// The base commit of the pull request whose head is `head`, when the event lists it.
+fn base_for(head: &str, prs: &[crate::github::webhook::PullRequestRef]) -> Option<CommitSha> {
+    prs.iter()
+        .find(|p| p.head.sha == head)
+        .and_then(|p| p.base.as_ref())
+        .map(|b| CommitSha(b.sha.clone()))
 }
 
 /// The `external_id` kubenudge gives its check runs, so a fork PR's run leads back to it.

@@ -5,6 +5,7 @@
 
 mod events;
 mod metrics;
+pub mod policy;
 mod queue;
 mod reconcile;
 mod review_run;
@@ -355,6 +356,8 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
             enforcement: crate::review::Enforcement::default(),
             blobs: BlobCache::new(64 * 1024 * 1024),
             details_url: None,
+            today: policy::utc_clock(),
+            configs: policy::ConfigCache::default(),
         },
         settings.max_concurrent_reviews,
     );

@@ -128,6 +128,7 @@ mod tests {
                 name: "r".into(),
             },
             head_sha: CommitSha(sha.into()),
+            base_sha: None,
             request: Request::Pull {
                 pr: PullNumber(pr),
                 known_open: true,

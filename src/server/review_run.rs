@@ -8,15 +8,21 @@ use std::sync::{Arc, Mutex};
 use anyhow::{Context as _, anyhow};
 
 use super::events::{CHECK_NAME, Job, external_id};
+use super::policy;
+use crate::config::CONFIG_PATH;
 use crate::engine::{LintOptions, lint};
 use crate::github::{
     CheckAnnotation, CheckRunOutput, CheckRunWrite, GitHubApi, IssueComment, PullNumber,
     ReviewCommentWrite, ReviewWrite,
 };
+use crate::policy::PssPolicy;
+use crate::review::policy::PolicyReport;
 use crate::review::{
-    self, Annotation, CheckOutcome, Enforcement, FileDiff, ReviewConfig, ReviewInput,
+    self, Annotation, CheckOutcome, Conclusion, Enforcement, FileDiff, ReviewConfig, ReviewInput,
     SUMMARY_MARKER, plan_review,
 };
+use crate::rollout::preview::preview_label_changes;
+use crate::rollout::{self, NamespaceResolver, PolicyInput};
 
 /// GitHub's limit of annotations per check-run request.
 const ANNOTATIONS_PER_REQUEST: usize = 50;
@@ -50,12 +56,12 @@ impl BlobCache {
         }
     }
 
-    fn get(&self, sha: &str) -> Option<Arc<Vec<u8>>> {
+    pub(crate) fn get(&self, sha: &str) -> Option<Arc<Vec<u8>>> {
         let inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         inner.0.get(sha).cloned()
     }
 
-    fn put(&self, sha: &str, bytes: Arc<Vec<u8>>) {
+    pub(crate) fn put(&self, sha: &str, bytes: Arc<Vec<u8>>) {
         let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         let (map, order, total) = &mut *inner;
         if bytes.len() > self.max_bytes || map.contains_key(sha) {
@@ -82,6 +88,10 @@ pub struct ReviewContext {
     pub blobs: BlobCache,
     /// Link to this service's run page, if any (unused for now: the app's homepage shows).
     pub details_url: Option<String>,
+    /// Today's date for rollout stages and countdowns.
+    pub today: super::policy::Clock,
+    /// Base-commit configuration files already read.
+    pub configs: super::policy::ConfigCache,
 }
 
 fn is_manifest_path(path: &str) -> bool {
@@ -104,13 +114,16 @@ pub async fn run<G: GitHubApi + Clone + 'static>(
     let sha = job.head_sha.0.clone();
 
     // Check events do not say whether the pull request is still open at this head.
+    let mut base_sha = job.base_sha.as_ref().map(|b| b.0.clone());
     if let super::events::Request::Pull {
         known_open: false, ..
     }
     | super::events::Request::HeadSha { .. } = job.request
     {
         match api.get_pull(repo, pr).await {
-            Ok(p) if p.state == "open" && p.head.sha == sha => {}
+            Ok(p) if p.state == "open" && p.head.sha == sha => {
+                base_sha = p.base.map(|b| b.sha).or(base_sha);
+            }
             Ok(_) => return Outcome::NotCurrent,
             Err(e) => {
                 return fail_before_run(&api, &job, pr, format!("reading pull request {pr}: {e}"))
@@ -183,9 +196,11 @@ pub async fn run<G: GitHubApi + Clone + 'static>(
 
     // The review itself runs in its own task so that even a panic ends the check run.
     let completed = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut reviewed = job.clone();
+    reviewed.base_sha = base_sha.map(crate::github::CommitSha);
     let task = tokio::spawn(review_and_post(
         api.clone(),
-        job.clone(),
+        reviewed,
         pr,
         run_id,
         summary,
@@ -262,6 +277,77 @@ fn to_annotation(a: &Annotation) -> CheckAnnotation {
     }
 }
 
+/// What the rollout policy changes in the plan: the conclusion, the check run's policy
+/// sections, and the comments or annotations on mistakes in the pull request's configuration.
+fn apply_policy(
+    plan: &mut review::ReviewPlan,
+    decisions: &rollout::Review,
+    report: &PolicyReport<'_>,
+    diffs: &HashMap<String, FileDiff>,
+    previous: &[review::PreviousComment],
+) {
+    plan.check.conclusion = match decisions.conclusion() {
+        rollout::Conclusion::Failure => Conclusion::Failure,
+        rollout::Conclusion::Neutral => Conclusion::Neutral,
+        // A configuration the pull request breaks, or a label change that would get pods
+        // rejected, is worth a look before merging.
+        rollout::Conclusion::Success
+            if !report.head_errors.is_empty() || report.blocked_workloads() > 0 =>
+        {
+            Conclusion::Neutral
+        }
+        rollout::Conclusion::Success => Conclusion::Success,
+    };
+    let sections = report.check_sections();
+    if !sections.is_empty() {
+        plan.check.summary =
+            review::truncate_body(&format!("{sections}\n{}", plan.check.summary), 65_535);
+    }
+    if plan.check.title == "No findings" {
+        if !report.head_errors.is_empty() {
+            plan.check.title = format!("{} has errors", crate::config::CONFIG_PATH);
+        } else if report.blocked_workloads() > 0 {
+            let n = report.blocked_workloads();
+            plan.check.title = format!(
+                "Namespace label change would reject {n} {}",
+                if n == 1 { "workload" } else { "workloads" }
+            );
+        }
+    }
+    let open: Vec<&str> = previous
+        .iter()
+        .filter(|p| !p.fixed)
+        .flat_map(|p| p.fingerprints.iter().map(String::as_str))
+        .collect();
+    let mut current = Vec::new();
+    for e in report.head_errors {
+        let fingerprint = review::policy::config_error_fingerprint(e);
+        current.push(fingerprint.clone());
+        let in_diff = diffs
+            .get(&e.file)
+            .is_some_and(|d| d.added.contains(&e.line));
+        if !in_diff {
+            plan.check
+                .annotations
+                .push(review::policy::config_error_annotation(e));
+        } else if !open.contains(&fingerprint.as_str())
+            && !plan
+                .comments
+                .iter()
+                .any(|c| c.fingerprints.contains(&fingerprint))
+        {
+            plan.comments.push(review::policy::config_error_comment(e));
+        }
+    }
+    // A configuration mistake still present is not "fixed" just because no finding has it.
+    plan.fixed.retain(|f| {
+        previous
+            .iter()
+            .find(|p| p.id == f.id)
+            .is_none_or(|p| !p.fingerprints.iter().any(|f| current.contains(f)))
+    });
+}
+
 async fn review_and_post<G: GitHubApi>(
     api: G,
     job: Job,
@@ -280,6 +366,8 @@ async fn review_and_post<G: GitHubApi>(
     let mut inputs = Vec::new();
     let mut diffs = HashMap::new();
     let mut other_files = Vec::new();
+    // The pull request's own version of the configuration: validated, never applied.
+    let mut head_config: Option<Arc<Vec<u8>>> = None;
     for f in &files {
         if f.status == "removed" {
             continue;
@@ -292,31 +380,187 @@ async fn review_and_post<G: GitHubApi>(
             other_files.push(f.filename.clone());
             continue;
         };
-        let bytes = match cx.blobs.get(blob_sha) {
-            Some(b) => b,
-            None => {
-                let b = Arc::new(
-                    api.get_blob(repo, blob_sha)
-                        .await
-                        .with_context(|| format!("reading {}", f.filename))?,
-                );
-                cx.blobs.put(blob_sha, Arc::clone(&b));
-                b
-            }
-        };
-        inputs.push((f.filename.clone(), bytes.as_ref().clone()));
+        let bytes = policy::blob(&api, repo, &cx.blobs, blob_sha, &f.filename).await?;
         if let Some(patch) = &f.patch {
             diffs.insert(f.filename.clone(), FileDiff::parse(patch));
         }
+        if f.filename == CONFIG_PATH {
+            head_config = Some(bytes);
+            continue;
+        }
+        inputs.push((f.filename.clone(), bytes.as_ref().clone()));
     }
+
+    // The policy of the base commit.
+    let base_sha = match job.base_sha.as_ref().map(|b| b.0.clone()) {
+        Some(b) => Some(b),
+        None => api
+            .get_pull(repo, pr)
+            .await
+            .context("reading the pull request's base commit")?
+            .base
+            .map(|b| b.sha),
+    };
+    let base = match &base_sha {
+        Some(b) => policy::base_config(&api, repo, b, &cx.configs, &cx.enforcement).await?,
+        None => {
+            tracing::warn!(repo = %repo, pr = pr.0, "no base commit known; the service defaults apply");
+            policy::BaseConfig {
+                config: policy::service_defaults(&cx.enforcement),
+                errors: Vec::new(),
+            }
+        }
+    };
+    let config = &base.config;
+    let head_errors = match &head_config {
+        Some(bytes) => crate::config::load_or_default(CONFIG_PATH, bytes).1,
+        None => Vec::new(),
+    };
+    let today = (cx.today)();
+
+    let pss = PssPolicy {
+        level: config.level,
+        version: config.pss_version,
+        origin: None,
+    };
     let options = LintOptions {
-        pss: cx.enforcement.pss.clone(),
+        pss: pss.clone(),
         ..LintOptions::default()
     };
-    let result = lint(&inputs, &options);
+    let mut result = lint(&inputs, &options);
+
+    // The head tree is read only when the policy needs files the pull request did not change.
+    let changed: Vec<&str> = inputs.iter().map(|(p, _)| p.as_str()).collect();
+    let namespace_matters = !config.rollout.is_empty() || !config.exceptions.is_empty();
+    let unnamed_objects = result.files.iter().any(|f| {
+        f.objects
+            .iter()
+            .any(|o| o.kind != "Namespace" && o.namespace.as_deref().is_none_or(str::is_empty))
+    });
+    // Namespaces whose enforce labels may change: their base version is compared first.
+    let mut base_namespace_files: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut head_namespace_files: Vec<(String, Vec<u8>)> = Vec::new();
+    for file in &result.files {
+        if !file.objects.iter().any(|o| o.kind == "Namespace") {
+            continue;
+        }
+        let Some(entry) = files.iter().find(|f| f.filename == file.path) else {
+            continue;
+        };
+        // A diff that touches no enforce label leaves the labels as they were in the base.
+        let touches_labels = entry.patch.as_deref().is_none_or(|patch| {
+            patch.lines().any(|l| {
+                (l.starts_with('+') || l.starts_with('-'))
+                    && l.contains(crate::rollout::preview::ENFORCE_LABEL)
+            })
+        });
+        if !touches_labels {
+            continue;
+        }
+        if let Some((_, bytes)) = inputs.iter().find(|(p, _)| *p == file.path) {
+            head_namespace_files.push((file.path.clone(), bytes.clone()));
+        }
+        if entry.status != "added"
+            && let Some(base_sha) = &base_sha
+        {
+            let old_path = entry.previous_filename.as_deref().unwrap_or(&file.path);
+            if let Some(bytes) = api
+                .get_file_at(repo, old_path, base_sha)
+                .await
+                .with_context(|| format!("reading {old_path} of the base commit"))?
+            {
+                base_namespace_files.push((file.path.clone(), bytes));
+            }
+        }
+    }
+    let labels_change = !head_namespace_files.is_empty()
+        && !preview_label_changes(&base_namespace_files, &head_namespace_files, config).is_empty();
+
+    let mut kustomizations: Vec<(String, String)> = Vec::new();
+    let mut previews = Vec::new();
+    let mut preview_unread = 0;
+    let mut tree_truncated = false;
+    if labels_change || (namespace_matters && unnamed_objects) {
+        let (tree, truncated) = policy::tree_files(&api, repo, sha).await?;
+        for (path, blob_sha) in &tree {
+            if !changed.contains(&path.as_str())
+                && policy::is_kustomization_for(path, changed.iter().copied())
+            {
+                let bytes = policy::blob(&api, repo, &cx.blobs, blob_sha, path).await?;
+                kustomizations.push((path.clone(), String::from_utf8_lossy(&bytes).into_owned()));
+            }
+        }
+        if labels_change {
+            // Every manifest of the head commit, the changed ones from memory.
+            let mut head_all: Vec<(String, Vec<u8>)> = inputs.clone();
+            let mut unread = 0;
+            for (path, blob_sha) in &tree {
+                if !is_manifest_path(path)
+                    || path == CONFIG_PATH
+                    || changed.contains(&path.as_str())
+                {
+                    continue;
+                }
+                if head_all.len() >= policy::MAX_PREVIEW_FILES {
+                    unread += 1;
+                    continue;
+                }
+                let bytes = policy::blob(&api, repo, &cx.blobs, blob_sha, path).await?;
+                head_all.push((path.clone(), bytes.as_ref().clone()));
+            }
+            // The base commit is the head commit with the changed Namespace files as they were.
+            let mut base_all: Vec<(String, Vec<u8>)> = head_all
+                .iter()
+                .filter(|(p, _)| !head_namespace_files.iter().any(|(h, _)| h == p))
+                .cloned()
+                .collect();
+            base_all.extend(base_namespace_files.iter().cloned());
+            previews = preview_label_changes(&base_all, &head_all, config);
+            preview_unread = unread;
+            tree_truncated = truncated;
+        }
+    }
+    let resolver = NamespaceResolver::new(
+        result
+            .files
+            .iter()
+            .map(|f| (f.path.as_str(), f.source.text()))
+            .chain(kustomizations.iter().map(|(p, t)| (p.as_str(), t.as_str()))),
+        "",
+    );
+    let decisions = rollout::review(
+        &result,
+        &PolicyInput {
+            config,
+            config_errors: &base.errors,
+            today,
+            namespaces: &resolver,
+        },
+    );
+    // The planner sees the findings the policy reports (audit ones too: the check run shows
+    // them); excepted, ignored and `off` findings are only named in the impact note.
+    result.findings = decisions.reported().map(|d| d.finding.clone()).collect();
+    let policy_report = PolicyReport {
+        base_errors: &base.errors,
+        config_changed: head_config.is_some(),
+        head_errors: &head_errors,
+        previews: &previews,
+        preview_unread,
+        tree_truncated,
+    };
+    let enforcement = Enforcement {
+        mode: cx.enforcement.mode,
+        pss,
+        rollout: Some(review::policy::rollout_stages(
+            &decisions,
+            config,
+            &policy_report.summary_sections(),
+            |rule| review::guidance_url(&cx.config, rule),
+        )),
+    };
 
     // Only a pull request kubenudge summarised before can hold its inline comments.
-    let previous = if summary.is_some() {
+    let previous: Vec<review::PreviousComment> = if summary.is_some() {
         api.list_review_comments(repo, pr)
             .await
             .context("listing review comments")?
@@ -327,7 +571,7 @@ async fn review_and_post<G: GitHubApi>(
         Vec::new()
     };
     let problems: Vec<String> = Vec::new();
-    let plan = plan_review(&ReviewInput {
+    let mut plan = plan_review(&ReviewInput {
         head_sha: sha,
         result: &result,
         diffs: &diffs,
@@ -335,8 +579,9 @@ async fn review_and_post<G: GitHubApi>(
         problems: &problems,
         previous: &previous,
         config: &cx.config,
-        enforcement: &cx.enforcement,
+        enforcement: &enforcement,
     });
+    apply_policy(&mut plan, &decisions, &policy_report, &diffs, &previous);
 
     let mut summary_body = plan.summary_comment.clone();
     if !plan.comments.is_empty() {

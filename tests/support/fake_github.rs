@@ -102,6 +102,12 @@ pub struct Model {
     /// `GET /app/hook/deliveries` answers these; redelivered ids are recorded.
     pub hook_deliveries: Vec<Value>,
     pub redelivered: Vec<u64>,
+    /// Files by (commit SHA, path), for `GET /contents/{path}?ref=`.
+    pub contents: HashMap<(String, String), Vec<u8>>,
+    /// Trees by commit SHA: (path, blob SHA) of every file (blobs go in `blobs`).
+    pub trees: HashMap<String, Vec<(String, String)>>,
+    /// Base commit of a pull request, by number (`pulls/get` answers it).
+    pub base_shas: HashMap<u64, String>,
     next_id: u64,
 }
 
@@ -164,25 +170,43 @@ fn match_operation<'a>(
     method: &str,
     path: &str,
 ) -> Option<(&'a Operation, HashMap<String, String>)> {
-    let segments: Vec<&str> = path.split('/').collect();
-    'ops: for op in ops {
-        if op.method != method || op.template.len() != segments.len() {
+    let all: Vec<&str> = path.split('/').collect();
+    for op in ops {
+        if op.method != method {
             continue;
         }
-        let mut params = HashMap::new();
-        for (t, s) in op.template.iter().zip(&segments) {
-            if t.starts_with('{') {
-                params.insert(
-                    t.trim_matches(|c| c == '{' || c == '}').to_string(),
-                    s.to_string(),
-                );
-            } else if t != s {
-                continue 'ops;
-            }
+        // `{path}` at the end of `contents/{path}` spans the rest of the URL path.
+        let n = op.template.len();
+        let joined;
+        let mut segments = all.clone();
+        if op.template.last().is_some_and(|t| t == "{path}") && all.len() > n {
+            joined = all[n - 1..].join("/");
+            segments.truncate(n - 1);
+            segments.push(joined.as_str());
         }
-        return Some((op, params));
+        if segments.len() != n {
+            continue;
+        }
+        if let Some(params) = match_segments(op, &segments) {
+            return Some((op, params));
+        }
     }
     None
+}
+
+fn match_segments(op: &Operation, segments: &[&str]) -> Option<HashMap<String, String>> {
+    let mut params = HashMap::new();
+    for (t, s) in op.template.iter().zip(segments) {
+        if t.starts_with('{') {
+            params.insert(
+                t.trim_matches(|c| c == '{' || c == '}').to_string(),
+                s.to_string(),
+            );
+        } else if t != s {
+            return None;
+        }
+    }
+    Some(params)
 }
 
 fn error(status: u16, message: &str) -> ResponseTemplate {
@@ -357,9 +381,15 @@ impl Respond for Responder {
                 ResponseTemplate::new(202).set_body_json(json!({}))
             }
             ("GET", "/repos/{owner}/{repo}/pulls/{pull_number}") => match model.pulls.get(&number("pull_number")) {
-                Some(p) => ResponseTemplate::new(200).set_body_json(json!({
-                    "number": number("pull_number"), "state": p.state, "head": {"sha": p.head_sha}
-                })),
+                Some(p) => {
+                    let mut v = json!({
+                        "number": number("pull_number"), "state": p.state, "head": {"sha": p.head_sha}
+                    });
+                    if let Some(base) = model.base_shas.get(&number("pull_number")) {
+                        v["base"] = json!({"sha": base});
+                    }
+                    ResponseTemplate::new(200).set_body_json(v)
+                }
                 None => error(404, "Not Found"),
             },
             ("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/files") => {
@@ -381,6 +411,40 @@ impl Respond for Responder {
                 })),
                 None => error(404, "Not Found"),
             },
+            ("GET", "/repos/{owner}/{repo}/contents/{path}") => {
+                let path = percent_decode(&params["path"]);
+                let Some(reference) = query.get("ref") else {
+                    model.errors.push(format!("GET contents/{path} without ref: kubenudge reads a commit"));
+                    return error(400, "ref required");
+                };
+                match model.contents.get(&(reference.clone(), path.clone())) {
+                    Some(bytes) => ResponseTemplate::new(200).set_body_json(json!({
+                        "type": "file", "encoding": "base64", "size": bytes.len(),
+                        "name": path.rsplit('/').next().unwrap_or(""), "path": path,
+                        "content": base64::engine::general_purpose::STANDARD.encode(bytes),
+                        "sha": "0", "url": "x", "git_url": null, "html_url": null, "download_url": null,
+                        "_links": {"git": null, "html": null, "self": "x"}
+                    })),
+                    None => error(404, "Not Found"),
+                }
+            }
+            ("GET", "/repos/{owner}/{repo}/git/trees/{tree_sha}") => {
+                if query.get("recursive").map(String::as_str) != Some("1") {
+                    model.errors.push("GET git/trees without recursive=1".to_string());
+                }
+                match model.trees.get(&params["tree_sha"]) {
+                    Some(entries) => {
+                        let tree: Vec<Value> = entries.iter().map(|(path, sha)| json!({
+                            "path": path, "mode": "100644", "type": "blob", "sha": sha,
+                            "size": model.blobs.get(sha).map_or(0, Vec::len), "url": "x"
+                        })).collect();
+                        ResponseTemplate::new(200).set_body_json(json!({
+                            "sha": params["tree_sha"], "url": "x", "truncated": false, "tree": tree
+                        }))
+                    }
+                    None => error(404, "Not Found"),
+                }
+            }
             ("GET", "/repos/{owner}/{repo}/commits/{ref}/check-runs") => {
                 let name = query.get("check_name").cloned();
                 let runs: Vec<Value> = model.check_runs.iter()
@@ -524,6 +588,26 @@ impl Respond for Responder {
             }
         }
     }
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let Some(b) = s
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(b);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn apply_run_update(run: &mut CheckRunRecord, b: &Value) {

@@ -20,6 +20,8 @@ use kubenudge::review::{Enforcement, ReviewConfig};
 use kubenudge::server::{BlobCache, ReviewContext, Service, router, signature};
 
 pub const SECRET: &str = "test webhook secret";
+/// The base commit of every pull request event.
+pub const BASE_SHA: &str = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
 
 pub struct Harness {
     pub fake: FakeGitHub,
@@ -33,6 +35,8 @@ pub struct Options {
     pub enforcement: Enforcement,
     pub max_inline_comments: usize,
     pub max_attempts: u32,
+    /// Today's date for rollout stages (fixed, so countdowns are stable).
+    pub today: chrono::NaiveDate,
 }
 
 impl Default for Options {
@@ -41,6 +45,7 @@ impl Default for Options {
             enforcement: Enforcement::default(),
             max_inline_comments: 30,
             max_attempts: 4,
+            today: chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(),
         }
     }
 }
@@ -92,6 +97,8 @@ impl Harness {
                 enforcement: options.enforcement,
                 blobs: BlobCache::new(16 * 1024 * 1024),
                 details_url: None,
+                today: Arc::new(move || options.today),
+                configs: kubenudge::server::policy::ConfigCache::default(),
             },
             4,
         );
@@ -180,6 +187,25 @@ impl Harness {
         );
     }
 
+    /// Puts `files` (path, content) at commit `sha`: readable by path (`contents?ref=`) and as
+    /// the commit's tree (blobs included).
+    pub fn set_commit(&self, sha: &str, files: &[(&str, &str)]) {
+        let mut model = self.fake.model();
+        let mut tree = Vec::new();
+        for (path, content) in files {
+            let blob = blob_sha(content);
+            model
+                .blobs
+                .insert(blob.clone(), content.as_bytes().to_vec());
+            model.contents.insert(
+                (sha.to_string(), path.to_string()),
+                content.as_bytes().to_vec(),
+            );
+            tree.push((path.to_string(), blob));
+        }
+        model.trees.insert(sha.to_string(), tree);
+    }
+
     /// Schema violations, unknown operations and authentication errors seen by the fake.
     pub fn assert_no_protocol_errors(&self) {
         let errors = self.fake.model().errors.clone();
@@ -240,6 +266,7 @@ pub fn blob_sha(content: &str) -> String {
 /// GitHub's `pull_request` example, edited: action, number, head, installation, draft.
 pub fn pull_request_event(action: &str, number: u64, head_sha: &str) -> Value {
     let mut p = payload("pull_request/opened.payload.json");
+    p["pull_request"]["base"]["sha"] = BASE_SHA.into();
     p["action"] = action.into();
     p["number"] = number.into();
     p["pull_request"]["number"] = number.into();
