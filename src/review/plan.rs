@@ -247,7 +247,9 @@ pub fn plan_review(input: &ReviewInput<'_>) -> ReviewPlan {
         .collect();
     tally.fixed = fixed.len();
 
-    let conclusion = if input.result.findings.is_empty() {
+    // A manifest that cannot be read was not checked: never call that a success.
+    let read_errors = &input.result.errors;
+    let conclusion = if input.result.findings.is_empty() && read_errors.is_empty() {
         Conclusion::Success
     } else if tally.enforced > 0 {
         Conclusion::Failure
@@ -261,13 +263,18 @@ pub fn plan_review(input: &ReviewInput<'_>) -> ReviewPlan {
     };
     let check = CheckOutcome {
         conclusion,
-        title: render::check_title(input.result.findings.len(), tally.enforced),
+        title: render::check_title(
+            input.result.findings.len(),
+            tally.enforced,
+            read_errors.len(),
+        ),
         summary: render::truncate_body(&report.markdown(), 65_535),
         annotations: input
             .result
             .findings
             .iter()
             .map(|f| render::annotation(f, input.enforcement))
+            .chain(read_errors.iter().map(render::read_error_annotation))
             .collect(),
     };
     ReviewPlan {

@@ -355,11 +355,35 @@ pub(crate) fn annotation(finding: &Finding, enforcement: &Enforcement) -> Annota
     }
 }
 
-pub(crate) fn check_title(findings: usize, enforced: usize) -> String {
-    match (findings, enforced) {
+pub(crate) fn check_title(findings: usize, enforced: usize, unreadable: usize) -> String {
+    let title = match (findings, enforced) {
+        (0, _) if unreadable > 0 => String::new(),
         (0, _) => "No findings".to_string(),
         (n, 0) => format!("{n} {}", plural(n, "finding", "findings")),
         (n, e) => format!("{n} {} ({e} enforced)", plural(n, "finding", "findings")),
+    };
+    match unreadable {
+        0 => title,
+        u => {
+            let errors = format!("{u} unreadable {}", plural(u, "manifest", "manifests"));
+            if title.is_empty() {
+                errors
+            } else {
+                format!("{title}; {errors}")
+            }
+        }
+    }
+}
+
+/// A manifest (or one of its documents) kubenudge could not read, at the line it broke on.
+pub(crate) fn read_error_annotation(e: &crate::manifest::ReadError) -> Annotation {
+    Annotation {
+        path: e.file.clone(),
+        start_line: e.line.max(1),
+        end_line: e.line.max(1),
+        level: AnnotationLevel::Warning,
+        title: "not checked: the manifest could not be read".to_string(),
+        message: truncate_chars(&e.message, ANNOTATION_MESSAGE_MAX),
     }
 }
 
@@ -418,7 +442,15 @@ impl Report<'_, '_> {
             short_sha(input.head_sha)
         );
         let n = result.findings.len();
-        if n == 0 {
+        if n == 0 && !result.errors.is_empty() {
+            let e = result.errors.len();
+            let _ = writeln!(
+                md,
+                "No findings in {manifests} changed {}, but {e} {} could not be read (see *Not checked*).",
+                plural(manifests, "manifest", "manifests"),
+                plural(e, "manifest", "manifests")
+            );
+        } else if n == 0 {
             let _ = writeln!(
                 md,
                 "No findings in {manifests} changed {}.",
@@ -588,11 +620,17 @@ impl Report<'_, '_> {
                 SkipReason::NotKubernetes => not_k8s.push(path.as_str()),
             }
         }
-        let unreadable: Vec<(&str, &str)> = result
+        let unreadable: Vec<(String, &str)> = result
             .errors
             .iter()
             .filter(|e| result.file(&e.file).is_none())
-            .map(|e| (e.file.as_str(), e.message.as_str()))
+            .map(|e| {
+                let place = match e.line {
+                    0 => format!("`{}`", e.file),
+                    line => format!("`{}` line {line}", e.file),
+                };
+                (place, e.message.as_str())
+            })
             .collect();
         let broken_docs: Vec<String> = result
             .errors
@@ -629,8 +667,8 @@ impl Report<'_, '_> {
                 code_list(&not_k8s)
             );
         }
-        for (file, message) in unreadable {
-            let _ = writeln!(md, "- `{file}` could not be read: {message}");
+        for (place, message) in unreadable {
+            let _ = writeln!(md, "- {place} could not be read: {message}");
         }
         for e in broken_docs {
             let _ = writeln!(md, "- {e}");

@@ -511,3 +511,27 @@ fn a_finding_without_a_fix_says_what_is_wrong_then_why() {
     assert!(!p.comments[0].body.contains("```"));
     insta::assert_snapshot!(p.comments[0].body);
 }
+
+#[test]
+fn an_unreadable_manifest_is_not_a_success() {
+    let result = linted(&[("broken.yaml", "apiVersion: v1\nkind: Pod\nmetadata: [\n")]);
+    assert_eq!(result.errors.len(), 1);
+    let diffs = HashMap::from([(
+        "broken.yaml".to_string(),
+        added("apiVersion: v1\nkind: Pod\nmetadata: [\n"),
+    )]);
+    let p = plan(&result, &diffs, &[], &ReviewConfig::default(), &[]);
+    assert_eq!(p.check.conclusion, Conclusion::Neutral);
+    assert_eq!(p.check.title, "1 unreadable manifest");
+    let a = &p.check.annotations[0];
+    assert_eq!(
+        (a.path.as_str(), a.start_line),
+        ("broken.yaml", result.errors[0].line)
+    );
+    assert!(a.message.starts_with("invalid YAML"), "{}", a.message);
+    assert!(
+        p.summary_comment.contains("`broken.yaml` line"),
+        "{}",
+        p.summary_comment
+    );
+}
