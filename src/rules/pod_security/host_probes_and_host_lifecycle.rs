@@ -6,9 +6,9 @@
 //! `probe or lifecycle host (container "app" uses probe or lifecycle host "10.0.0.1")`.
 //!
 //! ## Why it matters
-//! The kubelet makes probe and hook requests from the node. A `host` pointing elsewhere turns the
-//! kubelet into a proxy: a pod can make the node connect to cloud metadata endpoints, node-local
-//! services or other tenants' pods, bypassing NetworkPolicies.
+//! A probe or hook `host` turns the kubelet into a proxy for the pod: the kubelet makes these
+//! requests from the node, so a pod can make the node connect to cloud metadata endpoints,
+//! node-local services or other tenants' pods, bypassing NetworkPolicies.
 //!
 //! ## What to change
 //! Before:

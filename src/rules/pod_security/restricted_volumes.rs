@@ -6,10 +6,11 @@
 //! `restricted volume types (volume "data" uses restricted volume type "nfs")`.
 //!
 //! ## Why it matters
-//! The other types (hostPath, nfs, iscsi, rbd, cephfs, cloud disks, gitRepo, flexVolume, ...)
-//! let the pod spec pick storage and credentials directly, bypassing the cluster's storage
-//! classes and access control; `hostPath` gives access to the node, and `gitRepo` runs git on the
-//! node. Claims and CSI drivers keep storage under the platform's control.
+//! Volume types outside the allowlist let the pod spec pick storage and credentials directly,
+//! bypassing the cluster's storage classes and access control. `hostPath` gives access to the
+//! node, `gitRepo` runs git on the node, and nfs, iscsi, rbd, cephfs, cloud disks and
+//! flexVolume mount storage by address. Claims and CSI drivers keep storage under the
+//! platform's control.
 //!
 //! ## What to change
 //! Before:
