@@ -210,7 +210,7 @@ fn several_findings(
                 let stage = context.lines().next().unwrap_or_default();
                 let _ = writeln!(
                     body,
-                    "\n{stage}\nCannot comply? Each guidance page above explains the options; ask the platform team for an exception, or annotate the object with `ignore.kubenudge.io/<rule-name>: \"<reason>\"`."
+                    "\n{stage}\n\nCannot comply? Each guidance page above explains the options; ask the platform team for an exception, or annotate the object with `ignore.kubenudge.io/<rule-name>: \"<reason>\"`."
                 );
             }
             None => {

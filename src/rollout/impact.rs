@@ -104,7 +104,8 @@ pub fn comment_context(decision: &Decision, config: &Config) -> String {
     if let Some(contact) = &config.help.contact {
         let _ = write!(help, "; questions: {contact}");
     }
-    format!("{when}\n{help}.")
+    // Separate paragraphs: in Markdown a single line break would run them together.
+    format!("{when}\n\n{help}.")
 }
 
 /// Where a rule's guidance page is: a link under `docs-base-url`, else the CLI command.

@@ -115,7 +115,7 @@ fn a_comment_says_by_when_and_what_to_do_otherwise() {
     let parsed = parse_config("k.yml", config).unwrap();
     assert_eq!(
         impact::comment_context(&d, &parsed),
-        "**warn** in `payments` — will block merges from 2027-01-15, in 54 days · exception expired on 2026-11-01; renew it or fix the finding\n\
+        "**warn** in `payments` — will block merges from 2027-01-15, in 54 days · exception expired on 2026-11-01; renew it or fix the finding\n\n\
          Cannot comply? See [hardening/read-only-root-filesystem](https://kubenudge.dev/rules/hardening/read-only-root-filesystem), \
          [request an exception](https://wiki.example.com/k8s-exceptions), or annotate the object with \
          `ignore.kubenudge.io/read-only-root-filesystem: \"<reason>\"`; questions: #platform-security."
