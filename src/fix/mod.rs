@@ -18,7 +18,7 @@ use crate::manifest::{Limits, ManifestFile, Object, SourceText, parse_stream};
 
 pub use realize::action_path;
 
-/// Above this size a single finding's fix is not re-parsed on its own (the whole-file fix
+/// Above this size a fix to a `List` item is not re-parsed on its own (the whole-file fix
 /// still is), so that a huge file with many findings stays linear.
 const VERIFY_EACH_FIX_UP_TO: usize = 128 * 1024;
 
@@ -31,9 +31,7 @@ pub fn realize(file: &ManifestFile, object: &Object, plan: &FixPlan) -> Result<F
     if edits.is_empty() {
         return Err("the plan changes nothing".into());
     }
-    if file.source.text().len() <= VERIFY_EACH_FIX_UP_TO {
-        verify(file.source.text(), &edits)?;
-    }
+    verify_in_document(file, object, &edits)?;
     Ok(Fix {
         safety: plan.safety,
         title: plan.title.clone(),
@@ -180,6 +178,49 @@ pub fn fix_file(file: &ManifestFile, fixes: &[&Fix]) -> FileFix {
 /// The fixes of `findings` that a run with (or without) `--unsafe-fixes` applies.
 pub fn applicable(fix: &Fix, include_unsafe: bool) -> bool {
     fix.safety == FixSafety::Safe || include_unsafe
+}
+
+/// Fails when `edits` make the object's document invalid YAML. Only that document is
+/// re-parsed (a document stands alone in YAML: anchors do not cross `---`), so a file with many
+/// objects and findings stays linear. An object that is not a document of its own (an item of
+/// a `List`) re-parses the whole file while the file is small, and is left to the whole-file
+/// check of `--fix` and of review suggestions when it is large.
+fn verify_in_document(file: &ManifestFile, object: &Object, edits: &[Edit]) -> Result<(), String> {
+    let text = file.source.text();
+    let span = file.tree.node(object.node).span;
+    let (_, column) = file.source.line_col(span.start);
+    if column != 1 {
+        return if text.len() <= VERIFY_EACH_FIX_UP_TO {
+            verify(text, edits)
+        } else {
+            Ok(())
+        };
+    }
+    let start = span.start;
+    let last = edits
+        .iter()
+        .map(|e| e.end)
+        .max()
+        .unwrap_or(span.end)
+        .max(span.end);
+    let (end_line, _) = file.source.line_col(last);
+    let end = file
+        .source
+        .line_start(end_line + 1)
+        .max(last)
+        .min(text.len());
+    if edits.iter().any(|e| e.start < start) {
+        return verify(text, edits);
+    }
+    let local: Vec<Edit> = edits
+        .iter()
+        .map(|e| Edit {
+            start: e.start - start,
+            end: e.end - start,
+            replacement: e.replacement.clone(),
+        })
+        .collect();
+    verify(&text[start..end], &local)
 }
 
 /// Fails when `edits` applied to `text` do not give valid YAML.

@@ -10,6 +10,7 @@ pub struct SourceText {
     line_starts: Vec<usize>,
     bom: bool,
     ascii: bool,
+    crlf: bool,
 }
 
 impl SourceText {
@@ -25,7 +26,9 @@ impl SourceText {
                 line_starts.push(i + 1);
             }
         }
+        let crlf_count = text.matches("\r\n").count();
         Self {
+            crlf: crlf_count > 0 && crlf_count * 2 >= line_starts.len() - 1,
             ascii: text.is_ascii(),
             text: text.to_string(),
             line_starts,
@@ -43,8 +46,7 @@ impl SourceText {
 
     /// True when most line breaks are `\r\n`; inserted lines use the same ending.
     pub fn uses_crlf(&self) -> bool {
-        let crlf = self.text.matches("\r\n").count();
-        crlf > 0 && crlf * 2 >= self.line_starts.len() - 1
+        self.crlf
     }
 
     pub fn newline(&self) -> &'static str {
