@@ -59,6 +59,13 @@ struct Changes {
     append: Vec<(NodeId, Vec<String>)>,
 }
 
+/// The changes recorded for `id`, or none.
+fn changes_of<T>(v: &[(NodeId, Vec<T>)], id: NodeId) -> &[T] {
+    v.iter()
+        .find(|(n, _)| *n == id)
+        .map_or(&[][..], |(_, v)| v.as_slice())
+}
+
 fn slot<T: Default>(v: &mut Vec<(NodeId, T)>, id: NodeId) -> &mut T {
     match v.iter().position(|(n, _)| *n == id) {
         Some(i) => &mut v[i].1,

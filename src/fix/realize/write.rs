@@ -1,7 +1,9 @@
 //! Changes -> text: where each change goes in the author's text and how it is written (block
 //! or flow, the file's indentation, list style and line ending).
 
-use super::{ALIAS_NEARBY, Changes, Context, NewValue, Pending, dash_before, dedup_ids};
+use super::{
+    ALIAS_NEARBY, Changes, Context, NewValue, Pending, changes_of, dash_before, dedup_ids,
+};
 use crate::manifest::{ByteSpan, NodeId, NodeKind, Style};
 
 use crate::fix::scalar::{
@@ -21,32 +23,14 @@ impl Context<'_> {
         maps.extend(ch.remove_entries.iter().map(|(n, _)| *n));
         dedup_ids(&mut maps);
         for m in maps {
-            let inserts = ch
-                .insert
-                .iter()
-                .find(|(n, _)| *n == m)
-                .map_or(&[][..], |(_, v)| v.as_slice());
-            let removed = ch
-                .remove_entries
-                .iter()
-                .find(|(n, _)| *n == m)
-                .map_or(&[][..], |(_, v)| v.as_slice());
+            let (inserts, removed) = (changes_of(&ch.insert, m), changes_of(&ch.remove_entries, m));
             self.emit_mapping(m, inserts, removed, &mut out)?;
         }
         let mut seqs: Vec<NodeId> = ch.append.iter().map(|(n, _)| *n).collect();
         seqs.extend(ch.remove_items.iter().map(|(n, _)| *n));
         dedup_ids(&mut seqs);
         for s in seqs {
-            let appends = ch
-                .append
-                .iter()
-                .find(|(n, _)| *n == s)
-                .map_or(&[][..], |(_, v)| v.as_slice());
-            let removed = ch
-                .remove_items
-                .iter()
-                .find(|(n, _)| *n == s)
-                .map_or(&[][..], |(_, v)| v.as_slice());
+            let (appends, removed) = (changes_of(&ch.append, s), changes_of(&ch.remove_items, s));
             self.emit_sequence(s, appends, removed, &mut out)?;
         }
         Ok(out)
