@@ -216,7 +216,9 @@ fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
                 .unwrap_or(Version::Latest),
             origin: None,
         },
-        pss_explicit: args.level.is_some() || args.pss_version.is_some(),
+        pss_explicit: args.level.is_some()
+            || args.pss_version.is_some()
+            || config.is_some_and(|c| c.pss_explicit),
         ..LintOptions::default()
     };
     if args.diff {

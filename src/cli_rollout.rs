@@ -204,7 +204,7 @@ pub(crate) fn rollout(args: &RolloutArgs, out: &mut dyn Write, err: &mut dyn Wri
             version: config.pss_version,
             origin: None,
         },
-        pss_explicit: false,
+        pss_explicit: config.pss_explicit,
         ..LintOptions::default()
     };
     let result = lint(&inputs, &options);

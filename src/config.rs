@@ -166,6 +166,10 @@ pub struct Help {
 pub struct Config {
     pub level: Level,
     pub pss_version: Version,
+    /// True when the file writes `level` or `pss-version`: the configuration then "says
+    /// otherwise", and Namespace `pod-security.kubernetes.io/*` labels no longer choose the
+    /// policy of their namespace.
+    pub pss_explicit: bool,
     pub mode: Mode,
     pub enforce_from: Option<NaiveDate>,
     pub rollout: Vec<RolloutRule>,
@@ -181,6 +185,7 @@ impl Default for Config {
         Self {
             level: Level::Restricted,
             pss_version: Version::Latest,
+            pss_explicit: false,
             mode: Mode::Warn,
             enforce_from: None,
             rollout: Vec::new(),
@@ -448,12 +453,14 @@ impl ConfigParser<'_> {
                             );
                         } else {
                             c.level = l;
+                            c.pss_explicit = true;
                         }
                     }
                 }
                 "pss-version" => {
                     if let Some(v) = self.parsed(value, "pss-version") {
                         c.pss_version = v;
+                        c.pss_explicit = true;
                     }
                 }
                 "mode" => {

@@ -204,3 +204,44 @@ fn check_with_a_broken_config_exits_2_with_positions() {
     );
     assert!(err.ends_with("has 1 error; nothing was checked\n"), "{err}");
 }
+
+/// Namespace labels choose the Pod Security policy "when no configuration says otherwise": a
+/// config that writes `level` wins over them, one that does not leaves them in charge.
+#[test]
+fn a_config_level_overrides_namespace_labels_and_its_absence_does_not() {
+    let dir = tempfile::tempdir().unwrap();
+    // The namespace says baseline; the pod is fine at baseline but not at restricted.
+    std::fs::write(
+        dir.path().join("ns.yaml"),
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels:\n    pod-security.kubernetes.io/enforce: baseline\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: shop}\nspec:\n  containers:\n    - name: c\n      image: i\n      securityContext: {readOnlyRootFilesystem: true}\n",
+    )
+    .unwrap();
+    let pss_rules = |config: &str| {
+        let path = dir.path().join("kubenudge.yml");
+        std::fs::write(&path, config).unwrap();
+        let (_, out, err) = cli(&[
+            "check",
+            "--format",
+            "json",
+            "--config",
+            path.to_str().unwrap(),
+            dir.path().join("ns.yaml").to_str().unwrap(),
+        ]);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|_| panic!("{err}"));
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"].as_str().unwrap().starts_with("pod-security/"))
+            .count()
+    };
+    assert_eq!(
+        pss_rules("mode: enforce\n"),
+        0,
+        "the label's baseline applies"
+    );
+    assert!(
+        pss_rules("mode: enforce\nlevel: restricted\n") > 0,
+        "the configured level wins"
+    );
+}
