@@ -243,11 +243,15 @@ fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         Format::Json => crate::report::render_json(&result),
     };
     let _ = out.write_all(rendered.as_bytes());
-    if !args.exit_zero && (outcome.blocking || !result.errors.is_empty()) {
+    let code = if !args.exit_zero && (outcome.blocking || !result.errors.is_empty()) {
         EXIT_FINDINGS
     } else {
         EXIT_CLEAN
-    }
+    };
+    // The process ends next: freeing every tree and finding one by one would only delay the
+    // exit (a tenth of the run on big inputs), as ripgrep and rustc also avoid.
+    std::mem::forget(result);
+    code
 }
 
 /// `--diff`: what `--fix` would change, written nowhere.

@@ -102,7 +102,6 @@ pub(crate) fn apply_policy(
             namespaces: &resolver,
         },
     );
-    result.findings = review.reported().map(|d| d.finding.clone()).collect();
     let mut notes = String::new();
     if policy.is_some() {
         for ns in &review.namespaces {
@@ -144,8 +143,16 @@ pub(crate) fn apply_policy(
             );
         }
     }
+    let blocking = review.conclusion() == Conclusion::Failure;
+    // Moved, not cloned: a big run has a finding per decision.
+    result.findings = review
+        .decisions
+        .into_iter()
+        .filter(|d| d.is_reported())
+        .map(|d| d.finding)
+        .collect();
     CheckOutcome {
-        blocking: review.conclusion() == Conclusion::Failure,
+        blocking,
         stage_notes: notes,
     }
 }

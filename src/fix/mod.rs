@@ -26,12 +26,27 @@ const VERIFY_EACH_FIX_UP_TO: usize = 128 * 1024;
 /// fix) when an action cannot be expressed without rewriting the author's YAML, or when the
 /// result would not parse.
 pub fn realize(file: &ManifestFile, object: &Object, plan: &FixPlan) -> Result<Fix, String> {
+    let fix = realize_unverified(file, object, plan)?;
+    verify_in_document(file, object, &fix.edits)?;
+    Ok(fix)
+}
+
+/// [`realize`] without the re-parse: for callers that verify several fixes of one object
+/// together ([`realize_object_fixes`]).
+fn realize_unverified(file: &ManifestFile, object: &Object, plan: &FixPlan) -> Result<Fix, String> {
+    realize_with(&realize::Realizer::new(file, object), object, plan)
+}
+
+fn realize_with(
+    realizer: &realize::Realizer<'_>,
+    object: &Object,
+    plan: &FixPlan,
+) -> Result<Fix, String> {
     let actions: Vec<&FixAction> = plan.actions.iter().collect();
-    let edits = realize::realize_actions(file, object, &actions)?;
+    let edits = realizer.realize(&actions)?;
     if edits.is_empty() {
         return Err("the plan changes nothing".into());
     }
-    verify_in_document(file, object, &edits)?;
     Ok(Fix {
         safety: plan.safety,
         title: plan.title.clone(),
@@ -40,6 +55,57 @@ pub fn realize(file: &ManifestFile, object: &Object, plan: &FixPlan) -> Result<F
         actions: plan.actions.clone(),
         object: Some(object.node),
     })
+}
+
+/// The fixes of one object's findings, and how many re-parses verifying them took.
+#[derive(Debug)]
+pub struct ObjectFixes {
+    /// One entry per plan given, `None` where the plan has no valid fix.
+    pub fixes: Vec<Option<Fix>>,
+    pub verification_parses: usize,
+}
+
+/// Realises every plan of one object and verifies them with **one** re-parse of the object's
+/// document: the plans' actions realised together (as `--fix` and review suggestions apply
+/// them) must give valid YAML. The realiser writes each action the same way alone or with
+/// others, so a valid joint result vouches for each fix; only when the joint result fails (or
+/// the actions cannot be combined) is each fix verified on its own, to find the broken one.
+/// This keeps lint at one verification parse per object with fixes, not one per finding.
+pub fn realize_object_fixes(
+    file: &ManifestFile,
+    object: &Object,
+    plans: &[&FixPlan],
+) -> ObjectFixes {
+    let realizer = realize::Realizer::new(file, object);
+    let mut fixes: Vec<Option<Fix>> = plans
+        .iter()
+        .map(|plan| realize_with(&realizer, object, plan).ok())
+        .collect();
+    let actions: Vec<&FixAction> = fixes.iter().flatten().flat_map(|f| &f.actions).collect();
+    if actions.is_empty() {
+        return ObjectFixes {
+            fixes,
+            verification_parses: 0,
+        };
+    }
+    let joint_ok = realizer
+        .realize(&actions)
+        .is_ok_and(|edits| verify_in_document(file, object, &edits).is_ok());
+    let mut verification_parses = 1;
+    if !joint_ok {
+        for slot in &mut fixes {
+            if let Some(fix) = slot {
+                verification_parses += 1;
+                if verify_in_document(file, object, &fix.edits).is_err() {
+                    *slot = None;
+                }
+            }
+        }
+    }
+    ObjectFixes {
+        fixes,
+        verification_parses,
+    }
 }
 
 /// Realises several plans on one object together: one insertion per mapping, never two edits
@@ -59,14 +125,17 @@ pub fn realize_all(
 /// of each object are realised jointly from their actions.
 pub fn merge_fixes(file: &ManifestFile, fixes: &[&Fix]) -> Result<Vec<Edit>, String> {
     let mut edits = Vec::new();
+    // Actions grouped by object in one pass (a filter per object was quadratic in big files).
+    let mut by_object: std::collections::HashMap<crate::manifest::NodeId, Vec<&FixAction>> =
+        std::collections::HashMap::new();
+    for f in fixes {
+        if let Some(node) = f.object {
+            by_object.entry(node).or_default().extend(f.actions.iter());
+        }
+    }
     for object in &file.objects {
-        let actions: Vec<&FixAction> = fixes
-            .iter()
-            .filter(|f| f.object == Some(object.node))
-            .flat_map(|f| f.actions.iter())
-            .collect();
-        if !actions.is_empty() {
-            edits.extend(realize::realize_actions(file, object, &actions)?);
+        if let Some(actions) = by_object.get(&object.node) {
+            edits.extend(realize::realize_actions(file, object, actions)?);
         }
     }
     // Fixes built by hand (no actions) keep their own edits.

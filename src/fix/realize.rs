@@ -136,7 +136,25 @@ pub(super) fn realize_actions(
     object: &Object,
     actions: &[&FixAction],
 ) -> Result<Vec<Edit>, String> {
-    let cx = Context::new(file, object);
+    Realizer::new(file, object).realize(actions)
+}
+
+/// What realising fixes needs to know of one object (its layout, parents, shared nodes),
+/// built once and used for each of the object's fixes and for their joint result.
+pub(super) struct Realizer<'a>(Context<'a>);
+
+impl<'a> Realizer<'a> {
+    pub(super) fn new(file: &'a ManifestFile, object: &Object) -> Self {
+        Realizer(Context::new(file, object))
+    }
+
+    pub(super) fn realize(&self, actions: &[&FixAction]) -> Result<Vec<Edit>, String> {
+        realize_with(&self.0, actions)
+    }
+}
+
+fn realize_with(cx: &Context<'_>, actions: &[&FixAction]) -> Result<Vec<Edit>, String> {
+    let file = cx.file;
     let removed: Vec<&FieldPath> = actions
         .iter()
         .filter_map(|a| match a {
@@ -210,6 +228,19 @@ fn combine(mut pending: Vec<Pending>, text: &str, newline: &str) -> Result<Vec<E
     }
     out.retain(|e| !(e.start == e.end && e.replacement.is_empty()));
     Ok(out)
+}
+
+/// True when another object comes from the same YAML document (items of a `List`). Objects
+/// are in document order, so the neighbours tell: a scan of every object per fix was
+/// quadratic in files of many documents.
+fn shares_document(file: &ManifestFile, object: &Object) -> bool {
+    let first = file
+        .objects
+        .partition_point(|o| o.document < object.document);
+    file.objects[first..]
+        .iter()
+        .take_while(|o| o.document == object.document)
+        .any(|o| o.node != object.node)
 }
 
 impl<'a> Context<'a> {
@@ -313,10 +344,7 @@ impl<'a> Context<'a> {
             root: object.node,
             shared,
             json: src.text().trim_start().starts_with(['{', '[']),
-            document_shared: file
-                .objects
-                .iter()
-                .any(|o| o.document == object.document && o.node != object.node),
+            document_shared: shares_document(file, object),
             parents,
             depth,
             layout: Layout { step, list_offset },

@@ -8,6 +8,29 @@ use crate::manifest::{Limits, NodeKind, SourceText, Style, parse_stream};
 /// The value a YAML scalar text stands for (`false` -> false, `"1"` -> "1"), by the same
 /// core-schema resolution the manifest reader uses.
 pub(crate) fn scalar_value(text: &str) -> Result<Value, String> {
+    // Fixes write a handful of values over and over (`true`, `RuntimeDefault`, `ALL`, the
+    // items of a list), and reading one back costs a parser; a small per-thread memo makes
+    // this free after the first time. Bounded: cleared when full.
+    const MEMO_ENTRIES: usize = 1024;
+    thread_local! {
+        static MEMO: std::cell::RefCell<std::collections::HashMap<String, Result<Value, String>>> =
+            std::cell::RefCell::new(std::collections::HashMap::new());
+    }
+    if let Some(hit) = MEMO.with(|m| m.borrow().get(text).cloned()) {
+        return hit;
+    }
+    let value = parse_scalar(text);
+    MEMO.with(|m| {
+        let mut m = m.borrow_mut();
+        if m.len() >= MEMO_ENTRIES {
+            m.clear();
+        }
+        m.insert(text.to_string(), value.clone());
+    });
+    value
+}
+
+fn parse_scalar(text: &str) -> Result<Value, String> {
     let src = SourceText::new(text);
     let (tree, docs) = parse_stream(&src, &Limits::default())
         .map_err(|e| format!("{text:?} is not a YAML scalar: {e}"))?;

@@ -1,5 +1,7 @@
 use std::fmt::Write as _;
 
+use rayon::prelude::*;
+
 use crate::engine::LintResult;
 use crate::finding::{Edit, Finding, FixSafety};
 use crate::manifest::{ManifestFile, SkipReason, SourceText};
@@ -13,9 +15,22 @@ pub(crate) fn skip_reason(reason: &SkipReason) -> &'static str {
 
 /// Human output: one block per finding with the offending line, then a summary.
 pub fn render_text(result: &LintResult) -> String {
-    let mut out = String::new();
-    for f in &result.findings {
-        render_finding(&mut out, f, result.file(&f.file));
+    // Code frames and fix diffs cost as much as linting on a big run: rendered on all cores,
+    // in chunks, joined in order.
+    let chunks: Vec<String> = result
+        .findings
+        .par_chunks(256)
+        .map(|chunk| {
+            let mut out = String::new();
+            for f in chunk {
+                render_finding(&mut out, f, result.file(&f.file));
+            }
+            out
+        })
+        .collect();
+    let mut out = String::with_capacity(chunks.iter().map(String::len).sum::<usize>() + 256);
+    for chunk in chunks {
+        out.push_str(&chunk);
     }
     for e in &result.errors {
         if e.line > 0 {

@@ -136,11 +136,10 @@ pub fn preview_label_changes_with(
                 if !members.contains(&key) {
                     continue;
                 }
-                let line = object_line(&result, &finding.file, &finding.object);
                 let entry = blocked.entry(key).or_insert_with(|| BlockedWorkload {
                     object: finding.object.clone(),
                     file: finding.file.clone(),
-                    line,
+                    line: object_line(&result, &finding.file, &finding.object),
                     rules: Vec::new(),
                 });
                 if !entry.rules.contains(&finding.rule) {
