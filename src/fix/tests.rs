@@ -250,7 +250,7 @@ fn removing_the_last_key_leaves_an_empty_mapping() {
     let out = run(&t, vec![remove("spec.securityContext.privileged")]).unwrap();
     assert_eq!(
         out,
-        pod("spec:\n  securityContext: {}\n  containers:\n  - name: a\n")
+        pod("spec:\n  # why\n  securityContext: {}\n  containers:\n  - name: a\n")
     );
 }
 
@@ -733,4 +733,45 @@ fn json_files_stay_json() {
             "securityContext": {"runAsNonRoot": true}
         })
     );
+}
+
+#[test]
+fn removing_every_key_of_a_mapping_keeps_its_comments_above_it() {
+    let t = pod(
+        "spec:\n  containers:\n  - name: a\n    securityContext:\n      # the debugger needs it (ticket OPS-12)\n      privileged: true\n      # and this\n      procMount: Unmasked # trailing\n",
+    );
+    let out = run(
+        &t,
+        vec![
+            remove("spec.containers[0].securityContext.privileged"),
+            remove("spec.containers[0].securityContext.procMount"),
+        ],
+    )
+    .unwrap();
+    assert_eq!(
+        out,
+        pod(
+            "spec:\n  containers:\n  - name: a\n    # the debugger needs it (ticket OPS-12)\n    # and this\n    securityContext: {} # trailing\n"
+        )
+    );
+}
+
+#[test]
+fn removing_a_key_keeps_the_comments_inside_its_value_but_not_block_scalar_lines() {
+    let t = pod(
+        "spec:\n  hostNetwork: true\n  securityContext:\n    seLinuxOptions:\n      # why: legacy agent\n      type: spc_t\n    runAsUser: 1000\n  containers:\n  - name: a\n    args:\n    - |\n      # not a comment: script text\n      echo hi\n",
+    );
+    let out = run(&t, vec![remove("spec.securityContext.seLinuxOptions")]).unwrap();
+    assert_eq!(
+        out,
+        t.replace(
+            "    seLinuxOptions:\n      # why: legacy agent\n      type: spc_t\n",
+            "    # why: legacy agent\n"
+        )
+    );
+    let t = pod(
+        "spec:\n  containers:\n  - name: a\n    env:\n    - name: X\n      value: |\n        # script line, not a comment\n        run\n    image: x\n",
+    );
+    let out = run(&t, vec![remove("spec.containers[0].env")]).unwrap();
+    assert_eq!(out, t.replace("    env:\n    - name: X\n      value: |\n        # script line, not a comment\n        run\n", ""));
 }

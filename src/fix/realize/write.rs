@@ -208,25 +208,36 @@ impl Context<'_> {
         let first_key = self.tree.node(entries[own[0]].key_node).span.start;
         let on_dash = !self.line_prefix(first_key).trim().is_empty();
         if all_removed && inserts.is_empty() && !has_merge {
-            // Leave an empty mapping rather than an empty value.
+            // Leave an empty mapping rather than an empty value. The comments written inside
+            // the mapping explain it to the next reader: they move above the line that holds
+            // it, at that line's indentation, rather than go with the keys.
             let last = elements.last().map_or(0, |e| e.1);
-            if on_dash {
-                out.push(Pending {
-                    start: first_key,
-                    end: last,
-                    text: "{}".into(),
-                    depth,
-                });
+            let (start, text, holder) = if on_dash {
+                (first_key, "{}", first_key)
             } else {
                 let key = self.parent_key(m)?;
-                let colon = self.colon_after(key)?;
+                (self.colon_after(key)? + 1, " {}", key)
+            };
+            let holder_line = self.src.line_start(self.src.line_col(holder).0);
+            let indent = self.text[holder_line..holder]
+                .chars()
+                .take_while(|c| *c == ' ')
+                .count();
+            let comments = self.comments_between(start, self.line_after(last), indent);
+            if !comments.is_empty() {
                 out.push(Pending {
-                    start: colon + 1,
-                    end: last,
-                    text: " {}".into(),
+                    start: holder_line,
+                    end: holder_line,
+                    text: comments,
                     depth,
                 });
             }
+            out.push(Pending {
+                start,
+                end: last,
+                text: text.into(),
+                depth,
+            });
             return Ok(());
         }
         let mut i = 0;
@@ -259,10 +270,16 @@ impl Context<'_> {
             }
             let line_start = self.src.line_start(self.src.line_col(start).0);
             let end = self.line_after(elements[i].1);
+            // Full-line comments inside the removed value stay, at the key's indentation.
+            let comments = self.comments_between(
+                self.line_after(start),
+                end,
+                self.col(self.tree.node(entries[own[i]].key_node).span.start),
+            );
             out.push(Pending {
                 start: line_start,
                 end,
-                text: String::new(),
+                text: comments,
                 depth,
             });
             i += 1;
@@ -599,6 +616,36 @@ impl Context<'_> {
 
     /// The start of the line after the one holding `byte` (the end of the file when it is the
     /// last line; `combine` then adds the missing line break once).
+    /// The full-line comments of `text[from..to]` (outside block scalars), re-indented to
+    /// `indent` columns, one per line with the file's line break. Lexical, as comments are:
+    /// a `#` line is a comment unless it is the content of a `|` or `>` block scalar, which
+    /// lasts while lines are indented deeper than the line that opened it.
+    fn comments_between(&self, from: usize, to: usize, indent: usize) -> String {
+        let newline = self.src.newline();
+        let mut kept = String::new();
+        let mut block_scalar_of: Option<usize> = None;
+        let region = &self.text[from.min(to)..to.min(self.text.len())];
+        for line in region.split_inclusive('\n') {
+            let body = line.trim_end_matches(['\n', '\r']);
+            let trimmed = body.trim_start();
+            let depth = body.len() - trimmed.len();
+            if let Some(opener) = block_scalar_of {
+                if trimmed.is_empty() || depth > opener {
+                    continue;
+                }
+                block_scalar_of = None;
+            }
+            if trimmed.starts_with('#') {
+                kept.push_str(&" ".repeat(indent));
+                kept.push_str(trimmed);
+                kept.push_str(newline);
+            } else if opens_block_scalar(trimmed) {
+                block_scalar_of = Some(depth);
+            }
+        }
+        kept
+    }
+
     fn line_after(&self, byte: usize) -> usize {
         match self.text[byte.min(self.text.len())..].find('\n') {
             Some(i) => byte + i + 1,
@@ -674,4 +721,19 @@ fn render_flow(value: &NewValue, json: bool) -> Result<String, String> {
                 .join(", ")
         ),
     })
+}
+
+/// True when a line ends by opening a block scalar: `key: |`, `- >-`, `key: |2 # note`.
+fn opens_block_scalar(line: &str) -> bool {
+    let code = match line.find(" #") {
+        Some(i) => &line[..i],
+        None => line,
+    }
+    .trim_end();
+    let Some(i) = code.rfind(['|', '>']) else {
+        return false;
+    };
+    let (before, after) = (&code[..i], &code[i + 1..]);
+    after.chars().all(|c| matches!(c, '-' | '+' | '0'..='9'))
+        && (before.ends_with(": ") || before.ends_with("- ") || before == "-" || before.is_empty())
 }
