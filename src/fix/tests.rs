@@ -775,3 +775,43 @@ fn removing_a_key_keeps_the_comments_inside_its_value_but_not_block_scalar_lines
     let out = run(&t, vec![remove("spec.containers[0].env")]).unwrap();
     assert_eq!(out, t.replace("    env:\n    - name: X\n      value: |\n        # script line, not a comment\n        run\n", ""));
 }
+
+fn plan_of(actions: Vec<FixAction>) -> FixPlan {
+    FixPlan {
+        safety: FixSafety::Safe,
+        title: "t".into(),
+        caveat: String::new(),
+        actions,
+    }
+}
+
+#[test]
+fn an_objects_fixes_are_verified_with_one_parse_when_they_combine() {
+    let t = pod("spec:\n  containers:\n  - name: a\n    image: x\n");
+    let file = read_manifest("t.yaml", t.as_bytes(), &Limits::default()).unwrap();
+    let a = plan_of(vec![set(
+        "spec.containers[0].securityContext.privileged",
+        "false",
+    )]);
+    let b = plan_of(vec![set("spec.securityContext.runAsNonRoot", "true")]);
+    let out = realize_object_fixes(&file, &file.objects[0], &[&a, &b]);
+    assert_eq!(out.verification_parses, 1);
+    assert!(out.fixes.iter().all(Option::is_some));
+}
+
+#[test]
+fn fixes_that_do_not_combine_are_each_verified_alone_and_kept() {
+    // Emptying a list item while adding a key to it cannot be written as one edit; each of
+    // the two is still a valid fix on its own.
+    let t = pod("spec:\n  containers:\n  - name: a\n");
+    let file = read_manifest("t.yaml", t.as_bytes(), &Limits::default()).unwrap();
+    let empty = plan_of(vec![remove("spec.containers[0].name")]);
+    let grow = plan_of(vec![set("spec.containers[0].image", "x")]);
+    assert!(realize_all(&file, &file.objects[0], &[&empty, &grow]).is_err());
+    let out = realize_object_fixes(&file, &file.objects[0], &[&empty, &grow]);
+    assert_eq!(
+        out.verification_parses, 3,
+        "one joint try, then each fix alone"
+    );
+    assert!(out.fixes.iter().all(Option::is_some));
+}
