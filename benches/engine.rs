@@ -1,12 +1,19 @@
-//! Throughput of reading, locating and linting a generated corpus of 10,000 objects.
-//! Run with `cargo bench --bench engine`; prints objects/s and MB/s for each stage.
+//! The engine's stages on a generated corpus, with Criterion so that a regression shows in
+//! `cargo bench --bench engine`: reading (parse, decode, locate), the rules alone, fix
+//! realisation and verification alone, a whole lint of many files, and a whole lint of one
+//! file of many documents (the case that used to be quadratic).
+//!
+//! `bench/compare.sh` measures whole commands against Checkov and the parse floor.
 
-use std::time::Instant;
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 
 use kubenudge::engine::{LintOptions, lint};
+use kubenudge::finding::FixPlan;
 use kubenudge::manifest::{FieldPath, Limits, read_manifest};
+use kubenudge::policy::PssPolicy;
+use kubenudge::rules::{self, RuleContext};
 
-const OBJECTS: usize = 10_000;
+const OBJECTS: usize = 2_000;
 const PER_FILE: usize = 50;
 
 fn object(i: usize) -> String {
@@ -30,8 +37,8 @@ fn object(i: usize) -> String {
     }
 }
 
-fn main() {
-    let files: Vec<(String, Vec<u8>)> = (0..OBJECTS / PER_FILE)
+fn corpus() -> Vec<(String, Vec<u8>)> {
+    (0..OBJECTS / PER_FILE)
         .map(|f| {
             let docs: Vec<String> = (0..PER_FILE).map(|d| object(f * PER_FILE + d)).collect();
             (
@@ -39,49 +46,110 @@ fn main() {
                 docs.join("---\n").into_bytes(),
             )
         })
-        .collect();
-    let bytes: usize = files.iter().map(|(_, b)| b.len()).sum();
-    let mb = bytes as f64 / (1024.0 * 1024.0);
-    println!(
-        "corpus: {OBJECTS} objects in {} files, {mb:.1} MB",
-        files.len()
-    );
+        .collect()
+}
 
+fn insecure_pods(n: usize) -> Vec<(String, Vec<u8>)> {
+    let docs: Vec<String> = (0..n)
+        .map(|i| format!("apiVersion: v1\nkind: Pod\nmetadata:\n  name: pod-{i}\n  namespace: team-{ns}\nspec:\n  containers:\n    - name: app\n      image: registry.example.com/app:{i}\n", ns = i % 7))
+        .collect();
+    vec![("pods.yaml".into(), docs.join("---\n").into_bytes())]
+}
+
+fn bytes(files: &[(String, Vec<u8>)]) -> u64 {
+    files.iter().map(|(_, b)| b.len() as u64).sum()
+}
+
+fn stages(c: &mut Criterion) {
+    let files = corpus();
     let limits = Limits::default();
     let path = FieldPath::parse("spec.template.spec.containers[1].securityContext.runAsNonRoot");
-    let mut best_read = f64::MAX;
-    let mut best_lint = f64::MAX;
-    let mut findings = 0;
-    for _ in 0..5 {
-        let started = Instant::now();
-        let mut objects = 0;
-        let mut located = 0;
-        for (name, text) in &files {
-            let file = read_manifest(name, text, &limits).expect("corpus reads");
-            for obj in &file.objects {
-                objects += 1;
-                located += file.locate(obj, &path).line;
-            }
-        }
-        assert_eq!(objects, OBJECTS);
-        assert!(located > 0);
-        best_read = best_read.min(started.elapsed().as_secs_f64());
+    let read: Vec<_> = files
+        .iter()
+        .map(|(name, text)| read_manifest(name, text, &limits).expect("corpus reads"))
+        .collect();
+    let pss = PssPolicy::default();
+    let all = rules::all();
 
-        let started = Instant::now();
-        let result = lint(&files, &LintOptions::default());
-        best_lint = best_lint.min(started.elapsed().as_secs_f64());
-        findings = result.findings.len();
+    let mut g = c.benchmark_group("engine");
+    g.sample_size(10);
+    g.throughput(Throughput::Bytes(bytes(&files)));
+    g.bench_function("read+decode+locate", |b| {
+        b.iter(|| {
+            let mut located = 0;
+            for (name, text) in &files {
+                let file = read_manifest(name, text, &limits).expect("corpus reads");
+                for obj in &file.objects {
+                    located += file.locate(obj, &path).line;
+                }
+            }
+            located
+        })
+    });
+    g.bench_function("rules", |b| {
+        b.iter(|| {
+            let mut violations = 0;
+            for file in &read {
+                for object in &file.objects {
+                    let cx = RuleContext {
+                        file,
+                        object,
+                        pss: &pss,
+                    };
+                    violations += all.iter().map(|r| r.check(&cx).len()).sum::<usize>();
+                }
+            }
+            violations
+        })
+    });
+    let plans: Vec<Vec<Vec<FixPlan>>> = read
+        .iter()
+        .map(|file| {
+            file.objects
+                .iter()
+                .map(|object| {
+                    let cx = RuleContext {
+                        file,
+                        object,
+                        pss: &pss,
+                    };
+                    all.iter()
+                        .flat_map(|r| r.check(&cx))
+                        .filter_map(|v| v.fix)
+                        .collect()
+                })
+                .collect()
+        })
+        .collect();
+    g.bench_function("fixes (realise + verify)", |b| {
+        b.iter(|| {
+            let mut realised = 0;
+            for (file, per_object) in read.iter().zip(&plans) {
+                for (object, plans) in file.objects.iter().zip(per_object) {
+                    let refs: Vec<&FixPlan> = plans.iter().collect();
+                    let out = kubenudge::fix::realize_object_fixes(file, object, &refs);
+                    realised += out.fixes.iter().flatten().count();
+                }
+            }
+            realised
+        })
+    });
+    g.bench_function("lint (all rules, fixes)", |b| {
+        b.iter(|| lint(&files, &LintOptions::default()).findings.len())
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("one file of insecure Pods");
+    g.sample_size(10);
+    for n in [2_500, 20_000] {
+        let file = insecure_pods(n);
+        g.throughput(Throughput::Elements(n as u64));
+        g.bench_with_input(BenchmarkId::from_parameter(n), &file, |b, file| {
+            b.iter(|| lint(file, &LintOptions::default()).findings.len())
+        });
     }
-    println!(
-        "read+decode+locate: {:.0} objects/s, {:.1} MB/s ({:.3} s)",
-        OBJECTS as f64 / best_read,
-        mb / best_read,
-        best_read
-    );
-    println!(
-        "lint (all rules):   {:.0} objects/s, {:.1} MB/s ({:.3} s, {findings} findings)",
-        OBJECTS as f64 / best_lint,
-        mb / best_lint,
-        best_lint
-    );
+    g.finish();
 }
+
+criterion_group!(benches, stages);
+criterion_main!(benches);
