@@ -193,16 +193,13 @@ fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             return EXIT_ERROR;
         }
     };
-    let mut inputs = Vec::with_capacity(files.len());
-    for path in files {
-        match std::fs::read(&path) {
-            Ok(bytes) => inputs.push((display_path(&path), bytes)),
-            Err(e) => {
-                let _ = writeln!(err, "error: cannot read {}: {e}", path.display());
-                return EXIT_ERROR;
-            }
+    let inputs = match read_files(&files) {
+        Ok(inputs) => inputs,
+        Err(message) => {
+            let _ = writeln!(err, "error: {message}");
+            return EXIT_ERROR;
         }
-    }
+    };
     let config = policy.as_ref().map(|p| &p.config);
     let options = LintOptions {
         pss: PssPolicy {
@@ -324,8 +321,23 @@ fn is_manifest_name(p: &Path) -> bool {
     )
 }
 
+/// Reads files on all cores (a repository is thousands of small files), keeping their order.
+fn read_files(files: &[PathBuf]) -> Result<Vec<(String, Vec<u8>)>, String> {
+    use rayon::prelude::*;
+    files
+        .par_iter()
+        .map(|path| {
+            std::fs::read(path)
+                .map(|bytes| (display_path(path), bytes))
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))
+        })
+        .collect()
+}
+
 /// Files named on the command line are taken as they are; directories are walked for
-/// manifests, honouring .gitignore (and .ignore) like ripgrep.
+/// manifests, honouring .gitignore (and .ignore) like ripgrep, on all cores. The order is
+/// depth first with each directory's entries by name (`Path`'s order, component by
+/// component), whatever order the walkers finish in.
 pub fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     let mut out = Vec::new();
     for p in paths {
@@ -334,18 +346,38 @@ pub fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
             out.push(p.clone());
             continue;
         }
-        let walker = ignore::WalkBuilder::new(p)
+        let found = std::sync::Mutex::new(Vec::new());
+        let failure = std::sync::Mutex::new(None);
+        ignore::WalkBuilder::new(p)
             .hidden(true)
             .git_ignore(true)
             .require_git(false)
-            .sort_by_file_name(|a, b| a.cmp(b))
-            .build();
-        for entry in walker {
-            let entry = entry.map_err(|e| e.to_string())?;
-            if entry.file_type().is_some_and(|t| t.is_file()) && is_manifest_name(entry.path()) {
-                out.push(entry.into_path());
-            }
+            .build_parallel()
+            .run(|| {
+                Box::new(|entry| match entry {
+                    Ok(entry) => {
+                        if entry.file_type().is_some_and(|t| t.is_file())
+                            && is_manifest_name(entry.path())
+                        {
+                            found.lock().expect("walk lock").push(entry.into_path());
+                        }
+                        ignore::WalkState::Continue
+                    }
+                    Err(e) => {
+                        failure
+                            .lock()
+                            .expect("walk lock")
+                            .get_or_insert(e.to_string());
+                        ignore::WalkState::Quit
+                    }
+                })
+            });
+        if let Some(e) = failure.into_inner().expect("walk lock") {
+            return Err(e);
         }
+        let mut found = found.into_inner().expect("walk lock");
+        found.sort();
+        out.extend(found);
     }
     Ok(out)
 }
