@@ -87,7 +87,7 @@ fn run_rule(rule: &dyn Rule, cx: &RuleContext<'_>) -> Vec<Finding> {
                 severity: if is_pss {
                     Severity::Error
                 } else {
-                    Severity::Warning
+                    rule.severity()
                 },
                 message: v.message,
                 file: cx.file.path.clone(),

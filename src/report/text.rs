@@ -18,11 +18,7 @@ pub fn render_text(result: &LintResult) -> String {
         render_finding(&mut out, f, result.file(&f.file));
     }
     for e in &result.errors {
-        if e.line > 0 {
-            let _ = writeln!(out, "{}:{}: error: {}", e.file, e.line, e.message);
-        } else {
-            let _ = writeln!(out, "{}: error: {}", e.file, e.message);
-        }
+        let _ = writeln!(out, "{e}");
     }
     let templates: Vec<&str> = result
         .skipped
