@@ -260,3 +260,24 @@ fn the_rule_is_listed_and_explained() {
     assert!(out.contains("## Fix safety"), "{out}");
     assert!(out.contains("kubectl apply"), "{out}");
 }
+
+#[test]
+fn a_removed_workload_with_a_type_error_gets_both_at_their_fields() {
+    let text = workload("extensions/v1beta1", "DaemonSet").replace(
+        "image: i\n",
+        "image: i\n          env:\n            - {name: DEBUG, value: true}\n",
+    );
+    let result = lint_text(&text);
+    assert_eq!(result.errors.len(), 1, "{:?}", result.errors);
+    let e = &result.errors[0];
+    assert_eq!((e.line, e.column), (15, 29), "{}", e.message);
+    assert!(
+        e.message
+            .starts_with("spec.template.spec.containers[0].env[0].value: expected a string"),
+        "{}",
+        e.message
+    );
+    // The version is still reported; the pod is not (it could not be read).
+    let rules: Vec<&str> = result.findings.iter().map(|f| f.rule).collect();
+    assert_eq!(rules, [RULE]);
+}

@@ -160,9 +160,9 @@ fn fix(cx: &RuleContext<'_>, r: &RemovedApi) -> Option<FixPlan> {
                 safety: FixSafety::Review,
                 title,
                 caveat: format!(
-                    "in `{to}`, {}; the selector cannot change after creation, so it must equal \
-                     the one the cluster holds for this object (`kubectl get -o yaml` shows it)",
-                    r.changes
+                    "`{to}` has other defaults (the finding lists them), and a selector cannot \
+                     change after creation: it must equal the one the cluster holds for this \
+                     object (`kubectl get -o yaml` shows it)"
                 ),
                 actions,
             })
