@@ -232,7 +232,7 @@ pub(crate) fn rollout(args: &RolloutArgs, out: &mut dyn Write, err: &mut dyn Wri
     };
     let _ = out.write_all(rendered.as_bytes());
     for e in &result.errors {
-        let _ = writeln!(err, "{}:{}: error: {}", e.file, e.line, e.message);
+        let _ = writeln!(err, "{e}");
     }
     // A report, not a gate: it succeeds whatever it finds.
     EXIT_CLEAN

@@ -206,7 +206,7 @@ fn run_rule(rule: &dyn Rule, cx: &RuleContext<'_>) -> Vec<(Finding, Option<FixPl
                 severity: if is_pss {
                     Severity::Error
                 } else {
-                    Severity::Warning
+                    rule.severity()
                 },
                 message: v.message,
                 file: cx.file.path.clone(),

@@ -167,3 +167,27 @@ fn the_bots_own_deployment_passes_its_checks_at_restricted() {
         "{text}"
     );
 }
+
+#[test]
+fn a_schema_type_error_names_the_field_at_its_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("web.yaml");
+    std::fs::write(
+        &path,
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          image: i\n          ports:\n            - containerPort: PORT\n",
+    )
+    .unwrap();
+    let path = path.to_str().unwrap();
+    let (code, out, _) = run_cli(&["check", path]);
+    assert_eq!(code, 1);
+    let expected = format!(
+        "{path}:12:15: error: spec.template.spec.containers[0].ports[0].containerPort: expected an integer, found the string \"PORT\"; Deployment \"web\" does not match the Kubernetes schema and is not checked"
+    );
+    assert!(out.lines().any(|l| l == expected), "{out}");
+    let (_, out, _) = run_cli(&["check", "--format", "json", path]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        (&v["errors"][0]["line"], &v["errors"][0]["column"]),
+        (&serde_json::json!(12), &serde_json::json!(15))
+    );
+}

@@ -10,6 +10,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use std::sync::LazyLock;
 
 use super::path::FieldPath;
+use super::removed_apis::removed_api;
 
 /// The decoded form of the kinds rules look into. Everything else is `Untyped` and still
 /// available as a YAML tree.
@@ -108,24 +109,40 @@ fn group(api_version: &str) -> &str {
     }
 }
 
+/// An object whose fields do not fit its Kubernetes type: where, and what is wrong there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct SchemaError {
+    /// The field that does not fit (the object root when serde cannot say).
+    pub path: FieldPath,
+    /// "expected a string, found a boolean".
+    pub message: String,
+}
+
 /// Decodes the kinds rules need; other kinds (and same-named kinds of other API groups, such
-/// as CRDs) stay untyped. k8s-openapi fills missing required fields with defaults, so a
-/// partial manifest (no `selector`, no container `name`) still decodes.
+/// as CRDs) stay untyped. An object of a removed API version (`extensions/v1beta1`
+/// Deployment) is decoded as its replacement (`apps/v1`), so its pod template is still
+/// linted; `deprecations/removed-api` reports the version. k8s-openapi fills missing
+/// required fields with defaults, so a partial manifest (no `selector`, which apps/v1 requires
+/// and the beta versions defaulted, no container `name`) still decodes.
 pub(super) fn decode(
     api_version: &str,
     kind: &str,
-    json: serde_json::Value,
-) -> Result<Typed, String> {
+    mut json: serde_json::Value,
+) -> Result<Typed, SchemaError> {
+    let replacement = removed_api(api_version, kind).and_then(|r| r.replacement);
+    let api_version = match (replacement, json.as_object_mut()) {
+        (Some(replacement), Some(fields)) => {
+            // For decoding only: the file keeps what the author wrote.
+            fields.insert("apiVersion".into(), replacement.into());
+            replacement
+        }
+        _ => api_version,
+    };
     let g = group(api_version);
     let core = g.is_empty();
-    let apps = matches!(g, "apps" | "extensions");
+    let apps = g == "apps";
     let batch = g == "batch";
-    let networking = matches!(g, "networking.k8s.io" | "extensions");
-    fn de<T: serde::de::DeserializeOwned>(json: serde_json::Value) -> Result<Box<T>, String> {
-        serde_json::from_value(json)
-            .map(Box::new)
-            .map_err(|e| e.to_string())
-    }
+    let networking = g == "networking.k8s.io";
     Ok(match kind {
         "Pod" if core => Typed::Pod(de(json)?),
         "PodTemplate" if core => Typed::PodTemplate(de(json)?),
@@ -140,4 +157,109 @@ pub(super) fn decode(
         "NetworkPolicy" if networking => Typed::NetworkPolicy(de(json)?),
         _ => Typed::Untyped,
     })
+}
+
+/// Deserializes with the path to the field serde stopped at.
+fn de<T: serde::de::DeserializeOwned>(json: serde_json::Value) -> Result<Box<T>, SchemaError> {
+    serde_path_to_error::deserialize(json)
+        .map(Box::new)
+        .map_err(|e| SchemaError {
+            path: field_path(e.path()),
+            message: rephrase(&e.inner().to_string()),
+        })
+}
+
+fn field_path(path: &serde_path_to_error::Path) -> FieldPath {
+    use serde_path_to_error::Segment as S;
+    let mut out = FieldPath::root();
+    for segment in path.iter() {
+        out = match segment {
+            S::Seq { index } => out.index(*index),
+            S::Map { key } => out.key(key.clone()),
+            S::Enum { variant } => out.key(variant.clone()),
+            S::Unknown => break,
+        };
+    }
+    out
+}
+
+/// serde's "invalid type: boolean `true`, expected a string" said the way a manifest's author
+/// reads it: "expected a string, found a boolean". Other messages are kept as they are.
+fn rephrase(message: &str) -> String {
+    let Some((found, expected)) = ["invalid type: ", "invalid value: "]
+        .iter()
+        .find_map(|p| message.strip_prefix(p))
+        .and_then(|rest| rest.split_once(", expected "))
+    else {
+        return message.to_string();
+    };
+    let expected = match expected {
+        "i8" | "i16" | "i32" | "i64" | "u8" | "u16" | "u32" | "u64" | "isize" | "usize" => {
+            "an integer".to_string()
+        }
+        "f32" | "f64" => "a number".to_string(),
+        "a sequence" => "a list".to_string(),
+        "a map" => "a mapping".to_string(),
+        "IntOrString" => "an integer or a string".to_string(),
+        "Quantity" => "a quantity such as 500m or 1Gi".to_string(),
+        e if e.starts_with("a ") || e.starts_with("an ") => e.to_string(),
+        e if e.chars().next().is_some_and(char::is_uppercase) && !e.contains(' ') => {
+            format!("a mapping ({e})")
+        }
+        e => e.to_string(),
+    };
+    let scalar = |text: &str| text.trim_matches('`').to_string();
+    let (found, hint) = match found.split_once(' ') {
+        Some(("boolean", v)) => ("a boolean".to_string(), Some(scalar(v))),
+        Some(("integer", v)) => ("an integer".to_string(), Some(scalar(v))),
+        Some(("floating", v)) => ("a number".to_string(), v.strip_prefix("point ").map(scalar)),
+        Some(("string", v)) => (format!("the string {v}"), None),
+        _ => match found {
+            "unit value" | "null" => ("null".to_string(), None),
+            "sequence" => ("a list".to_string(), None),
+            "map" => ("a mapping".to_string(), None),
+            other => (other.to_string(), None),
+        },
+    };
+    match hint {
+        // `value: true` in an env var: the fix is quoting, so say so.
+        Some(v) if expected == "a string" => {
+            format!("expected a string, found {found}; write \"{v}\" to make it a string")
+        }
+        _ => format!("expected {expected}, found {found}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serde_type_errors_read_as_expected_and_found() {
+        for (serde, ours) in [
+            (
+                "invalid type: boolean `true`, expected a string",
+                "expected a string, found a boolean; write \"true\" to make it a string",
+            ),
+            (
+                "invalid type: string \"PORT\", expected i32",
+                "expected an integer, found the string \"PORT\"",
+            ),
+            (
+                "invalid type: sequence, expected a map",
+                "expected a mapping, found a list",
+            ),
+            (
+                "invalid type: string \"x\", expected Container",
+                "expected a mapping (Container), found the string \"x\"",
+            ),
+            (
+                "invalid type: unit value, expected a boolean",
+                "expected a boolean, found null",
+            ),
+            ("missing field `x`", "missing field `x`"),
+        ] {
+            assert_eq!(rephrase(serde), ours);
+        }
+    }
 }

@@ -6,6 +6,7 @@ mod kinds;
 mod limits;
 mod locate;
 mod path;
+mod removed_apis;
 mod source;
 mod yaml;
 
@@ -13,6 +14,7 @@ pub use kinds::{PodTemplateRef, Typed};
 pub use limits::Limits;
 pub use locate::Location;
 pub use path::{FieldPath, Segment};
+pub use removed_apis::{Migration, REMOVED_APIS, RemovedApi, removed_api};
 pub use source::SourceText;
 pub use yaml::{ByteSpan, Entry, NodeId, NodeKind, Style, YamlError, YamlTree, parse_stream};
 
@@ -63,8 +65,25 @@ impl std::fmt::Display for ObjectRef {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ReadError {
     pub file: String,
+    /// 1-based; 0 when the problem is the whole file (too large, binary).
     pub line: usize,
+    /// 1-based; 0 when only the line is known.
+    pub column: usize,
     pub message: String,
+}
+
+impl std::fmt::Display for ReadError {
+    /// `file:line:column: error: message`, leaving out what is not known.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.file)?;
+        if self.line > 0 {
+            write!(f, ":{}", self.line)?;
+            if self.column > 0 {
+                write!(f, ":{}", self.column)?;
+            }
+        }
+        write!(f, ": error: {}", self.message)
+    }
 }
 
 /// Why a file was not linted although it was asked for.
@@ -106,6 +125,7 @@ pub fn read_manifest(path: &str, bytes: &[u8], limits: &Limits) -> Result<Manife
     let fail = |line: usize, message: String| ReadError {
         file: path.to_string(),
         line,
+        column: 0,
         message,
     };
     if bytes.len() > limits.max_file_bytes {
@@ -149,8 +169,10 @@ pub fn read_manifest(path: &str, bytes: &[u8], limits: &Limits) -> Result<Manife
             skipped: Some(SkipReason::Template),
         });
     }
-    let (tree, docs) = parse_stream(&source, limits)
-        .map_err(|e| fail(e.line, format!("invalid YAML: {}", e.message)))?;
+    let (tree, docs) = parse_stream(&source, limits).map_err(|e| ReadError {
+        column: e.column,
+        ..fail(e.line, format!("invalid YAML: {}", e.message))
+    })?;
     let mut file = ManifestFile {
         path: path.to_string(),
         source,
@@ -214,12 +236,21 @@ fn collect_objects(file: &mut ManifestFile, node: NodeId, document: usize, depth
         .map(str::to_string);
     let typed = match kinds::decode(&api_version, &kind, tree.to_json(node)) {
         Ok(t) => t,
-        Err(message) => {
-            let (line, _) = file.source.line_col(tree.node(node).span.start);
+        Err(error) => {
+            // At the field serde stopped at, so the author sees which value is wrong.
+            let at = locate::locate(tree, &file.source, node, &error.path);
+            let field = match error.path.is_empty() {
+                true => String::new(),
+                false => format!("{}: ", error.path),
+            };
             file.errors.push(ReadError {
                 file: file.path.clone(),
-                line,
-                message: format!("{kind} {name:?} does not match the Kubernetes schema: {message}"),
+                line: at.line,
+                column: at.column,
+                message: format!(
+                    "{field}{}; {kind} {name:?} does not match the Kubernetes schema and is not checked",
+                    error.message
+                ),
             });
             Typed::Untyped
         }

@@ -263,7 +263,8 @@ fn schema_mismatch_is_an_error_for_that_object_only() {
         "apiVersion: v1\nkind: Pod\nmetadata: {{name: broken}}\nspec:\n  hostNetwork: [not, a, bool]\n---\n{POD}"
     ));
     assert_eq!(file.errors.len(), 1);
-    assert_eq!(file.errors[0].line, 1);
+    // At the field that does not fit, not at the object's first line.
+    assert_eq!((file.errors[0].line, file.errors[0].column), (5, 3));
     assert!(
         file.errors[0].message.contains("Pod \"broken\""),
         "{}",
@@ -271,6 +272,103 @@ fn schema_mismatch_is_an_error_for_that_object_only() {
     );
     assert_eq!(file.objects.len(), 2);
     assert!(matches!(file.objects[0].typed, Typed::Untyped));
+}
+
+/// The one schema error of a single-object file, as `(line, column, message)`.
+fn schema_error(text: &str) -> (usize, usize, String) {
+    let file = read(text);
+    assert_eq!(file.errors.len(), 1, "{:?}", file.errors);
+    let e = &file.errors[0];
+    (e.line, e.column, e.message.clone())
+}
+
+const DEPLOYMENT_HEAD: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers:\n        - name: app\n          image: i\n";
+
+#[test]
+fn a_boolean_env_value_is_reported_at_the_value_with_its_field_path() {
+    let (line, column, message) = schema_error(&format!(
+        "{DEPLOYMENT_HEAD}          env:\n            - name: A\n              value: a\n            - name: B\n              value: \"b\"\n            - name: DEBUG\n              value: true\n"
+    ));
+    assert_eq!((line, column), (19, 15));
+    assert!(
+        message.starts_with(
+            "spec.template.spec.containers[0].env[2].value: expected a string, found a boolean"
+        ),
+        "{message}"
+    );
+    assert!(message.contains("write \"true\""), "{message}");
+    assert!(message.contains("Deployment \"web\""), "{message}");
+}
+
+#[test]
+fn a_string_container_port_is_reported_at_the_port() {
+    let (line, column, message) = schema_error(&format!(
+        "{DEPLOYMENT_HEAD}          ports:\n            - name: http\n              containerPort: PORT\n"
+    ));
+    assert_eq!((line, column), (15, 15));
+    assert!(
+        message.starts_with(
+            "spec.template.spec.containers[0].ports[0].containerPort: expected an integer, found the string \"PORT\""
+        ),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_placeholder_in_replicas_is_reported_at_replicas() {
+    let text = DEPLOYMENT_HEAD.replace(
+        "spec:\n  selector",
+        "spec:\n  replicas: ${REPLICAS}\n  selector",
+    );
+    let (line, column, message) = schema_error(&text);
+    assert_eq!((line, column), (6, 3));
+    assert!(
+        message.starts_with("spec.replicas: expected an integer, found the string \"${REPLICAS}\""),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_type_error_deep_in_a_cron_job_is_reported_at_the_field() {
+    let text = "apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: backup\nspec:\n  schedule: \"0 3 * * *\"\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          restartPolicy: OnFailure\n          containers:\n            - name: dump\n              image: i\n              args: [--all, 7]\n              securityContext:\n                runAsNonRoot: \"yes\"\n";
+    let (line, column, message) = schema_error(text);
+    // The first wrong field serde meets: `7` in `args`, where every item is a string.
+    assert_eq!((line, column), (15, 29), "{message}");
+    assert!(
+        message.starts_with(
+            "spec.jobTemplate.spec.template.spec.containers[0].args[1]: expected a string, found an integer"
+        ),
+        "{message}"
+    );
+    let fixed = read(&text.replace("[--all, 7]", "[--all, \"7\"]"));
+    let e = &fixed.errors[0];
+    assert_eq!((e.line, e.column), (17, 17));
+    assert!(
+        e.message.starts_with(
+            "spec.jobTemplate.spec.template.spec.containers[0].securityContext.runAsNonRoot: expected a boolean, found the string \"yes\""
+        ),
+        "{}",
+        e.message
+    );
+}
+
+#[test]
+fn read_errors_print_as_file_line_column() {
+    let file = read(&format!(
+        "{DEPLOYMENT_HEAD}          ports:\n            - containerPort: PORT\n"
+    ));
+    let printed = file.errors[0].to_string();
+    assert!(
+        printed.starts_with("test.yaml:14:15: error: spec.template"),
+        "{printed}"
+    );
+    let whole_file = ReadError {
+        file: "big.yaml".into(),
+        line: 0,
+        column: 0,
+        message: "too large".into(),
+    };
+    assert_eq!(whole_file.to_string(), "big.yaml: error: too large");
 }
 
 /// Each hostile input is rejected with a clear message, fast, without a panic.

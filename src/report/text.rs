@@ -33,11 +33,7 @@ pub fn render_text(result: &LintResult) -> String {
         out.push_str(&chunk);
     }
     for e in &result.errors {
-        if e.line > 0 {
-            let _ = writeln!(out, "{}:{}: error: {}", e.file, e.line, e.message);
-        } else {
-            let _ = writeln!(out, "{}: error: {}", e.file, e.message);
-        }
+        let _ = writeln!(out, "{e}");
     }
     let templates: Vec<&str> = result
         .skipped

@@ -1,13 +1,14 @@
 //! Rules: plain functions from one object to violations. One file per rule, grouped by family
-//! (`pod_security/`, `hardening/`); the registry and the documentation table are generated
+//! (`pod_security/`, `hardening/`, `deprecations/`); the registry and the documentation table are generated
 //! by `build.rs` from those files, so a rule joins by adding its file.
 
+pub mod deprecations;
 pub mod hardening;
 pub mod kubenudge;
 pub mod pod;
 pub mod pod_security;
 
-use crate::finding::Violation;
+use crate::finding::{Severity, Violation};
 use crate::manifest::{FieldPath, ManifestFile, Object, PodTemplateRef};
 use crate::policy::PssPolicy;
 
@@ -48,6 +49,11 @@ pub trait Rule: Sync {
     fn summary(&self) -> &'static str;
     fn fix_availability(&self) -> FixAvailability {
         FixAvailability::Never
+    }
+    /// How bad a finding is when the engine does not decide (it makes Pod Security findings
+    /// errors): a warning, unless the manifest cannot work as written.
+    fn severity(&self) -> Severity {
+        Severity::Warning
     }
     fn check(&self, cx: &RuleContext<'_>) -> Vec<Violation>;
 }

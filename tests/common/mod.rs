@@ -37,7 +37,12 @@ fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
 /// wrapped into a Deployment and a CronJob. Identical texts are kept once.
 pub fn corpus() -> Vec<(String, String)> {
     let mut files = Vec::new();
-    for dir in ["fixtures", "tests/data/pss/files", "tests/data/fix"] {
+    for dir in [
+        "fixtures",
+        "tests/data/pss/files",
+        "tests/data/fix",
+        "tests/data/deprecations",
+    ] {
         yaml_files(&root().join(dir), &mut files);
     }
     if let Ok(extra) = std::env::var("KUBENUDGE_FIX_CORPUS") {

@@ -1,0 +1,2 @@
+//! Deprecation rules: manifests written for API versions Kubernetes no longer serves.
+include!(concat!(env!("OUT_DIR"), "/rules_deprecations.rs"));
