@@ -7,6 +7,7 @@ mod limits;
 mod locate;
 mod path;
 mod removed_apis;
+pub mod selector;
 mod source;
 mod yaml;
 
