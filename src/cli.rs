@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::engine::{FixRun, LintOptions, fix, lint};
+use crate::manifest::{ChartDirs, chart_dir_of};
 use crate::policy::{Level, PssPolicy, Version};
 
 #[derive(Parser, Debug)]
@@ -216,6 +217,7 @@ fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         pss_explicit: args.level.is_some()
             || args.pss_version.is_some()
             || config.is_some_and(|c| c.pss_explicit),
+        charts: charts_on_disk(&inputs),
         ..LintOptions::default()
     };
     if args.diff {
@@ -307,6 +309,22 @@ fn fix_summary(run: &FixRun, include_unsafe: bool) -> String {
     }
     s.push_str(").");
     s
+}
+
+/// Chart folders above files named one by one (`check chart/templates/deploy.yaml`): a walk
+/// of the chart brings its `Chart.yaml` along, a file named alone does not.
+fn charts_on_disk(inputs: &[(String, Vec<u8>)]) -> ChartDirs {
+    let mut charts = ChartDirs::default();
+    for (path, _) in inputs {
+        if let Some(dir) = chart_dir_of(path)
+            && Path::new(if dir.is_empty() { "." } else { dir })
+                .join("Chart.yaml")
+                .is_file()
+        {
+            charts.insert(dir);
+        }
+    }
+    charts
 }
 
 pub(crate) fn display_path(p: &Path) -> String {

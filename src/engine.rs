@@ -5,7 +5,9 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 
 use crate::finding::{Finding, FixPlan, Severity};
-use crate::manifest::{Limits, ManifestFile, Object, ReadError, SkipReason, read_manifest};
+use crate::manifest::{
+    ChartDirs, Limits, ManifestFile, Object, ReadError, SkipReason, read_manifest,
+};
 use crate::policy::PssPolicy;
 use crate::rules::{self, Rule, RuleContext};
 
@@ -18,6 +20,10 @@ pub struct LintOptions {
     /// override it.
     pub pss_explicit: bool,
     pub limits: Limits,
+    /// Chart folders known to the caller beyond the `Chart.yaml` files among the inputs (the
+    /// CLI looks on disk above a file named on the command line): files under their
+    /// `templates/` are templates.
+    pub charts: ChartDirs,
 }
 
 /// Everything one run produced.
@@ -80,9 +86,16 @@ impl LintResult {
 /// file's findings or documents once per finding or per object.
 pub fn lint(inputs: &[(String, Vec<u8>)], options: &LintOptions) -> LintResult {
     let mut result = LintResult::default();
+    let mut charts = ChartDirs::from_paths(inputs.iter().map(|(p, _)| p.as_str()));
+    charts.extend(&options.charts);
     let read: Vec<Result<ManifestFile, ReadError>> = inputs
         .par_iter()
-        .map(|(path, bytes)| read_manifest(path, bytes, &options.limits))
+        .map(|(path, bytes)| {
+            if charts.holds_template(path) {
+                return Ok(ManifestFile::template(path));
+            }
+            read_manifest(path, bytes, &options.limits)
+        })
         .collect();
     for outcome in read {
         match outcome {

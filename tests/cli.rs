@@ -191,3 +191,59 @@ fn a_schema_type_error_names_the_field_at_its_line_and_column() {
         (&serde_json::json!(12), &serde_json::json!(15))
     );
 }
+
+/// Every file under a chart's `templates/` is a template, braces or not; a file named alone
+/// on the command line is recognised by the `Chart.yaml` on disk. Outside charts, `{{ }}` in
+/// string values is text and the file is linted.
+#[test]
+fn chart_templates_are_skipped_and_braces_in_strings_are_linted() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("chart/templates")).unwrap();
+    std::fs::create_dir_all(root.join("monitoring")).unwrap();
+    std::fs::write(
+        root.join("chart/Chart.yaml"),
+        "apiVersion: v2\nname: web\nversion: 1.0.0\n",
+    )
+    .unwrap();
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: c, image: i}]\n";
+    std::fs::write(root.join("chart/templates/pod.yaml"), pod).unwrap();
+    std::fs::write(
+        root.join("monitoring/alerts.yaml"),
+        format!("apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: alerts}}\ndata:\n  rule: \"{{{{ $labels.instance }}}} down\"\n---\n{pod}"),
+    )
+    .unwrap();
+    for target in [root.to_path_buf(), root.join("chart/templates/pod.yaml")] {
+        let (_, out, _) = run_cli(&["check", "--format", "json", target.to_str().unwrap()]);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let skipped: Vec<&str> = v["skipped"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["reason"].as_str().unwrap().starts_with("template"))
+            .map(|s| s["file"].as_str().unwrap())
+            .collect();
+        assert_eq!(skipped.len(), 1, "{out}");
+        assert!(skipped[0].ends_with("chart/templates/pod.yaml"), "{out}");
+        assert!(
+            v["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|f| !f["file"].as_str().unwrap().contains("chart/")),
+            "{out}"
+        );
+    }
+    let (code, out, _) = run_cli(&[
+        "check",
+        "--format",
+        "json",
+        root.join("monitoring").to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "the Pod beside the alert text is linted: {out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(
+        v["skipped"].as_array().is_none_or(|s| s.is_empty()),
+        "{out}"
+    );
+}

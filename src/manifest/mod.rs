@@ -9,6 +9,7 @@ mod path;
 mod removed_apis;
 pub mod selector;
 mod source;
+mod template;
 mod yaml;
 
 pub use kinds::{PodTemplateRef, Typed};
@@ -17,6 +18,7 @@ pub use locate::Location;
 pub use path::{FieldPath, Segment};
 pub use removed_apis::{Migration, REMOVED_APIS, RemovedApi, removed_api};
 pub use source::SourceText;
+pub use template::{ChartDirs, chart_dir_of};
 pub use yaml::{ByteSpan, Entry, NodeId, NodeKind, Style, YamlError, YamlTree, parse_stream};
 
 use serde::Serialize;
@@ -109,6 +111,18 @@ pub struct ManifestFile {
 }
 
 impl ManifestFile {
+    /// A file that is a Go template, read no further (it only becomes YAML once rendered).
+    pub fn template(path: &str) -> ManifestFile {
+        ManifestFile {
+            path: path.to_string(),
+            source: SourceText::new(""),
+            tree: YamlTree::default(),
+            objects: Vec::new(),
+            errors: Vec::new(),
+            skipped: Some(SkipReason::Template),
+        }
+    }
+
     pub fn locate(&self, object: &Object, path: &FieldPath) -> Location {
         locate::locate(&self.tree, &self.source, object.node, path)
     }
@@ -160,20 +174,26 @@ pub fn read_manifest(path: &str, bytes: &[u8], limits: &Limits) -> Result<Manife
         }
     };
     let source = SourceText::new(text);
-    if looks_like_template(source.text()) {
-        return Ok(ManifestFile {
-            path: path.to_string(),
-            source,
-            tree: YamlTree::default(),
-            objects: Vec::new(),
-            errors: Vec::new(),
-            skipped: Some(SkipReason::Template),
-        });
+    let template = |source: SourceText| ManifestFile {
+        source,
+        ..ManifestFile::template(path)
+    };
+    let (tree, docs) = match parse_stream(&source, limits) {
+        Ok(parsed) => parsed,
+        // `{{ … }}` that breaks the YAML is a template's action, not a typo to report.
+        Err(_) if template::has_action_outside_comments(source.text()) => {
+            return Ok(template(source));
+        }
+        Err(e) => {
+            return Err(ReadError {
+                column: e.column,
+                ..fail(e.line, format!("invalid YAML: {}", e.message))
+            });
+        }
+    };
+    if template::has_action_in_structure(&tree, source.text()) {
+        return Ok(template(source));
     }
-    let (tree, docs) = parse_stream(&source, limits).map_err(|e| ReadError {
-        column: e.column,
-        ..fail(e.line, format!("invalid YAML: {}", e.message))
-    })?;
     let mut file = ManifestFile {
         path: path.to_string(),
         source,
@@ -189,20 +209,6 @@ pub fn read_manifest(path: &str, bytes: &[u8], limits: &Limits) -> Result<Manife
         file.skipped = Some(SkipReason::NotKubernetes);
     }
     Ok(file)
-}
-
-/// Helm and other Go templates hold `{{ … }}` actions outside comments.
-fn looks_like_template(text: &str) -> bool {
-    text.lines().any(|line| {
-        let code = line.trim_start();
-        if code.starts_with('#') {
-            return false;
-        }
-        match code.find("{{") {
-            Some(i) => code[i..].contains("}}"),
-            None => false,
-        }
-    })
 }
 
 fn collect_objects(file: &mut ManifestFile, node: NodeId, document: usize, depth: usize) {

@@ -257,6 +257,92 @@ fn helm_templates_are_recognised_not_reported_as_broken() {
     assert_eq!(plain.skipped, None);
 }
 
+/// `{{ … }}` inside string values is text (Prometheus, Grafana, Argo CD, OpenTelemetry
+/// configs): the file is plain YAML and its objects are linted.
+#[test]
+fn template_actions_inside_strings_are_text_and_the_file_is_linted() {
+    let prometheus_rule = r#"apiVersion: monitoring.coreos.com/v1
+kind: PrometheusRule
+metadata:
+  name: node
+spec:
+  groups:
+    - name: node
+      rules:
+        - alert: InstanceDown
+          expr: up == 0
+          annotations:
+            summary: "Instance {{ $labels.instance }} down"
+            single: '{{ $value }} is high'
+            description: >-
+              {{ $labels.instance }} of job {{ $labels.job }} has been down
+              for more than 5 minutes.
+          labels:
+            plain: instance-{{ $labels.instance }}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: dashboard
+data:
+  dashboard.json: |
+    {"title": "{{ cluster }}", "panels": []}
+---
+"#;
+    let file = read(&format!("{prometheus_rule}{POD}"));
+    assert_eq!(file.skipped, None, "{:?}", file.errors);
+    assert_eq!(file.objects.len(), 3);
+    assert_eq!(file.objects[2].kind, "Pod");
+}
+
+#[test]
+fn template_actions_in_the_structure_make_a_template() {
+    for text in [
+        // A value that is an action parses as a flow mapping.
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Values.name }}\n",
+        // An action on a line of its own breaks the YAML.
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n{{- if .Values.x }}\nspec: {}\n{{- end }}\n",
+        // A key that holds an action.
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  key-{{ .Values.k }}: v\n",
+        // Block content produced by an include.
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  labels:\n{{ include \"labels\" . | indent 4 }}\n",
+    ] {
+        let file = read(text);
+        assert_eq!(file.skipped, Some(SkipReason::Template), "{text}");
+        assert!(file.errors.is_empty(), "{text}");
+    }
+    // Broken YAML without an action is still reported as broken.
+    let err = read_err(b"apiVersion: v1\nkind: Pod\nmetadata:\n  name: [p\n");
+    assert!(err.message.starts_with("invalid YAML"), "{}", err.message);
+}
+
+/// go-yaml (kubectl) takes flow collections at any indentation; istio's samples write
+/// `args: [` … `]` with the `]` under the key.
+#[test]
+fn flow_collections_are_read_at_any_indentation_as_kubectl_does() {
+    let istio = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: httpbin\nspec:\n  containers:\n  - name: app\n    image: httpbin\n    args: [\n      \"--port\", \"8080\",\n      \"--verbose\"\n    ]\n    command: [\"sh\", \"-c\",\n    \"echo hi\"]\n    env: [{name: A,\n  value: b}]\n    ports: [\n{containerPort: 80}\n]\n";
+    let file = read(istio);
+    assert!(file.errors.is_empty(), "{:?}", file.errors);
+    assert_eq!(file.objects.len(), 1);
+    let pod = &file.objects[0];
+    let args = file
+        .node_at(pod, &FieldPath::parse("spec.containers[0].args[2]"))
+        .expect("third arg");
+    assert_eq!(file.tree.as_str(args), Some("--verbose"));
+    let value = file
+        .node_at(pod, &FieldPath::parse("spec.containers[0].env[0].value"))
+        .expect("env value");
+    assert_eq!(file.tree.as_str(value), Some("b"));
+    let loc = file.locate(
+        pod,
+        &FieldPath::parse("spec.containers[0].ports[0].containerPort"),
+    );
+    assert_eq!((loc.line, loc.column), (18, 2));
+    // A block mapping under-indented is still refused, as go-yaml refuses it.
+    let err = read_err(b"a:\n  b: 1\n c: 2\n");
+    assert!(err.message.contains("invalid YAML"), "{}", err.message);
+}
+
 #[test]
 fn schema_mismatch_is_an_error_for_that_object_only() {
     let file = read(&format!(

@@ -127,7 +127,7 @@ pub fn preview_label_changes_with(
             let options = LintOptions {
                 pss,
                 pss_explicit: true,
-                limits: Limits::default(),
+                ..LintOptions::default()
             };
             let result = lint(&inputs, &options);
             let mut blocked: BTreeMap<(String, ObjectRef), BlockedWorkload> = BTreeMap::new();
