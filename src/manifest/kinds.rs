@@ -124,44 +124,54 @@ pub(super) struct SchemaError {
 /// linted; `deprecations/removed-api` reports the version. k8s-openapi fills missing
 /// required fields with defaults, so a partial manifest (no `selector`, which apps/v1 requires
 /// and the beta versions defaulted, no container `name`) still decodes.
+///
+/// `json` makes the object's JSON form; it is called a second time only when the object does
+/// not fit its type, to find the field at fault (tracking the path on every decode would cost
+/// a third of the decoding).
 pub(super) fn decode(
     api_version: &str,
     kind: &str,
-    mut json: serde_json::Value,
+    json: impl Fn() -> serde_json::Value,
 ) -> Result<Typed, SchemaError> {
     let replacement = removed_api(api_version, kind).and_then(|r| r.replacement);
-    let api_version = match (replacement, json.as_object_mut()) {
-        (Some(replacement), Some(fields)) => {
+    let json = || {
+        let mut json = json();
+        if let (Some(replacement), Some(fields)) = (replacement, json.as_object_mut()) {
             // For decoding only: the file keeps what the author wrote.
             fields.insert("apiVersion".into(), replacement.into());
-            replacement
         }
-        _ => api_version,
+        json
     };
+    let api_version = replacement.unwrap_or(api_version);
     let g = group(api_version);
     let core = g.is_empty();
     let apps = g == "apps";
     let batch = g == "batch";
     let networking = g == "networking.k8s.io";
     Ok(match kind {
-        "Pod" if core => Typed::Pod(de(json)?),
-        "PodTemplate" if core => Typed::PodTemplate(de(json)?),
-        "ReplicationController" if core => Typed::ReplicationController(de(json)?),
-        "Namespace" if core => Typed::Namespace(de(json)?),
-        "Deployment" if apps => Typed::Deployment(de(json)?),
-        "StatefulSet" if apps => Typed::StatefulSet(de(json)?),
-        "DaemonSet" if apps => Typed::DaemonSet(de(json)?),
-        "ReplicaSet" if apps => Typed::ReplicaSet(de(json)?),
-        "Job" if batch => Typed::Job(de(json)?),
-        "CronJob" if batch => Typed::CronJob(de(json)?),
-        "NetworkPolicy" if networking => Typed::NetworkPolicy(de(json)?),
+        "Pod" if core => Typed::Pod(de(&json)?),
+        "PodTemplate" if core => Typed::PodTemplate(de(&json)?),
+        "ReplicationController" if core => Typed::ReplicationController(de(&json)?),
+        "Namespace" if core => Typed::Namespace(de(&json)?),
+        "Deployment" if apps => Typed::Deployment(de(&json)?),
+        "StatefulSet" if apps => Typed::StatefulSet(de(&json)?),
+        "DaemonSet" if apps => Typed::DaemonSet(de(&json)?),
+        "ReplicaSet" if apps => Typed::ReplicaSet(de(&json)?),
+        "Job" if batch => Typed::Job(de(&json)?),
+        "CronJob" if batch => Typed::CronJob(de(&json)?),
+        "NetworkPolicy" if networking => Typed::NetworkPolicy(de(&json)?),
         _ => Typed::Untyped,
     })
 }
 
-/// Deserializes with the path to the field serde stopped at.
-fn de<T: serde::de::DeserializeOwned>(json: serde_json::Value) -> Result<Box<T>, SchemaError> {
-    serde_path_to_error::deserialize(json)
+/// Deserializes; when that fails, again with the path to the field serde stopped at.
+fn de<T: serde::de::DeserializeOwned>(
+    json: &dyn Fn() -> serde_json::Value,
+) -> Result<Box<T>, SchemaError> {
+    if let Ok(typed) = serde_json::from_value(json()) {
+        return Ok(Box::new(typed));
+    }
+    serde_path_to_error::deserialize(json())
         .map(Box::new)
         .map_err(|e| SchemaError {
             path: field_path(e.path()),

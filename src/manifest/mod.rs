@@ -241,7 +241,7 @@ fn collect_objects(file: &mut ManifestFile, node: NodeId, document: usize, depth
         .and_then(|m| tree.get(m, "namespace"))
         .and_then(|n| tree.as_str(n))
         .map(str::to_string);
-    let typed = match kinds::decode(&api_version, &kind, tree.to_json(node)) {
+    let typed = match kinds::decode(&api_version, &kind, || tree.to_json(node)) {
         Ok(t) => t,
         Err(error) => {
             // At the field serde stopped at, so the author sees which value is wrong.

@@ -592,7 +592,10 @@ fn parse_int(v: &str) -> Option<i64> {
     let (neg, digits) = match v.as_bytes().first()? {
         b'-' => (true, &v[1..]),
         b'+' => (false, &v[1..]),
-        _ => (false, v),
+        // go-yaml looks at the first character before it tries a number; so do we, before
+        // allocating (most plain scalars are words, and this runs for each of them).
+        b'0'..=b'9' => (false, v),
+        _ => return None,
     };
     let digits = digits.replace('_', "");
     if digits.is_empty() {
