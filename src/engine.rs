@@ -18,6 +18,8 @@ pub struct LintOptions {
     /// override it.
     pub pss_explicit: bool,
     pub limits: Limits,
+    /// Which rules run (`select` / `ignore`); all of them by default.
+    pub rules: rules::selection::RuleSelection,
 }
 
 /// Everything one run produced.
@@ -97,7 +99,10 @@ pub fn lint(inputs: &[(String, Vec<u8>)], options: &LintOptions) -> LintResult {
         }
     }
     let namespaces = crate::rules::pod_security::namespace_policies(&result.files);
-    let rules = rules::all();
+    let rules: Vec<&'static dyn Rule> = rules::all()
+        .into_iter()
+        .filter(|r| options.rules.enables(r.id()))
+        .collect();
     let linted: Vec<(Vec<Finding>, LintStats)> = result
         .files
         .par_iter()

@@ -1,7 +1,25 @@
+use std::io::IsTerminal;
+
 use clap::Parser;
+use kubenudge::cli::Console;
 
 fn main() {
     let cli = kubenudge::cli::Cli::parse();
-    let code = kubenudge::cli::run(cli, &mut std::io::stdout(), &mut std::io::stderr());
+    let mut stdin = std::io::stdin().lock();
+    let mut console = Console {
+        stdin: &mut stdin,
+        color: Console::color_wanted(
+            std::io::stdout().is_terminal(),
+            std::env::var_os("NO_COLOR").as_deref(),
+            std::env::var_os("FORCE_COLOR").as_deref(),
+        ),
+        progress: std::io::stderr().is_terminal(),
+    };
+    let code = kubenudge::cli::run_in(
+        cli,
+        &mut console,
+        &mut std::io::stdout(),
+        &mut std::io::stderr(),
+    );
     std::process::exit(code);
 }

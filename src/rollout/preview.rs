@@ -128,6 +128,8 @@ pub fn preview_label_changes_with(
                 pss,
                 pss_explicit: true,
                 limits: Limits::default(),
+                // What the cluster will reject does not depend on the rules a team selected.
+                rules: Default::default(),
             };
             let result = lint(&inputs, &options);
             let mut blocked: BTreeMap<(String, ObjectRef), BlockedWorkload> = BTreeMap::new();
