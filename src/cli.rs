@@ -69,6 +69,7 @@ pub struct CheckArgs {
     /// Files or directories to check; directories are walked for *.yaml, *.yml and *.json,
     /// respecting .gitignore.
     pub paths: Vec<PathBuf>,
+    /// How findings are printed (docs/output-formats.md).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// Configuration file (the format of .github/kubenudge.yml).
@@ -105,8 +106,8 @@ pub struct CheckArgs {
     /// Do not run these rules (ids or families); the most specific selector wins.
     #[arg(long, value_name = "RULE", value_delimiter = ',', value_parser = Selector::parse)]
     pub ignore: Vec<Selector>,
-    /// With `-` as the path: lint standard input as this file (its name in reports, rollout
-    /// paths and the file type). With `--fix`, the fixed text is written to standard output.
+    /// With `-` as the path: lint standard input as this file (the name reports show and
+    /// rollout `paths` globs match). With `--fix`, the fixed text goes to standard output.
     #[arg(long = "stdin-filename", value_name = "NAME")]
     pub stdin_filename: Option<String>,
     /// Print the number of findings per rule (and whether a fix exists) instead of the findings.

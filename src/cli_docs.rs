@@ -45,7 +45,7 @@ pub fn reference_markdown() -> String {
          it as a man page.\n"
     );
     let _ = writeln!(out, "| Command | What it does |\n|---|---|");
-    for sub in root.get_subcommands().filter(|s| !s.is_hide_set()) {
+    for sub in root.get_subcommands().filter(|s| shown(s)) {
         let about = sub.get_about().map(|a| a.to_string()).unwrap_or_default();
         let _ = writeln!(
             out,
@@ -55,13 +55,13 @@ pub fn reference_markdown() -> String {
             about.trim_end_matches('.')
         );
     }
-    for sub in root.get_subcommands_mut().filter(|s| !s.is_hide_set()) {
+    for sub in root.get_subcommands_mut().filter(|s| shown(s)) {
         let usage = sub.render_usage().to_string();
         let usage = usage.trim_start_matches("Usage: ");
         let _ = writeln!(out, "\n## kubenudge {}\n", sub.get_name());
         let _ = writeln!(out, "```text\n{usage}\n```\n");
         if let Some(about) = sub.get_long_about().or(sub.get_about()) {
-            let _ = writeln!(out, "{}\n", about.to_string().trim_end());
+            let _ = writeln!(out, "{}", sentence(about.to_string().trim_end()));
         }
         let args: Vec<&clap::Arg> = sub
             .get_arguments()
@@ -70,12 +70,27 @@ pub fn reference_markdown() -> String {
         if args.is_empty() {
             continue;
         }
-        let _ = writeln!(out, "| Argument | Description |\n|---|---|");
+        let _ = writeln!(out, "\n| Argument | Description |\n|---|---|");
         for arg in args {
             let _ = writeln!(out, "| {} | {} |", arg_name(arg), arg_help(arg));
         }
     }
     out
+}
+
+/// Commands worth a section: not hidden, and not clap's own `help`.
+fn shown(command: &clap::Command) -> bool {
+    !command.is_hide_set() && command.get_name() != "help"
+}
+
+/// Ends a help text with a full stop (clap drops it from one-line doc comments).
+fn sentence(text: &str) -> String {
+    let text = text.trim();
+    if text.is_empty() || text.ends_with(['.', ':', '!', '?']) {
+        text.to_string()
+    } else {
+        format!("{text}.")
+    }
 }
 
 fn arg_name(arg: &clap::Arg) -> String {
@@ -93,29 +108,40 @@ fn arg_name(arg: &clap::Arg) -> String {
 }
 
 fn arg_help(arg: &clap::Arg) -> String {
-    let mut help = arg
+    let help = arg
         .get_long_help()
         .or(arg.get_help())
         .map(|h| h.to_string())
         .unwrap_or_default()
-        .replace('\n', " ")
-        .replace('|', "\\|");
+        .replace('\n', " ");
+    let mut help = sentence(&help);
     let values: Vec<String> = arg
         .get_possible_values()
         .iter()
         .filter(|v| !v.is_hide_set())
-        .map(|v| format!("`{}`", v.get_name()))
+        .map(|v| match v.get_help() {
+            Some(h) => format!(
+                "`{}`: {}",
+                v.get_name(),
+                h.to_string().trim_end_matches('.')
+            ),
+            None => format!("`{}`", v.get_name()),
+        })
         .collect();
     if !values.is_empty() && arg.get_long().is_some() {
-        let _ = write!(help, " One of: {}.", values.join(", "));
+        let _ = write!(help, " One of {}.", values.join("; "));
     }
+    let is_switch = matches!(
+        arg.get_action(),
+        clap::ArgAction::SetTrue | clap::ArgAction::SetFalse
+    );
     let defaults: Vec<String> = arg
         .get_default_values()
         .iter()
         .map(|v| v.to_string_lossy().into_owned())
         .collect();
-    if !defaults.is_empty() {
+    if !defaults.is_empty() && !is_switch {
         let _ = write!(help, " Default: `{}`.", defaults.join(","));
     }
-    help.trim().to_string()
+    help.trim().replace('|', "\\|")
 }
