@@ -22,10 +22,9 @@ impl Progress {
     pub(crate) fn start(enabled: bool, files: usize) -> Self {
         let bar = ProgressBar::with_draw_target(Some(files as u64), ProgressDrawTarget::hidden());
         bar.set_style(
-            ProgressStyle::with_template("{spinner} {msg} {pos}/{len} files [{elapsed}]")
+            ProgressStyle::with_template("{spinner} reading {pos}/{len} files [{elapsed}]")
                 .expect("progress template is valid"),
         );
-        bar.set_message("reading");
         if !enabled {
             return Self {
                 bar,
@@ -55,7 +54,10 @@ impl Progress {
     /// Reading is over; the bar stays (as a spinner) while the files are checked, and is
     /// cleared when `self` is dropped.
     pub(crate) fn checking(&self) {
-        self.bar.set_message("checking");
+        self.bar.set_style(
+            ProgressStyle::with_template("{spinner} checking {len} files [{elapsed}]")
+                .expect("progress template is valid"),
+        );
     }
 }
 
