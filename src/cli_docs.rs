@@ -16,15 +16,21 @@ pub fn man_page() -> Vec<u8> {
     man.render(&mut out).expect("render to memory");
     for sub in command.get_subcommands().filter(|s| !s.is_hide_set()) {
         let name = format!("kubenudge {}", sub.get_name());
+        let section_name = name.clone();
         let sub = sub.clone().bin_name(name);
         let section = clap_mangen::Man::new(sub);
-        // Each subcommand as its own titled part of the one page.
-        let _ = section.render_name_section(&mut out);
+        // Each subcommand as its own titled part of the one page (no second NAME section).
+        out.extend_from_slice(format!(".SH \"{}\"\n", sub_title(&section_name)).as_bytes());
         let _ = section.render_synopsis_section(&mut out);
         let _ = section.render_description_section(&mut out);
         let _ = section.render_options_section(&mut out);
     }
     out
+}
+
+/// `KUBENUDGE CHECK`: man section titles are upper case.
+fn sub_title(name: &str) -> String {
+    name.to_uppercase()
 }
 
 /// The CLI reference in Markdown: usage, description, arguments and options of every command.
