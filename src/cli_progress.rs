@@ -72,3 +72,28 @@ impl Drop for Progress {
         self.bar.finish_and_clear();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Progress;
+
+    #[test]
+    fn a_bar_off_the_terminal_has_no_thread_and_still_counts() {
+        let p = Progress::start(false, 3);
+        assert!(p.shower.is_none() && p.done.is_none());
+        p.file_read();
+        p.file_read();
+        assert_eq!(p.bar.position(), 2);
+        assert!(p.bar.is_hidden());
+    }
+
+    #[test]
+    fn a_scan_that_ends_first_wakes_the_waiting_thread() {
+        let p = Progress::start(true, 1);
+        assert!(p.shower.is_some());
+        p.file_read();
+        p.checking();
+        // Dropping sends `done`; the join below returns as soon as the thread reads it.
+        drop(p);
+    }
+}
