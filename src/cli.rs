@@ -295,43 +295,11 @@ fn check(
         p.config.rules = rules.clone();
     }
     let from_stdin = args.paths.iter().any(|p| p.as_os_str() == "-");
-    let (inputs, progress) = if from_stdin {
-        match read_stdin(args, console.stdin) {
-            Ok(input) => (vec![input], None),
-            Err(message) => {
-                let _ = writeln!(err, "error: {message}");
-                return EXIT_ERROR;
-            }
-        }
-    } else {
-        if args.stdin_filename.is_some() {
-            let _ = writeln!(
-                err,
-                "error: --stdin-filename names standard input; pass `-` as the path to read it"
-            );
+    let (inputs, mut progress) = match read_inputs(args, console) {
+        Ok(read) => read,
+        Err(message) => {
+            let _ = writeln!(err, "error: {message}");
             return EXIT_ERROR;
-        }
-        let paths = if args.paths.is_empty() {
-            vec![PathBuf::from(".")]
-        } else {
-            args.paths.clone()
-        };
-        let files = match collect_files(&paths) {
-            Ok(f) => f,
-            Err(e) => {
-                let _ = writeln!(err, "error: {e}");
-                return EXIT_ERROR;
-            }
-        };
-        let progress = crate::cli_progress::Progress::start(console.progress, files.len());
-        let inputs = read_files(&files, &progress);
-        progress.checking();
-        match inputs {
-            Ok(inputs) => (inputs, Some(progress)),
-            Err(message) => {
-                let _ = writeln!(err, "error: {message}");
-                return EXIT_ERROR;
-            }
         }
     };
     let config = policy.as_ref().map(|p| &p.config);
@@ -359,6 +327,8 @@ fn check(
     }
     let mut result = if args.fix {
         let run = fix(&inputs, &options, args.unsafe_fixes);
+        // The bar is cleared before anything is printed.
+        progress = None;
         if from_stdin {
             // Standard input cannot be written back: the fixed text goes to stdout (as ruff
             // and formatters do for editors), the report to stderr.
@@ -391,20 +361,12 @@ fn check(
         stages: &outcome.stages,
         ..crate::report::ReportContext::default()
     };
-    let mut notes_to_stderr = true;
-    let rendered = match (args.statistics, args.format) {
-        (true, Format::Json) => crate::report::render_statistics_json(&result),
-        (true, _) => crate::report::render_statistics(&result),
-        (false, Format::Text) => {
-            notes_to_stderr = false;
-            let style = crate::report::TextStyle {
-                color: console.color,
-            };
-            crate::report::render_text_styled(&result, style) + &outcome.stage_notes
-        }
-        (false, Format::Json) => crate::report::render_json(&result),
-        (false, Format::Sarif) => crate::report::render_sarif(&result, &cx),
-        (false, Format::Github) => crate::report::render_github(&result, &cx),
+    let rendered = render_report(args, &result, &cx, console.color);
+    let notes_to_stderr = args.statistics || args.format != Format::Text;
+    let rendered = if notes_to_stderr {
+        rendered
+    } else {
+        rendered + &outcome.stage_notes
     };
     // With --fix on standard input, stdout holds the fixed text.
     let report_out: &mut dyn Write = if args.fix && from_stdin { err } else { out };
@@ -422,6 +384,56 @@ fn check(
     // exit (a tenth of the run on big inputs), as ripgrep and rustc also avoid.
     std::mem::forget(result);
     code
+}
+
+/// The report in the chosen format (the rollout notes are the caller's).
+fn render_report(
+    args: &CheckArgs,
+    result: &crate::engine::LintResult,
+    cx: &crate::report::ReportContext<'_>,
+    color: bool,
+) -> String {
+    use crate::report;
+    match (args.statistics, args.format) {
+        (true, Format::Json) => report::render_statistics_json(result),
+        (true, _) => report::render_statistics(result),
+        (false, Format::Text) => report::render_text_styled(result, report::TextStyle { color }),
+        (false, Format::Json) => report::render_json(result),
+        (false, Format::Sarif) => report::render_sarif(result, cx),
+        (false, Format::Github) => report::render_github(result, cx),
+    }
+}
+
+/// What `check` lints: standard input (`-`), or the files under the paths (read with a
+/// progress bar that lives until the caller drops it, after linting).
+fn read_inputs(
+    args: &CheckArgs,
+    console: &mut Console<'_>,
+) -> Result<
+    (
+        Vec<(String, Vec<u8>)>,
+        Option<crate::cli_progress::Progress>,
+    ),
+    String,
+> {
+    if args.paths.iter().any(|p| p.as_os_str() == "-") {
+        return Ok((vec![read_stdin(args, console.stdin)?], None));
+    }
+    if args.stdin_filename.is_some() {
+        return Err(
+            "--stdin-filename names standard input; pass `-` as the path to read it".into(),
+        );
+    }
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let files = collect_files(&paths)?;
+    let progress = crate::cli_progress::Progress::start(console.progress, files.len());
+    let inputs = read_files(&files, &progress)?;
+    progress.checking();
+    Ok((inputs, Some(progress)))
 }
 
 /// `check -`: standard input, named by `--stdin-filename` (or `-`).
