@@ -81,7 +81,8 @@ pub(crate) struct CheckOutcome {
 
 /// Applies the policy to a `check` run: keeps only the findings that are reported and says at
 /// which stage they are. Without a configuration every finding is enforced, as before rollout
-/// policies existed (the checks a developer runs locally are meant to fail).
+/// policies existed (the checks a developer runs locally are meant to fail). `rules` is the
+/// run's rule selection for that case; a loaded policy carries it in `config.rules`.
 pub(crate) fn apply_policy(
     result: &mut LintResult,
     policy: Option<&LoadedPolicy>,
@@ -98,7 +99,7 @@ pub(crate) fn apply_policy(
         None => (&enforce_all, ""),
     };
     let resolver = NamespaceResolver::from_lint(result, prefix);
-    let mut review = review(
+    let review = review(
         result,
         &PolicyInput {
             config,
@@ -107,8 +108,6 @@ pub(crate) fn apply_policy(
             namespaces: &resolver,
         },
     );
-    // The policy's own findings (ignore annotations) obey `select` / `ignore` too.
-    review.decisions.retain(|d| rules.enables(d.finding.rule));
     let mut notes = String::new();
     if policy.is_some() {
         for ns in &review.namespaces {
