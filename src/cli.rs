@@ -110,7 +110,8 @@ pub struct CheckArgs {
     /// rollout `paths` globs match). With `--fix`, the fixed text goes to standard output.
     #[arg(long = "stdin-filename", value_name = "NAME")]
     pub stdin_filename: Option<String>,
-    /// Print the number of findings per rule (and whether a fix exists) instead of the findings.
+    /// Print the number of findings per rule, and whether fixes exist, instead of the findings
+    /// (as JSON with `--format json`).
     #[arg(long)]
     pub statistics: bool,
 }
