@@ -485,3 +485,78 @@ fn run_without_a_console_reads_no_input() {
     let v = json(std::str::from_utf8(&out).unwrap());
     assert!(v["findings"].as_array().unwrap().is_empty());
 }
+
+/// Byte offset of a SARIF position (1-based line, 1-based column in characters).
+fn byte_of(text: &str, line: u64, column: u64) -> usize {
+    let start: usize = text
+        .split_inclusive('\n')
+        .take(line as usize - 1)
+        .map(str::len)
+        .sum();
+    text[start..]
+        .char_indices()
+        .nth(column as usize - 1)
+        .map_or(text.len(), |(i, _)| start + i)
+}
+
+#[test]
+fn each_sarif_fix_applied_alone_removes_its_finding() {
+    let text = std::fs::read_to_string(INSECURE).unwrap();
+    let (_, out, _) = run_cli(&["check", "--format", "sarif", INSECURE]);
+    let log = json(&out);
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    let mut applied = 0;
+    for r in results.iter().filter(|r| r["fixes"].is_array()) {
+        let mut fixed = text.clone();
+        let mut replacements: Vec<&serde_json::Value> =
+            r["fixes"][0]["artifactChanges"][0]["replacements"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .collect();
+        // From the end, so earlier offsets stay valid.
+        replacements.sort_by_key(|x| {
+            let d = &x["deletedRegion"];
+            std::cmp::Reverse((d["startLine"].as_u64(), d["startColumn"].as_u64()))
+        });
+        for x in replacements {
+            let d = &x["deletedRegion"];
+            let start = byte_of(
+                &text,
+                d["startLine"].as_u64().unwrap(),
+                d["startColumn"].as_u64().unwrap(),
+            );
+            let end = byte_of(
+                &text,
+                d["endLine"].as_u64().unwrap(),
+                d["endColumn"].as_u64().unwrap(),
+            );
+            fixed.replace_range(start..end, x["insertedContent"]["text"].as_str().unwrap());
+        }
+        let (_, again, _) = run_with_stdin(
+            &[
+                "check",
+                "--format",
+                "json",
+                "--stdin-filename",
+                INSECURE,
+                "-",
+            ],
+            fixed.as_bytes(),
+            false,
+        );
+        let again = json(&again);
+        assert!(again["errors"].as_array().unwrap().is_empty(), "{fixed}");
+        let rule = r["ruleId"].as_str().unwrap();
+        assert!(
+            !again["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["rule"] == rule && f["field_path"] == r["properties"]["fieldPath"]),
+            "the fix of {rule} leaves it in place:\n{fixed}"
+        );
+        applied += 1;
+    }
+    assert!(applied >= 4, "the fixture's findings have fixes");
+}
