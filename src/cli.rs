@@ -405,18 +405,15 @@ fn render_report(
     }
 }
 
+/// The files `check` lints, as (path, bytes), and the progress bar of reading them.
+type CheckInputs = (
+    Vec<(String, Vec<u8>)>,
+    Option<crate::cli_progress::Progress>,
+);
+
 /// What `check` lints: standard input (`-`), or the files under the paths (read with a
 /// progress bar that lives until the caller drops it, after linting).
-fn read_inputs(
-    args: &CheckArgs,
-    console: &mut Console<'_>,
-) -> Result<
-    (
-        Vec<(String, Vec<u8>)>,
-        Option<crate::cli_progress::Progress>,
-    ),
-    String,
-> {
+fn read_inputs(args: &CheckArgs, console: &mut Console<'_>) -> Result<CheckInputs, String> {
     if args.paths.iter().any(|p| p.as_os_str() == "-") {
         return Ok((vec![read_stdin(args, console.stdin)?], None));
     }
