@@ -183,6 +183,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     run_in(cli, &mut console, out, err)
 }
 
+/// Runs a command with what it may use of the process (`main` passes the real terminal).
 pub fn run_in(
     cli: Cli,
     console: &mut Console<'_>,
