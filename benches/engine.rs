@@ -151,5 +151,24 @@ fn stages(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, stages);
+/// The printers on the corpus's findings: what `check --format …` adds to a lint.
+fn reports(c: &mut Criterion) {
+    use kubenudge::report;
+    let result = lint(&corpus(), &LintOptions::default());
+    let cx = report::ReportContext::default();
+    let mut g = c.benchmark_group("report");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(result.findings.len() as u64));
+    g.bench_function("text", |b| b.iter(|| report::render_text(&result).len()));
+    g.bench_function("json", |b| b.iter(|| report::render_json(&result).len()));
+    g.bench_function("sarif", |b| {
+        b.iter(|| report::render_sarif(&result, &cx).len())
+    });
+    g.bench_function("github", |b| {
+        b.iter(|| report::render_github(&result, &cx).len())
+    });
+    g.finish();
+}
+
+criterion_group!(benches, stages, reports);
 criterion_main!(benches);

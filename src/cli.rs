@@ -1,7 +1,7 @@
 //! The `kubenudge` command line: argument types and the `check`, `rules` and `explain`
-//! commands. Reads files from disk; everything else is the engine's.
+//! commands. Reads files from disk (or standard input); everything else is the engine's.
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -9,6 +9,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::engine::{FixRun, LintOptions, fix, lint};
 use crate::manifest::{ChartDirs, chart_dir_of};
 use crate::policy::{Level, PssPolicy, Version};
+use crate::rules::selection::{SelectionLayer, Selector};
+
+pub use crate::cli_docs::{man_page, reference_markdown};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -40,12 +43,26 @@ pub enum Command {
     /// GITHUB_WEBHOOK_SECRET, GITHUB_API_URL (default https://api.github.com) and
     /// KUBENUDGE_LISTEN (default 0.0.0.0:3000).
     Serve,
+    /// Print a shell completion script, e.g. `kubenudge completions bash > /etc/bash_completion.d/kubenudge`.
+    Completions {
+        /// bash, elvish, fish, powershell or zsh.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `kubenudge man > ~/.local/share/man/man1/kubenudge.1`.
+    Man,
 }
 
+/// `check --format`: how findings are printed (docs/output-formats.md describes each).
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum Format {
+    /// For people: code frames, the fix as a diff, counts by rule (colour on a terminal).
     Text,
+    /// Stable machine-readable findings.
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// GitHub Actions workflow commands (`::error file=…`): annotations from any CI log.
+    Github,
 }
 
 #[derive(Args, Debug)]
@@ -53,6 +70,7 @@ pub struct CheckArgs {
     /// Files or directories to check; directories are walked for *.yaml, *.yml and *.json,
     /// respecting .gitignore.
     pub paths: Vec<PathBuf>,
+    /// How findings are printed (docs/output-formats.md).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// Configuration file (the format of .github/kubenudge.yml).
@@ -79,6 +97,24 @@ pub struct CheckArgs {
     /// Print the fixes as unified diffs instead of writing them; exit 1 if there are any.
     #[arg(long)]
     pub diff: bool,
+    /// Run only these rules: ids or families, comma-separated (replaces `select:` of the
+    /// config file), e.g. `--select pod-security,hardening/read-only-root-filesystem`.
+    #[arg(long, value_name = "RULE", value_delimiter = ',', value_parser = Selector::parse)]
+    pub select: Option<Vec<Selector>>,
+    /// Also run these rules (ids or families), on top of the selected ones.
+    #[arg(long = "extend-select", value_name = "RULE", value_delimiter = ',', value_parser = Selector::parse)]
+    pub extend_select: Vec<Selector>,
+    /// Do not run these rules (ids or families); the most specific selector wins.
+    #[arg(long, value_name = "RULE", value_delimiter = ',', value_parser = Selector::parse)]
+    pub ignore: Vec<Selector>,
+    /// With `-` as the path: lint standard input as this file (the name reports show and
+    /// rollout `paths` globs match). With `--fix`, the fixed text goes to standard output.
+    #[arg(long = "stdin-filename", value_name = "NAME")]
+    pub stdin_filename: Option<String>,
+    /// Print the number of findings per rule, and whether fixes exist, instead of the findings
+    /// (as JSON with `--format json`).
+    #[arg(long)]
+    pub statistics: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -109,9 +145,70 @@ pub const EXIT_CLEAN: i32 = 0;
 pub const EXIT_FINDINGS: i32 = 1;
 pub const EXIT_ERROR: i32 = 2;
 
+/// What a run may use of the process besides its arguments: standard input, and how the
+/// output is shown. `main` fills it from the real terminal; tests pass their own.
+pub struct Console<'a> {
+    pub stdin: &'a mut dyn Read,
+    /// ANSI colour in the text report.
+    pub color: bool,
+    /// A progress bar on stderr for scans longer than a second.
+    pub progress: bool,
+}
+
+impl Console<'_> {
+    /// Whether to colour stdout: never when `NO_COLOR` is set to anything non-empty (see
+    /// no-color.org), always when `FORCE_COLOR` is, otherwise only on a terminal.
+    pub fn color_wanted(
+        stdout_is_terminal: bool,
+        no_color: Option<&std::ffi::OsStr>,
+        force_color: Option<&std::ffi::OsStr>,
+    ) -> bool {
+        if no_color.is_some_and(|v| !v.is_empty()) {
+            false
+        } else if force_color.is_some_and(|v| !v.is_empty()) {
+            true
+        } else {
+            stdout_is_terminal
+        }
+    }
+}
+
+/// Runs a command without standard input, colour or progress (as tests and scripts want).
 pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    let mut no_input = std::io::empty();
+    let mut console = Console {
+        stdin: &mut no_input,
+        color: false,
+        progress: false,
+    };
+    run_in(cli, &mut console, out, err)
+}
+
+/// Runs a command with what it may use of the process (`main` passes the real terminal).
+pub fn run_in(
+    cli: Cli,
+    console: &mut Console<'_>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> i32 {
     match cli.command {
-        Command::Check(args) => check(&args, out, err),
+        Command::Check(args) => check(&args, console, out, err),
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "kubenudge",
+                out,
+            );
+            EXIT_CLEAN
+        }
+        Command::Man => match out.write_all(&man_page()) {
+            Ok(()) => EXIT_CLEAN,
+            Err(e) => {
+                let _ = writeln!(err, "error: cannot write the man page: {e}");
+                EXIT_ERROR
+            }
+        },
         Command::Rollout(args) => crate::cli_rollout::rollout(&args, out, err),
         Command::Rules => {
             for rule in crate::rules::all() {
@@ -171,8 +268,13 @@ fn serve(err: &mut dyn Write) -> i32 {
     }
 }
 
-fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
-    let policy = match &args.config {
+fn check(
+    args: &CheckArgs,
+    console: &mut Console<'_>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> i32 {
+    let mut policy = match &args.config {
         Some(path) => match crate::cli_rollout::load_config(path) {
             Ok(p) => Some(p),
             Err(message) => {
@@ -182,20 +284,22 @@ fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         },
         None => None,
     };
-    let paths = if args.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        args.paths.clone()
-    };
-    let files = match collect_files(&paths) {
-        Ok(f) => f,
-        Err(e) => {
-            let _ = writeln!(err, "error: {e}");
-            return EXIT_ERROR;
-        }
-    };
-    let inputs = match read_files(&files) {
-        Ok(inputs) => inputs,
+    // The command line's selectors apply after the configuration file's.
+    let mut rules = policy
+        .as_ref()
+        .map(|p| p.config.rules.clone())
+        .unwrap_or_default();
+    rules.push(SelectionLayer {
+        select: args.select.clone(),
+        extend_select: args.extend_select.clone(),
+        ignore: args.ignore.clone(),
+    });
+    if let Some(p) = policy.as_mut() {
+        p.config.rules = rules.clone();
+    }
+    let from_stdin = args.paths.iter().any(|p| p.as_os_str() == "-");
+    let (inputs, mut progress) = match read_inputs(args, console) {
+        Ok(read) => read,
         Err(message) => {
             let _ = writeln!(err, "error: {message}");
             return EXIT_ERROR;
@@ -218,17 +322,34 @@ fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             || args.pss_version.is_some()
             || config.is_some_and(|c| c.pss_explicit),
         charts: charts_on_disk(&inputs),
+        rules: rules.clone(),
         ..LintOptions::default()
     };
     if args.diff {
+        drop(progress);
         return print_diff(&inputs, &options, args.unsafe_fixes, out, err);
     }
     let mut result = if args.fix {
         let run = fix(&inputs, &options, args.unsafe_fixes);
-        for file in &run.changed {
-            if let Err(e) = std::fs::write(&file.path, &file.bytes) {
-                let _ = writeln!(err, "error: cannot write {}: {e}", file.path);
+        // The bar is cleared before anything is printed.
+        progress = None;
+        if from_stdin {
+            // Standard input cannot be written back: the fixed text goes to stdout (as ruff
+            // and formatters do for editors), the report to stderr.
+            let text = run
+                .changed
+                .first()
+                .map_or(inputs[0].1.as_slice(), |f| f.bytes.as_slice());
+            if let Err(e) = out.write_all(text) {
+                let _ = writeln!(err, "error: cannot write the fixed text: {e}");
                 return EXIT_ERROR;
+            }
+        } else {
+            for file in &run.changed {
+                if let Err(e) = std::fs::write(&file.path, &file.bytes) {
+                    let _ = writeln!(err, "error: cannot write {}: {e}", file.path);
+                    return EXIT_ERROR;
+                }
             }
         }
         let _ = writeln!(err, "{}", fix_summary(&run, args.unsafe_fixes));
@@ -236,12 +357,28 @@ fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     } else {
         lint(&inputs, &options)
     };
-    let outcome = crate::cli_rollout::apply_policy(&mut result, policy.as_ref(), args.today);
-    let rendered = match args.format {
-        Format::Text => crate::report::render_text(&result) + &outcome.stage_notes,
-        Format::Json => crate::report::render_json(&result),
+    // The bar is cleared before anything is printed.
+    drop(progress);
+    let outcome =
+        crate::cli_rollout::apply_policy(&mut result, policy.as_ref(), &rules, args.today);
+    let cx = crate::report::ReportContext {
+        stages: &outcome.stages,
+        ..crate::report::ReportContext::default()
     };
-    let _ = out.write_all(rendered.as_bytes());
+    let rendered = render_report(args, &result, &cx, console.color);
+    let notes_to_stderr = args.statistics || args.format != Format::Text;
+    let rendered = if notes_to_stderr {
+        rendered
+    } else {
+        rendered + &outcome.stage_notes
+    };
+    // With --fix on standard input, stdout holds the fixed text.
+    let report_out: &mut dyn Write = if args.fix && from_stdin { err } else { out };
+    let _ = report_out.write_all(rendered.as_bytes());
+    if notes_to_stderr {
+        // Machine formats keep stdout parseable; the rollout notes still reach the log.
+        let _ = err.write_all(outcome.stage_notes.as_bytes());
+    }
     let code = if !args.exit_zero && (outcome.blocking || !result.errors.is_empty()) {
         EXIT_FINDINGS
     } else {
@@ -251,6 +388,69 @@ fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     // exit (a tenth of the run on big inputs), as ripgrep and rustc also avoid.
     std::mem::forget(result);
     code
+}
+
+/// The report in the chosen format (the rollout notes are the caller's).
+fn render_report(
+    args: &CheckArgs,
+    result: &crate::engine::LintResult,
+    cx: &crate::report::ReportContext<'_>,
+    color: bool,
+) -> String {
+    use crate::report;
+    match (args.statistics, args.format) {
+        (true, Format::Json) => report::render_statistics_json(result),
+        (true, _) => report::render_statistics(result),
+        (false, Format::Text) => report::render_text_styled(result, report::TextStyle { color }),
+        (false, Format::Json) => report::render_json(result),
+        (false, Format::Sarif) => report::render_sarif(result, cx),
+        (false, Format::Github) => report::render_github(result, cx),
+    }
+}
+
+/// The files `check` lints, as (path, bytes), and the progress bar of reading them.
+type CheckInputs = (
+    Vec<(String, Vec<u8>)>,
+    Option<crate::cli_progress::Progress>,
+);
+
+/// What `check` lints: standard input (`-`), or the files under the paths (read with a
+/// progress bar that lives until the caller drops it, after linting).
+fn read_inputs(args: &CheckArgs, console: &mut Console<'_>) -> Result<CheckInputs, String> {
+    if args.paths.iter().any(|p| p.as_os_str() == "-") {
+        return Ok((vec![read_stdin(args, console.stdin)?], None));
+    }
+    if args.stdin_filename.is_some() {
+        return Err(
+            "--stdin-filename names standard input; pass `-` as the path to read it".into(),
+        );
+    }
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let files = collect_files(&paths)?;
+    let progress = crate::cli_progress::Progress::start(console.progress, files.len());
+    let inputs = read_files(&files, &progress)?;
+    progress.checking();
+    Ok((inputs, Some(progress)))
+}
+
+/// `check -`: standard input, named by `--stdin-filename` (or `-`).
+fn read_stdin(args: &CheckArgs, stdin: &mut dyn Read) -> Result<(String, Vec<u8>), String> {
+    if args.paths.len() > 1 {
+        return Err("`-` (standard input) cannot be combined with other paths".into());
+    }
+    let mut bytes = Vec::new();
+    stdin
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read standard input: {e}"))?;
+    let name = args
+        .stdin_filename
+        .as_deref()
+        .map_or_else(|| "-".to_string(), |n| display_path(Path::new(n)));
+    Ok((name, bytes))
 }
 
 /// `--diff`: what `--fix` would change, written nowhere.
@@ -340,14 +540,19 @@ fn is_manifest_name(p: &Path) -> bool {
 }
 
 /// Reads files on all cores (a repository is thousands of small files), keeping their order.
-fn read_files(files: &[PathBuf]) -> Result<Vec<(String, Vec<u8>)>, String> {
+fn read_files(
+    files: &[PathBuf],
+    progress: &crate::cli_progress::Progress,
+) -> Result<Vec<(String, Vec<u8>)>, String> {
     use rayon::prelude::*;
     files
         .par_iter()
         .map(|path| {
-            std::fs::read(path)
+            let read = std::fs::read(path)
                 .map(|bytes| (display_path(path), bytes))
-                .map_err(|e| format!("cannot read {}: {e}", path.display()))
+                .map_err(|e| format!("cannot read {}: {e}", path.display()));
+            progress.file_read();
+            read
         })
         .collect()
 }

@@ -15,6 +15,7 @@ use crate::policy::PssPolicy;
 use crate::rollout::impact::{Scope, impact_note, stage_note};
 use crate::rollout::report::RolloutReport;
 use crate::rollout::{Conclusion, NamespaceResolver, PolicyInput, review};
+use crate::rules::selection::RuleSelection;
 
 /// A configuration read from disk, with the repository root it belongs to.
 pub(crate) struct LoadedPolicy {
@@ -74,18 +75,23 @@ pub(crate) struct CheckOutcome {
     pub blocking: bool,
     /// Lines printed after the findings: stages, silenced findings, expiring exceptions.
     pub stage_notes: String,
+    /// The stage in force for each reported finding, parallel to `LintResult::findings`.
+    pub stages: Vec<Mode>,
 }
 
 /// Applies the policy to a `check` run: keeps only the findings that are reported and says at
 /// which stage they are. Without a configuration every finding is enforced, as before rollout
-/// policies existed (the checks a developer runs locally are meant to fail).
+/// policies existed (the checks a developer runs locally are meant to fail). `rules` is the
+/// run's rule selection for that case; a loaded policy carries it in `config.rules`.
 pub(crate) fn apply_policy(
     result: &mut LintResult,
     policy: Option<&LoadedPolicy>,
+    rules: &RuleSelection,
     today_flag: Option<NaiveDate>,
 ) -> CheckOutcome {
     let enforce_all = Config {
         mode: Mode::Enforce,
+        rules: rules.clone(),
         ..Config::default()
     };
     let (config, prefix) = match policy {
@@ -145,15 +151,17 @@ pub(crate) fn apply_policy(
     }
     let blocking = review.conclusion() == Conclusion::Failure;
     // Moved, not cloned: a big run has a finding per decision.
-    result.findings = review
+    let (findings, stages) = review
         .decisions
         .into_iter()
         .filter(|d| d.is_reported())
-        .map(|d| d.finding)
-        .collect();
+        .map(|d| (d.finding, d.stage.effective))
+        .unzip();
+    result.findings = findings;
     CheckOutcome {
         blocking,
         stage_notes: notes,
+        stages,
     }
 }
 

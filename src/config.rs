@@ -13,6 +13,7 @@ use std::str::FromStr;
 
 use crate::manifest::{Limits, NodeId, NodeKind, SourceText, YamlTree, parse_stream};
 use crate::policy::{Level, Version};
+use crate::rules::selection::{RuleSelection, SelectionLayer, Selector};
 
 /// Where the configuration lives in the reviewed repository.
 pub const CONFIG_PATH: &str = ".github/kubenudge.yml";
@@ -177,6 +178,8 @@ pub struct Config {
     pub help: Help,
     /// Base URL of the rule guidance pages; `<docs-base-url>/<family>/<name>` is linked.
     pub docs_base_url: Option<String>,
+    /// `select:`, `extend-select:` and `ignore:`; the command line adds its own layer on top.
+    pub rules: RuleSelection,
 }
 
 impl Default for Config {
@@ -192,6 +195,7 @@ impl Default for Config {
             exceptions: Vec::new(),
             help: Help::default(),
             docs_base_url: None,
+            rules: RuleSelection::default(),
         }
     }
 }
@@ -440,8 +444,12 @@ impl ConfigParser<'_> {
                 "exceptions",
                 "help",
                 "docs-base-url",
+                "select",
+                "extend-select",
+                "ignore",
             ],
         );
+        let mut selection = SelectionLayer::default();
         for (key, value) in entries {
             match key.as_str() {
                 "level" => {
@@ -483,6 +491,9 @@ impl ConfigParser<'_> {
                         }
                     }
                 }
+                "select" => selection.select = Some(self.selectors(value, "select")),
+                "extend-select" => selection.extend_select = self.selectors(value, "extend-select"),
+                "ignore" => selection.ignore = self.selectors(value, "ignore"),
                 "help" => {
                     for (k, v) in self.mapping(value, "`help`", &["contact", "exceptions"]) {
                         let s = self.non_empty_string(v, &format!("help.{k}"));
@@ -499,7 +510,32 @@ impl ConfigParser<'_> {
                 }
             }
         }
+        c.rules.push(selection);
         c
+    }
+
+    /// A list of rule ids or families, each checked where it is written.
+    fn selectors(&mut self, node: NodeId, key: &str) -> Vec<Selector> {
+        let tree = self.tree;
+        match &tree.node(node).kind {
+            NodeKind::Sequence { items, .. } => items
+                .iter()
+                .filter_map(|&item| {
+                    let text = self.string(item, key)?;
+                    Selector::parse(&text)
+                        .map_err(|e| self.error(item, format!("`{key}`: {e}")))
+                        .ok()
+                })
+                .collect(),
+            NodeKind::Null => Vec::new(),
+            _ => {
+                self.error(
+                    node,
+                    format!("`{key}` must be a list of rule ids or families, e.g. [pod-security]"),
+                );
+                Vec::new()
+            }
+        }
     }
 
     fn rollout_rule(&mut self, node: NodeId, index: usize) -> Option<RolloutRule> {

@@ -24,6 +24,8 @@ pub struct LintOptions {
     /// CLI looks on disk above a file named on the command line): files under their
     /// `templates/` are templates.
     pub charts: ChartDirs,
+    /// Which rules run (`select` / `ignore`); all of them by default.
+    pub rules: rules::selection::RuleSelection,
 }
 
 /// Everything one run produced.
@@ -110,7 +112,10 @@ pub fn lint(inputs: &[(String, Vec<u8>)], options: &LintOptions) -> LintResult {
         }
     }
     let namespaces = crate::rules::pod_security::namespace_policies(&result.files);
-    let rules = rules::all();
+    let rules: Vec<&'static dyn Rule> = rules::all()
+        .into_iter()
+        .filter(|r| options.rules.enables(r.id()))
+        .collect();
     let linted: Vec<(Vec<Finding>, LintStats)> = result
         .files
         .par_iter()

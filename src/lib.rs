@@ -4,6 +4,8 @@
 //! GitHub lives at the edges. See ARCHITECTURE.md.
 
 pub mod cli;
+mod cli_docs;
+mod cli_progress;
 mod cli_rollout;
 pub mod config;
 pub mod engine;

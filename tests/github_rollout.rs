@@ -312,6 +312,24 @@ async fn audit_findings_stay_in_the_check_run() {
 }
 
 #[tokio::test]
+async fn the_config_selects_the_rules_the_app_runs() {
+    let (h, _) = review_api(&[(
+        CONFIG,
+        "mode: enforce\nignore: [pod-security/allow-privilege-escalation]\n",
+    )])
+    .await;
+    let run = only_run(&h);
+    assert_eq!(run.conclusion.as_deref(), Some("success"));
+    assert!(run.annotations.is_empty());
+    assert!(h.fake.model().reviews.is_empty());
+
+    let (h, _) = review_api(&[(CONFIG, "mode: enforce\nselect: [pod-security]\n")]).await;
+    let run = only_run(&h);
+    assert_eq!(run.conclusion.as_deref(), Some("failure"));
+    assert_eq!(run.annotations.len(), 1);
+}
+
+#[tokio::test]
 async fn mode_off_means_nothing() {
     let (h, _) = review_api(&[(CONFIG, "mode: off\n")]).await;
     let run = only_run(&h);

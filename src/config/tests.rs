@@ -78,7 +78,7 @@ fn unknown_keys_are_errors_at_their_position() {
     assert_eq!(
         errors("mode: warn\nenforce_from: 2027-01-15\n"),
         [
-            "kubenudge.yml:2:1: unknown key \"enforce_from\" in the configuration; expected one of: level, pss-version, mode, enforce-from, rollout, exceptions, help, docs-base-url"
+            "kubenudge.yml:2:1: unknown key \"enforce_from\" in the configuration; expected one of: level, pss-version, mode, enforce-from, rollout, exceptions, help, docs-base-url, select, extend-select, ignore"
         ]
     );
     assert_eq!(
@@ -244,4 +244,26 @@ fn a_broken_config_falls_back_to_the_defaults_and_says_why() {
     assert!(errors[0].message.contains("UTF-8"));
     let (c, errors) = load_or_default(CONFIG_PATH, b"mode: enforce\n");
     assert_eq!((c.mode, errors.len()), (Mode::Enforce, 0));
+}
+
+#[test]
+fn rule_selection_keys_are_read_and_checked_at_their_position() {
+    let c = parse_config(
+        "kubenudge.yml",
+        "select: [pod-security]\nextend-select: [hardening/read-only-root-filesystem]\nignore:\n  - pod-security/privileged\n",
+    )
+    .unwrap();
+    assert!(c.rules.enables("pod-security/run-as-non-root"));
+    assert!(c.rules.enables("hardening/read-only-root-filesystem"));
+    assert!(!c.rules.enables("pod-security/privileged"));
+    assert!(!c.rules.enables("deprecations/removed-api"));
+    assert_eq!(
+        errors(
+            "select: [pod-security]\nignore:\n  - pod-security/privilegd\n  - hardening\nextend-select: pod-security\n"
+        ),
+        vec![
+            "kubenudge.yml:3:5: `ignore`: unknown rule or family \"pod-security/privilegd\"; `kubenudge rules` lists them",
+            "kubenudge.yml:5:16: `extend-select` must be a list of rule ids or families, e.g. [pod-security]",
+        ]
+    );
 }

@@ -1,3 +1,7 @@
+//! The text printer: one block per finding (location, code frame, the fix as a diff, a link
+//! to the guidance), then a count by rule and by fix availability and a one-line summary.
+//! Colour is decided by the caller (`TextStyle`); this module never looks at the terminal.
+
 use std::fmt::Write as _;
 
 use rayon::prelude::*;
@@ -13,8 +17,56 @@ pub(crate) fn skip_reason(reason: &SkipReason) -> &'static str {
     }
 }
 
-/// Human output: one block per finding with the offending line, then a summary.
+/// How the text is dressed: ANSI colour or plain.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TextStyle {
+    pub color: bool,
+}
+
+/// ANSI SGR sequences, or nothing when colour is off.
+#[derive(Clone, Copy)]
+struct Paint(bool);
+
+impl Paint {
+    fn wrap(self, code: &str, s: &str) -> String {
+        if self.0 {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+    fn bold(self, s: &str) -> String {
+        self.wrap("1", s)
+    }
+    fn rule(self, s: &str) -> String {
+        self.wrap("1;31", s)
+    }
+    fn position(self, s: &str) -> String {
+        self.wrap("36", s)
+    }
+    fn gutter(self, s: &str) -> String {
+        self.wrap("1;34", s)
+    }
+    fn caret(self, s: &str) -> String {
+        self.wrap("1;31", s)
+    }
+    fn added(self, s: &str) -> String {
+        self.wrap("32", s)
+    }
+    fn removed(self, s: &str) -> String {
+        self.wrap("31", s)
+    }
+}
+
+/// Human output without colour: one block per finding with the offending line, then the
+/// counts and a summary.
 pub fn render_text(result: &LintResult) -> String {
+    render_text_styled(result, TextStyle::default())
+}
+
+/// Human output, coloured when `style.color` is set.
+pub fn render_text_styled(result: &LintResult, style: TextStyle) -> String {
+    let paint = Paint(style.color);
     // Code frames and fix diffs cost as much as linting on a big run: rendered on all cores,
     // in chunks, joined in order.
     let chunks: Vec<String> = result
@@ -23,7 +75,7 @@ pub fn render_text(result: &LintResult) -> String {
         .map(|chunk| {
             let mut out = String::new();
             for f in chunk {
-                render_finding(&mut out, f, result.file(&f.file));
+                render_finding(&mut out, f, result.file(&f.file), paint);
             }
             out
         })
@@ -51,7 +103,35 @@ pub fn render_text(result: &LintResult) -> String {
             templates.join(", ")
         );
     }
-    let _ = writeln!(out, "{}", summary_line(result));
+    out.push_str(&rule_counts(result, paint));
+    let _ = writeln!(out, "{}", paint.bold(&summary_line(result)));
+    out
+}
+
+/// The closing count, ruff's `--statistics` table folded into the report: findings per rule,
+/// most first, and how many of them a fix can remove.
+fn rule_counts(result: &LintResult, paint: Paint) -> String {
+    let counts = super::statistics::count_by_rule(result);
+    if counts.is_empty() {
+        return String::new();
+    }
+    let count_width = counts[0].count.to_string().len();
+    let rule_width = counts.iter().map(|c| c.rule.len()).max().unwrap_or(0);
+    let mut out = String::new();
+    for c in &counts {
+        let fixes = match (c.safe_fixes, c.review_fixes) {
+            (0, 0) => "    no fix".to_string(),
+            (s, 0) => format!("[*] {s} fixable with `--fix`"),
+            (0, r) => format!("[!] {r} fixable with `--unsafe-fixes`"),
+            (s, r) => format!("[*] {s} fixable with `--fix`, {r} more with `--unsafe-fixes`"),
+        };
+        let _ = writeln!(
+            out,
+            "{:>count_width$}  {}  {fixes}",
+            c.count,
+            paint.rule(&format!("{:<rule_width$}", c.rule))
+        );
+    }
     out
 }
 
@@ -117,26 +197,35 @@ fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-fn render_finding(out: &mut String, f: &Finding, file: Option<&ManifestFile>) {
+fn render_finding(out: &mut String, f: &Finding, file: Option<&ManifestFile>, paint: Paint) {
     let _ = writeln!(
         out,
-        "{}:{}:{}: {} {}",
-        f.file, f.line, f.column, f.rule, f.message
+        "{}{} {} {}",
+        paint.bold(&f.file),
+        paint.position(&format!(":{}:{}:", f.line, f.column)),
+        paint.rule(f.rule),
+        f.message
     );
     if let Some(file) = file {
         let src = &file.source;
         let width = (f.line + 1).to_string().len();
-        let _ = writeln!(out, "{:width$} |", "");
+        let bar = paint.gutter(&format!("{:width$} |", ""));
+        let _ = writeln!(out, "{bar}");
         if f.line > 1 {
             let _ = writeln!(
                 out,
-                "{:>width$} | {}",
-                f.line - 1,
+                "{} {}",
+                paint.gutter(&format!("{:>width$} |", f.line - 1)),
                 src.line_text(f.line - 1)
             );
         }
         let text = src.line_text(f.line);
-        let _ = writeln!(out, "{:>width$} | {}", f.line, text);
+        let _ = writeln!(
+            out,
+            "{} {}",
+            paint.gutter(&format!("{:>width$} |", f.line)),
+            text
+        );
         let token: usize = text
             .chars()
             .skip(f.column - 1)
@@ -145,10 +234,9 @@ fn render_finding(out: &mut String, f: &Finding, file: Option<&ManifestFile>) {
             .max(1);
         let _ = writeln!(
             out,
-            "{:width$} | {}{}",
-            "",
+            "{bar} {}{}",
             " ".repeat(f.column - 1),
-            "^".repeat(token)
+            paint.caret(&"^".repeat(token))
         );
         let _ = writeln!(out, "{:width$} = object: {}", "", f.object);
         if let Some(p) = &f.policy {
@@ -163,7 +251,7 @@ fn render_finding(out: &mut String, f: &Finding, file: Option<&ManifestFile>) {
             if !fix.caveat.is_empty() {
                 let _ = writeln!(out, "{:width$}   {}", "", fix.caveat);
             }
-            render_fix_lines(out, src, &fix.edits, width);
+            render_fix_lines(out, src, &fix.edits, width, paint);
         }
         let _ = writeln!(out, "{:width$} = help: kubenudge explain {}", "", f.rule);
     }
@@ -172,7 +260,13 @@ fn render_finding(out: &mut String, f: &Finding, file: Option<&ManifestFile>) {
 
 /// The suggested change as a small diff of the lines it replaces: ` ` kept, `-` removed,
 /// `+` added (added lines carry no number).
-fn render_fix_lines(out: &mut String, src: &SourceText, edits: &[Edit], width: usize) {
+fn render_fix_lines(
+    out: &mut String,
+    src: &SourceText,
+    edits: &[Edit],
+    width: usize,
+    paint: Paint,
+) {
     let suggestions = crate::fix::suggestions(src, edits);
     if suggestions.is_empty() {
         return;
@@ -184,7 +278,7 @@ fn render_fix_lines(out: &mut String, src: &SourceText, edits: &[Edit], width: u
         .max()
         .unwrap_or(width)
         .max(width);
-    let _ = writeln!(out, "{:width$} |", "");
+    let _ = writeln!(out, "{}", paint.gutter(&format!("{:width$} |", "")));
     for s in suggestions {
         let old: String = (s.start_line..=s.end_line)
             .map(|l| format!("{}\n", src.line_text(l)))
@@ -200,15 +294,18 @@ fn render_fix_lines(out: &mut String, src: &SourceText, edits: &[Edit], width: u
             let text = change.value().trim_end_matches(['\n', '\r']);
             match change.tag() {
                 similar::ChangeTag::Equal => {
-                    let _ = writeln!(out, "{line:>width$} |   {text}");
+                    let gutter = paint.gutter(&format!("{line:>width$} |"));
+                    let _ = writeln!(out, "{gutter}   {text}");
                     line += 1;
                 }
                 similar::ChangeTag::Delete => {
-                    let _ = writeln!(out, "{line:>width$} | - {text}");
+                    let gutter = paint.gutter(&format!("{line:>width$} |"));
+                    let _ = writeln!(out, "{gutter} {}", paint.removed(&format!("- {text}")));
                     line += 1;
                 }
                 similar::ChangeTag::Insert => {
-                    let _ = writeln!(out, "{:width$} | + {text}", "");
+                    let gutter = paint.gutter(&format!("{:width$} |", ""));
+                    let _ = writeln!(out, "{gutter} {}", paint.added(&format!("+ {text}")));
                 }
             }
         }

@@ -308,7 +308,10 @@ pub fn review(result: &LintResult, input: &PolicyInput<'_>) -> Review {
                 .collect();
             let ignores = ignore::ignore_annotations(file, object);
             for ig in ignores.iter().filter(|i| i.is_valid()) {
-                if !findings.iter().any(|f| ig.covers(f.rule)) {
+                // An ignore of a rule that did not run (`select` / `ignore`) is not unused.
+                let ran = ig.rules().iter().any(|r| config.rules.enables(r))
+                    && config.rules.enables(unused_ignore::ID);
+                if ran && !findings.iter().any(|f| ig.covers(f.rule)) {
                     findings.push(unused_ignore_finding(file, object, ig));
                 }
             }

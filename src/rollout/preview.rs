@@ -127,6 +127,8 @@ pub fn preview_label_changes_with(
             let options = LintOptions {
                 pss,
                 pss_explicit: true,
+                // What the cluster will reject does not depend on the rules a team selected:
+                // every rule runs (the default selection).
                 ..LintOptions::default()
             };
             let result = lint(&inputs, &options);

@@ -7,6 +7,7 @@ pub mod hardening;
 pub mod kubenudge;
 pub mod pod;
 pub mod pod_security;
+pub mod selection;
 
 use crate::finding::{Severity, Violation};
 use crate::manifest::{FieldPath, ManifestFile, Object, PodTemplateRef};

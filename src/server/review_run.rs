@@ -426,6 +426,7 @@ async fn review_and_post<G: GitHubApi>(
     let options = LintOptions {
         pss: pss.clone(),
         pss_explicit: config.pss_explicit,
+        rules: config.rules.clone(),
         ..LintOptions::default()
     };
     let mut result = lint(&inputs, &options);
