@@ -45,6 +45,8 @@ pub enum Command {
 pub enum Format {
     Text,
     Json,
+    /// With `--base`: the summary and inline comments the GitHub App would post.
+    ReviewMd,
 }
 
 #[derive(Args, Debug)]
@@ -78,6 +80,10 @@ pub struct CheckArgs {
     /// Print the fixes as unified diffs instead of writing them; exit 1 if there are any.
     #[arg(long)]
     pub diff: bool,
+    /// Check only the manifests changed since the merge-base of REF and HEAD (as a pull
+    /// request compares), and report only findings on changed lines.
+    #[arg(long, value_name = "REF", conflicts_with_all = ["fix", "diff"])]
+    pub base: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -171,6 +177,9 @@ fn serve(err: &mut dyn Write) -> i32 {
 }
 
 fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    if args.base.is_some() || args.format == Format::ReviewMd {
+        return crate::cli_base::check_base(args, out, err);
+    }
     let policy = match &args.config {
         Some(path) => match crate::cli_rollout::load_config(path) {
             Ok(p) => Some(p),
@@ -236,7 +245,10 @@ fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     };
     let outcome = crate::cli_rollout::apply_policy(&mut result, policy.as_ref(), args.today);
     let rendered = match args.format {
-        Format::Text => crate::report::render_text(&result) + &outcome.stage_notes,
+        // `review-md` runs through `cli_base` (returned above).
+        Format::Text | Format::ReviewMd => {
+            crate::report::render_text(&result) + &outcome.stage_notes
+        }
         Format::Json => crate::report::render_json(&result),
     };
     let _ = out.write_all(rendered.as_bytes());
@@ -314,7 +326,7 @@ pub(crate) fn display_path(p: &Path) -> String {
     s.strip_prefix("./").unwrap_or(&s).to_string()
 }
 
-fn is_manifest_name(p: &Path) -> bool {
+pub(crate) fn is_manifest_name(p: &Path) -> bool {
     matches!(
         p.extension().and_then(|e| e.to_str()),
         Some("yaml" | "yml" | "json")

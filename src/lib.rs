@@ -4,6 +4,7 @@
 //! GitHub lives at the edges. See ARCHITECTURE.md.
 
 pub mod cli;
+mod cli_base;
 mod cli_rollout;
 pub mod config;
 pub mod engine;

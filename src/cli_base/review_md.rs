@@ -1,0 +1,196 @@
+//! `--format review-md`: the review the App would post on a pull request of these changes —
+//! its summary comment, the review with its inline comments, and the check run's verdict —
+//! so a team can see the bot before installing it.
+//!
+//! The plan comes from the App's own pure planner (`crate::review::plan_review`, with the
+//! rollout stages of `crate::review::policy`); this module only gathers its inputs from the
+//! working tree and lays the result out. It never words a comment.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::path::Path;
+
+use chrono::NaiveDate;
+
+use super::ChangedRun;
+use crate::config::{CONFIG_PATH, Config, ConfigError, load_or_default};
+use crate::engine::LintResult;
+use crate::policy::PssPolicy;
+use crate::review::policy::{PolicyReport, config_error_comment, rollout_stages};
+use crate::review::{
+    Conclusion, Enforcement, FileDiff, ReviewConfig, ReviewInput, ReviewPlan, guidance_url,
+    plan_review,
+};
+use crate::rollout::{self, NamespaceResolver, PolicyInput};
+
+/// Kustomization file names, in the order kustomize looks for them.
+const KUSTOMIZATION_NAMES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
+
+/// The App's plan for these changes: the same steps as `server::review_run` on a first push
+/// (no earlier comments), with the files from the working tree instead of GitHub.
+pub(super) fn plan(
+    run: &ChangedRun,
+    mut result: LintResult,
+    config: &Config,
+    base_errors: &[ConfigError],
+    today: NaiveDate,
+) -> ReviewPlan {
+    let kustomizations = kustomizations_of(&run.changes.root, &run.inputs);
+    let resolver = NamespaceResolver::new(
+        result
+            .files
+            .iter()
+            .map(|f| (f.path.as_str(), f.source.text()))
+            .chain(kustomizations.iter().map(|(p, t)| (p.as_str(), t.as_str()))),
+        "",
+    );
+    let decisions = rollout::review(
+        &result,
+        &PolicyInput {
+            config,
+            config_errors: base_errors,
+            today,
+            namespaces: &resolver,
+        },
+    );
+    result.findings = decisions.reported().map(|d| d.finding.clone()).collect();
+    let head_errors = run
+        .head_config
+        .as_ref()
+        .map(|bytes| load_or_default(CONFIG_PATH, bytes).1)
+        .unwrap_or_default();
+    let report = PolicyReport {
+        base_errors,
+        config_changed: run.head_config.is_some(),
+        head_errors: &head_errors,
+        previews: &[],
+        preview_unread: 0,
+        tree_truncated: false,
+    };
+    let review_config = ReviewConfig::default();
+    let enforcement = Enforcement {
+        mode: Enforcement::default().mode,
+        pss: PssPolicy {
+            level: config.level,
+            version: config.pss_version,
+            origin: None,
+        },
+        rollout: Some(rollout_stages(
+            &decisions,
+            config,
+            &report.summary_sections(),
+            |rule| guidance_url(&review_config, rule),
+        )),
+    };
+    let diffs: HashMap<String, FileDiff> = run
+        .diffs()
+        .iter()
+        .map(|(path, diff)| (path.clone(), diff.clone()))
+        .collect();
+    let mut plan = plan_review(&ReviewInput {
+        head_sha: &run.changes.head,
+        result: &result,
+        diffs: &diffs,
+        other_files: &run.other_files,
+        problems: &[],
+        previous: &[],
+        config: &review_config,
+        enforcement: &enforcement,
+    });
+    // What the App's worker adds to the plan after the planner (server::review_run's
+    // `apply_policy`, first push): the policy's conclusion and the comments on mistakes in
+    // the pull request's own configuration.
+    plan.check.conclusion = match decisions.conclusion() {
+        rollout::Conclusion::Failure => Conclusion::Failure,
+        rollout::Conclusion::Neutral => Conclusion::Neutral,
+        rollout::Conclusion::Success if !head_errors.is_empty() => Conclusion::Neutral,
+        rollout::Conclusion::Success => Conclusion::Success,
+    };
+    for e in &head_errors {
+        if diffs
+            .get(&e.file)
+            .is_some_and(|d| d.added.contains(&e.line))
+        {
+            plan.comments.push(config_error_comment(e));
+        }
+    }
+    plan
+}
+
+/// The kustomization files of the changed manifests' directories and their parents, read from
+/// the working tree: a kustomization's `namespace:` is where objects without one are deployed.
+fn kustomizations_of(root: &Path, inputs: &[(String, Vec<u8>)]) -> Vec<(String, String)> {
+    let mut dirs: Vec<String> = Vec::new();
+    for (path, _) in inputs {
+        let mut dir = path.as_str();
+        while let Some((parent, _)) = dir.rsplit_once('/') {
+            dirs.push(parent.to_string());
+            dir = parent;
+        }
+        dirs.push(String::new());
+    }
+    dirs.sort();
+    dirs.dedup();
+    let mut found = Vec::new();
+    for dir in dirs {
+        for name in KUSTOMIZATION_NAMES {
+            let path = if dir.is_empty() {
+                name.to_string()
+            } else {
+                format!("{dir}/{name}")
+            };
+            if let Ok(text) = std::fs::read_to_string(root.join(&path)) {
+                found.push((path, text));
+                break;
+            }
+        }
+    }
+    found
+}
+
+/// The plan as one Markdown document: the check run's verdict, the summary comment, then the
+/// review and each inline comment under the line it is posted on. Bodies are printed exactly
+/// as posted (their hidden markers included).
+pub(super) fn render(run: &ChangedRun, plan: &ReviewPlan) -> String {
+    let mut md = String::new();
+    let _ = writeln!(
+        md,
+        "# kubenudge on HEAD ({}) against {} (merge-base {})\n",
+        super::short(&run.changes.head),
+        run.base_ref,
+        super::short(&run.changes.merge_base)
+    );
+    let _ = writeln!(
+        md,
+        "Check run `kubenudge`: **{}** — {}\n",
+        plan.check.conclusion.as_str(),
+        plan.check.title
+    );
+    let _ = writeln!(
+        md,
+        "## Summary comment\n\n{}",
+        plan.summary_comment.trim_end()
+    );
+    let n = plan.comments.len();
+    if n == 0 {
+        let _ = writeln!(
+            md,
+            "\n## Review\n\nNo inline comments: no review is posted."
+        );
+        return md;
+    }
+    let _ = writeln!(
+        md,
+        "\n## Review with {n} inline comment{}\n\n{}",
+        if n == 1 { "" } else { "s" },
+        plan.review_body
+    );
+    for c in &plan.comments {
+        let lines = match c.start_line {
+            Some(start) => format!("lines {start}–{}", c.line),
+            None => format!("line {}", c.line),
+        };
+        let _ = writeln!(md, "\n### `{}` {lines}\n\n{}", c.path, c.body.trim_end());
+    }
+    md
+}
