@@ -74,6 +74,9 @@ pub fn changes_since(dir: &Path, base: &str) -> Result<Changes, String> {
             "diff",
             "--no-color",
             "--no-ext-diff",
+            // Whatever the user's `diff.noprefix` or `diff.mnemonicPrefix` say.
+            "--src-prefix=a/",
+            "--dst-prefix=b/",
             "--find-renames",
             "--diff-filter=d",
             "--unified=3",
