@@ -39,6 +39,8 @@ pub enum Command {
     /// GITHUB_WEBHOOK_SECRET, GITHUB_API_URL (default https://api.github.com) and
     /// KUBENUDGE_LISTEN (default 0.0.0.0:3000).
     Serve,
+    /// Run as a Language Server over stdin/stdout, for editors (see docs/editors.md).
+    Lsp,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -125,6 +127,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             EXIT_CLEAN
         }
         Command::Serve => serve(err),
+        Command::Lsp => crate::lsp::run_stdio(err),
         Command::Explain { rule } => match crate::rules::doc(&rule) {
             Some(doc) => {
                 let _ = writeln!(out, "# {rule}\n\n{doc}");

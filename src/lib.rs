@@ -11,6 +11,7 @@ pub mod engine;
 pub mod finding;
 pub mod fix;
 pub mod github;
+pub mod lsp;
 pub mod manifest;
 pub mod policy;
 pub mod report;
