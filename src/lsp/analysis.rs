@@ -40,7 +40,12 @@ pub(crate) fn lint_options(config: Option<&Config>) -> LintOptions {
 
 /// Lints `text` as the file `path` (relative to the workspace root, so the policy's path
 /// globs match) and applies the policy as of `today`.
-pub(crate) fn analyse(path: &str, text: &str, config: Option<&Config>, today: NaiveDate) -> Analysis {
+pub(crate) fn analyse(
+    path: &str,
+    text: &str,
+    config: Option<&Config>,
+    today: NaiveDate,
+) -> Analysis {
     let mut result = lint(
         &[(path.to_string(), text.as_bytes().to_vec())],
         &lint_options(config),
@@ -92,11 +97,7 @@ pub(crate) fn guidance_link(config: Option<&Config>, rule: &str) -> String {
 impl Analysis {
     /// The range each finding underlines, in the editor's text.
     pub fn ranges(&self, index: &LineIndex<'_>) -> Vec<Range> {
-        let text = self
-            .result
-            .files
-            .first()
-            .map_or("", |f| f.source.text());
+        let text = self.result.files.first().map_or("", |f| f.source.text());
         self.result
             .findings
             .iter()
@@ -148,11 +149,7 @@ impl Analysis {
                 e.column.saturating_sub(1) as u32,
             );
             let start = index.engine_byte(position);
-            let text = self
-                .result
-                .files
-                .first()
-                .map_or("", |f| f.source.text());
+            let text = self.result.files.first().map_or("", |f| f.source.text());
             let line_end = text[start.min(text.len())..]
                 .find('\n')
                 .map_or(text.len(), |i| start + i);
@@ -201,8 +198,7 @@ pub(crate) fn whole_change(old: &str, new: &str) -> Option<Edit> {
         .take(max_suffix)
         .take_while(|(a, b)| a == b)
         .count();
-    while !old.is_char_boundary(old.len() - suffix) || !new.is_char_boundary(new.len() - suffix)
-    {
+    while !old.is_char_boundary(old.len() - suffix) || !new.is_char_boundary(new.len() - suffix) {
         suffix -= 1;
     }
     Some(Edit {
@@ -220,7 +216,7 @@ mod tests {
     fn a_whole_change_is_the_span_between_common_ends() {
         let e = whole_change("a: 1\nb: 2\n", "a: 1\nc: 3\nb: 2\n").unwrap();
         assert_eq!(
-            crate::fix::apply_edits("a: 1\nb: 2\n", &[e.clone()]).unwrap(),
+            crate::fix::apply_edits("a: 1\nb: 2\n", std::slice::from_ref(&e)).unwrap(),
             "a: 1\nc: 3\nb: 2\n"
         );
         assert!(e.end - e.start <= 1, "{e:?}");

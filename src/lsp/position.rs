@@ -81,7 +81,10 @@ mod tests {
         let x = text.find('x').unwrap();
         assert_eq!(index.position(x), Position::new(1, 5));
         assert_eq!(index.engine_byte(Position::new(1, 5)), x);
-        assert_eq!(index.position(text.find('é').unwrap() + 2), Position::new(0, 4));
+        assert_eq!(
+            index.position(text.find('é').unwrap() + 2),
+            Position::new(0, 4)
+        );
     }
 
     #[test]

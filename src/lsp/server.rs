@@ -31,6 +31,9 @@ const DEBOUNCE: Duration = Duration::from_millis(200);
 
 /// The title of the action that applies every safe fix of a file.
 pub(crate) const FIX_ALL_TITLE: &str = "Fix all kubenudge findings";
+/// The title of the action that also applies the fixes that need review.
+pub(crate) const FIX_ALL_REVIEW_TITLE: &str =
+    "Fix all kubenudge findings, including fixes that need review";
 
 fn fix_all_kind() -> CodeActionKind {
     CodeActionKind::new("source.fixAll.kubenudge")
@@ -451,18 +454,37 @@ impl<T: Fn() -> NaiveDate> Server<'_, T> {
                 }));
             }
         }
-        if wanted(&fix_all_kind()) && analysis.result.findings.iter().any(|f| f.fix.is_some()) {
-            // The same passes as `check --fix`: safe fixes, until nothing changes.
-            let run = crate::engine::fix(
-                &[(name, doc.text.as_bytes().to_vec())],
-                &lint_options(config.as_ref()),
-                false,
-            );
-            if let Some(changed) = run.changed.first()
-                && let Some(edit) = analysis::whole_change(&changed.before, &changed.after)
-            {
+        if wanted(&fix_all_kind()) {
+            // The same passes as `check --fix`: safe fixes until nothing changes; then, when
+            // some fixes need review, the same with them (`--unsafe-fixes`), as a second
+            // action the author picks knowingly.
+            let needs_review = analysis.result.findings.iter().any(|f| {
+                f.fix
+                    .as_ref()
+                    .is_some_and(|x| x.safety == FixSafety::Review)
+            });
+            let mut offered: Vec<String> = Vec::new();
+            for (include_review, title) in [(false, FIX_ALL_TITLE), (true, FIX_ALL_REVIEW_TITLE)] {
+                if include_review && !needs_review {
+                    continue;
+                }
+                let run = crate::engine::fix(
+                    &[(name.clone(), doc.text.as_bytes().to_vec())],
+                    &lint_options(config.as_ref()),
+                    include_review,
+                );
+                let Some(changed) = run.changed.first() else {
+                    continue;
+                };
+                if offered.contains(&changed.after) {
+                    continue;
+                }
+                let Some(edit) = analysis::whole_change(&changed.before, &changed.after) else {
+                    continue;
+                };
+                offered.push(changed.after.clone());
                 actions.push(CodeActionOrCommand::CodeAction(CodeAction {
-                    title: FIX_ALL_TITLE.to_string(),
+                    title: title.to_string(),
                     kind: Some(fix_all_kind()),
                     edit: Some(workspace_edit(
                         uri,
@@ -484,12 +506,7 @@ impl<T: Fn() -> NaiveDate> Server<'_, T> {
         let index = LineIndex::new(&doc.text);
         let mut sections = Vec::new();
         let mut range = None;
-        for (finding, r) in analysis
-            .result
-            .findings
-            .iter()
-            .zip(analysis.ranges(&index))
-        {
+        for (finding, r) in analysis.result.findings.iter().zip(analysis.ranges(&index)) {
             if !(r.start <= at && at <= r.end) {
                 continue;
             }
@@ -500,8 +517,7 @@ impl<T: Fn() -> NaiveDate> Server<'_, T> {
                 md.push_str(&format!(" — {}", rule.summary()));
             }
             md.push_str(&format!("\n\n{}", finding.message));
-            if let Some(why) = crate::rollout::impact::doc_section(finding.rule, "Why it matters")
-            {
+            if let Some(why) = crate::rollout::impact::doc_section(finding.rule, "Why it matters") {
                 md.push_str(&format!("\n\n{why}"));
             }
             if let Some(fix) = &finding.fix {
@@ -548,7 +564,10 @@ mod tests {
     #[test]
     fn file_uris_become_paths() {
         let uri: Uri = "file:///work/my%20repo/app.yaml".parse().unwrap();
-        assert_eq!(file_path(&uri), Some(PathBuf::from("/work/my repo/app.yaml")));
+        assert_eq!(
+            file_path(&uri),
+            Some(PathBuf::from("/work/my repo/app.yaml"))
+        );
         let untitled: Uri = "untitled:Untitled-1".parse().unwrap();
         assert_eq!(file_path(&untitled), None);
         assert_eq!(percent_decode("%zz"), None);
