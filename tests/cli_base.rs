@@ -290,6 +290,43 @@ fn review_md_prints_the_review_the_app_would_post() {
 }
 
 #[test]
+fn review_md_previews_what_a_namespace_label_change_would_reject() {
+    let repo = repository();
+    let root = repo.path();
+    let namespace = |level: &str| {
+        format!(
+            "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels:\n    pod-security.kubernetes.io/enforce: {level}\n"
+        )
+    };
+    git(root, &["checkout", "-q", "main"]);
+    write(root, "deploy/namespace.yaml", &namespace("baseline"));
+    git(root, &["add", "."]);
+    git(root, &["commit", "-q", "-m", "namespace"]);
+    git(root, &["checkout", "-q", "-b", "tighten"]);
+    // Only the label changes; the legacy Pod (unchanged) would now be rejected.
+    write(root, "deploy/namespace.yaml", &namespace("restricted"));
+    let (code, out, err) = run_cli(&[
+        "check",
+        "--base",
+        "main",
+        "--format",
+        "review-md",
+        root.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("Check run `kubenudge`: **neutral** — Namespace label change would reject"),
+        "{out}"
+    );
+    assert!(out.contains("### Namespace label changes"), "{out}");
+    assert!(
+        out.contains("**`shop`**: `pod-security.kubernetes.io/enforce` `baseline` → `restricted` (deploy/namespace.yaml:1)"),
+        "{out}"
+    );
+    assert!(out.contains("Pod/legacy"), "{out}");
+}
+
+#[test]
 fn bad_input_gets_a_clear_message() {
     let repo = repository();
     let root = repo.path().to_str().unwrap();

@@ -24,6 +24,9 @@ pub struct Changes {
     /// Changed files that still exist, by path relative to `root` (as GitHub names them),
     /// with the RIGHT side of their diff. Untracked files count as added.
     pub files: BTreeMap<String, FileDiff>,
+    /// The unified diff of each changed file (`None` for untracked files), as the App gets a
+    /// file's `patch`.
+    pub patches: BTreeMap<String, Option<String>>,
 }
 
 /// Runs `git -C dir args…`; `Err` carries git's own message.
@@ -84,20 +87,30 @@ pub fn changes_since(dir: &Path, base: &str) -> Result<Changes, String> {
             "--",
         ],
     )?;
-    let mut files = split_patch(&String::from_utf8_lossy(&patch));
+    let mut patches: BTreeMap<String, Option<String>> =
+        split_patch(&String::from_utf8_lossy(&patch))
+            .into_iter()
+            .map(|(path, text)| (path, Some(text)))
+            .collect();
+    let mut files: BTreeMap<String, FileDiff> = patches
+        .iter()
+        .map(|(path, text)| (path.clone(), FileDiff::parse(text.as_deref().unwrap_or(""))))
+        .collect();
     let untracked = git(&root, &["ls-files", "--others", "--exclude-standard", "-z"])?;
     for path in untracked.split(|b| *b == 0).filter(|p| !p.is_empty()) {
         let path = String::from_utf8_lossy(path).into_owned();
         let lines = std::fs::read(root.join(&path))
             .map(|b| line_count(&b))
             .unwrap_or(0);
-        files.insert(path, all_added(lines));
+        files.insert(path.clone(), all_added(lines));
+        patches.insert(path, None);
     }
     Ok(Changes {
         root,
         merge_base,
         head,
         files,
+        patches,
     })
 }
 
@@ -127,14 +140,14 @@ fn line_count(bytes: &[u8]) -> usize {
     breaks + usize::from(!bytes.is_empty() && !bytes.ends_with(b"\n"))
 }
 
-/// A multi-file `git diff` -> each new-side path's diff. Binary files (no hunks) are kept with
-/// an empty diff: changed, but with no line to comment on.
-pub(crate) fn split_patch(patch: &str) -> BTreeMap<String, FileDiff> {
+/// A multi-file `git diff` -> each new-side path's hunks (the `@@` lines on). Binary files and
+/// pure renames are kept with no hunks: changed, but with no line to comment on.
+pub(crate) fn split_patch(patch: &str) -> BTreeMap<String, String> {
     let mut files = BTreeMap::new();
     let mut current: Option<(String, String)> = None;
     let mut finish = |current: Option<(String, String)>| {
         if let Some((path, text)) = current {
-            files.insert(path, FileDiff::parse(&text));
+            files.insert(path, text);
         }
     };
     for line in patch.split_inclusive('\n') {
@@ -210,7 +223,10 @@ mod tests {
     #[test]
     fn a_multi_file_patch_splits_by_new_path() {
         let patch = "diff --git a/app.yaml b/app.yaml\nindex 1..2 100644\n--- a/app.yaml\n+++ b/app.yaml\n@@ -1,3 +1,4 @@\n a\n+b\n c\n d\ndiff --git a/old.yaml b/new.yaml\nsimilarity index 90%\nrename from old.yaml\nrename to new.yaml\n--- a/old.yaml\n+++ b/new.yaml\n@@ -5 +5 @@\n-x\n+y\ndiff --git a/moved.yaml b/there/moved.yaml\nsimilarity index 100%\nrename from moved.yaml\nrename to there/moved.yaml\n";
-        let files = split_patch(patch);
+        let files: BTreeMap<String, FileDiff> = split_patch(patch)
+            .into_iter()
+            .map(|(path, text)| (path, FileDiff::parse(&text)))
+            .collect();
         assert_eq!(
             files.keys().collect::<Vec<_>>(),
             vec!["app.yaml", "new.yaml", "there/moved.yaml"]

@@ -16,11 +16,14 @@ use super::ChangedRun;
 use crate::config::{CONFIG_PATH, Config, ConfigError, load_or_default};
 use crate::engine::LintResult;
 use crate::policy::PssPolicy;
-use crate::review::policy::{PolicyReport, config_error_comment, rollout_stages};
+use crate::review::policy::{
+    MAX_PREVIEW_FILES, PolicyReport, config_error_comment, rollout_stages,
+};
 use crate::review::{
     Conclusion, Enforcement, FileDiff, ReviewConfig, ReviewInput, ReviewPlan, guidance_url,
     plan_review,
 };
+use crate::rollout::preview::{ENFORCE_LABEL, LabelChangePreview, preview_label_changes};
 use crate::rollout::{self, NamespaceResolver, PolicyInput};
 
 /// Kustomization file names, in the order kustomize looks for them.
@@ -59,12 +62,13 @@ pub(super) fn plan(
         .as_ref()
         .map(|bytes| load_or_default(CONFIG_PATH, bytes).1)
         .unwrap_or_default();
+    let (previews, preview_unread) = label_previews(run, &result, config);
     let report = PolicyReport {
         base_errors,
         config_changed: run.head_config.is_some(),
         head_errors: &head_errors,
-        previews: &[],
-        preview_unread: 0,
+        previews: &previews,
+        preview_unread,
         tree_truncated: false,
     };
     let review_config = ReviewConfig::default();
@@ -103,9 +107,24 @@ pub(super) fn plan(
     plan.check.conclusion = match decisions.conclusion() {
         rollout::Conclusion::Failure => Conclusion::Failure,
         rollout::Conclusion::Neutral => Conclusion::Neutral,
-        rollout::Conclusion::Success if !head_errors.is_empty() => Conclusion::Neutral,
+        rollout::Conclusion::Success
+            if !head_errors.is_empty() || report.blocked_workloads() > 0 =>
+        {
+            Conclusion::Neutral
+        }
         rollout::Conclusion::Success => Conclusion::Success,
     };
+    if plan.check.title == "No findings" {
+        if !head_errors.is_empty() {
+            plan.check.title = format!("{CONFIG_PATH} has errors");
+        } else if report.blocked_workloads() > 0 {
+            let n = report.blocked_workloads();
+            plan.check.title = format!(
+                "Namespace label change would reject {n} {}",
+                if n == 1 { "workload" } else { "workloads" }
+            );
+        }
+    }
     for e in &head_errors {
         if diffs
             .get(&e.file)
@@ -115,6 +134,77 @@ pub(super) fn plan(
         }
     }
     plan
+}
+
+/// What a change of Namespace `enforce` labels would reject, as the App previews it: the
+/// changed Namespace files (as at the merge-base and as now) decide whether labels change;
+/// only then is every manifest of the working tree read (at most `MAX_PREVIEW_FILES`) and
+/// judged under the new labels. Returns the previews and how many manifests were not read.
+fn label_previews(
+    run: &ChangedRun,
+    result: &LintResult,
+    config: &Config,
+) -> (Vec<LabelChangePreview>, usize) {
+    let mut head_namespaces: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut base_namespaces: Vec<(String, Vec<u8>)> = Vec::new();
+    for file in &result.files {
+        if !file.objects.iter().any(|o| o.kind == "Namespace") {
+            continue;
+        }
+        // A diff that touches no enforce label leaves the labels as they were.
+        let touches_labels = run
+            .changes
+            .patches
+            .get(&file.path)
+            .and_then(|p| p.as_deref())
+            .is_none_or(|patch| {
+                patch.lines().any(|l| {
+                    (l.starts_with('+') || l.starts_with('-')) && l.contains(ENFORCE_LABEL)
+                })
+            });
+        if !touches_labels {
+            continue;
+        }
+        if let Some((_, bytes)) = run.inputs.iter().find(|(p, _)| *p == file.path) {
+            head_namespaces.push((file.path.clone(), bytes.clone()));
+        }
+        if let Some(bytes) = run.base_file(&file.path) {
+            base_namespaces.push((file.path.clone(), bytes));
+        }
+    }
+    if head_namespaces.is_empty()
+        || preview_label_changes(&base_namespaces, &head_namespaces, config).is_empty()
+    {
+        return (Vec::new(), 0);
+    }
+    // Every manifest of the working tree, the changed ones as read.
+    let mut head_all: Vec<(String, Vec<u8>)> = run.inputs.clone();
+    let mut unread = 0;
+    let root = &run.changes.root;
+    for path in crate::cli::collect_files(std::slice::from_ref(root)).unwrap_or_default() {
+        let Ok(relative) = path.strip_prefix(root) else {
+            continue;
+        };
+        let relative = relative.to_string_lossy().replace('\\', "/");
+        if relative == CONFIG_PATH || head_all.iter().any(|(p, _)| *p == relative) {
+            continue;
+        }
+        if head_all.len() >= MAX_PREVIEW_FILES {
+            unread += 1;
+            continue;
+        }
+        if let Ok(bytes) = std::fs::read(&path) {
+            head_all.push((relative, bytes));
+        }
+    }
+    // The base is the working tree with the changed Namespace files as they were.
+    let mut base_all: Vec<(String, Vec<u8>)> = head_all
+        .iter()
+        .filter(|(p, _)| !head_namespaces.iter().any(|(h, _)| h == p))
+        .cloned()
+        .collect();
+    base_all.extend(base_namespaces);
+    (preview_label_changes(&base_all, &head_all, config), unread)
 }
 
 /// The kustomization files of the changed manifests' directories and their parents, read from
