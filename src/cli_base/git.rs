@@ -27,6 +27,8 @@ pub struct Changes {
     /// The unified diff of each changed file (`None` for untracked files), as the App gets a
     /// file's `patch`.
     pub patches: BTreeMap<String, Option<String>>,
+    /// The working tree differs from `HEAD` (uncommitted or untracked changes are included).
+    pub uncommitted: bool,
 }
 
 /// Runs `git -C dir args…`; `Err` carries git's own message.
@@ -105,12 +107,18 @@ pub fn changes_since(dir: &Path, base: &str) -> Result<Changes, String> {
         files.insert(path.clone(), all_added(lines));
         patches.insert(path, None);
     }
+    let uncommitted = !git(
+        &root,
+        &["status", "--porcelain", "--untracked-files=normal"],
+    )?
+    .is_empty();
     Ok(Changes {
         root,
         merge_base,
         head,
         files,
         patches,
+        uncommitted,
     })
 }
 

@@ -200,10 +200,15 @@ fn keep_changed_lines(result: &mut LintResult, diffs: &BTreeMap<String, FileDiff
 fn scope_note(run: &ChangedRun, unchanged: usize) -> String {
     let n = run.inputs.len();
     let mut s = format!(
-        "note: checked {n} changed manifest{} since {} (merge-base of {} and HEAD)",
+        "note: checked {n} changed manifest{} since {} (merge-base of {} and HEAD{})",
         if n == 1 { "" } else { "s" },
         short(&run.changes.merge_base),
-        run.base_ref
+        run.base_ref,
+        if run.changes.uncommitted {
+            ", uncommitted changes included"
+        } else {
+            ""
+        }
     );
     if unchanged > 0 {
         s.push_str(&format!(

@@ -245,8 +245,13 @@ pub(super) fn render(run: &ChangedRun, plan: &ReviewPlan) -> String {
     let mut md = String::new();
     let _ = writeln!(
         md,
-        "# kubenudge on HEAD ({}) against {} (merge-base {})\n",
+        "# kubenudge on HEAD ({}{}) against {} (merge-base {})\n",
         super::short(&run.changes.head),
+        if run.changes.uncommitted {
+            " with uncommitted changes"
+        } else {
+            ""
+        },
         run.base_ref,
         super::short(&run.changes.merge_base)
     );
