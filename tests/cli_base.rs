@@ -222,7 +222,10 @@ fn uncommitted_and_untracked_changes_count_and_paths_narrow_the_run() {
         findings(&out).into_iter().map(|(f, _, _)| f).collect();
     assert_eq!(files.into_iter().collect::<Vec<_>>(), vec!["apps/new.yaml"]);
     assert!(err.contains("checked 1 changed manifest since"), "{err}");
-    assert!(err.contains("and HEAD, uncommitted changes included)"), "{err}");
+    assert!(
+        err.contains("and HEAD, uncommitted changes included)"),
+        "{err}"
+    );
 }
 
 #[test]

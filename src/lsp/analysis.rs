@@ -2,6 +2,8 @@
 //! shows (exceptions and ignore annotations applied, as `check` does), each with the stage
 //! that decides its severity, and the fixes for code actions. Pure: text and policy in.
 
+use std::cell::OnceCell;
+
 use chrono::NaiveDate;
 use lsp_types::{
     CodeDescription, Diagnostic, DiagnosticSeverity, NumberOrString, Range, TextEdit, Uri,
@@ -10,7 +12,7 @@ use lsp_types::{
 use super::position::LineIndex;
 use crate::config::{Config, Mode};
 use crate::engine::{LintOptions, LintResult, lint};
-use crate::finding::{Edit, Finding, Severity};
+use crate::finding::{Edit, Finding, FixSafety, Severity};
 use crate::policy::{Level, PssPolicy, Version};
 use crate::rollout::{self, NamespaceResolver, PolicyInput};
 
@@ -23,6 +25,9 @@ pub(crate) struct Analysis {
     pub result: LintResult,
     /// The rollout stage of each finding (same order), when the workspace has a policy.
     pub stages: Vec<Option<Mode>>,
+    /// The file-wide fixes, computed on the first code-action request: editors ask for code
+    /// actions at every cursor move, and a fix run re-lints the file.
+    fix_all: OnceCell<Vec<(bool, Edit)>>,
 }
 
 /// The engine's options under a workspace policy (restricted, latest without one).
@@ -52,7 +57,11 @@ pub(crate) fn analyse(
     );
     let Some(config) = config else {
         let stages = vec![None; result.findings.len()];
-        return Analysis { result, stages };
+        return Analysis {
+            result,
+            stages,
+            fix_all: OnceCell::new(),
+        };
     };
     let resolver = NamespaceResolver::from_lint(&result, "");
     let review = rollout::review(
@@ -71,7 +80,11 @@ pub(crate) fn analyse(
         .map(|d| (d.finding, Some(d.stage.effective)))
         .unzip();
     result.findings = findings;
-    Analysis { result, stages }
+    Analysis {
+        result,
+        stages,
+        fix_all: OnceCell::new(),
+    }
 }
 
 /// The bytes a finding underlines: the key or token at its position, ended by what ends a
@@ -95,6 +108,48 @@ pub(crate) fn guidance_link(config: Option<&Config>, rule: &str) -> String {
 }
 
 impl Analysis {
+    /// The edits of "fix all": the same passes as `check --fix` (safe fixes until nothing
+    /// changes), then, when some fixes need review, the same with them (`--unsafe-fixes`) as
+    /// a second action the author picks knowingly. Each entry says whether it includes fixes
+    /// that need review; an entry that changes nothing, or nothing more, is left out.
+    pub fn fix_all(&self, path: &str, text: &str, config: Option<&Config>) -> &[(bool, Edit)] {
+        self.fix_all.get_or_init(|| {
+            let needs_review = self.result.findings.iter().any(|f| {
+                f.fix
+                    .as_ref()
+                    .is_some_and(|x| x.safety == FixSafety::Review)
+            });
+            let has_safe = self
+                .result
+                .findings
+                .iter()
+                .any(|f| f.fix.as_ref().is_some_and(|x| x.safety == FixSafety::Safe));
+            let mut out: Vec<(bool, Edit)> = Vec::new();
+            let mut seen: Vec<String> = Vec::new();
+            for include_review in [false, true] {
+                if (include_review && !needs_review) || (!include_review && !has_safe) {
+                    continue;
+                }
+                let run = crate::engine::fix(
+                    &[(path.to_string(), text.as_bytes().to_vec())],
+                    &lint_options(config),
+                    include_review,
+                );
+                let Some(changed) = run.changed.first() else {
+                    continue;
+                };
+                if seen.contains(&changed.after) {
+                    continue;
+                }
+                if let Some(edit) = whole_change(&changed.before, &changed.after) {
+                    seen.push(changed.after.clone());
+                    out.push((include_review, edit));
+                }
+            }
+            out
+        })
+    }
+
     /// The range each finding underlines, in the editor's text.
     pub fn ranges(&self, index: &LineIndex<'_>) -> Vec<Range> {
         let text = self.result.files.first().map_or("", |f| f.source.text());

@@ -21,7 +21,7 @@ use lsp_types::{
     TextDocumentSyncCapability, TextDocumentSyncKind, Uri, WorkspaceEdit,
 };
 
-use super::analysis::{self, Analysis, lint_options};
+use super::analysis::{self, Analysis};
 use super::position::LineIndex;
 use crate::config::{CONFIG_PATH, Config, ConfigError, parse_config};
 use crate::finding::FixSafety;
@@ -455,40 +455,19 @@ impl<T: Fn() -> NaiveDate> Server<'_, T> {
             }
         }
         if wanted(&fix_all_kind()) {
-            // The same passes as `check --fix`: safe fixes until nothing changes; then, when
-            // some fixes need review, the same with them (`--unsafe-fixes`), as a second
-            // action the author picks knowingly.
-            let needs_review = analysis.result.findings.iter().any(|f| {
-                f.fix
-                    .as_ref()
-                    .is_some_and(|x| x.safety == FixSafety::Review)
-            });
-            let mut offered: Vec<String> = Vec::new();
-            for (include_review, title) in [(false, FIX_ALL_TITLE), (true, FIX_ALL_REVIEW_TITLE)] {
-                if include_review && !needs_review {
-                    continue;
-                }
-                let run = crate::engine::fix(
-                    &[(name.clone(), doc.text.as_bytes().to_vec())],
-                    &lint_options(config.as_ref()),
-                    include_review,
-                );
-                let Some(changed) = run.changed.first() else {
-                    continue;
-                };
-                if offered.contains(&changed.after) {
-                    continue;
-                }
-                let Some(edit) = analysis::whole_change(&changed.before, &changed.after) else {
-                    continue;
-                };
-                offered.push(changed.after.clone());
+            let fixes = analysis.fix_all(&name, &doc.text, config.as_ref());
+            for (include_review, edit) in fixes {
                 actions.push(CodeActionOrCommand::CodeAction(CodeAction {
-                    title: title.to_string(),
+                    title: if *include_review {
+                        FIX_ALL_REVIEW_TITLE
+                    } else {
+                        FIX_ALL_TITLE
+                    }
+                    .to_string(),
                     kind: Some(fix_all_kind()),
                     edit: Some(workspace_edit(
                         uri,
-                        analysis::text_edits(&index, std::slice::from_ref(&edit)),
+                        analysis::text_edits(&index, std::slice::from_ref(edit)),
                     )),
                     ..CodeAction::default()
                 }));
