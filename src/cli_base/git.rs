@@ -33,7 +33,10 @@ pub struct Changes {
 
 /// Runs `git -C dir args…`; `Err` carries git's own message.
 fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, String> {
+    // Read-only: `--no-optional-locks` keeps `git status` from refreshing the index, which
+    // would contend with the user's own git (or their editor's) running at the same time.
     let output = Command::new("git")
+        .arg("--no-optional-locks")
         .arg("-C")
         .arg(dir)
         .args(args)
