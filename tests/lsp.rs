@@ -44,6 +44,8 @@ spec:
 struct Client {
     connection: Connection,
     next_id: i32,
+    /// Notifications that arrived while a request waited for its response.
+    early: std::collections::VecDeque<Notification>,
     server: Option<std::thread::JoinHandle<anyhow::Result<()>>>,
 }
 
@@ -55,6 +57,7 @@ impl Client {
         let mut client = Client {
             connection: client_side,
             next_id: 0,
+            early: std::collections::VecDeque::new(),
             server: Some(server),
         };
         let result = client.request(
@@ -89,8 +92,8 @@ impl Client {
             .expect("the server answers")
     }
 
-    /// Sends a request and returns its result; notifications that arrive first are dropped
-    /// unless they are diagnostics, which no test here expects during a request.
+    /// Sends a request and returns its result; notifications that arrive first are kept for
+    /// [`Client::diagnostics`].
     fn request(&mut self, method: &str, params: Value) -> Value {
         self.next_id += 1;
         let id = RequestId::from(self.next_id);
@@ -104,18 +107,21 @@ impl Client {
                     return response_result
                         .unwrap_or_else(|e| panic!("{method} failed: {}", e.message));
                 }
-                Message::Notification(n) if n.method == "textDocument/publishDiagnostics" => {
-                    panic!("unexpected diagnostics while waiting for {method}: {n:?}")
-                }
-                _ => {}
+                Message::Notification(n) => self.early.push_back(n),
+                Message::Request(r) => panic!("unexpected request from the server: {r:?}"),
+                Message::Response(_) => {}
             }
         }
     }
 
     /// The next diagnostics published for `uri`.
-    fn diagnostics(&self, uri: &str) -> PublishDiagnosticsParams {
+    fn diagnostics(&mut self, uri: &str) -> PublishDiagnosticsParams {
         loop {
-            if let Message::Notification(n) = self.recv()
+            let next = match self.early.pop_front() {
+                Some(n) => Message::Notification(n),
+                None => self.recv(),
+            };
+            if let Message::Notification(n) = next
                 && n.method == "textDocument/publishDiagnostics"
             {
                 let p: PublishDiagnosticsParams = serde_json::from_value(n.params).unwrap();
@@ -368,7 +374,7 @@ fn fix_all_applies_the_safe_fixes_and_on_request_those_that_need_review() {
 fn quick_changes_end_with_the_diagnostics_of_the_last_version() {
     let dir = tempfile::tempdir().unwrap();
     let doc = uri(&dir.path().join("web.yaml"));
-    let client = Client::start(dir.path());
+    let mut client = Client::start(dir.path());
     client.open(&doc, ONE_FINDING);
     assert_eq!(client.diagnostics(&doc).version, Some(1));
     // Changes in a row are linted once typing pauses (usually once, for the last version;
@@ -387,6 +393,36 @@ fn quick_changes_end_with_the_diagnostics_of_the_last_version() {
         }
         assert_eq!(p.diagnostics.len(), 1);
     };
+    assert!(published.diagnostics.is_empty());
+    client.shutdown();
+}
+
+#[test]
+fn a_request_during_the_debounce_answers_on_the_new_text_and_diagnostics_still_follow() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = uri(&dir.path().join("web.yaml"));
+    let mut client = Client::start(dir.path());
+    client.open(&doc, ONE_FINDING);
+    assert_eq!(client.diagnostics(&doc).diagnostics.len(), 1);
+    // A malformed notification is logged, not fatal.
+    client.notify("textDocument/didChange", json!({"textDocument": 42}));
+    let fixed = ONE_FINDING.replace(": true}}", ": false}}");
+    client.change(&doc, 2, &fixed);
+    let everywhere =
+        json!({"start": {"line": 0, "character": 0}, "end": {"line": 30, "character": 0}});
+    assert!(client.code_actions(&doc, everywhere).is_empty());
+    // Messages are handled in order: the log came before the answer.
+    assert!(
+        client.early.iter().any(|n| n.method == "window/logMessage"
+            && n.params["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("kubenudge: cannot handle textDocument/didChange")),
+        "{:?}",
+        client.early
+    );
+    let published = client.diagnostics(&doc);
+    assert_eq!(published.version, Some(2));
     assert!(published.diagnostics.is_empty());
     client.shutdown();
 }
@@ -437,7 +473,7 @@ fn the_workspace_policy_applies() {
         "allowPrivilegeEscalation: true}}",
         "allowPrivilegeEscalation: true, privileged: true}}",
     );
-    let client = Client::start(dir.path());
+    let mut client = Client::start(dir.path());
     client.open(&doc, &privileged);
     let diagnostics = client.diagnostics(&doc).diagnostics;
     let rules: Vec<String> = diagnostics.iter().map(code).collect();

@@ -10,14 +10,14 @@ use chrono::NaiveDate;
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
 use lsp_types::notification::{
     DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument, DidSaveTextDocument,
-    Notification as _, PublishDiagnostics, ShowMessage,
+    LogMessage, Notification as _, PublishDiagnostics, ShowMessage,
 };
 use lsp_types::request::{CodeActionRequest, HoverRequest, Request as _};
 use lsp_types::{
     CodeAction, CodeActionKind, CodeActionOptions, CodeActionOrCommand, CodeActionParams,
     CodeActionProviderCapability, Diagnostic, DiagnosticSeverity, HoverContents, HoverParams,
-    HoverProviderCapability, InitializeParams, MarkupContent, MarkupKind, MessageType, Position,
-    PublishDiagnosticsParams, Range, ServerCapabilities, ShowMessageParams,
+    HoverProviderCapability, InitializeParams, LogMessageParams, MarkupContent, MarkupKind,
+    MessageType, Position, PublishDiagnosticsParams, Range, ServerCapabilities, ShowMessageParams,
     TextDocumentSyncCapability, TextDocumentSyncKind, Uri, WorkspaceEdit,
 };
 
@@ -153,7 +153,16 @@ impl<T: Fn() -> NaiveDate> Server<'_, T> {
                     }
                     self.request(request)?;
                 }
-                Some(Message::Notification(n)) => self.notification(n)?,
+                Some(Message::Notification(n)) => {
+                    let method = n.method.clone();
+                    // A malformed notification is the client's bug: say so, keep serving.
+                    if let Err(e) = self.notification(n) {
+                        self.notify::<LogMessage>(LogMessageParams {
+                            typ: MessageType::ERROR,
+                            message: format!("kubenudge: cannot handle {method}: {e:#}"),
+                        })?;
+                    }
+                }
                 Some(Message::Response(_)) => {}
             }
         }
@@ -284,9 +293,10 @@ impl<T: Fn() -> NaiveDate> Server<'_, T> {
         let today = (self.today)();
         let config = self.config.as_ref();
         let doc = self.documents.get_mut(uri)?;
+        // A pending change stays pending: its diagnostics are still published when the
+        // debounce ends, from this analysis.
         if doc.analysis.is_none() {
             doc.analysis = Some(analysis::analyse(&name, &doc.text, config, today));
-            self.pending.remove(uri);
         }
         Some(doc)
     }
