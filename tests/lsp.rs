@@ -449,12 +449,52 @@ fn hover_on_a_finding_shows_its_guidance() {
         md.contains("(https://github.com/kubenudge/kubenudge/blob/main/docs/rules/pod-security/allow-privilege-escalation.md)"),
         "{md}"
     );
+    insta::assert_snapshot!(md);
     // Nowhere near a finding: nothing.
     let nothing = client.request(
         "textDocument/hover",
         json!({"textDocument": {"uri": doc}, "position": {"line": 0, "character": 0}}),
     );
     assert!(nothing.is_null());
+    client.shutdown();
+}
+
+#[test]
+fn the_actions_on_a_typical_manifest_read_well() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = uri(&dir.path().join("deploy.yaml"));
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/insecure-deployment.yaml"),
+    )
+    .unwrap();
+    let mut client = Client::start(dir.path());
+    client.open(&doc, &text);
+    let diagnostics = client.diagnostics(&doc).diagnostics;
+    let everywhere =
+        json!({"start": {"line": 0, "character": 0}, "end": {"line": 999, "character": 0}});
+    let actions = client.code_actions(&doc, everywhere);
+    let mut listing = String::new();
+    for d in &diagnostics {
+        listing.push_str(&format!(
+            "{}:{}-{}:{} {:?} {} {}\n",
+            d.range.start.line,
+            d.range.start.character,
+            d.range.end.line,
+            d.range.end.character,
+            d.severity.unwrap(),
+            code(d),
+            d.message
+        ));
+    }
+    listing.push('\n');
+    for a in &actions {
+        listing.push_str(&format!(
+            "[{}] {}\n",
+            a["kind"].as_str().unwrap(),
+            a["title"].as_str().unwrap()
+        ));
+    }
+    insta::assert_snapshot!(listing);
     client.shutdown();
 }
 
