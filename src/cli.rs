@@ -212,24 +212,7 @@ fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             return EXIT_ERROR;
         }
     };
-    let config = policy.as_ref().map(|p| &p.config);
-    let options = LintOptions {
-        pss: PssPolicy {
-            level: args
-                .level
-                .or(config.map(|c| c.level))
-                .unwrap_or(Level::Restricted),
-            version: args
-                .pss_version
-                .or(config.map(|c| c.pss_version))
-                .unwrap_or(Version::Latest),
-            origin: None,
-        },
-        pss_explicit: args.level.is_some()
-            || args.pss_version.is_some()
-            || config.is_some_and(|c| c.pss_explicit),
-        ..LintOptions::default()
-    };
+    let options = lint_options(args, policy.as_ref().map(|p| &p.config));
     if args.diff {
         return print_diff(&inputs, &options, args.unsafe_fixes, out, err);
     }
@@ -264,6 +247,31 @@ fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     // exit (a tenth of the run on big inputs), as ripgrep and rustc also avoid.
     std::mem::forget(result);
     code
+}
+
+/// The engine's options for `check` (with or without `--base`): the Pod Security policy from
+/// the flags, then the configuration, then restricted/latest.
+pub(crate) fn lint_options(
+    args: &CheckArgs,
+    config: Option<&crate::config::Config>,
+) -> LintOptions {
+    LintOptions {
+        pss: PssPolicy {
+            level: args
+                .level
+                .or(config.map(|c| c.level))
+                .unwrap_or(Level::Restricted),
+            version: args
+                .pss_version
+                .or(config.map(|c| c.pss_version))
+                .unwrap_or(Version::Latest),
+            origin: None,
+        },
+        pss_explicit: args.level.is_some()
+            || args.pss_version.is_some()
+            || config.is_some_and(|c| c.pss_explicit),
+        ..LintOptions::default()
+    }
 }
 
 /// `--diff`: what `--fix` would change, written nowhere.

@@ -18,11 +18,10 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::cli::{CheckArgs, EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, Format};
+use crate::cli::{CheckArgs, EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, Format, lint_options};
 use crate::cli_rollout::{LoadedPolicy, apply_policy, load_config};
 use crate::config::{CONFIG_PATH, Config, ConfigError, load_or_default};
-use crate::engine::{LintOptions, LintResult, lint};
-use crate::policy::{Level, PssPolicy, Version};
+use crate::engine::{LintResult, lint};
 use crate::review::FileDiff;
 
 pub use git::Changes;
@@ -104,7 +103,7 @@ pub(crate) fn check_base(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Wr
             Some(Err(errors)) => (Config::default(), errors),
             None => (Config::default(), Vec::new()),
         };
-        let result = lint(&run.inputs, &options(args, Some(&config)));
+        let result = lint(&run.inputs, &lint_options(args, Some(&config)));
         let today = args
             .today
             .unwrap_or_else(|| chrono::Utc::now().date_naive());
@@ -143,7 +142,7 @@ pub(crate) fn check_base(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Wr
     };
     let mut result = lint(
         &run.inputs,
-        &options(args, policy.as_ref().map(|p| &p.config)),
+        &lint_options(args, policy.as_ref().map(|p| &p.config)),
     );
     let unchanged = keep_changed_lines(&mut result, run.diffs());
     let outcome = apply_policy(&mut result, policy.as_ref(), args.today);
@@ -160,27 +159,6 @@ pub(crate) fn check_base(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Wr
         EXIT_FINDINGS
     } else {
         EXIT_CLEAN
-    }
-}
-
-/// The Pod Security policy of a run: flags, then the configuration, then restricted/latest.
-fn options(args: &CheckArgs, config: Option<&Config>) -> LintOptions {
-    LintOptions {
-        pss: PssPolicy {
-            level: args
-                .level
-                .or(config.map(|c| c.level))
-                .unwrap_or(Level::Restricted),
-            version: args
-                .pss_version
-                .or(config.map(|c| c.pss_version))
-                .unwrap_or(Version::Latest),
-            origin: None,
-        },
-        pss_explicit: args.level.is_some()
-            || args.pss_version.is_some()
-            || config.is_some_and(|c| c.pss_explicit),
-        ..LintOptions::default()
     }
 }
 
