@@ -14,6 +14,7 @@ pub mod github;
 pub mod lsp;
 pub mod manifest;
 pub mod policy;
+mod repo_files;
 pub mod report;
 pub mod review;
 pub mod rollout;

@@ -535,6 +535,36 @@ fn the_workspace_policy_applies() {
 }
 
 #[test]
+fn a_kustomization_names_the_namespace_whose_stage_applies() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join(".github")).unwrap();
+    std::fs::create_dir_all(root.join("apps/payments")).unwrap();
+    std::fs::write(
+        root.join(".github/kubenudge.yml"),
+        "mode: audit\nrollout:\n  - namespaces: [payments]\n    mode: enforce\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("apps/payments/kustomization.yaml"),
+        "namespace: payments\nresources: [web.yaml]\n",
+    )
+    .unwrap();
+    let mut client = Client::start(root);
+    // The manifest names no namespace: the kustomization's applies, and its stage enforces.
+    let in_payments = uri(&root.join("apps/payments/web.yaml"));
+    client.open(&in_payments, ONE_FINDING);
+    let d = client.diagnostics(&in_payments).diagnostics;
+    assert_eq!(d[0].severity, Some(DiagnosticSeverity::ERROR), "{d:?}");
+    // The same text elsewhere is in `default`, at the top-level `audit` stage.
+    let elsewhere = uri(&root.join("web.yaml"));
+    client.open(&elsewhere, ONE_FINDING);
+    let d = client.diagnostics(&elsewhere).diagnostics;
+    assert_eq!(d[0].severity, Some(DiagnosticSeverity::INFORMATION), "{d:?}");
+    client.shutdown();
+}
+
+#[test]
 fn the_binary_speaks_the_protocol_on_stdio() {
     use std::io::BufReader;
     use std::process::{Command, Stdio};

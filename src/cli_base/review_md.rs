@@ -8,7 +8,6 @@
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::path::Path;
 
 use chrono::NaiveDate;
 
@@ -26,9 +25,6 @@ use crate::review::{
 use crate::rollout::preview::{ENFORCE_LABEL, LabelChangePreview, preview_label_changes};
 use crate::rollout::{self, NamespaceResolver, PolicyInput};
 
-/// Kustomization file names, in the order kustomize looks for them.
-const KUSTOMIZATION_NAMES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
-
 /// The App's plan for these changes: the same steps as `server::review_run` on a first push
 /// (no earlier comments), with the files from the working tree instead of GitHub.
 pub(super) fn plan(
@@ -38,7 +34,10 @@ pub(super) fn plan(
     base_errors: &[ConfigError],
     today: NaiveDate,
 ) -> ReviewPlan {
-    let kustomizations = kustomizations_of(&run.changes.root, &run.inputs);
+    let kustomizations = crate::repo_files::kustomizations_for(
+        &run.changes.root,
+        run.inputs.iter().map(|(path, _)| path.as_str()),
+    );
     let resolver = NamespaceResolver::new(
         result
             .files
@@ -205,37 +204,6 @@ fn label_previews(
         .collect();
     base_all.extend(base_namespaces);
     (preview_label_changes(&base_all, &head_all, config), unread)
-}
-
-/// The kustomization files of the changed manifests' directories and their parents, read from
-/// the working tree: a kustomization's `namespace:` is where objects without one are deployed.
-fn kustomizations_of(root: &Path, inputs: &[(String, Vec<u8>)]) -> Vec<(String, String)> {
-    let mut dirs: Vec<String> = Vec::new();
-    for (path, _) in inputs {
-        let mut dir = path.as_str();
-        while let Some((parent, _)) = dir.rsplit_once('/') {
-            dirs.push(parent.to_string());
-            dir = parent;
-        }
-        dirs.push(String::new());
-    }
-    dirs.sort();
-    dirs.dedup();
-    let mut found = Vec::new();
-    for dir in dirs {
-        for name in KUSTOMIZATION_NAMES {
-            let path = if dir.is_empty() {
-                name.to_string()
-            } else {
-                format!("{dir}/{name}")
-            };
-            if let Ok(text) = std::fs::read_to_string(root.join(&path)) {
-                found.push((path, text));
-                break;
-            }
-        }
-    }
-    found
 }
 
 /// The plan as one Markdown document: the check run's verdict, the summary comment, then the

@@ -44,12 +44,14 @@ pub(crate) fn lint_options(config: Option<&Config>) -> LintOptions {
 }
 
 /// Lints `text` as the file `path` (relative to the workspace root, so the policy's path
-/// globs match) and applies the policy as of `today`.
+/// globs match) and applies the policy as of `today`; `kustomizations` (path, text) name the
+/// namespace of objects that do not.
 pub(crate) fn analyse(
     path: &str,
     text: &str,
     config: Option<&Config>,
     today: NaiveDate,
+    kustomizations: &[(String, String)],
 ) -> Analysis {
     let mut result = lint(
         &[(path.to_string(), text.as_bytes().to_vec())],
@@ -63,7 +65,14 @@ pub(crate) fn analyse(
             fix_all: OnceCell::new(),
         };
     };
-    let resolver = NamespaceResolver::from_lint(&result, "");
+    let resolver = NamespaceResolver::new(
+        result
+            .files
+            .iter()
+            .map(|f| (f.path.as_str(), f.source.text()))
+            .chain(kustomizations.iter().map(|(p, t)| (p.as_str(), t.as_str()))),
+        "",
+    );
     let review = rollout::review(
         &result,
         &PolicyInput {

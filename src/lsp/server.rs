@@ -292,11 +292,26 @@ impl<T: Fn() -> NaiveDate> Server<'_, T> {
         let name = self.display_name(uri);
         let today = (self.today)();
         let config = self.config.as_ref();
+        let root = self.root.as_deref();
         let doc = self.documents.get_mut(uri)?;
         // A pending change stays pending: its diagnostics are still published when the
         // debounce ends, from this analysis.
         if doc.analysis.is_none() {
-            doc.analysis = Some(analysis::analyse(&name, &doc.text, config, today));
+            // Only with a policy does the namespace matter; only inside the workspace is
+            // there a kustomization to find.
+            let kustomizations = match (config, root) {
+                (Some(_), Some(root)) if file_path(uri).is_some_and(|p| p.starts_with(root)) => {
+                    crate::repo_files::kustomizations_for(root, [name.as_str()])
+                }
+                _ => Vec::new(),
+            };
+            doc.analysis = Some(analysis::analyse(
+                &name,
+                &doc.text,
+                config,
+                today,
+                &kustomizations,
+            ));
         }
         Some(doc)
     }
