@@ -560,7 +560,11 @@ fn a_kustomization_names_the_namespace_whose_stage_applies() {
     let elsewhere = uri(&root.join("web.yaml"));
     client.open(&elsewhere, ONE_FINDING);
     let d = client.diagnostics(&elsewhere).diagnostics;
-    assert_eq!(d[0].severity, Some(DiagnosticSeverity::INFORMATION), "{d:?}");
+    assert_eq!(
+        d[0].severity,
+        Some(DiagnosticSeverity::INFORMATION),
+        "{d:?}"
+    );
     client.shutdown();
 }
 

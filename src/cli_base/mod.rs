@@ -202,8 +202,15 @@ fn short(sha: &str) -> &str {
     &sha[..sha.len().min(7)]
 }
 
-/// Reads what changed since `base` under `paths` (default: the whole repository).
+/// Reads what changed since `base` under `paths` (default: the current directory, as
+/// `check` without `--base`; at the repository's root that is the whole pull request).
 fn changed_run(base: &str, paths: &[PathBuf]) -> Result<ChangedRun, String> {
+    let default = [PathBuf::from(".")];
+    let paths = if paths.is_empty() {
+        &default[..]
+    } else {
+        paths
+    };
     let start = match paths.first() {
         Some(p) if p.is_file() => p
             .parent()
