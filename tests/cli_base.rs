@@ -250,6 +250,39 @@ fn the_policy_comes_from_the_merge_base_not_from_the_branch() {
 }
 
 #[test]
+fn the_base_policy_decides_the_verdict_and_a_broken_one_is_shown() {
+    let repo = repository();
+    let root = repo.path();
+    let commit_policy_on_main = |text: &str| {
+        git(root, &["checkout", "-q", "main"]);
+        write(root, ".github/kubenudge.yml", text);
+        git(root, &["add", "."]);
+        git(root, &["commit", "-q", "-m", "policy"]);
+        git(root, &["checkout", "-q", "feature"]);
+        git(root, &["merge", "-q", "--no-edit", "main"]);
+    };
+    commit_policy_on_main("mode: enforce\n");
+    let path = root.to_str().unwrap();
+    let (code, out, _) = run_cli(&["check", "--base", "main", "--format", "review-md", path]);
+    assert_eq!(code, 1, "an enforced finding fails, as the check run would");
+    assert!(out.contains("Check run `kubenudge`: **failure**"), "{out}");
+
+    commit_policy_on_main("mode: sometimes\n");
+    let (code, _, err) = run_cli(&["check", "--base", "main", path]);
+    assert_eq!(code, 2);
+    assert!(
+        err.starts_with(".github/kubenudge.yml:1:7: "),
+        "the mistake at its line and column: {err}"
+    );
+    assert!(err.contains("nothing was checked"), "{err}");
+    // The App applies the defaults and says why; so does its preview.
+    let (code, out, _) = run_cli(&["check", "--base", "main", "--format", "review-md", path]);
+    assert_eq!(code, 0);
+    assert!(out.contains("**neutral**"), "{out}");
+    assert!(out.contains("`.github/kubenudge.yml`"), "{out}");
+}
+
+#[test]
 fn text_output_names_the_scope() {
     let repo = repository();
     let (code, out, _) = run_cli(&["check", "--base", "main", repo.path().to_str().unwrap()]);
