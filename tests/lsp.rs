@@ -52,6 +52,10 @@ struct Client {
 impl Client {
     /// Starts a server on in-memory channels and initialises it with `root` as the workspace.
     fn start(root: &Path) -> Client {
+        Client::start_with(root, json!({}))
+    }
+
+    fn start_with(root: &Path, capabilities: Value) -> Client {
         let (server_side, client_side) = Connection::memory();
         let server = std::thread::spawn(move || kubenudge::lsp::serve(server_side));
         let mut client = Client {
@@ -63,7 +67,7 @@ impl Client {
         let result = client.request(
             "initialize",
             json!({
-                "capabilities": {},
+                "capabilities": capabilities,
                 "rootUri": uri(root),
                 "workspaceFolders": [{"uri": uri(root), "name": "repo"}],
             }),
@@ -565,6 +569,40 @@ fn a_kustomization_names_the_namespace_whose_stage_applies() {
         Some(DiagnosticSeverity::INFORMATION),
         "{d:?}"
     );
+    client.shutdown();
+}
+
+#[test]
+fn a_policy_changed_on_disk_applies_when_the_client_watches_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let mut client = Client::start_with(
+        root,
+        json!({"workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}}}),
+    );
+    // The server asks to be told about its configuration file.
+    let registration = match client.recv() {
+        Message::Request(r) => r,
+        other => panic!("expected a registration, got {other:?}"),
+    };
+    assert_eq!(registration.method, "client/registerCapability");
+    assert_eq!(
+        registration.params["registrations"][0]["registerOptions"]["watchers"][0]["globPattern"],
+        "**/.github/kubenudge.yml"
+    );
+    client.send(Response::new_ok(registration.id, Value::Null).into());
+    let doc = uri(&root.join("web.yaml"));
+    client.open(&doc, ONE_FINDING);
+    assert_eq!(client.diagnostics(&doc).diagnostics.len(), 1);
+    // A branch switch brings a policy at `baseline`: the finding (restricted only) goes.
+    std::fs::create_dir_all(root.join(".github")).unwrap();
+    let config = root.join(".github/kubenudge.yml");
+    std::fs::write(&config, "level: baseline\n").unwrap();
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": uri(&config), "type": 1}]}),
+    );
+    assert_eq!(client.diagnostics(&doc).diagnostics, Vec::new());
     client.shutdown();
 }
 

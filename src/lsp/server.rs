@@ -7,12 +7,12 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use chrono::NaiveDate;
-use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
+use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
 use lsp_types::notification::{
-    DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument, DidSaveTextDocument,
-    LogMessage, Notification as _, PublishDiagnostics, ShowMessage,
+    DidChangeTextDocument, DidChangeWatchedFiles, DidCloseTextDocument, DidOpenTextDocument,
+    DidSaveTextDocument, LogMessage, Notification as _, PublishDiagnostics, ShowMessage,
 };
-use lsp_types::request::{CodeActionRequest, HoverRequest, Request as _};
+use lsp_types::request::{CodeActionRequest, HoverRequest, RegisterCapability, Request as _};
 use lsp_types::{
     CodeAction, CodeActionKind, CodeActionOptions, CodeActionOrCommand, CodeActionParams,
     CodeActionProviderCapability, Diagnostic, DiagnosticSeverity, HoverContents, HoverParams,
@@ -52,6 +52,8 @@ struct Server<'c, T> {
     root: Option<PathBuf>,
     /// The workspace's `.github/kubenudge.yml`, when present and valid.
     config: Option<Config>,
+    /// The configuration file is open in the editor: its text there is the policy.
+    config_open: bool,
     documents: HashMap<Uri, Document>,
     /// Documents to lint again once their deadline passes.
     pending: HashMap<Uri, Instant>,
@@ -77,10 +79,12 @@ pub(crate) fn serve(connection: Connection, today: impl Fn() -> NaiveDate) -> an
         today,
         root: workspace_root(&params),
         config: None,
+        config_open: false,
         documents: HashMap::new(),
         pending: HashMap::new(),
     };
     server.load_config_from_disk();
+    server.watch_config(&params)?;
     server.run()
 }
 
@@ -255,19 +259,46 @@ impl<T: Fn() -> NaiveDate> Server<'_, T> {
             diagnostics,
             version: Some(version),
         })?;
-        let others: Vec<Uri> = self
-            .documents
-            .keys()
-            .filter(|u| *u != uri)
-            .cloned()
-            .collect();
-        for other in others {
-            if let Some(doc) = self.documents.get_mut(&other) {
+        self.relint_all()
+    }
+
+    /// Lints every open document again (the policy changed).
+    fn relint_all(&mut self) -> anyhow::Result<()> {
+        let open: Vec<Uri> = self.documents.keys().cloned().collect();
+        for uri in open {
+            if let Some(doc) = self.documents.get_mut(&uri) {
                 doc.analysis = None;
             }
-            self.publish(&other)?;
+            self.publish(&uri)?;
         }
         Ok(())
+    }
+
+    /// Asks the client to report changes of the configuration file on disk (a branch switch,
+    /// a pull), when it can watch files for a server.
+    fn watch_config(&self, params: &InitializeParams) -> anyhow::Result<()> {
+        let can_watch = params
+            .capabilities
+            .workspace
+            .as_ref()
+            .and_then(|w| w.did_change_watched_files.as_ref())
+            .and_then(|w| w.dynamic_registration)
+            .unwrap_or(false);
+        if !can_watch || self.root.is_none() {
+            return Ok(());
+        }
+        let registration = serde_json::json!({
+            "registrations": [{
+                "id": "kubenudge-config",
+                "method": DidChangeWatchedFiles::METHOD,
+                "registerOptions": {"watchers": [{"globPattern": format!("**/{CONFIG_PATH}")}]},
+            }]
+        });
+        self.send(Request::new(
+            RequestId::from("kubenudge-watch-config".to_string()),
+            RegisterCapability::METHOD.to_string(),
+            registration,
+        ))
     }
 
     // ---- documents ----
@@ -356,6 +387,7 @@ impl<T: Fn() -> NaiveDate> Server<'_, T> {
                 let uri = p.text_document.uri;
                 let (text, version) = (p.text_document.text, p.text_document.version);
                 if self.is_config(&uri) {
+                    self.config_open = true;
                     return self.config_changed(&uri, &text, version);
                 }
                 self.documents.insert(
@@ -387,6 +419,16 @@ impl<T: Fn() -> NaiveDate> Server<'_, T> {
                 Ok(())
             }
             DidSaveTextDocument::METHOD => Ok(()),
+            DidChangeWatchedFiles::METHOD => {
+                let p: lsp_types::DidChangeWatchedFilesParams = serde_json::from_value(n.params)?;
+                // While the file is open in the editor, its text there is the policy.
+                if self.config_open || !p.changes.iter().any(|c| self.is_config(&c.uri)) {
+                    return Ok(());
+                }
+                self.config = None;
+                self.load_config_from_disk();
+                self.relint_all()
+            }
             DidCloseTextDocument::METHOD => {
                 let p: lsp_types::DidCloseTextDocumentParams = serde_json::from_value(n.params)?;
                 let uri = p.text_document.uri;
@@ -394,8 +436,10 @@ impl<T: Fn() -> NaiveDate> Server<'_, T> {
                 self.pending.remove(&uri);
                 if self.is_config(&uri) {
                     // Back to what is on disk.
+                    self.config_open = false;
                     self.config = None;
                     self.load_config_from_disk();
+                    self.relint_all()?;
                 }
                 self.notify::<PublishDiagnostics>(PublishDiagnosticsParams {
                     uri,
