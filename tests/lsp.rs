@@ -375,6 +375,41 @@ fn fix_all_applies_the_safe_fixes_and_on_request_those_that_need_review() {
 }
 
 #[test]
+fn a_client_that_resolves_gets_fix_all_computed_only_when_picked() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = uri(&dir.path().join("web.yaml"));
+    let text = ONE_FINDING
+        .replace("apps/v1", "extensions/v1beta1")
+        .replace("            allowPrivilegeEscalation: false\n", "");
+    let mut client = Client::start_with(
+        dir.path(),
+        json!({"textDocument": {"codeAction": {"resolveSupport": {"properties": ["edit"]}}}}),
+    );
+    client.open(&doc, &text);
+    assert_eq!(client.diagnostics(&doc).diagnostics.len(), 2);
+    let nowhere = json!({"start": {"line": 3, "character": 0}, "end": {"line": 3, "character": 0}});
+    let actions = client.code_actions(&doc, nowhere);
+    assert_eq!(actions.len(), 2, "{actions:?}");
+    assert!(
+        actions
+            .iter()
+            .all(|a| a.get("edit").is_none() && a["data"].is_object())
+    );
+    let resolved = client.request("codeAction/resolve", actions[0].clone());
+    assert_eq!(resolved["title"], "Fix all kubenudge findings");
+    let safe = apply(&text, &edits_of(&resolved, &doc));
+    client.change(&doc, 2, &safe);
+    let left: Vec<String> = client
+        .diagnostics(&doc)
+        .diagnostics
+        .iter()
+        .map(code)
+        .collect();
+    assert_eq!(left, vec!["deprecations/removed-api"]);
+    client.shutdown();
+}
+
+#[test]
 fn quick_changes_end_with_the_diagnostics_of_the_last_version() {
     let dir = tempfile::tempdir().unwrap();
     let doc = uri(&dir.path().join("web.yaml"));

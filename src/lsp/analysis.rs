@@ -117,28 +117,34 @@ pub(crate) fn guidance_link(config: Option<&Config>, rule: &str) -> String {
 }
 
 impl Analysis {
+    /// Which "fix all" actions may apply, without running them: `false` when some finding has
+    /// a safe fix, `true` when some has one that needs review.
+    pub fn fix_all_kinds(&self) -> Vec<bool> {
+        let has = |safety: FixSafety| {
+            self.result
+                .findings
+                .iter()
+                .any(|f| f.fix.as_ref().is_some_and(|x| x.safety == safety))
+        };
+        [
+            (false, has(FixSafety::Safe)),
+            (true, has(FixSafety::Review)),
+        ]
+        .into_iter()
+        .filter(|(_, any)| *any)
+        .map(|(include_review, _)| include_review)
+        .collect()
+    }
+
     /// The edits of "fix all": the same passes as `check --fix` (safe fixes until nothing
     /// changes), then, when some fixes need review, the same with them (`--unsafe-fixes`) as
     /// a second action the author picks knowingly. Each entry says whether it includes fixes
     /// that need review; an entry that changes nothing, or nothing more, is left out.
     pub fn fix_all(&self, path: &str, text: &str, config: Option<&Config>) -> &[(bool, Edit)] {
         self.fix_all.get_or_init(|| {
-            let needs_review = self.result.findings.iter().any(|f| {
-                f.fix
-                    .as_ref()
-                    .is_some_and(|x| x.safety == FixSafety::Review)
-            });
-            let has_safe = self
-                .result
-                .findings
-                .iter()
-                .any(|f| f.fix.as_ref().is_some_and(|x| x.safety == FixSafety::Safe));
             let mut out: Vec<(bool, Edit)> = Vec::new();
             let mut seen: Vec<String> = Vec::new();
-            for include_review in [false, true] {
-                if (include_review && !needs_review) || (!include_review && !has_safe) {
-                    continue;
-                }
+            for include_review in self.fix_all_kinds() {
                 let run = crate::engine::fix(
                     &[(path.to_string(), text.as_bytes().to_vec())],
                     &lint_options(config),

@@ -12,7 +12,9 @@ use lsp_types::notification::{
     DidChangeTextDocument, DidChangeWatchedFiles, DidCloseTextDocument, DidOpenTextDocument,
     DidSaveTextDocument, LogMessage, Notification as _, PublishDiagnostics, ShowMessage,
 };
-use lsp_types::request::{CodeActionRequest, HoverRequest, RegisterCapability, Request as _};
+use lsp_types::request::{
+    CodeActionRequest, CodeActionResolveRequest, HoverRequest, RegisterCapability, Request as _,
+};
 use lsp_types::{
     CodeAction, CodeActionKind, CodeActionOptions, CodeActionOrCommand, CodeActionParams,
     CodeActionProviderCapability, Diagnostic, DiagnosticSeverity, HoverContents, HoverParams,
@@ -35,6 +37,14 @@ pub(crate) const FIX_ALL_TITLE: &str = "Fix all kubenudge findings";
 pub(crate) const FIX_ALL_REVIEW_TITLE: &str =
     "Fix all kubenudge findings, including fixes that need review";
 
+fn fix_all_title(include_review: bool) -> &'static str {
+    if include_review {
+        FIX_ALL_REVIEW_TITLE
+    } else {
+        FIX_ALL_TITLE
+    }
+}
+
 fn fix_all_kind() -> CodeActionKind {
     CodeActionKind::new("source.fixAll.kubenudge")
 }
@@ -54,6 +64,8 @@ struct Server<'c, T> {
     config: Option<Config>,
     /// The configuration file is open in the editor: its text there is the policy.
     config_open: bool,
+    /// The client resolves a code action's edit when it is picked (`codeAction/resolve`).
+    resolve_edits: bool,
     documents: HashMap<Uri, Document>,
     /// Documents to lint again once their deadline passes.
     pending: HashMap<Uri, Instant>,
@@ -64,6 +76,7 @@ pub(crate) fn serve(connection: Connection, today: impl Fn() -> NaiveDate) -> an
         text_document_sync: Some(TextDocumentSyncCapability::Kind(TextDocumentSyncKind::FULL)),
         code_action_provider: Some(CodeActionProviderCapability::Options(CodeActionOptions {
             code_action_kinds: Some(vec![CodeActionKind::QUICKFIX, fix_all_kind()]),
+            resolve_provider: Some(true),
             ..CodeActionOptions::default()
         })),
         hover_provider: Some(HoverProviderCapability::Simple(true)),
@@ -80,12 +93,24 @@ pub(crate) fn serve(connection: Connection, today: impl Fn() -> NaiveDate) -> an
         root: workspace_root(&params),
         config: None,
         config_open: false,
+        resolve_edits: client_resolves_edits(&params),
         documents: HashMap::new(),
         pending: HashMap::new(),
     };
     server.load_config_from_disk();
     server.watch_config(&params)?;
     server.run()
+}
+
+/// True when the client can fetch a code action's edit once the action is picked.
+fn client_resolves_edits(params: &InitializeParams) -> bool {
+    params
+        .capabilities
+        .text_document
+        .as_ref()
+        .and_then(|t| t.code_action.as_ref())
+        .and_then(|c| c.resolve_support.as_ref())
+        .is_some_and(|r| r.properties.iter().any(|p| p == "edit"))
 }
 
 /// The first workspace folder, else the (deprecated) root URI.
@@ -458,6 +483,10 @@ impl<T: Fn() -> NaiveDate> Server<'_, T> {
                 Ok(params) => Response::new_ok(id, self.code_actions(&params)),
                 Err(e) => Response::new_err(id, ErrorCode::InvalidParams as i32, e.to_string()),
             },
+            CodeActionResolveRequest::METHOD => match serde_json::from_value(request.params) {
+                Ok(action) => Response::new_ok(id, self.resolve_code_action(action)),
+                Err(e) => Response::new_err(id, ErrorCode::InvalidParams as i32, e.to_string()),
+            },
             HoverRequest::METHOD => match serde_json::from_value(request.params) {
                 Ok(params) => Response::new_ok(id, self.hover(&params)),
                 Err(e) => Response::new_err(id, ErrorCode::InvalidParams as i32, e.to_string()),
@@ -485,6 +514,7 @@ impl<T: Fn() -> NaiveDate> Server<'_, T> {
         };
         let config = self.config.clone();
         let name = self.display_name(uri);
+        let self_resolves = self.resolve_edits;
         let Some(doc) = self.analysed(uri) else {
             return Vec::new();
         };
@@ -523,16 +553,22 @@ impl<T: Fn() -> NaiveDate> Server<'_, T> {
                 }));
             }
         }
-        if wanted(&fix_all_kind()) {
+        if wanted(&fix_all_kind()) && self_resolves {
+            // Listed now, computed when picked (`codeAction/resolve`): a fix run re-lints the
+            // file, too slow for every cursor move on a big one.
+            for include_review in analysis.fix_all_kinds() {
+                actions.push(CodeActionOrCommand::CodeAction(CodeAction {
+                    title: fix_all_title(include_review).to_string(),
+                    kind: Some(fix_all_kind()),
+                    data: Some(serde_json::json!({"uri": uri, "includeReview": include_review})),
+                    ..CodeAction::default()
+                }));
+            }
+        } else if wanted(&fix_all_kind()) {
             let fixes = analysis.fix_all(&name, &doc.text, config.as_ref());
             for (include_review, edit) in fixes {
                 actions.push(CodeActionOrCommand::CodeAction(CodeAction {
-                    title: if *include_review {
-                        FIX_ALL_REVIEW_TITLE
-                    } else {
-                        FIX_ALL_TITLE
-                    }
-                    .to_string(),
+                    title: fix_all_title(*include_review).to_string(),
                     kind: Some(fix_all_kind()),
                     edit: Some(workspace_edit(
                         uri,
@@ -543,6 +579,32 @@ impl<T: Fn() -> NaiveDate> Server<'_, T> {
             }
         }
         actions
+    }
+
+    /// Fills in the edit of a "fix all" action listed without one.
+    fn resolve_code_action(&mut self, mut action: CodeAction) -> CodeAction {
+        let data = action.data.clone().unwrap_or_default();
+        let include_review = data["includeReview"].as_bool().unwrap_or(false);
+        let Some(uri) = data["uri"].as_str().and_then(|u| u.parse::<Uri>().ok()) else {
+            return action;
+        };
+        let config = self.config.clone();
+        let name = self.display_name(&uri);
+        let Some(doc) = self.analysed(&uri) else {
+            return action;
+        };
+        let Some(analysis) = doc.analysis.as_ref() else {
+            return action;
+        };
+        let index = LineIndex::new(&doc.text);
+        let edits = analysis
+            .fix_all(&name, &doc.text, config.as_ref())
+            .iter()
+            .filter(|(review, _)| *review == include_review)
+            .flat_map(|(_, edit)| analysis::text_edits(&index, std::slice::from_ref(edit)))
+            .collect();
+        action.edit = Some(workspace_edit(&uri, edits));
+        action
     }
 
     fn hover(&mut self, params: &HoverParams) -> Option<lsp_types::Hover> {
