@@ -137,9 +137,13 @@ impl Client {
     }
 
     fn open(&self, uri: &str, text: &str) {
+        self.open_as(uri, "yaml", text);
+    }
+
+    fn open_as(&self, uri: &str, language: &str, text: &str) {
         self.notify(
             "textDocument/didOpen",
-            json!({"textDocument": {"uri": uri, "languageId": "yaml", "version": 1, "text": text}}),
+            json!({"textDocument": {"uri": uri, "languageId": language, "version": 1, "text": text}}),
         );
     }
 
@@ -489,6 +493,23 @@ fn hover_on_a_finding_shows_its_guidance() {
         "{md}"
     );
     insta::assert_snapshot!(md);
+    // Not a manifest: not checked, so nothing to hover either.
+    let notes = uri(&dir.path().join("NOTES.md"));
+    client.open_as(&notes, "markdown", "# kind: Pod\n- [broken\n");
+    let nothing = client.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": notes}, "position": {"line": 1, "character": 2}}),
+    );
+    assert!(nothing.is_null());
+    // Messages are handled in order: diagnostics for it would have come before the answer.
+    assert!(
+        !client
+            .early
+            .iter()
+            .any(|n| n.params["uri"].as_str() == Some(notes.as_str())),
+        "{:?}",
+        client.early
+    );
     // Nowhere near a finding: nothing.
     let nothing = client.request(
         "textDocument/hover",

@@ -415,6 +415,16 @@ impl<T: Fn() -> NaiveDate> Server<'_, T> {
                     self.config_open = true;
                     return self.config_changed(&uri, &text, version);
                 }
+                // Clients that start one server for every file (or a Markdown buffer) would
+                // otherwise get "invalid YAML" on prose.
+                let language = p.text_document.language_id.as_str();
+                let manifest_name =
+                    uri.as_str().rsplit('/').next().is_some_and(|name| {
+                        crate::cli::is_manifest_name(std::path::Path::new(name))
+                    });
+                if !matches!(language, "yaml" | "json" | "jsonc" | "helm") && !manifest_name {
+                    return Ok(());
+                }
                 self.documents.insert(
                     uri.clone(),
                     Document {
