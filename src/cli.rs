@@ -50,6 +50,8 @@ pub enum Command {
     },
     /// Print the man page (roff), e.g. `kubenudge man > ~/.local/share/man/man1/kubenudge.1`.
     Man,
+    /// Run as a Language Server over stdin/stdout, for editors (see docs/editors.md).
+    Lsp,
 }
 
 /// `check --format`: how findings are printed (docs/output-formats.md describes each).
@@ -63,6 +65,8 @@ pub enum Format {
     Sarif,
     /// GitHub Actions workflow commands (`::error file=…`): annotations from any CI log.
     Github,
+    /// With `--base`: the summary and inline comments the GitHub App would post.
+    ReviewMd,
 }
 
 #[derive(Args, Debug)]
@@ -115,6 +119,10 @@ pub struct CheckArgs {
     /// (as JSON with `--format json`).
     #[arg(long)]
     pub statistics: bool,
+    /// Check only the manifests changed since the merge-base of REF and HEAD (as a pull
+    /// request compares), and report only findings on changed lines.
+    #[arg(long, value_name = "REF", conflicts_with_all = ["fix", "diff"])]
+    pub base: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -217,6 +225,7 @@ pub fn run_in(
             EXIT_CLEAN
         }
         Command::Serve => serve(err),
+        Command::Lsp => crate::lsp::run_stdio(err),
         Command::Explain { rule } => match crate::rules::doc(&rule) {
             Some(doc) => {
                 let _ = writeln!(out, "# {rule}\n\n{doc}");
@@ -274,6 +283,9 @@ fn check(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> i32 {
+    if args.base.is_some() || args.format == Format::ReviewMd {
+        return crate::cli_base::check_base(args, out, err);
+    }
     let mut policy = match &args.config {
         Some(path) => match crate::cli_rollout::load_config(path) {
             Ok(p) => Some(p),
@@ -284,16 +296,7 @@ fn check(
         },
         None => None,
     };
-    // The command line's selectors apply after the configuration file's.
-    let mut rules = policy
-        .as_ref()
-        .map(|p| p.config.rules.clone())
-        .unwrap_or_default();
-    rules.push(SelectionLayer {
-        select: args.select.clone(),
-        extend_select: args.extend_select.clone(),
-        ignore: args.ignore.clone(),
-    });
+    let rules = rule_selection(args, policy.as_ref().map(|p| &p.config));
     if let Some(p) = policy.as_mut() {
         p.config.rules = rules.clone();
     }
@@ -305,25 +308,11 @@ fn check(
             return EXIT_ERROR;
         }
     };
-    let config = policy.as_ref().map(|p| &p.config);
     let options = LintOptions {
-        pss: PssPolicy {
-            level: args
-                .level
-                .or(config.map(|c| c.level))
-                .unwrap_or(Level::Restricted),
-            version: args
-                .pss_version
-                .or(config.map(|c| c.pss_version))
-                .unwrap_or(Version::Latest),
-            origin: None,
-        },
-        pss_explicit: args.level.is_some()
-            || args.pss_version.is_some()
-            || config.is_some_and(|c| c.pss_explicit),
         charts: charts_on_disk(&inputs),
+        // `policy` already carries the command line's layer (above).
         rules: rules.clone(),
-        ..LintOptions::default()
+        ..lint_options(args, policy.as_ref().map(|p| &p.config))
     };
     if args.diff {
         drop(progress);
@@ -401,7 +390,10 @@ fn render_report(
     match (args.statistics, args.format) {
         (true, Format::Json) => report::render_statistics_json(result),
         (true, _) => report::render_statistics(result),
-        (false, Format::Text) => report::render_text_styled(result, report::TextStyle { color }),
+        // `review-md` runs through `cli_base` (`check` returns before this).
+        (false, Format::Text | Format::ReviewMd) => {
+            report::render_text_styled(result, report::TextStyle { color })
+        }
         (false, Format::Json) => report::render_json(result),
         (false, Format::Sarif) => report::render_sarif(result, cx),
         (false, Format::Github) => report::render_github(result, cx),
@@ -451,6 +443,47 @@ fn read_stdin(args: &CheckArgs, stdin: &mut dyn Read) -> Result<(String, Vec<u8>
         .as_deref()
         .map_or_else(|| "-".to_string(), |n| display_path(Path::new(n)));
     Ok((name, bytes))
+}
+
+/// The engine's options for `check` (with or without `--base`): the Pod Security policy from
+/// the flags, then the configuration, then restricted/latest.
+pub(crate) fn lint_options(
+    args: &CheckArgs,
+    config: Option<&crate::config::Config>,
+) -> LintOptions {
+    LintOptions {
+        pss: PssPolicy {
+            level: args
+                .level
+                .or(config.map(|c| c.level))
+                .unwrap_or(Level::Restricted),
+            version: args
+                .pss_version
+                .or(config.map(|c| c.pss_version))
+                .unwrap_or(Version::Latest),
+            origin: None,
+        },
+        pss_explicit: args.level.is_some()
+            || args.pss_version.is_some()
+            || config.is_some_and(|c| c.pss_explicit),
+        rules: rule_selection(args, config),
+        ..LintOptions::default()
+    }
+}
+
+/// The rules `check` runs: the configuration's `select:` / `ignore:` layer, then the
+/// command line's selectors on top.
+pub(crate) fn rule_selection(
+    args: &CheckArgs,
+    config: Option<&crate::config::Config>,
+) -> crate::rules::selection::RuleSelection {
+    let mut rules = config.map(|c| c.rules.clone()).unwrap_or_default();
+    rules.push(SelectionLayer {
+        select: args.select.clone(),
+        extend_select: args.extend_select.clone(),
+        ignore: args.ignore.clone(),
+    });
+    rules
 }
 
 /// `--diff`: what `--fix` would change, written nowhere.
@@ -532,7 +565,7 @@ pub(crate) fn display_path(p: &Path) -> String {
     s.strip_prefix("./").unwrap_or(&s).to_string()
 }
 
-fn is_manifest_name(p: &Path) -> bool {
+pub(crate) fn is_manifest_name(p: &Path) -> bool {
     matches!(
         p.extension().and_then(|e| e.to_str()),
         Some("yaml" | "yml" | "json")

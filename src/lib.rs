@@ -4,6 +4,7 @@
 //! GitHub lives at the edges. See ARCHITECTURE.md.
 
 pub mod cli;
+mod cli_base;
 mod cli_docs;
 mod cli_progress;
 mod cli_rollout;
@@ -12,8 +13,10 @@ pub mod engine;
 pub mod finding;
 pub mod fix;
 pub mod github;
+pub mod lsp;
 pub mod manifest;
 pub mod policy;
+mod repo_files;
 pub mod report;
 pub mod review;
 pub mod rollout;

@@ -117,7 +117,7 @@ pub fn guidance(config: &Config, rule: &str) -> String {
 }
 
 /// A `## Heading` section of a rule's guidance page, without the heading.
-fn doc_section(rule: &str, heading: &str) -> Option<String> {
+pub(crate) fn doc_section(rule: &str, heading: &str) -> Option<String> {
     let doc = crate::rules::doc(rule)?;
     let marker = format!("## {heading}\n");
     let start = doc.find(&marker)? + marker.len();
