@@ -70,6 +70,7 @@ fn stages(c: &mut Criterion) {
         .collect();
     let pss = PssPolicy::default();
     let all = rules::all();
+    let repository = kubenudge::rules::Repository::build(&read);
 
     let mut g = c.benchmark_group("engine");
     g.sample_size(10);
@@ -95,6 +96,7 @@ fn stages(c: &mut Criterion) {
                         file,
                         object,
                         pss: &pss,
+                        repository: &repository,
                     };
                     violations += all.iter().map(|r| r.check(&cx).len()).sum::<usize>();
                 }
@@ -112,6 +114,7 @@ fn stages(c: &mut Criterion) {
                         file,
                         object,
                         pss: &pss,
+                        repository: &repository,
                     };
                     all.iter()
                         .flat_map(|r| r.check(&cx))

@@ -7,7 +7,7 @@ use rayon::prelude::*;
 use crate::finding::{Finding, FixPlan, Severity};
 use crate::manifest::{Limits, ManifestFile, Object, ReadError, SkipReason, read_manifest};
 use crate::policy::PssPolicy;
-use crate::rules::{self, Rule, RuleContext};
+use crate::rules::{self, Repository, Rule, RuleContext};
 
 /// What to run and how strictly.
 #[derive(Debug, Clone, Default)]
@@ -98,11 +98,13 @@ pub fn lint(inputs: &[(String, Vec<u8>)], options: &LintOptions) -> LintResult {
     }
     let namespaces = crate::rules::pod_security::namespace_policies(&result.files);
     let rules = rules::all();
+    let repository = Repository::build(&result.files);
     let linted: Vec<(Vec<Finding>, LintStats)> = result
         .files
         .par_iter()
-        .map(|file| lint_file(file, &rules, &namespaces, options))
+        .map(|file| lint_file(file, &rules, &namespaces, &repository, options))
         .collect();
+    drop(repository);
     result
         .findings
         .reserve(linted.iter().map(|(f, _)| f.len()).sum());
@@ -124,15 +126,16 @@ fn lint_file(
     file: &ManifestFile,
     rules: &[&'static dyn Rule],
     namespaces: &HashMap<String, PssPolicy>,
+    repository: &Repository<'_>,
     options: &LintOptions,
 ) -> (Vec<Finding>, LintStats) {
     if file.objects.len() <= OBJECTS_PER_TASK {
-        return lint_objects(file, &file.objects, rules, namespaces, options);
+        return lint_objects(file, &file.objects, rules, namespaces, repository, options);
     }
     let parts: Vec<(Vec<Finding>, LintStats)> = file
         .objects
         .par_chunks(OBJECTS_PER_TASK)
-        .map(|objects| lint_objects(file, objects, rules, namespaces, options))
+        .map(|objects| lint_objects(file, objects, rules, namespaces, repository, options))
         .collect();
     let mut findings = Vec::with_capacity(parts.iter().map(|(f, _)| f.len()).sum());
     let mut stats = LintStats::default();
@@ -148,6 +151,7 @@ fn lint_objects(
     objects: &[Object],
     rules: &[&'static dyn Rule],
     namespaces: &HashMap<String, PssPolicy>,
+    repository: &Repository<'_>,
     options: &LintOptions,
 ) -> (Vec<Finding>, LintStats) {
     let mut findings = Vec::new();
@@ -167,6 +171,7 @@ fn lint_objects(
             file,
             object,
             pss: &pss,
+            repository,
         };
         let first = findings.len();
         let mut plans: Vec<(usize, FixPlan)> = Vec::new();
@@ -203,10 +208,10 @@ fn run_rule(rule: &dyn Rule, cx: &RuleContext<'_>) -> Vec<(Finding, Option<FixPl
             let loc = cx.file.locate(cx.object, &v.path);
             let finding = Finding {
                 rule: rule.id(),
-                severity: if is_pss {
-                    Severity::Error
-                } else {
-                    rule.severity()
+                severity: match (is_pss, v.severity) {
+                    (true, _) => Severity::Error,
+                    (false, Some(severity)) => severity,
+                    (false, None) => rule.severity(),
                 },
                 message: v.message,
                 file: cx.file.path.clone(),

@@ -79,6 +79,9 @@ pub struct Violation {
     /// Where the problem is; a missing field is reported at its nearest existing parent.
     pub path: FieldPath,
     pub fix: Option<FixPlan>,
+    /// Overrides the rule's severity for this one finding (a rule whose findings differ in
+    /// how bad they are: no DNS at all is an error, DNS over UDP only a warning).
+    pub severity: Option<Severity>,
 }
 
 impl Violation {
@@ -87,7 +90,13 @@ impl Violation {
             message: message.into(),
             path,
             fix: None,
+            severity: None,
         }
+    }
+
+    pub fn with_severity(mut self, severity: Severity) -> Self {
+        self.severity = Some(severity);
+        self
     }
 
     pub fn with_fix(mut self, fix: Option<FixPlan>) -> Self {

@@ -1,0 +1,295 @@
+//! The repository as rules see it: the Namespaces (with their labels), the workloads (pod
+//! labels, namespace, container ports) and the NetworkPolicies of every file of one lint run.
+//!
+//! Built once per `engine::lint` run in one pass over the objects, then shared read-only by
+//! every rule on every object, so a rule that needs the rest of the repository (does any
+//! workload match this peer? does any Namespace carry this label?) asks an index instead of
+//! walking all objects. It owns no rule logic, never reads files itself, and never touches the
+//! network or the clock.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::LazyLock;
+
+use k8s_openapi::api::networking::v1::NetworkPolicySpec;
+
+use crate::manifest::selector::Labels;
+use crate::manifest::{ManifestFile, Object, Typed};
+
+/// The label the API server puts on every Namespace: `kubernetes.io/metadata.name=<name>`.
+pub const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
+
+/// The namespace of an object that does not name one: where `kubectl apply` puts it by default.
+pub const DEFAULT_NAMESPACE: &str = "default";
+
+/// Namespaces every cluster has, whether or not the repository declares them.
+const SYSTEM_NAMESPACES: [&str; 4] = ["default", "kube-node-lease", "kube-public", "kube-system"];
+
+/// A namespace the repository declares, refers to, or every cluster has.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepoNamespace {
+    pub name: String,
+    /// Its labels, with the implicit `kubernetes.io/metadata.name` always present.
+    pub labels: Labels,
+    /// True when a `Namespace` manifest in the repository declares it (so its labels are
+    /// known); false when it is only named by objects or is a system namespace.
+    pub declared: bool,
+}
+
+/// A container port of a workload, as a named port in a policy resolves against it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkloadPort<'a> {
+    pub name: Option<&'a str>,
+    pub number: i32,
+    /// `TCP` when the manifest leaves it out.
+    pub protocol: &'a str,
+}
+
+/// A workload: any object with a pod template that runs pods.
+#[derive(Debug, Clone)]
+pub struct Workload<'a> {
+    pub file: &'a str,
+    pub object: &'a Object,
+    pub namespace: &'a str,
+    /// The pod template's labels (what policies select).
+    pub labels: &'a Labels,
+    pub ports: Vec<WorkloadPort<'a>>,
+}
+
+impl Workload<'_> {
+    /// `ns/name[Kind]`, as np-guard names workloads.
+    pub fn display_name(&self) -> String {
+        format!(
+            "{}/{}[{}]",
+            self.namespace, self.object.name, self.object.kind
+        )
+    }
+}
+
+/// A NetworkPolicy of the repository.
+#[derive(Debug, Clone)]
+pub struct RepoPolicy<'a> {
+    pub file: &'a ManifestFile,
+    pub object: &'a Object,
+    pub namespace: &'a str,
+    pub spec: &'a NetworkPolicySpec,
+}
+
+impl RepoPolicy<'_> {
+    /// `file:line` of the policy's `metadata.name` (or its first line).
+    pub fn location(&self) -> String {
+        let at = self
+            .file
+            .locate(self.object, &crate::manifest::FieldPath::parse("metadata.name"));
+        format!("{}:{}", self.file.path, at.line)
+    }
+}
+
+/// What rules can ask about the whole repository. Read-only; see the module doc.
+#[derive(Debug, Default)]
+pub struct Repository<'a> {
+    namespaces: BTreeMap<String, RepoNamespace>,
+    workloads: Vec<Workload<'a>>,
+    workloads_by_namespace: HashMap<&'a str, Vec<usize>>,
+    policies: Vec<RepoPolicy<'a>>,
+    policies_by_namespace: HashMap<&'a str, Vec<usize>>,
+    declares_namespaces: bool,
+}
+
+static EMPTY: LazyLock<Repository<'static>> = LazyLock::new(Repository::default);
+static NO_LABELS: LazyLock<Labels> = LazyLock::new(Labels::new);
+static NO_SPEC: LazyLock<NetworkPolicySpec> = LazyLock::new(NetworkPolicySpec::default);
+
+impl<'a> Repository<'a> {
+    /// A repository with nothing in it: for callers that lint one object on its own.
+    pub fn empty() -> &'static Repository<'static> {
+        &EMPTY
+    }
+
+    /// Indexes the objects of `files`, in one pass.
+    pub fn build(files: &'a [ManifestFile]) -> Self {
+        let mut repo = Repository::default();
+        for file in files {
+            for object in &file.objects {
+                repo.add(file, object);
+            }
+        }
+        for name in SYSTEM_NAMESPACES {
+            repo.note_namespace(name);
+        }
+        repo
+    }
+
+    fn add(&mut self, file: &'a ManifestFile, object: &'a Object) {
+        let namespace = object.namespace.as_deref().unwrap_or(DEFAULT_NAMESPACE);
+        match &object.typed {
+            Typed::Namespace(ns) => {
+                let mut labels = ns.metadata.labels.clone().unwrap_or_default();
+                labels.insert(NAMESPACE_NAME_LABEL.into(), object.name.clone());
+                self.declares_namespaces = true;
+                self.namespaces.insert(
+                    object.name.clone(),
+                    RepoNamespace {
+                        name: object.name.clone(),
+                        labels,
+                        declared: true,
+                    },
+                );
+                return;
+            }
+            Typed::NetworkPolicy(policy) => {
+                self.policies_by_namespace
+                    .entry(namespace)
+                    .or_default()
+                    .push(self.policies.len());
+                self.policies.push(RepoPolicy {
+                    file,
+                    object,
+                    namespace,
+                    spec: policy.spec.as_ref().unwrap_or(&NO_SPEC),
+                });
+            }
+            // A PodTemplate is a template for others to use; it runs nothing itself.
+            Typed::PodTemplate(_) => {}
+            typed => {
+                if let Some(template) = typed.pod_template() {
+                    let ports = crate::rules::pod::containers(&template)
+                        .iter()
+                        .flat_map(|c| c.ports())
+                        .map(|p| WorkloadPort {
+                            name: p.name.as_deref(),
+                            number: p.container_port,
+                            protocol: p.protocol.as_deref().unwrap_or("TCP"),
+                        })
+                        .collect();
+                    self.workloads_by_namespace
+                        .entry(namespace)
+                        .or_default()
+                        .push(self.workloads.len());
+                    self.workloads.push(Workload {
+                        file: &file.path,
+                        object,
+                        namespace,
+                        labels: template.metadata.labels.as_ref().unwrap_or(&NO_LABELS),
+                        ports,
+                    });
+                }
+            }
+        }
+        self.note_namespace(namespace);
+    }
+
+    /// Records that `name` exists (objects live in it), keeping a declaration's labels.
+    fn note_namespace(&mut self, name: &str) {
+        if !self.namespaces.contains_key(name) {
+            self.namespaces.insert(
+                name.to_string(),
+                RepoNamespace {
+                    name: name.to_string(),
+                    labels: Labels::from([(NAMESPACE_NAME_LABEL.to_string(), name.to_string())]),
+                    declared: false,
+                },
+            );
+        }
+    }
+
+    /// Every namespace known: declared, named by an object, or a system namespace. By name.
+    pub fn namespaces(&self) -> impl Iterator<Item = &RepoNamespace> {
+        self.namespaces.values()
+    }
+
+    pub fn namespace(&self, name: &str) -> Option<&RepoNamespace> {
+        self.namespaces.get(name)
+    }
+
+    /// True when at least one `Namespace` manifest is in the repository.
+    pub fn declares_namespaces(&self) -> bool {
+        self.declares_namespaces
+    }
+
+    pub fn workloads(&self) -> &[Workload<'a>] {
+        &self.workloads
+    }
+
+    /// The workloads of one namespace, in file order.
+    pub fn workloads_in<'s>(&'s self, namespace: &str) -> impl Iterator<Item = &'s Workload<'a>> {
+        self.workloads_by_namespace
+            .get(namespace)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.workloads[i])
+    }
+
+    /// True when the repository declares at least one workload in `namespace`: only then can
+    /// "selects no workload" be told apart from "the workloads live in another repository".
+    pub fn has_workloads_in(&self, namespace: &str) -> bool {
+        self.workloads_by_namespace.contains_key(namespace)
+    }
+
+    pub fn policies(&self) -> &[RepoPolicy<'a>] {
+        &self.policies
+    }
+
+    /// The NetworkPolicies of one namespace, in file order.
+    pub fn policies_in<'s>(&'s self, namespace: &str) -> impl Iterator<Item = &'s RepoPolicy<'a>> {
+        self.policies_by_namespace
+            .get(namespace)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.policies[i])
+    }
+
+    /// The repository's entry for `object` when it is a NetworkPolicy.
+    pub fn policy_of(&self, object: &Object) -> Option<&RepoPolicy<'a>> {
+        let namespace = object.namespace.as_deref().unwrap_or(DEFAULT_NAMESPACE);
+        self.policies_in(namespace)
+            .find(|p| std::ptr::eq(p.object, object))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifest::{Limits, read_manifest};
+
+    #[test]
+    fn indexes_namespaces_workloads_and_policies_in_one_pass() {
+        let yaml = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels:\n    team: a\n---\n\
+apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: shop\nspec:\n  template:\n    metadata:\n      labels:\n        app: web\n    spec:\n      containers:\n        - name: c\n          ports:\n            - name: http\n              containerPort: 8080\n            - containerPort: 53\n              protocol: UDP\n---\n\
+apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: p\n  namespace: shop\nspec:\n  podSelector: {}\n---\n\
+apiVersion: v1\nkind: Pod\nmetadata:\n  name: bare\nspec:\n  containers: []\n";
+        let files = vec![read_manifest("a.yaml", yaml.as_bytes(), &Limits::default()).unwrap()];
+        let repo = Repository::build(&files);
+        let shop = repo.namespace("shop").unwrap();
+        assert!(shop.declared);
+        assert_eq!(shop.labels.get("team").map(String::as_str), Some("a"));
+        assert_eq!(
+            shop.labels.get(NAMESPACE_NAME_LABEL).map(String::as_str),
+            Some("shop")
+        );
+        assert!(repo.declares_namespaces());
+        let kube_system = repo.namespace("kube-system").unwrap();
+        assert!(!kube_system.declared);
+        let web: Vec<_> = repo.workloads_in("shop").collect();
+        assert_eq!(web.len(), 1);
+        assert_eq!(web[0].display_name(), "shop/web[Deployment]");
+        assert_eq!(
+            web[0].ports,
+            [
+                WorkloadPort {
+                    name: Some("http"),
+                    number: 8080,
+                    protocol: "TCP"
+                },
+                WorkloadPort {
+                    name: None,
+                    number: 53,
+                    protocol: "UDP"
+                }
+            ]
+        );
+        assert!(repo.has_workloads_in("default"), "the bare Pod");
+        assert_eq!(repo.policies_in("shop").count(), 1);
+        assert!(repo.policy_of(&files[0].objects[2]).is_some());
+        assert!(repo.policy_of(&files[0].objects[1]).is_none());
+    }
+}
