@@ -8,7 +8,7 @@
 //! network or the clock.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 
 use k8s_openapi::api::networking::v1::NetworkPolicySpec;
 
@@ -47,6 +47,8 @@ pub struct WorkloadPort<'a> {
 /// A workload: any object with a pod template that runs pods.
 #[derive(Debug, Clone)]
 pub struct Workload<'a> {
+    /// Position in [`Repository::workloads`].
+    pub index: usize,
     pub file: &'a str,
     pub object: &'a Object,
     pub namespace: &'a str,
@@ -68,6 +70,8 @@ impl Workload<'_> {
 /// A NetworkPolicy of the repository.
 #[derive(Debug, Clone)]
 pub struct RepoPolicy<'a> {
+    /// Position in [`Repository::policies`].
+    pub index: usize,
     pub file: &'a ManifestFile,
     pub object: &'a Object,
     pub namespace: &'a str,
@@ -92,7 +96,22 @@ pub struct Repository<'a> {
     workloads_by_namespace: HashMap<&'a str, Vec<usize>>,
     policies: Vec<RepoPolicy<'a>>,
     policies_by_namespace: HashMap<&'a str, Vec<usize>>,
+    /// Policies by (namespace, name): more than one is a duplicate.
+    policies_by_name: HashMap<(&'a str, &'a str), Vec<usize>>,
+    /// Policies by the address of their `Object`, so a rule finds its own entry at once.
+    policy_by_object: HashMap<usize, usize>,
     declares_namespaces: bool,
+    /// Which policy selects which workload: computed on first use, once per run.
+    selection: OnceLock<Selection>,
+}
+
+/// The `spec.podSelector` matches of every policy against the workloads of its namespace.
+#[derive(Debug, Default)]
+struct Selection {
+    /// Per workload, the policies selecting it, in file order.
+    by_workload: Vec<Vec<usize>>,
+    /// Per policy, the workloads it selects, in file order.
+    by_policy: Vec<Vec<usize>>,
 }
 
 static EMPTY: LazyLock<Repository<'static>> = LazyLock::new(Repository::default);
@@ -137,11 +156,18 @@ impl<'a> Repository<'a> {
                 return;
             }
             Typed::NetworkPolicy(policy) => {
+                let index = self.policies.len();
                 self.policies_by_namespace
                     .entry(namespace)
                     .or_default()
-                    .push(self.policies.len());
+                    .push(index);
+                self.policies_by_name
+                    .entry((namespace, object.name.as_str()))
+                    .or_default()
+                    .push(index);
+                self.policy_by_object.insert(address(object), index);
                 self.policies.push(RepoPolicy {
+                    index,
                     file,
                     object,
                     namespace,
@@ -161,11 +187,13 @@ impl<'a> Repository<'a> {
                             protocol: p.protocol.as_deref().unwrap_or("TCP"),
                         })
                         .collect();
+                    let index = self.workloads.len();
                     self.workloads_by_namespace
                         .entry(namespace)
                         .or_default()
-                        .push(self.workloads.len());
+                        .push(index);
                     self.workloads.push(Workload {
+                        index,
                         file: &file.path,
                         object,
                         namespace,
@@ -240,10 +268,76 @@ impl<'a> Repository<'a> {
 
     /// The repository's entry for `object` when it is a NetworkPolicy.
     pub fn policy_of(&self, object: &Object) -> Option<&RepoPolicy<'a>> {
-        let namespace = object.namespace.as_deref().unwrap_or(DEFAULT_NAMESPACE);
-        self.policies_in(namespace)
-            .find(|p| std::ptr::eq(p.object, object))
+        self.policy_by_object
+            .get(&address(object))
+            .map(|&i| &self.policies[i])
     }
+
+    /// The NetworkPolicies named `name` in `namespace`, in file order.
+    pub fn policies_named(&self, namespace: &str, name: &str) -> Vec<&RepoPolicy<'a>> {
+        self.policies_by_name
+            .get(&(namespace, name))
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.policies[i])
+            .collect()
+    }
+}
+
+impl<'a> Repository<'a> {
+    fn selection(&self) -> &Selection {
+        self.selection.get_or_init(|| {
+            let mut selection = Selection {
+                by_workload: vec![Vec::new(); self.workloads.len()],
+                by_policy: vec![Vec::new(); self.policies.len()],
+            };
+            for policy in &self.policies {
+                for w in self.workloads_in(policy.namespace) {
+                    let selected = policy
+                        .spec
+                        .pod_selector
+                        .as_ref()
+                        .is_none_or(|s| crate::manifest::selector::matches(s, w.labels));
+                    if selected {
+                        selection.by_workload[w.index].push(policy.index);
+                        selection.by_policy[policy.index].push(w.index);
+                    }
+                }
+            }
+            selection
+        })
+    }
+
+    /// The policies whose `spec.podSelector` selects `workload`, in file order.
+    pub fn policies_selecting<'s>(
+        &'s self,
+        workload: &Workload<'_>,
+    ) -> impl Iterator<Item = &'s RepoPolicy<'a>> {
+        self.selection()
+            .by_workload
+            .get(workload.index)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.policies[i])
+    }
+
+    /// The workloads of its namespace that `policy`'s `spec.podSelector` selects.
+    pub fn workloads_selected_by<'s>(
+        &'s self,
+        policy: &RepoPolicy<'_>,
+    ) -> impl Iterator<Item = &'s Workload<'a>> {
+        self.selection()
+            .by_policy
+            .get(policy.index)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.workloads[i])
+    }
+}
+
+/// An object's identity within one run: its address (objects do not move while linted).
+fn address(object: &Object) -> usize {
+    std::ptr::from_ref(object) as usize
 }
 
 #[cfg(test)]

@@ -24,6 +24,7 @@ pub struct PolicyView<'a> {
     /// `metadata.namespace`, or `default` where `kubectl apply` would put it.
     pub namespace: &'a str,
     pub repo: &'a Repository<'a>,
+    object: &'a crate::manifest::Object,
 }
 
 /// The NetworkPolicy the rule context holds, if it holds one.
@@ -35,6 +36,7 @@ pub fn policy<'a>(cx: &RuleContext<'a>) -> Option<PolicyView<'a>> {
         spec: policy.spec.as_ref().unwrap_or(&NO_SPEC),
         namespace: cx.object.namespace.as_deref().unwrap_or(DEFAULT_NAMESPACE),
         repo: cx.repository(),
+        object: cx.object,
     })
 }
 
@@ -45,12 +47,25 @@ impl<'a> PolicyView<'a> {
         if !self.repo.has_workloads_in(self.namespace) {
             return None;
         }
-        Some(
-            self.repo
-                .workloads_in(self.namespace)
-                .filter(|w| selector::matches(pod_selector(self.spec), w.labels))
-                .collect(),
-        )
+        match self.entry() {
+            Some(entry) => Some(self.repo.workloads_selected_by(entry).collect()),
+            None => Some(
+                self.repo
+                    .workloads_in(self.namespace)
+                    .filter(|w| selector::matches(pod_selector(self.spec), w.labels))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// The repository's entry for this policy (absent when the rule runs without one).
+    pub fn entry(&self) -> Option<&'a RepoPolicy<'a>> {
+        self.repo.policy_of(self.object)
+    }
+
+    /// True when `other` is this policy.
+    pub fn is(&self, other: &RepoPolicy<'_>) -> bool {
+        std::ptr::eq(other.object, self.object)
     }
 
     /// The pods the policy applies to, in words: `pods app=web in namespace shop`.
@@ -363,10 +378,7 @@ pub fn selected_workloads<'r, 'a>(
     repo: &'r Repository<'a>,
     policy: &RepoPolicy<'_>,
 ) -> Vec<&'r Workload<'a>> {
-    let selector = pod_selector(policy.spec);
-    repo.workloads_in(policy.namespace)
-        .filter(|w| selector::matches(selector, w.labels))
-        .collect()
+    repo.workloads_selected_by(policy).collect()
 }
 
 /// The protocol of a port entry: `TCP` when left out.
