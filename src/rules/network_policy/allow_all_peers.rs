@@ -30,7 +30,9 @@
 //!
 //! ## Edge cases
 //! - A rule without `from`/`to` but with `ports` (a public port such as 443 on an ingress
-//!   controller) is a deliberate pattern and not reported.
+//!   controller) is a deliberate pattern and not reported, and neither is egress to
+//!   `namespaceSelector: {}` on DNS ports only (53, or 5353 for OpenShift's DNS pods: the usual
+//!   way to allow DNS wherever it runs).
 //! - Rules of a direction the policy does not isolate are ignored by Kubernetes and not
 //!   reported here (`network-policy/policy-types-mismatch` covers them).
 //! - "Narrower policies" are the other policies of the namespace, for the same direction, whose
@@ -48,13 +50,17 @@
 //! - <https://kubernetes.io/docs/concepts/services-networking/network-policies/#default-policies>
 //! - cyclonus `CheckTargetAllIngressAllowed` / `CheckTargetAllEgressAllowed`.
 
+use k8s_openapi::api::networking::v1::NetworkPolicyPort;
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+
 use crate::finding::Violation;
 use crate::manifest::selector;
 use crate::rules::repository::RepoPolicy;
 use crate::rules::{Rule, RuleContext};
 
 use super::spec::{
-    Cidr, Direction, PolicyTypes, PolicyView, pod_selector, policy, rules, selected_workloads,
+    Cidr, Direction, PolicyTypes, PolicyView, pod_selector, policy, protocol, rules,
+    selected_workloads,
 };
 
 pub(crate) static RULE: AllowAllPeers = AllowAllPeers;
@@ -104,6 +110,10 @@ impl Rule for AllowAllPeers {
                 ));
                 continue;
             }
+            if rule.direction == Direction::Egress && only_dns(rule.ports) {
+                // Egress to every namespace on port 53 only: the usual way to allow DNS.
+                continue;
+            }
             for (j, peer) in rule.peers.iter().enumerate() {
                 let what = if let Some(block) = &peer.ip_block {
                     let all = Cidr::parse(&block.cidr).is_ok_and(|c| c.is_everything())
@@ -123,15 +133,20 @@ impl Rule for AllowAllPeers {
                         _ => continue,
                     }
                 };
-                let ports = if rule.ports.is_empty() {
-                    "on every port".to_string()
-                } else {
-                    "on the rule's ports".to_string()
+                let ports = describe_ports(rule.ports);
+                let exposure = match rule.direction {
+                    Direction::Ingress => format!(
+                        "{} accept connections from all of it {ports}",
+                        policy.describe_selected()
+                    ),
+                    Direction::Egress => format!(
+                        "{} may connect to all of it {ports}",
+                        policy.describe_selected()
+                    ),
                 };
                 out.push(Violation::new(
                     format!(
-                        "peer `{to_from}` {what}; {} is open to it {ports}. Name the namespaces or pods meant",
-                        policy.describe_selected()
+                        "peer `{to_from}` {what}: {exposure}. Name the namespaces or pods meant"
                     ),
                     rule.peer_path(j),
                 ));
@@ -139,6 +154,35 @@ impl Rule for AllowAllPeers {
         }
         out
     }
+}
+
+/// `on TCP 8080, UDP 53`, `on every port`.
+fn describe_ports(ports: &[NetworkPolicyPort]) -> String {
+    if ports.is_empty() {
+        return "on every port".into();
+    }
+    let each: Vec<String> = ports
+        .iter()
+        .map(|p| {
+            let number = match (&p.port, p.end_port) {
+                (None, _) => "every port".to_string(),
+                (Some(IntOrString::Int(n)), Some(end)) => format!("{n}-{end}"),
+                (Some(IntOrString::Int(n)), None) => n.to_string(),
+                (Some(IntOrString::String(name)), _) => name.clone(),
+            };
+            format!("{} {number}", protocol(p))
+        })
+        .collect();
+    format!("on {}", each.join(", "))
+}
+
+/// True when every port entry is a DNS port (53, or 5353 where OpenShift's DNS pods listen),
+/// whatever the protocol.
+fn only_dns(ports: &[NetworkPolicyPort]) -> bool {
+    !ports.is_empty()
+        && ports.iter().all(|p| {
+            matches!(p.port, Some(IntOrString::Int(53 | 5353))) && p.end_port.is_none()
+        })
 }
 
 /// Other policies of the namespace, isolating `direction`, whose pods this policy all selects.

@@ -47,6 +47,8 @@
 //! - When the repository declares the namespace's workloads, each selected workload is judged
 //!   with every policy selecting it; otherwise only policies that surely select the same pods
 //!   (same or empty `podSelector`) are combined.
+//! - Pods whose egress is denied entirely (no egress rule in any policy selecting them) are
+//!   not reported: they connect to nothing, with or without DNS.
 //! - Workloads that resolve nothing (they talk to IPs only) can ignore the finding.
 //!
 //! ## Fix safety
@@ -154,7 +156,7 @@ impl Rule for EgressBlocksDns {
                 (true, false) => Some(
                     Violation::new(
                         format!(
-                            "egress of {} is isolated and DNS is allowed over UDP 53 but not TCP 53: lookups whose answers do not fit in UDP fail; allow TCP 53 to the cluster DNS too",
+                            "egress of {} is isolated and DNS is allowed over UDP but not TCP: lookups whose answers do not fit in UDP fail; allow TCP on the same DNS port too",
                             who(&ws)
                         ),
                         path.clone(),
@@ -165,7 +167,7 @@ impl Rule for EgressBlocksDns {
                     format!(
                         "egress of {} is isolated and no egress rule allows DNS{}: name lookups fail; allow UDP and TCP 53 to the cluster DNS (namespace kube-system, k8s-app=kube-dns)",
                         who(&ws),
-                        if tcp { " over UDP (only TCP 53)" } else { " (UDP and TCP 53)" }
+                        if tcp { " over UDP (only over TCP)" } else { " (UDP and TCP 53)" }
                     ),
                     path.clone(),
                 )),
@@ -174,8 +176,15 @@ impl Rule for EgressBlocksDns {
     }
 }
 
-/// Whether the egress rules of `policies` allow DNS over UDP and over TCP.
+/// Whether the egress rules of `policies` allow DNS over UDP and over TCP. Pods allowed no
+/// egress at all count as (true, true): they connect to nothing, so DNS changes nothing.
 fn dns_allowed(repo: &Repository<'_>, policies: &[&RepoPolicy<'_>]) -> (bool, bool) {
+    let no_egress = policies
+        .iter()
+        .all(|p| p.spec.egress.as_ref().is_none_or(|e| e.is_empty()));
+    if no_egress {
+        return (true, true);
+    }
     let (mut udp, mut tcp) = (false, false);
     for p in policies {
         for rule in rules(p.spec)

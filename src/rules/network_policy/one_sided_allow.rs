@@ -29,8 +29,9 @@
 //! ```
 //!
 //! ## Edge cases
-//! - Judged on the workloads the repository declares; a destination from another repository is
-//!   unknown and not reported.
+//! - Judged on the workloads the repository declares, and only for peers that target workloads
+//!   (a `podSelector` with labels) in namespaces whose workloads are all here: a broad peer
+//!   (`namespaceSelector: {}`, no `podSelector`) also reaches pods kubenudge does not know.
 //! - ipBlock peers are not judged (whether they match pods is up to the network plugin).
 //! - Ports are compared per protocol, with named ports resolved on the destination.
 //! - A pod talking to itself is always allowed and not reported.
@@ -53,9 +54,10 @@ use crate::rules::repository::{RepoPolicy, Workload};
 use crate::rules::{Rule, RuleContext};
 
 use super::spec::{
-    Direction, PolicyTypes, list_workloads, peer_selects, peer_workloads, policy, ports_overlap,
-    rules,
+    Direction, PolicyTypes, list_workloads, peer_namespaces, peer_selects, peer_workloads, policy,
+    ports_overlap, rules,
 };
+use crate::manifest::selector;
 
 pub(crate) static RULE: OneSidedAllow = OneSidedAllow;
 
@@ -84,9 +86,18 @@ impl Rule for OneSidedAllow {
             if !types.isolates(rule.direction) || rule.peers.is_empty() {
                 continue;
             }
+            // Only peers that target workloads (a podSelector with labels) in namespaces whose
+            // workloads the repository declares: a broad peer also reaches pods kubenudge does
+            // not know, for which the rule may well have an effect.
             let others: Vec<&Workload<'_>> = rule
                 .peers
                 .iter()
+                .filter(|p| {
+                    p.pod_selector.as_ref().is_some_and(|s| !selector::is_empty(s))
+                        && peer_namespaces(repo, p, policy.namespace)
+                            .iter()
+                            .all(|ns| repo.has_workloads_in(&ns.name))
+                })
                 .filter_map(|p| peer_workloads(repo, p, policy.namespace))
                 .flatten()
                 .collect();
@@ -142,6 +153,11 @@ impl Rule for OneSidedAllow {
             }
             if blocked.is_empty() {
                 continue;
+            }
+            if blockers.len() > 4 {
+                let more = blockers.len() - 4;
+                blockers.truncate(4);
+                blockers.push(format!("{more} more"));
             }
             let message = match rule.direction {
                 Direction::Egress => format!(
