@@ -118,7 +118,10 @@ fn and_or_confusion_states_the_effective_peers_and_merges_them() {
         three.message
     );
     let run = kubenudge::engine::fix(
-        &[("p.yaml".into(), fixture("peer-and-or-confusion").into_bytes())],
+        &[(
+            "p.yaml".into(),
+            fixture("peer-and-or-confusion").into_bytes(),
+        )],
         &LintOptions::default(),
         true,
     );
@@ -180,7 +183,10 @@ fn policy_types_mismatch_reports_the_effective_types_and_adds_the_missing_one() 
     let only = on(&findings, "fires-egress-only-without-types")[0];
     assert!(only.message.contains("defaults to [Ingress, Egress]"));
     let run = kubenudge::engine::fix(
-        &[("p.yaml".into(), fixture("policy-types-mismatch").into_bytes())],
+        &[(
+            "p.yaml".into(),
+            fixture("policy-types-mismatch").into_bytes(),
+        )],
         &LintOptions::default(),
         true,
     );
@@ -261,8 +267,9 @@ fn selections_of_nothing_list_the_workloads_that_are_there() {
     );
     let peer = on(&findings, "fires-peer-typo")[0];
     assert!(
-        peer.message
-            .starts_with("peer selects no workload: pods app=wbe in namespace sel-1 matches nothing"),
+        peer.message.starts_with(
+            "peer selects no workload: pods app=wbe in namespace sel-1 matches nothing"
+        ),
         "{}",
         peer.message
     );
@@ -283,7 +290,10 @@ fn udp_ports_without_protocol_get_protocol_udp() {
             .contains("the destination declares container port 9999 as UDP")
     );
     let run = kubenudge::engine::fix(
-        &[("u.yaml".into(), fixture("missing-udp-protocol").into_bytes())],
+        &[(
+            "u.yaml".into(),
+            fixture("missing-udp-protocol").into_bytes(),
+        )],
         &LintOptions::default(),
         true,
     );
@@ -333,7 +343,10 @@ fn api_server_rejections_are_errors_at_the_field() {
         except.message,
         "ipBlock.except 10.1.0.0/24 is not strictly inside cidr 10.0.0.0/16: the API server rejects it (\"must be a strict subset of cidr\")"
     );
-    assert_eq!(except.field_path.to_string(), "spec.ingress[0].from[0].ipBlock.except[0]");
+    assert_eq!(
+        except.field_path.to_string(),
+        "spec.ingress[0].from[0].ipBlock.except[0]"
+    );
     let (_, ports) = findings_of("invalid-port");
     assert_eq!(
         on(&ports, "fires-quoted-number")[0].message,

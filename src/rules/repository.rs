@@ -81,9 +81,10 @@ pub struct RepoPolicy<'a> {
 impl RepoPolicy<'_> {
     /// `file:line` of the policy's `metadata.name` (or its first line).
     pub fn location(&self) -> String {
-        let at = self
-            .file
-            .locate(self.object, &crate::manifest::FieldPath::parse("metadata.name"));
+        let at = self.file.locate(
+            self.object,
+            &crate::manifest::FieldPath::parse("metadata.name"),
+        );
         format!("{}:{}", self.file.path, at.line)
     }
 }

@@ -80,7 +80,8 @@ impl<'a> PolicyView<'a> {
 
 /// `spec.podSelector`; a missing one is `{}` (every pod of the namespace).
 pub fn pod_selector(spec: &NetworkPolicySpec) -> &LabelSelector {
-    static ALL: std::sync::LazyLock<LabelSelector> = std::sync::LazyLock::new(LabelSelector::default);
+    static ALL: std::sync::LazyLock<LabelSelector> =
+        std::sync::LazyLock::new(LabelSelector::default);
     spec.pod_selector.as_ref().unwrap_or(&ALL)
 }
 
@@ -245,18 +246,28 @@ impl PolicyRule<'_> {
 
 /// Every rule of the policy, ingress first, in written order.
 pub fn rules(spec: &NetworkPolicySpec) -> Vec<PolicyRule<'_>> {
-    let ingress = spec.ingress.iter().flatten().enumerate().map(|(i, r)| PolicyRule {
-        direction: Direction::Ingress,
-        index: i,
-        peers: r.from.as_deref().unwrap_or_default(),
-        ports: r.ports.as_deref().unwrap_or_default(),
-    });
-    let egress = spec.egress.iter().flatten().enumerate().map(|(i, r)| PolicyRule {
-        direction: Direction::Egress,
-        index: i,
-        peers: r.to.as_deref().unwrap_or_default(),
-        ports: r.ports.as_deref().unwrap_or_default(),
-    });
+    let ingress = spec
+        .ingress
+        .iter()
+        .flatten()
+        .enumerate()
+        .map(|(i, r)| PolicyRule {
+            direction: Direction::Ingress,
+            index: i,
+            peers: r.from.as_deref().unwrap_or_default(),
+            ports: r.ports.as_deref().unwrap_or_default(),
+        });
+    let egress = spec
+        .egress
+        .iter()
+        .flatten()
+        .enumerate()
+        .map(|(i, r)| PolicyRule {
+            direction: Direction::Egress,
+            index: i,
+            peers: r.to.as_deref().unwrap_or_default(),
+            ports: r.ports.as_deref().unwrap_or_default(),
+        });
     ingress.chain(egress).collect()
 }
 
@@ -266,7 +277,10 @@ pub fn describe_namespaces(selector: &LabelSelector) -> String {
     if is_empty(selector) {
         return "all namespaces".into();
     }
-    if selector.match_expressions.as_ref().is_none_or(|e| e.is_empty())
+    if selector
+        .match_expressions
+        .as_ref()
+        .is_none_or(|e| e.is_empty())
         && let Some(labels) = &selector.match_labels
         && labels.len() == 1
         && let Some(name) = labels.get(NAMESPACE_NAME_LABEL)
@@ -511,8 +525,18 @@ mod tests {
                 .unwrap()
                 .contains(&Cidr::parse("2001:db8::/32").unwrap())
         );
-        assert!(!Cidr::parse("::/0").unwrap().contains(&ten), "families differ");
-        for bad in ["10.0.0.0", "10.0.0.0/33", "10.0.0/8", "x/8", "::/129", "10.0.0.0/-1"] {
+        assert!(
+            !Cidr::parse("::/0").unwrap().contains(&ten),
+            "families differ"
+        );
+        for bad in [
+            "10.0.0.0",
+            "10.0.0.0/33",
+            "10.0.0/8",
+            "x/8",
+            "::/129",
+            "10.0.0.0/-1",
+        ] {
             assert!(Cidr::parse(bad).is_err(), "{bad}");
         }
     }
@@ -524,8 +548,10 @@ mod tests {
         assert_eq!((ingress_only.ingress, ingress_only.egress), (true, false));
         let both = PolicyTypes::of(&spec(r#"{"podSelector": {}, "egress": [{}]}"#));
         assert_eq!(both.describe(), "[Ingress, Egress]");
-        let egress =
-            PolicyTypes::of(&spec(r#"{"podSelector": {}, "policyTypes": ["Egress"]}"#));
-        assert_eq!((egress.ingress, egress.egress, egress.explicit), (false, true, true));
+        let egress = PolicyTypes::of(&spec(r#"{"podSelector": {}, "policyTypes": ["Egress"]}"#));
+        assert_eq!(
+            (egress.ingress, egress.egress, egress.explicit),
+            (false, true, true)
+        );
     }
 }
