@@ -57,7 +57,8 @@ pub enum FixAction {
     Set { path: FieldPath, value: String },
     /// Remove the mapping key or sequence item at `path`.
     Remove { path: FieldPath },
-    /// Make the list at `path` contain the scalar `item`, creating the list if needed.
+    /// Make the list at `path` contain `item` (a scalar, or one single-line flow collection such
+    /// as a whole NetworkPolicy rule), creating the list if needed.
     AddToList { path: FieldPath, item: String },
     /// Remove every occurrence of the scalar `item` from the list at `path`.
     RemoveFromList { path: FieldPath, item: String },

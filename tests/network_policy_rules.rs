@@ -159,6 +159,27 @@ fn dns_blocked_is_an_error_and_udp_only_a_warning() {
         0,
         "DNS from a second policy counts"
     );
+    let fix = none.fix.as_ref().expect("a DNS rule to add");
+    assert_eq!(fix.safety, FixSafety::Review);
+    let run = kubenudge::engine::fix(
+        &[("d.yaml".into(), fixture("egress-blocks-dns").into_bytes())],
+        &LintOptions::default(),
+        true,
+    );
+    let after = &run.changed[0].after;
+    assert!(
+        after.contains(
+            "        - port: 8080\n    - {to: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}}}], ports: [{protocol: UDP, port: 53}, {protocol: TCP, port: 53}]}\n---"
+        ),
+        "{after}"
+    );
+    assert!(
+        !run.result
+            .findings
+            .iter()
+            .any(|f| f.rule == "network-policy/egress-blocks-dns"),
+        "the DNS rule satisfies the check"
+    );
 }
 
 #[test]

@@ -52,8 +52,13 @@
 //! - Workloads that resolve nothing (they talk to IPs only) can ignore the finding.
 //!
 //! ## Fix safety
-//! No automatic fix: the DNS service's namespace and labels differ between clusters
-//! (kube-dns, CoreDNS, OpenShift, NodeLocal DNSCache); the example above is the usual one.
+//! Needs review. The fix adds one egress rule to the policy:
+//! `{to: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}}}],
+//! ports: [{protocol: UDP, port: 53}, {protocol: TCP, port: 53}]}` — port 53 to the pods of
+//! `kube-system`, where kube-dns and CoreDNS run (without pod labels, which differ between
+//! distributions; add `podSelector: {matchLabels: {k8s-app: kube-dns}}` to narrow it). On
+//! OpenShift (namespace `openshift-dns`, port 5353) or with NodeLocal DNSCache, write the rule
+//! by hand instead.
 //!
 //! ## What if you cannot comply
 //! If the pods really need no name resolution, ignore the finding with that reason.
@@ -65,11 +70,11 @@
 
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
-use crate::finding::{Severity, Violation};
+use crate::finding::{FixAction, FixPlan, FixSafety, Severity, Violation};
 use crate::manifest::FieldPath;
 use crate::manifest::selector;
 use crate::rules::repository::{RepoPolicy, Repository, Workload};
-use crate::rules::{Rule, RuleContext};
+use crate::rules::{FixAvailability, Rule, RuleContext};
 
 use super::spec::{
     PolicyRule, PolicyTypes, list_workloads, peer_namespaces, pod_selector, policy, rules,
@@ -86,6 +91,10 @@ impl Rule for EgressBlocksDns {
 
     fn summary(&self) -> &'static str {
         "pods whose egress is isolated must still be allowed DNS (UDP and TCP 53)"
+    }
+
+    fn fix_availability(&self) -> FixAvailability {
+        FixAvailability::Always
     }
 
     /// Missing UDP breaks every lookup; the per-finding severity lowers TCP-only gaps to a
@@ -151,7 +160,8 @@ impl Rule for EgressBlocksDns {
             }
         };
         gaps.into_iter()
-            .filter_map(|(ws, udp, tcp)| match (udp, tcp) {
+            .map(|(ws, udp, tcp)| (ws, udp, tcp, dns_fix()))
+            .filter_map(|(ws, udp, tcp, fix)| match (udp, tcp) {
                 (true, true) => None,
                 (true, false) => Some(
                     Violation::new(
@@ -161,7 +171,8 @@ impl Rule for EgressBlocksDns {
                         ),
                         path.clone(),
                     )
-                    .with_severity(Severity::Warning),
+                    .with_severity(Severity::Warning)
+                    .with_fix(Some(fix)),
                 ),
                 (false, tcp) => Some(Violation::new(
                     format!(
@@ -170,9 +181,29 @@ impl Rule for EgressBlocksDns {
                         if tcp { " over UDP (only over TCP)" } else { " (UDP and TCP 53)" }
                     ),
                     path.clone(),
-                )),
+                )
+                .with_fix(Some(fix))),
             })
             .collect()
+    }
+}
+
+/// The egress rule the fix adds: UDP and TCP 53 to every pod of kube-system, where kube-dns
+/// and CoreDNS run (no pod labels: they differ between distributions).
+const DNS_RULE: &str = "{to: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}}}], ports: [{protocol: UDP, port: 53}, {protocol: TCP, port: 53}]}";
+
+fn dns_fix() -> FixPlan {
+    FixPlan {
+        safety: FixSafety::Review,
+        title: "Add an egress rule allowing DNS (UDP and TCP 53) to kube-system".into(),
+        caveat: "assumes the cluster DNS runs in kube-system on port 53 (kube-dns, CoreDNS); \
+                 on OpenShift it is namespace openshift-dns, port 5353, and NodeLocal DNSCache \
+                 needs an ipBlock for 169.254.20.10"
+            .into(),
+        actions: vec![FixAction::AddToList {
+            path: FieldPath::parse("spec.egress"),
+            item: DNS_RULE.into(),
+        }],
     }
 }
 
