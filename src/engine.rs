@@ -18,6 +18,10 @@ pub struct LintOptions {
     /// override it.
     pub pss_explicit: bool,
     pub limits: Limits,
+    /// True when the files are only part of the repository (a pull request's changed files):
+    /// rules then draw no conclusion from what the files do *not* contain (no workload
+    /// selected, no policy allowing DNS), since the rest may be in files not given.
+    pub partial_repository: bool,
 }
 
 /// Everything one run produced.
@@ -98,7 +102,7 @@ pub fn lint(inputs: &[(String, Vec<u8>)], options: &LintOptions) -> LintResult {
     }
     let namespaces = crate::rules::pod_security::namespace_policies(&result.files);
     let rules = rules::all();
-    let repository = Repository::build(&result.files);
+    let repository = Repository::build(&result.files).partial(options.partial_repository);
     let linted: Vec<(Vec<Finding>, LintStats)> = result
         .files
         .par_iter()

@@ -464,3 +464,45 @@ fn check_on_a_realistic_policy_set() {
         .collect();
     insta::assert_snapshot!(blocks.join("\n\n"));
 }
+
+#[test]
+fn a_pull_requests_files_alone_draw_no_conclusion_from_what_is_missing() {
+    let partial = LintOptions {
+        partial_repository: true,
+        ..LintOptions::default()
+    };
+    let rules_on = |rule: &str, options: &LintOptions| -> Vec<String> {
+        lint(
+            &[(format!("{rule}.yaml"), fixture(rule).into_bytes())],
+            options,
+        )
+        .findings
+        .into_iter()
+        .filter(|f| f.rule.starts_with("network-policy/"))
+        .map(|f| format!("{} {}", f.rule, f.object.name))
+        .collect()
+    };
+    for rule in [
+        "selects-no-workload",
+        "named-port-undefined",
+        "one-sided-allow",
+        "egress-blocks-dns",
+    ] {
+        let id = format!("network-policy/{rule}");
+        assert!(
+            rules_on(rule, &LintOptions::default())
+                .iter()
+                .any(|f| f.starts_with(&id))
+        );
+        assert!(
+            !rules_on(rule, &partial).iter().any(|f| f.starts_with(&id)),
+            "{rule} concluded from a partial repository"
+        );
+    }
+    // `name: kube-system` is wrong whatever the rest of the repository holds.
+    let labels = rules_on("namespace-label-not-found", &partial);
+    assert_eq!(
+        labels,
+        ["network-policy/namespace-label-not-found fires-name-kube-system"]
+    );
+}

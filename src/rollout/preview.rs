@@ -128,6 +128,7 @@ pub fn preview_label_changes_with(
                 pss,
                 pss_explicit: true,
                 limits: Limits::default(),
+                ..LintOptions::default()
             };
             let result = lint(&inputs, &options);
             let mut blocked: BTreeMap<(String, ObjectRef), BlockedWorkload> = BTreeMap::new();

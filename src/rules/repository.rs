@@ -35,6 +35,13 @@ pub struct RepoNamespace {
     pub declared: bool,
 }
 
+impl RepoNamespace {
+    /// `kube-system`, `default`, `kube-public` or `kube-node-lease`, not declared here.
+    pub fn is_system(&self) -> bool {
+        !self.declared && SYSTEM_NAMESPACES.contains(&self.name.as_str())
+    }
+}
+
 /// A container port of a workload, as a named port in a policy resolves against it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WorkloadPort<'a> {
@@ -102,6 +109,8 @@ pub struct Repository<'a> {
     /// Policies by the address of their `Object`, so a rule finds its own entry at once.
     policy_by_object: HashMap<usize, usize>,
     declares_namespaces: bool,
+    /// True when the files are only part of the repository (see [`Repository::is_complete`]).
+    partial: bool,
     /// Which policy selects which workload: computed on first use, once per run.
     selection: OnceLock<Selection>,
 }
@@ -137,6 +146,19 @@ impl<'a> Repository<'a> {
             repo.note_namespace(name);
         }
         repo
+    }
+
+    /// Marks the view as built from part of the repository only (a pull request's changed
+    /// files).
+    pub fn partial(mut self, partial: bool) -> Self {
+        self.partial = partial;
+        self
+    }
+
+    /// True when the files are the whole repository, so that "no object here does X" means
+    /// "no object does X". Rules that conclude from absence check this first.
+    pub fn is_complete(&self) -> bool {
+        !self.partial
     }
 
     fn add(&mut self, file: &'a ManifestFile, object: &'a Object) {

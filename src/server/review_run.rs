@@ -426,6 +426,8 @@ async fn review_and_post<G: GitHubApi>(
     let options = LintOptions {
         pss: pss.clone(),
         pss_explicit: config.pss_explicit,
+        // Only the pull request's files are linted: the rest of the repository is unknown.
+        partial_repository: true,
         ..LintOptions::default()
     };
     let mut result = lint(&inputs, &options);

@@ -40,6 +40,9 @@
 //! ```
 //!
 //! ## Edge cases
+//! - In a pull-request review kubenudge sees only the changed files, so this check, which
+//!   concludes from what is *not* there, runs only when the whole repository is checked
+//!   (`kubenudge check`).
 //! - Policies see the port of the DNS *pod* (after the Service is translated): on OpenShift the
 //!   DNS pods listen on 5353, which is accepted too, as are named ports called `dns…`.
 //! - NodeLocal DNSCache (169.254.20.10) needs an `ipBlock`; any `ipBlock` peer is accepted as a
@@ -104,7 +107,7 @@ impl Rule for EgressBlocksDns {
     }
 
     fn check(&self, cx: &RuleContext<'_>) -> Vec<Violation> {
-        let Some(policy) = policy(cx) else {
+        let Some(policy) = policy(cx).filter(|p| p.repo.is_complete()) else {
             return Vec::new();
         };
         if !PolicyTypes::of(policy.spec).egress {

@@ -25,6 +25,9 @@
 //! ```
 //!
 //! ## Edge cases
+//! - In a pull-request review kubenudge sees only the changed files, so this check, which
+//!   concludes from what is *not* there, runs only when the whole repository is checked
+//!   (`kubenudge check`).
 //! - Only checked when the repository declares the destination workloads (the policy's
 //!   namespace for ingress; every selector peer's namespaces for egress).
 //! - A `protocol: UDP` named port needs a container port of that name declared `UDP`.
@@ -65,7 +68,7 @@ impl Rule for NamedPortUndefined {
     }
 
     fn check(&self, cx: &RuleContext<'_>) -> Vec<Violation> {
-        let Some(policy) = policy(cx) else {
+        let Some(policy) = policy(cx).filter(|p| p.repo.is_complete()) else {
             return Vec::new();
         };
         let mut out = Vec::new();

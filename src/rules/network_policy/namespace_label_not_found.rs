@@ -27,6 +27,8 @@
 //! ```
 //!
 //! ## Edge cases
+//! - In a pull-request review kubenudge sees only the changed files: there, only selectors
+//!   naming a system namespace (`name: kube-system`) are judged.
 //! - Namespaces created outside the repository (by a platform team, Terraform, a chart) may
 //!   carry the label; if so, ignore the finding with a reason naming who sets it.
 //! - `NotIn` and `DoesNotExist` requirements match namespaces without the key and are not
@@ -99,7 +101,16 @@ impl Rule for NamespaceLabelNotFound {
                 let names_known_namespace = labels
                     .clone()
                     .any(|(_, v)| repo.namespace(v).is_some());
-                if !(repo.declares_namespaces() || names_known_namespace) {
+                // With only part of the repository, only system namespaces, which carry no
+                // labels but their name unless someone adds them, are judged.
+                let names_system_namespace = labels
+                    .clone()
+                    .any(|(_, v)| repo.namespace(v).is_some_and(|ns| ns.is_system()));
+                let judged = match repo.is_complete() {
+                    true => repo.declares_namespaces() || names_known_namespace,
+                    false => names_system_namespace,
+                };
+                if !judged {
                     continue;
                 }
                 let path = rule.peer_path(j).key("namespaceSelector");

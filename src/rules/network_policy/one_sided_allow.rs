@@ -29,6 +29,9 @@
 //! ```
 //!
 //! ## Edge cases
+//! - In a pull-request review kubenudge sees only the changed files, so this check, which
+//!   concludes from what is *not* there, runs only when the whole repository is checked
+//!   (`kubenudge check`).
 //! - Judged on the workloads the repository declares, and only for peers that target workloads
 //!   (a `podSelector` with labels) in namespaces whose workloads are all here: a broad peer
 //!   (`namespaceSelector: {}`, no `podSelector`) also reaches pods kubenudge does not know.
@@ -73,7 +76,7 @@ impl Rule for OneSidedAllow {
     }
 
     fn check(&self, cx: &RuleContext<'_>) -> Vec<Violation> {
-        let Some(policy) = policy(cx) else {
+        let Some(policy) = policy(cx).filter(|p| p.repo.is_complete()) else {
             return Vec::new();
         };
         let types = PolicyTypes::of(policy.spec);

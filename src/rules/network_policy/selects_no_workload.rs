@@ -27,6 +27,9 @@
 //! ```
 //!
 //! ## Edge cases
+//! - In a pull-request review kubenudge sees only the changed files, so this check, which
+//!   concludes from what is *not* there, runs only when the whole repository is checked
+//!   (`kubenudge check`).
 //! - Only checked when the repository declares at least one workload in the namespace
 //!   concerned: workloads deployed from another repository (a Helm chart, another team) are
 //!   unknown, and "selects nothing" would be a guess. A peer that reaches into namespaces with
@@ -66,7 +69,7 @@ impl Rule for SelectsNoWorkload {
     }
 
     fn check(&self, cx: &RuleContext<'_>) -> Vec<Violation> {
-        let Some(policy) = policy(cx) else {
+        let Some(policy) = policy(cx).filter(|p| p.repo.is_complete()) else {
             return Vec::new();
         };
         let repo = policy.repo;
