@@ -377,6 +377,11 @@ fn api_server_rejections_are_errors_at_the_field() {
         on(&ports, "fires-end-port-below-port")[0].message,
         "endPort 31000 is below port 32000; the range is port..endPort: the API server rejects it"
     );
+    let (_, selectors) = findings_of("invalid-selector");
+    assert_eq!(
+        on(&selectors, "fires-label-value-with-space")[0].message,
+        "label `app: web server`: label value \"web server\" must be letters, digits, `-`, `_` or `.`, starting and ending with a letter or digit; the API server rejects the policy"
+    );
     let (_, types) = findings_of("invalid-policy-types");
     let lower = on(&types, "fires-lowercase")[0];
     assert_eq!(lower.fix.as_ref().unwrap().safety, FixSafety::Safe);
