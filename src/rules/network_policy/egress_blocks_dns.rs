@@ -163,8 +163,7 @@ impl Rule for EgressBlocksDns {
             }
         };
         gaps.into_iter()
-            .map(|(ws, udp, tcp)| (ws, udp, tcp, dns_fix()))
-            .filter_map(|(ws, udp, tcp, fix)| match (udp, tcp) {
+            .filter_map(|(ws, udp, tcp)| match (udp, tcp) {
                 (true, true) => None,
                 (true, false) => Some(
                     Violation::new(
@@ -175,7 +174,7 @@ impl Rule for EgressBlocksDns {
                         path.clone(),
                     )
                     .with_severity(Severity::Warning)
-                    .with_fix(Some(fix)),
+                    .with_fix(Some(dns_fix())),
                 ),
                 (false, tcp) => Some(Violation::new(
                     format!(
@@ -185,7 +184,7 @@ impl Rule for EgressBlocksDns {
                     ),
                     path.clone(),
                 )
-                .with_fix(Some(fix))),
+                .with_fix(Some(dns_fix()))),
             })
             .collect()
     }
