@@ -52,6 +52,8 @@
 //!   ("both the egress policy on the source pod and the ingress policy on the destination pod
 //!   need to allow the connection").
 
+use std::collections::HashSet;
+
 use crate::finding::Violation;
 use crate::rules::repository::{RepoPolicy, Workload};
 use crate::rules::{Rule, RuleContext};
@@ -106,10 +108,11 @@ impl Rule for OneSidedAllow {
                 .collect();
             let mut blocked: Vec<&Workload<'_>> = Vec::new();
             let mut blockers: Vec<String> = Vec::new();
+            // Each workload once (peers overlap), never one of this policy's own pods (a pod
+            // cannot block itself).
+            let mut seen: HashSet<usize> = mine.iter().map(|m| m.index).collect();
             for other in others {
-                if blocked.iter().any(|b| b.index == other.index)
-                    || mine.iter().any(|m| m.index == other.index)
-                {
+                if !seen.insert(other.index) {
                     continue;
                 }
                 // The other side's direction is the opposite of this rule's.
