@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{LazyLock, OnceLock};
 
 use k8s_openapi::api::networking::v1::NetworkPolicySpec;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 
 use crate::manifest::selector::Labels;
 use crate::manifest::{ManifestFile, Object, Typed};
@@ -102,6 +103,9 @@ pub struct Repository<'a> {
     namespaces: BTreeMap<String, RepoNamespace>,
     workloads: Vec<Workload<'a>>,
     workloads_by_namespace: HashMap<&'a str, Vec<usize>>,
+    /// Workloads by (namespace, label key, label value): a selector's `matchLabels` narrow the
+    /// candidates to one list instead of every workload of the namespace.
+    workloads_by_label: HashMap<(&'a str, &'a str, &'a str), Vec<usize>>,
     policies: Vec<RepoPolicy<'a>>,
     policies_by_namespace: HashMap<&'a str, Vec<usize>>,
     /// Policies by (namespace, name): more than one is a duplicate.
@@ -215,6 +219,12 @@ impl<'a> Repository<'a> {
                         .entry(namespace)
                         .or_default()
                         .push(index);
+                    for (key, value) in template.metadata.labels.iter().flatten() {
+                        self.workloads_by_label
+                            .entry((namespace, key.as_str(), value.as_str()))
+                            .or_default()
+                            .push(index);
+                    }
                     self.workloads.push(Workload {
                         index,
                         file: &file.path,
@@ -270,6 +280,32 @@ impl<'a> Repository<'a> {
             .map(|&i| &self.workloads[i])
     }
 
+    /// The workloads of `namespace` that `selector` selects, in file order. Uses the label
+    /// index when the selector has `matchLabels`, so it costs the matches, not the namespace.
+    pub fn workloads_matching<'s>(
+        &'s self,
+        namespace: &str,
+        selector: &LabelSelector,
+    ) -> Vec<&'s Workload<'a>> {
+        let narrowest = selector.match_labels.iter().flatten().map(|(k, v)| {
+            self.workloads_by_label
+                .get(&(namespace, k.as_str(), v.as_str()))
+                .map_or(&[][..], Vec::as_slice)
+        });
+        let candidates: &[usize] = match narrowest.min_by_key(|list| list.len()) {
+            Some(list) => list,
+            None => self
+                .workloads_by_namespace
+                .get(namespace)
+                .map_or(&[][..], Vec::as_slice),
+        };
+        candidates
+            .iter()
+            .map(|&i| &self.workloads[i])
+            .filter(|w| crate::manifest::selector::matches(selector, w.labels))
+            .collect()
+    }
+
     /// True when the repository declares at least one workload in `namespace`: only then can
     /// "selects no workload" be told apart from "the workloads live in another repository".
     pub fn has_workloads_in(&self, namespace: &str) -> bool {
@@ -314,17 +350,12 @@ impl<'a> Repository<'a> {
                 by_workload: vec![Vec::new(); self.workloads.len()],
                 by_policy: vec![Vec::new(); self.policies.len()],
             };
+            let all = LabelSelector::default();
             for policy in &self.policies {
-                for w in self.workloads_in(policy.namespace) {
-                    let selected = policy
-                        .spec
-                        .pod_selector
-                        .as_ref()
-                        .is_none_or(|s| crate::manifest::selector::matches(s, w.labels));
-                    if selected {
-                        selection.by_workload[w.index].push(policy.index);
-                        selection.by_policy[policy.index].push(w.index);
-                    }
+                let selector = policy.spec.pod_selector.as_ref().unwrap_or(&all);
+                for w in self.workloads_matching(policy.namespace, selector) {
+                    selection.by_workload[w.index].push(policy.index);
+                    selection.by_policy[policy.index].push(w.index);
                 }
             }
             selection

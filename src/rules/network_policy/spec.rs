@@ -51,9 +51,7 @@ impl<'a> PolicyView<'a> {
             Some(entry) => Some(self.repo.workloads_selected_by(entry).collect()),
             None => Some(
                 self.repo
-                    .workloads_in(self.namespace)
-                    .filter(|w| selector::matches(pod_selector(self.spec), w.labels))
-                    .collect(),
+                    .workloads_matching(self.namespace, pod_selector(self.spec)),
             ),
         }
     }
@@ -350,15 +348,13 @@ pub fn peer_workloads<'r, 'a>(
     if !namespaces.iter().any(|ns| repo.has_workloads_in(&ns.name)) {
         return None;
     }
+    static ALL: std::sync::LazyLock<LabelSelector> =
+        std::sync::LazyLock::new(LabelSelector::default);
+    let pods = peer.pod_selector.as_ref().unwrap_or(&ALL);
     Some(
         namespaces
             .iter()
-            .flat_map(|ns| repo.workloads_in(&ns.name))
-            .filter(|w| {
-                peer.pod_selector
-                    .as_ref()
-                    .is_none_or(|s| selector::matches(s, w.labels))
-            })
+            .flat_map(|ns| repo.workloads_matching(&ns.name, pods))
             .collect(),
     )
 }
