@@ -436,6 +436,23 @@ apiVersion: v1\nkind: Pod\nmetadata:\n  name: bare\nspec:\n  containers: []\n";
             ]
         );
         assert!(repo.has_workloads_in("default"), "the bare Pod");
+        let selector = |json: &str| serde_json::from_str::<LabelSelector>(json).unwrap();
+        let names = |sel: &LabelSelector, ns: &str| -> Vec<String> {
+            repo.workloads_matching(ns, sel)
+                .iter()
+                .map(|w| w.display_name())
+                .collect()
+        };
+        assert_eq!(
+            names(&selector(r#"{"matchLabels": {"app": "web"}}"#), "shop"),
+            ["shop/web[Deployment]"]
+        );
+        assert!(names(&selector(r#"{"matchLabels": {"app": "web"}}"#), "default").is_empty());
+        assert!(names(&selector(r#"{"matchLabels": {"app": "web"}, "matchExpressions": [{"key": "app", "operator": "NotIn", "values": ["web"]}]}"#), "shop").is_empty());
+        assert_eq!(
+            names(&LabelSelector::default(), "default"),
+            ["default/bare[Pod]"]
+        );
         assert_eq!(repo.policies_in("shop").count(), 1);
         assert!(repo.policy_of(&files[0].objects[2]).is_some());
         assert!(repo.policy_of(&files[0].objects[1]).is_none());
