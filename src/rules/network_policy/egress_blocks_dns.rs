@@ -80,7 +80,8 @@ use crate::rules::repository::{RepoPolicy, Repository, Workload};
 use crate::rules::{FixAvailability, Rule, RuleContext};
 
 use super::spec::{
-    PolicyRule, PolicyTypes, list_workloads, peer_namespaces, pod_selector, policy, rules,
+    Direction, PolicyRule, PolicyTypes, list_workloads, peer_namespaces, pod_selector, policy,
+    rules,
 };
 
 pub(crate) static RULE: EgressBlocksDns = EgressBlocksDns;
@@ -222,7 +223,7 @@ fn dns_allowed(repo: &Repository<'_>, policies: &[&RepoPolicy<'_>]) -> (bool, bo
     for p in policies {
         for rule in rules(p.spec)
             .into_iter()
-            .filter(|r| r.direction == super::spec::Direction::Egress)
+            .filter(|r| r.direction == Direction::Egress)
         {
             if !reaches_dns(repo, &rule, p.namespace) {
                 continue;

@@ -52,7 +52,7 @@
 use crate::finding::{Severity, Violation};
 use crate::rules::{Rule, RuleContext};
 
-use super::spec::{Cidr, policy, rules};
+use super::spec::{Cidr, Direction, policy, rules};
 
 pub(crate) static RULE: InvalidPeer = InvalidPeer;
 
@@ -88,8 +88,8 @@ impl Rule for InvalidPeer {
                                 "empty peer in `{}`: the API server rejects it (\"must specify a peer\"); to allow any {}, leave `{}` out of the rule, otherwise name the pods, namespaces or IPs",
                                 rule.direction.peers_field(),
                                 match rule.direction {
-                                    super::spec::Direction::Ingress => "source",
-                                    super::spec::Direction::Egress => "destination",
+                                    Direction::Ingress => "source",
+                                    Direction::Egress => "destination",
                                 },
                                 rule.direction.peers_field(),
                             ),

@@ -56,7 +56,7 @@ use crate::finding::{FixAction, FixPlan, FixSafety, Violation};
 use crate::manifest::selector::describe;
 use crate::rules::{FixAvailability, Rule, RuleContext};
 
-use super::spec::{PolicyRule, describe_namespaces, policy, rules, yaml_string};
+use super::spec::{Direction, PolicyRule, describe_namespaces, policy, rules, yaml_string};
 
 pub(crate) static RULE: PeerAndOrConfusion = PeerAndOrConfusion;
 
@@ -102,8 +102,8 @@ impl Rule for PeerAndOrConfusion {
                 "`{field}` lists a namespaceSelector and a podSelector as separate peers, which are ORed: this rule {verb} {effective}. For only pods {pods} in {namespaces}, write both selectors in one peer (no `-` before `podSelector`)",
                 field = rule.direction.peers_field(),
                 verb = match rule.direction {
-                    super::spec::Direction::Ingress => "admits",
-                    super::spec::Direction::Egress => "allows traffic to",
+                    Direction::Ingress => "admits",
+                    Direction::Egress => "allows traffic to",
                 },
                 effective = rule.describe_peers(policy.namespace),
                 pods = describe(pod_sel),

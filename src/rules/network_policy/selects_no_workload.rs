@@ -54,6 +54,7 @@ use crate::manifest::FieldPath;
 use crate::rules::{Rule, RuleContext};
 
 use super::spec::{describe_peer, peer_namespaces, peer_workloads, policy, rules};
+use crate::rules::repository::Workload;
 
 pub(crate) static RULE: SelectsNoWorkload = SelectsNoWorkload;
 
@@ -105,7 +106,7 @@ impl Rule for SelectsNoWorkload {
 }
 
 /// The workloads that are there, with their labels: `shop/web[Deployment] (app=web)`.
-fn present<'a>(workloads: impl Iterator<Item = &'a super::super::repository::Workload<'a>>) -> String {
+fn present<'a>(workloads: impl Iterator<Item = &'a Workload<'a>>) -> String {
     const SHOWN: usize = 4;
     let all: Vec<_> = workloads.collect();
     let mut parts: Vec<String> = all
