@@ -1,11 +1,15 @@
 #!/bin/sh
-# Re-copies the np-guard policy set used by tests/network_policy_rules.rs from the shared
-# reference data (a checkout of np-guard's tests, Apache-2.0). Run from this directory:
-#   ./refresh.sh /path/to/np-guard
-# The per-rule fixtures (*.yaml here) are written by hand and are not touched.
+# Re-copies np-guard's acs-security-demos case (NetworkPolicies and Deployments, with np-guard's
+# Apache-2.0 LICENSE) from ../shared/netpol/np-guard into acs-security-demos/, for the CLI
+# snapshot in tests/network_policy_rules.rs. The per-rule fixtures (*.yaml here) are written by
+# hand and are not touched.
+# Usage: tests/data/network_policy/refresh.sh [path/to/np-guard]
 set -eu
-src="${1:-../../../../../shared/netpol/np-guard}/tests/acs-security-demos"
-dst=acs-security-demos
+here=$(cd "$(dirname "$0")" && pwd)
+npguard=${1:-$here/../../../../shared/netpol/np-guard}
+[ -d "$npguard/tests" ] || npguard=$here/../../../../../shared/netpol/np-guard
+src=$npguard/tests/acs-security-demos
+dst=$here/acs-security-demos
 rm -rf "$dst"
 mkdir -p "$dst"
 cp "$src/acs_netpols.yaml" "$dst/"
@@ -13,4 +17,4 @@ cp "$src/acs_netpols.yaml" "$dst/"
   mkdir -p "$dst/$(dirname "$f")"
   cp "$src/$f" "$dst/$f"
 done
-cp "$src/../../LICENSE" "$dst/LICENSE"
+cp "$npguard/LICENSE" "$dst/LICENSE"
