@@ -55,14 +55,14 @@
 use std::collections::HashSet;
 
 use crate::finding::Violation;
+use crate::manifest::selector;
 use crate::rules::repository::{RepoPolicy, Workload};
 use crate::rules::{Rule, RuleContext};
 
 use super::spec::{
-    Direction, PolicyTypes, list_workloads, peer_namespaces, peer_selects, peer_workloads, policy,
-    ports_overlap, rules,
+    Direction, PolicyTypes, cap_list, list_workloads, peer_namespaces, peer_selects,
+    peer_workloads, policy, ports_overlap, rules,
 };
-use crate::manifest::selector;
 
 pub(crate) static RULE: OneSidedAllow = OneSidedAllow;
 
@@ -160,22 +160,19 @@ impl Rule for OneSidedAllow {
             if blocked.is_empty() {
                 continue;
             }
-            if blockers.len() > 4 {
-                let more = blockers.len() - 4;
-                blockers.truncate(4);
-                blockers.push(format!("{more} more"));
-            }
+
+            let blockers = cap_list(blockers);
             let message = match rule.direction {
                 Direction::Egress => format!(
                     "this egress rule has no effect for {}: their ingress is isolated by {} and no rule there admits {} on these ports, so the connection stays blocked; allow it in that policy too",
                     list_workloads(&blocked),
-                    blockers.join(", "),
+                    blockers,
                     list_workloads(&mine),
                 ),
                 Direction::Ingress => format!(
                     "this ingress rule has no effect for {}: their egress is isolated by {} and no rule there allows traffic to {} on these ports, so the connection stays blocked; allow it in that policy too",
                     list_workloads(&blocked),
-                    blockers.join(", "),
+                    blockers,
                     list_workloads(&mine),
                 ),
             };

@@ -53,7 +53,7 @@ use crate::finding::Violation;
 use crate::manifest::FieldPath;
 use crate::rules::{Rule, RuleContext};
 
-use super::spec::{describe_peer, peer_namespaces, peer_workloads, policy, rules};
+use super::spec::{cap_list, describe_peer, peer_namespaces, peer_workloads, policy, rules};
 use crate::rules::repository::Workload;
 
 pub(crate) static RULE: SelectsNoWorkload = SelectsNoWorkload;
@@ -105,20 +105,16 @@ impl Rule for SelectsNoWorkload {
     }
 }
 
-/// The workloads that are there, with their labels: `shop/web[Deployment] (app=web)`.
+/// The workloads that are there, with their labels: `shop/web[Deployment] (app=web)`, each
+/// once.
 fn present<'a>(workloads: impl Iterator<Item = &'a Workload<'a>>) -> String {
-    const SHOWN: usize = 4;
-    let all: Vec<_> = workloads.collect();
-    let mut parts: Vec<String> = all
-        .iter()
-        .take(SHOWN)
+    let mut seen = std::collections::HashSet::new();
+    let names: Vec<String> = workloads
         .map(|w| {
             let labels: Vec<String> = w.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
             format!("{} ({})", w.display_name(), labels.join(", "))
         })
+        .filter(|n| seen.insert(n.clone()))
         .collect();
-    if all.len() > SHOWN {
-        parts.push(format!("and {} more", all.len() - SHOWN));
-    }
-    parts.join(", ")
+    cap_list(names)
 }

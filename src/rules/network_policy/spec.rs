@@ -106,17 +106,26 @@ pub fn yaml_string(value: &str) -> String {
 
 /// Workloads as a short list for a message: `shop/web[Deployment], shop/db[StatefulSet]`,
 /// and how many more.
+/// A workload defined twice (two overlays, two copies) is named once.
 pub fn list_workloads(workloads: &[&Workload<'_>]) -> String {
-    const SHOWN: usize = 4;
-    let mut names: Vec<String> = workloads
+    let mut seen = std::collections::HashSet::new();
+    let names: Vec<String> = workloads
         .iter()
-        .take(SHOWN)
         .map(|w| w.display_name())
+        .filter(|n| seen.insert(n.clone()))
         .collect();
-    if workloads.len() > SHOWN {
-        names.push(format!("and {} more", workloads.len() - SHOWN));
+    cap_list(names)
+}
+
+/// At most four items, then `and N more`, joined by commas.
+pub fn cap_list(mut items: Vec<String>) -> String {
+    const SHOWN: usize = 4;
+    if items.len() > SHOWN {
+        let more = items.len() - SHOWN;
+        items.truncate(SHOWN);
+        items.push(format!("and {more} more"));
     }
-    names.join(", ")
+    items.join(", ")
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
