@@ -63,6 +63,8 @@ pub struct Workload<'a> {
     /// The pod template's labels (what policies select).
     pub labels: &'a Labels,
     pub ports: Vec<WorkloadPort<'a>>,
+    /// `hostNetwork: true`: the pods use the node's network, where policies are undefined.
+    pub host_network: bool,
 }
 
 impl Workload<'_> {
@@ -232,6 +234,7 @@ impl<'a> Repository<'a> {
                         namespace,
                         labels: template.metadata.labels.as_ref().unwrap_or(&NO_LABELS),
                         ports,
+                        host_network: template.spec.host_network == Some(true),
                     });
                 }
             }
