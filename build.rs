@@ -55,9 +55,21 @@ fn main() {
             let id = format!("{}/{}", fam.replace('_', "-"), stem.replace('_', "-"));
             writeln!(docs, "    ({id:?}, {doc:?}),").unwrap();
         }
-        std::fs::write(Path::new(&out).join(format!("rules_{fam}.rs")), mods).unwrap();
+        write_if_changed(&Path::new(&out).join(format!("rules_{fam}.rs")), &mods);
     }
     registry.push_str("];\n");
     docs.push_str("];\n");
-    std::fs::write(Path::new(&out).join("registry.rs"), registry + &docs).unwrap();
+    write_if_changed(&Path::new(&out).join("registry.rs"), &(registry + &docs));
+}
+
+/// Writes through a new file and a rename, never into the existing file: a `target/` copied
+/// with hard links (`cp -al`, as worktrees get a warm cache) shares the file with other
+/// checkouts, and an in-place write would change their registry too.
+fn write_if_changed(path: &Path, text: &str) {
+    if std::fs::read_to_string(path).is_ok_and(|old| old == text) {
+        return;
+    }
+    let tmp = path.with_extension("rs.tmp");
+    std::fs::write(&tmp, text).unwrap();
+    std::fs::rename(&tmp, path).unwrap();
 }

@@ -1,7 +1,8 @@
 //! The engine's stages on a generated corpus, with Criterion so that a regression shows in
 //! `cargo bench --bench engine`: reading (parse, decode, locate), the rules alone, fix
-//! realisation and verification alone, a whole lint of many files, and a whole lint of one
-//! file of many documents (the case that used to be quadratic).
+//! realisation and verification alone, a whole lint of many files, a whole lint of one
+//! file of many documents (the case that used to be quadratic), and a repository of 1,000
+//! workloads and 500 NetworkPolicies (the `network-policy/` rules and the repository view).
 //!
 //! `bench/compare.sh` measures whole commands against Checkov and the parse floor.
 
@@ -56,6 +57,30 @@ fn insecure_pods(n: usize) -> Vec<(String, Vec<u8>)> {
     vec![("pods.yaml".into(), docs.join("---\n").into_bytes())]
 }
 
+/// `workloads` Deployments and `policies` NetworkPolicies over `namespaces` namespaces, in two
+/// files: every policy selects a workload, admits a tier of another namespace and the pods of
+/// one workload, and allows egress to a tier and DNS — what the `network-policy/` rules and the
+/// repository view's indexes work through.
+fn network_policy_repository(
+    workloads: usize,
+    policies: usize,
+    namespaces: usize,
+) -> Vec<(String, Vec<u8>)> {
+    let deployments: Vec<String> = (0..workloads)
+        .map(|i| format!("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app-{i}\n  namespace: team-{ns}\nspec:\n  selector:\n    matchLabels: {{app: app-{i}}}\n  template:\n    metadata:\n      labels: {{app: app-{i}, tier: t{tier}}}\n    spec:\n      containers:\n        - name: c\n          image: registry.example.com/app:1\n          ports:\n            - {{name: http, containerPort: 8080}}\n", ns = i % namespaces, tier = i % 5))
+        .collect();
+    let netpols: Vec<String> = (0..policies)
+        .map(|j| format!("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: pol-{j}\n  namespace: team-{ns}\nspec:\n  podSelector:\n    matchLabels: {{app: app-{selected}}}\n  policyTypes: [Ingress, Egress]\n  ingress:\n    - from:\n        - namespaceSelector:\n            matchLabels: {{kubernetes.io/metadata.name: team-{other}}}\n          podSelector:\n            matchLabels: {{tier: t{tier}}}\n        - podSelector:\n            matchLabels: {{app: app-{peer}}}\n      ports:\n        - port: http\n  egress:\n    - to:\n        - podSelector:\n            matchLabels: {{tier: t{tier}}}\n      ports:\n        - port: 8080\n    - to:\n        - namespaceSelector:\n            matchLabels: {{kubernetes.io/metadata.name: kube-system}}\n      ports:\n        - {{port: 53, protocol: UDP}}\n        - {{port: 53, protocol: TCP}}\n", ns = j % namespaces, selected = (j * 2) % workloads, other = (j + 1) % namespaces, tier = j % 5, peer = (j * 7) % workloads))
+        .collect();
+    vec![
+        (
+            "workloads.yaml".into(),
+            deployments.join("---\n").into_bytes(),
+        ),
+        ("policies.yaml".into(), netpols.join("---\n").into_bytes()),
+    ]
+}
+
 fn bytes(files: &[(String, Vec<u8>)]) -> u64 {
     files.iter().map(|(_, b)| b.len() as u64).sum()
 }
@@ -70,6 +95,7 @@ fn stages(c: &mut Criterion) {
         .collect();
     let pss = PssPolicy::default();
     let all = rules::all();
+    let repository = kubenudge::rules::Repository::build(&read);
 
     let mut g = c.benchmark_group("engine");
     g.sample_size(10);
@@ -95,6 +121,7 @@ fn stages(c: &mut Criterion) {
                         file,
                         object,
                         pss: &pss,
+                        repository: &repository,
                     };
                     violations += all.iter().map(|r| r.check(&cx).len()).sum::<usize>();
                 }
@@ -112,6 +139,7 @@ fn stages(c: &mut Criterion) {
                         file,
                         object,
                         pss: &pss,
+                        repository: &repository,
                     };
                     all.iter()
                         .flat_map(|r| r.check(&cx))
@@ -170,5 +198,30 @@ fn reports(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, stages, reports);
+/// The `network-policy/` rules need the whole repository: 1,000 workloads and 500 policies,
+/// spread over ten namespaces and all in one (every selector then faces every workload).
+fn network_policies(c: &mut Criterion) {
+    let mut g = c.benchmark_group("1,000 workloads and 500 NetworkPolicies");
+    g.sample_size(10);
+    for namespaces in [10, 1] {
+        let files = network_policy_repository(1_000, 500, namespaces);
+        let without_policies = vec![files[0].clone()];
+        g.bench_with_input(
+            BenchmarkId::new("lint", format!("{namespaces} namespaces")),
+            &files,
+            |b, files| b.iter(|| lint(files, &LintOptions::default()).findings.len()),
+        );
+        g.bench_with_input(
+            BenchmarkId::new(
+                "lint without the policies",
+                format!("{namespaces} namespaces"),
+            ),
+            &without_policies,
+            |b, files| b.iter(|| lint(files, &LintOptions::default()).findings.len()),
+        );
+    }
+    g.finish();
+}
+
+criterion_group!(benches, stages, reports, network_policies);
 criterion_main!(benches);

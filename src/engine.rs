@@ -9,7 +9,7 @@ use crate::manifest::{
     ChartDirs, Limits, ManifestFile, Object, ReadError, SkipReason, read_manifest,
 };
 use crate::policy::PssPolicy;
-use crate::rules::{self, Rule, RuleContext};
+use crate::rules::{self, Repository, Rule, RuleContext};
 
 /// What to run and how strictly.
 #[derive(Debug, Clone, Default)]
@@ -26,6 +26,10 @@ pub struct LintOptions {
     pub charts: ChartDirs,
     /// Which rules run (`select` / `ignore`); all of them by default.
     pub rules: rules::selection::RuleSelection,
+    /// True when the files are only part of the repository (a pull request's changed files):
+    /// rules then draw no conclusion from what the files do *not* contain (no workload
+    /// selected, no policy allowing DNS), since the rest may be in files not given.
+    pub partial_repository: bool,
 }
 
 /// Everything one run produced.
@@ -116,11 +120,13 @@ pub fn lint(inputs: &[(String, Vec<u8>)], options: &LintOptions) -> LintResult {
         .into_iter()
         .filter(|r| options.rules.enables(r.id()))
         .collect();
+    let repository = Repository::build(&result.files).partial(options.partial_repository);
     let linted: Vec<(Vec<Finding>, LintStats)> = result
         .files
         .par_iter()
-        .map(|file| lint_file(file, &rules, &namespaces, options))
+        .map(|file| lint_file(file, &rules, &namespaces, &repository, options))
         .collect();
+    drop(repository);
     result
         .findings
         .reserve(linted.iter().map(|(f, _)| f.len()).sum());
@@ -142,15 +148,16 @@ fn lint_file(
     file: &ManifestFile,
     rules: &[&'static dyn Rule],
     namespaces: &HashMap<String, PssPolicy>,
+    repository: &Repository<'_>,
     options: &LintOptions,
 ) -> (Vec<Finding>, LintStats) {
     if file.objects.len() <= OBJECTS_PER_TASK {
-        return lint_objects(file, &file.objects, rules, namespaces, options);
+        return lint_objects(file, &file.objects, rules, namespaces, repository, options);
     }
     let parts: Vec<(Vec<Finding>, LintStats)> = file
         .objects
         .par_chunks(OBJECTS_PER_TASK)
-        .map(|objects| lint_objects(file, objects, rules, namespaces, options))
+        .map(|objects| lint_objects(file, objects, rules, namespaces, repository, options))
         .collect();
     let mut findings = Vec::with_capacity(parts.iter().map(|(f, _)| f.len()).sum());
     let mut stats = LintStats::default();
@@ -166,6 +173,7 @@ fn lint_objects(
     objects: &[Object],
     rules: &[&'static dyn Rule],
     namespaces: &HashMap<String, PssPolicy>,
+    repository: &Repository<'_>,
     options: &LintOptions,
 ) -> (Vec<Finding>, LintStats) {
     let mut findings = Vec::new();
@@ -185,6 +193,7 @@ fn lint_objects(
             file,
             object,
             pss: &pss,
+            repository,
         };
         let first = findings.len();
         let mut plans: Vec<(usize, FixPlan)> = Vec::new();
@@ -221,10 +230,10 @@ fn run_rule(rule: &dyn Rule, cx: &RuleContext<'_>) -> Vec<(Finding, Option<FixPl
             let loc = cx.file.locate(cx.object, &v.path);
             let finding = Finding {
                 rule: rule.id(),
-                severity: if is_pss {
-                    Severity::Error
-                } else {
-                    rule.severity()
+                severity: match (is_pss, v.severity) {
+                    (true, _) => Severity::Error,
+                    (false, Some(severity)) => severity,
+                    (false, None) => rule.severity(),
                 },
                 message: v.message,
                 file: cx.file.path.clone(),

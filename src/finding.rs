@@ -57,7 +57,8 @@ pub enum FixAction {
     Set { path: FieldPath, value: String },
     /// Remove the mapping key or sequence item at `path`.
     Remove { path: FieldPath },
-    /// Make the list at `path` contain the scalar `item`, creating the list if needed.
+    /// Make the list at `path` contain `item` (a scalar, or one single-line flow collection such
+    /// as a whole NetworkPolicy rule), creating the list if needed.
     AddToList { path: FieldPath, item: String },
     /// Remove every occurrence of the scalar `item` from the list at `path`.
     RemoveFromList { path: FieldPath, item: String },
@@ -79,6 +80,9 @@ pub struct Violation {
     /// Where the problem is; a missing field is reported at its nearest existing parent.
     pub path: FieldPath,
     pub fix: Option<FixPlan>,
+    /// Overrides the rule's severity for this one finding (a rule whose findings differ in
+    /// how bad they are: no DNS at all is an error, DNS over UDP only a warning).
+    pub severity: Option<Severity>,
 }
 
 impl Violation {
@@ -87,7 +91,13 @@ impl Violation {
             message: message.into(),
             path,
             fix: None,
+            severity: None,
         }
+    }
+
+    pub fn with_severity(mut self, severity: Severity) -> Self {
+        self.severity = Some(severity);
+        self
     }
 
     pub fn with_fix(mut self, fix: Option<FixPlan>) -> Self {

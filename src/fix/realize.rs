@@ -17,7 +17,7 @@ use crate::manifest::{
     FieldPath, ManifestFile, NodeId, NodeKind, Object, Segment, SourceText, Style, YamlTree,
 };
 
-use super::scalar::scalar_value;
+use super::scalar::{item_value, scalar_value};
 
 mod write;
 
@@ -535,7 +535,7 @@ impl<'a> Context<'a> {
                 }
             }
             FixAction::AddToList { path, item } => {
-                let want = scalar_value(item)?;
+                let want = item_value(item)?;
                 match self.resolve(path)? {
                     Resolved::Found { merged: true, .. } => {
                         return Err(format!("`{path}` comes from a `<<` merge"));
@@ -544,9 +544,8 @@ impl<'a> Context<'a> {
                         NodeKind::Sequence { items, .. } => {
                             let present = items.iter().any(|i| self.tree.to_json(*i) == want);
                             let list = slot(&mut ch.append, node);
-                            let queued = list
-                                .iter()
-                                .any(|x| scalar_value(x).is_ok_and(|v| v == want));
+                            let queued =
+                                list.iter().any(|x| item_value(x).is_ok_and(|v| v == want));
                             if !present && !queued {
                                 list.push(item.clone());
                             }
@@ -703,8 +702,8 @@ fn dedup_ids(v: &mut Vec<NodeId>) {
 }
 
 fn push_unique(list: &mut Vec<String>, item: &str) {
-    let want = scalar_value(item).ok();
-    if !list.iter().any(|x| scalar_value(x).ok() == want) {
+    let want = item_value(item).ok();
+    if !list.iter().any(|x| item_value(x).ok() == want) {
         list.push(item.to_string());
     }
 }

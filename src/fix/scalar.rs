@@ -47,6 +47,42 @@ fn parse_scalar(text: &str) -> Result<Value, String> {
     }
 }
 
+/// The value of a list item a plan adds: a scalar, or one single-line flow collection such as
+/// `{to: [{podSelector: {}}], ports: [{port: 53}]}` (a whole NetworkPolicy rule). Collections
+/// are written as given, so they stay readable and never need quoting decisions.
+pub(crate) fn item_value(text: &str) -> Result<Value, String> {
+    match scalar_value(text) {
+        Ok(value) => Ok(value),
+        Err(e) => flow_collection(text).ok_or(e),
+    }
+}
+
+/// `Some(value)` when `text` is exactly one flow mapping or sequence on one line.
+fn flow_collection(text: &str) -> Option<Value> {
+    let t = text.trim();
+    if !(t.starts_with('{') || t.starts_with('[')) || t.contains(['\n', '\r']) {
+        return None;
+    }
+    let src = SourceText::new(t);
+    let (tree, docs) = parse_stream(&src, &Limits::default()).ok()?;
+    match docs.as_slice() {
+        [doc]
+            if matches!(
+                tree.node(doc.root).kind,
+                NodeKind::Mapping { flow: true, .. } | NodeKind::Sequence { flow: true, .. }
+            ) =>
+        {
+            Some(tree.to_json(doc.root))
+        }
+        _ => None,
+    }
+}
+
+/// A flow collection item for a JSON file: the same value in JSON syntax.
+pub(crate) fn flow_collection_json(text: &str) -> Option<String> {
+    flow_collection(text).map(|v| v.to_string())
+}
+
 fn is_quoted(text: &str) -> bool {
     text.starts_with('"') || text.starts_with('\'')
 }
@@ -105,6 +141,15 @@ pub(crate) fn render_value(text: &str, flow: bool) -> Result<String, String> {
         Value::String(s) if s != text.trim() => Ok(double_quoted(s)),
         _ => Ok(text.trim().to_string()),
     }
+}
+
+/// A list item's text: a flow collection as given (see [`item_value`]), a scalar as
+/// [`render_value`] writes it.
+pub(crate) fn render_item(text: &str, flow: bool) -> Result<String, String> {
+    if flow_collection(text).is_some() {
+        return Ok(text.trim().to_string());
+    }
+    render_value(text, flow)
 }
 
 /// The text replacing an existing scalar written in `style`: a string keeps the author's quotes.

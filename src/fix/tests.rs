@@ -815,3 +815,37 @@ fn fixes_that_do_not_combine_are_each_verified_alone_and_kept() {
     );
     assert!(out.fixes.iter().all(Option::is_some));
 }
+
+#[test]
+fn add_to_list_takes_a_flow_mapping_item_in_block_flow_json_and_new_lists() {
+    const RULE: &str = "{to: [{podSelector: {}}], ports: [{protocol: UDP, port: 53}]}";
+    let np = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: p\nspec:\n";
+    let block = format!("{np}  egress:\n    - to:\n        - podSelector: {{}}\n");
+    assert_eq!(
+        run(&block, vec![add("spec.egress", RULE)]).unwrap(),
+        format!("{block}    - {RULE}\n")
+    );
+    let flow = format!("{np}  egress: [{{ports: [{{port: 80}}]}}]\n");
+    assert_eq!(
+        run(&flow, vec![add("spec.egress", RULE)]).unwrap(),
+        format!("{np}  egress: [{{ports: [{{port: 80}}]}}, {RULE}]\n")
+    );
+    let missing = format!("{np}  podSelector: {{}}\n");
+    let out = run(&missing, vec![add("spec.egress", RULE)]).unwrap();
+    assert!(
+        out.ends_with(&format!("  egress:\n    - {RULE}\n")),
+        "{out}"
+    );
+    // Already there (same value, other spelling): nothing to add.
+    let present = format!(
+        "{np}  egress:\n    - ports: [{{port: 53, protocol: UDP}}]\n      to:\n        - podSelector: {{}}\n"
+    );
+    assert_eq!(
+        run(&present, vec![add("spec.egress", RULE)]).as_ref(),
+        Ok(&present)
+    );
+    let json = "{\"apiVersion\": \"networking.k8s.io/v1\", \"kind\": \"NetworkPolicy\", \"metadata\": {\"name\": \"p\"}, \"spec\": {\"egress\": []}}\n";
+    let out = run(json, vec![add("spec.egress", RULE)]).unwrap();
+    let value: serde_json::Value = serde_json::from_str(&out).expect("still JSON");
+    assert_eq!(value["spec"]["egress"][0]["ports"][0]["port"], 53);
+}

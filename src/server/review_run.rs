@@ -427,6 +427,8 @@ async fn review_and_post<G: GitHubApi>(
         pss: pss.clone(),
         pss_explicit: config.pss_explicit,
         rules: config.rules.clone(),
+        // Only the pull request's files are linted: the rest of the repository is unknown.
+        partial_repository: true,
         ..LintOptions::default()
     };
     let mut result = lint(&inputs, &options);

@@ -42,6 +42,7 @@ pub fn corpus() -> Vec<(String, String)> {
         "tests/data/pss/files",
         "tests/data/fix",
         "tests/data/deprecations",
+        "tests/data/network_policy",
     ] {
         yaml_files(&root().join(dir), &mut files);
     }

@@ -7,7 +7,8 @@ use super::{
 use crate::manifest::{ByteSpan, NodeId, NodeKind, Style};
 
 use crate::fix::scalar::{
-    double_quoted, render_key, render_replacement, render_value, scalar_value,
+    double_quoted, flow_collection_json, item_value, render_item, render_key, render_replacement,
+    render_value, scalar_value,
 };
 
 impl Context<'_> {
@@ -368,7 +369,7 @@ impl Context<'_> {
             for a in appends {
                 text.push_str(&format!(
                     "{pad}- {}{}",
-                    render_value(a, false)?,
+                    render_item(a, false)?,
                     self.newline
                 ));
             }
@@ -503,7 +504,7 @@ impl Context<'_> {
         for item in items {
             out.push_str(&format!(
                 "{pad}- {}{}",
-                render_value(item, false)?,
+                render_item(item, false)?,
                 self.newline
             ));
         }
@@ -687,6 +688,12 @@ impl Context<'_> {
 }
 /// A scalar in a flow collection; in a JSON file, strings are always double-quoted.
 fn flow_value(text: &str, json: bool) -> Result<String, String> {
+    if json && let Some(value) = flow_collection_json(text) {
+        return Ok(value);
+    }
+    if item_value(text).is_ok_and(|v| v.is_object() || v.is_array()) {
+        return render_item(text, true);
+    }
     match scalar_value(text)? {
         serde_json::Value::String(s) if json => Ok(double_quoted(&s)),
         _ if json => Ok(text.trim().to_string()),

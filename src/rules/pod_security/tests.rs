@@ -61,6 +61,7 @@ fn plan(rule: &PssRule, yaml: &str) -> FixPlan {
         file: &file,
         object: &file.objects[0],
         pss: &pss,
+        repository: crate::rules::Repository::empty(),
     };
     let mut v = rule.check(&cx);
     assert_eq!(v.len(), 1, "{}", rule.id());
@@ -851,6 +852,7 @@ spec:
         file: &file,
         object: &file.objects[0],
         pss: &pss,
+        repository: crate::rules::Repository::empty(),
     };
     assert!(host_ports::RULE.check(&cx)[0].fix.is_none());
     let no_host_net = yaml.replace("hostNetwork: true", "hostNetwork: false");
