@@ -465,7 +465,7 @@ fn check_on_a_realistic_policy_set() {
     // snapshots of their own), and the closing count.
     let blocks: Vec<&str> = out
         .split("\n\n")
-        .filter(|b| b.contains(": network-policy/") || b.starts_with("Found "))
+        .filter(|b| b.contains(": network-policy/") || b.lines().any(|l| l.starts_with("Found ")))
         .collect();
     insta::assert_snapshot!(blocks.join("\n\n"));
 }
