@@ -4,6 +4,7 @@
 //! GitHub lives at the edges. See ARCHITECTURE.md.
 
 pub mod cli;
+mod cli_connectivity;
 mod cli_rollout;
 pub mod config;
 pub mod engine;
@@ -11,6 +12,7 @@ pub mod finding;
 pub mod fix;
 pub mod github;
 pub mod manifest;
+pub mod netpol;
 pub mod policy;
 pub mod report;
 pub mod review;
