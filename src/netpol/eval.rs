@@ -399,6 +399,7 @@ impl<'m> Engine<'m> {
         }
         out
     }
+}
 
 fn rule_label(rule: &Rule) -> String {
     match &rule.name {

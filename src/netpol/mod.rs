@@ -65,3 +65,6 @@ pub fn diff_of(base: &Connectivity, head: &Connectivity) -> ConnectivityDiff {
 pub fn explain(model: &Model, src: &str, dst: &str) -> Result<Explanation, String> {
     explain::explain(model, src, dst)
 }
+
+#[cfg(test)]
+mod tests;

@@ -337,7 +337,11 @@ impl Model {
                         .iter()
                         .flatten()
                         .find(|o| o.controller == Some(true) && o.kind != "Node")
-                        .map(|o| (o.name.clone(), o.kind.clone()))
+                        .map(|o| {
+                            // np-guard names an owner without kind `[Pod]`.
+                            let kind = if o.kind.is_empty() { "Pod" } else { &o.kind };
+                            (o.name.clone(), kind.to_string())
+                        })
                         .unwrap_or_else(|| (object.name.clone(), "Pod".to_string())),
                     _ => (object.name.clone(), object.kind.clone()),
                 };
