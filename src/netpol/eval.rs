@@ -454,7 +454,10 @@ fn peer_set(rule: &Rule, own_ns: Option<&str>, classes: &[Class]) -> PeerSet {
 /// Address ranges named by rules, `[ingress, egress]`: sources come from ingress rules,
 /// destinations from egress rules (np-guard's external peers).
 pub fn referenced_addresses(model: &Model) -> [Vec<IpRange>; 2] {
-    let mut out = [Vec::new(), Vec::new()];
+    let mut out: [Vec<IpRange>; 2] = [
+        model.policies.iter().flat_map(|p| p.addresses[0].iter().copied()).collect(),
+        model.policies.iter().flat_map(|p| p.addresses[1].iter().copied()).collect(),
+    ];
     let mut collect = |rules: &[Rule], d: usize| {
         for rule in rules {
             for peer in rule.peers.iter().flatten() {
@@ -464,10 +467,6 @@ pub fn referenced_addresses(model: &Model) -> [Vec<IpRange>; 2] {
             }
         }
     };
-    for p in &model.policies {
-        collect(p.ingress.as_deref().unwrap_or_default(), 0);
-        collect(p.egress.as_deref().unwrap_or_default(), 1);
-    }
     for p in model.admin_policies.iter().chain(&model.baseline) {
         collect(&p.ingress, 0);
         collect(&p.egress, 1);

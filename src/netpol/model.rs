@@ -158,6 +158,9 @@ pub struct NetworkPolicy {
     /// isolated for ingress and these rules are all they allow.
     pub ingress: Option<Vec<Rule>>,
     pub egress: Option<Vec<Rule>>,
+    /// Address ranges named in `[ingress, egress]` rules, including rules of a direction
+    /// the policy does not govern: np-guard cuts its external peers at those too.
+    pub addresses: [Vec<IpRange>; 2],
 }
 
 impl NetworkPolicy {
@@ -429,7 +432,9 @@ fn network_policy(
     at: &dyn Fn(&str) -> Origin,
     model: &mut Model,
 ) -> NetworkPolicy {
-    let origin = at("");
+    // At `spec.podSelector` (or the nearest parent): what the policy selects is what an
+    // explanation points at.
+    let origin = at("spec.podSelector");
     let spec = np.spec.clone().unwrap_or_default();
     let types: Vec<String> = spec.policy_types.clone().unwrap_or_default();
     let has_egress_rules = spec.egress.as_ref().is_some_and(|e| !e.is_empty());
@@ -497,8 +502,21 @@ fn network_policy(
             })
             .collect()
     };
-    let ingress = ingress_type.then(|| rules(Direction::Ingress));
-    let egress = egress_type.then(|| rules(Direction::Egress));
+    let all_ingress = rules(Direction::Ingress);
+    let all_egress = rules(Direction::Egress);
+    let addresses = [&all_ingress, &all_egress].map(|rules| {
+        rules
+            .iter()
+            .flat_map(|r| r.peers.iter().flatten())
+            .filter_map(|p| match p {
+                PeerSelector::Addresses(r) => Some(r.iter().copied()),
+                _ => None,
+            })
+            .flatten()
+            .collect()
+    });
+    let ingress = ingress_type.then_some(all_ingress);
+    let egress = egress_type.then_some(all_egress);
     NetworkPolicy {
         namespace,
         name: name.to_string(),
@@ -506,6 +524,7 @@ fn network_policy(
         pod_selector: spec.pod_selector.unwrap_or_default(),
         ingress,
         egress,
+        addresses,
     }
 }
 

@@ -51,16 +51,16 @@ const ALL: &str = "0.0.0.0-255.255.255.255[External]";
 
 #[test]
 fn no_policy_allows_everything_between_distinct_workloads_and_never_lists_self() {
-    let l = lines(&[&pod("a", "x", "{app: x}"), &pod("a", "y", "{app: y}")]);
+    let l = lines(&[&pod("a", "px", "{app: px}"), &pod("a", "py", "{app: py}")]);
     assert_eq!(
         l,
         [
-            format!("{ALL} => a/x[Pod] : All Connections"),
-            format!("{ALL} => a/y[Pod] : All Connections"),
-            format!("a/x[Pod] => {ALL} : All Connections"),
-            "a/x[Pod] => a/y[Pod] : All Connections".to_string(),
-            format!("a/y[Pod] => {ALL} : All Connections"),
-            "a/y[Pod] => a/x[Pod] : All Connections".to_string(),
+            format!("{ALL} => a/px[Pod] : All Connections"),
+            format!("{ALL} => a/py[Pod] : All Connections"),
+            format!("a/px[Pod] => {ALL} : All Connections"),
+            "a/px[Pod] => a/py[Pod] : All Connections".to_string(),
+            format!("a/py[Pod] => {ALL} : All Connections"),
+            "a/py[Pod] => a/px[Pod] : All Connections".to_string(),
         ]
     );
 }
@@ -71,16 +71,16 @@ fn egress_rules_without_policy_types_isolate_both_directions_and_empty_egress_on
     let both = np(
         "a",
         "p",
-        "  podSelector: {matchLabels: {app: x}}\n  egress:\n    - ports: [{port: 53, protocol: UDP}]\n",
+        "  podSelector: {matchLabels: {app: px}}\n  egress:\n    - ports: [{port: 53, protocol: UDP}]\n",
     );
-    let l = lines(&[&pod("a", "x", "{app: x}"), &pod("a", "y", "{app: y}"), &both]);
-    assert!(has(&l, "a/x[Pod] => a/y[Pod] : UDP 53"));
-    assert!(!l.iter().any(|l| l.starts_with("a/y[Pod] => a/x")), "{l:#?}");
+    let l = lines(&[&pod("a", "px", "{app: px}"), &pod("a", "py", "{app: py}"), &both]);
+    assert!(has(&l, "a/px[Pod] => a/py[Pod] : UDP 53"));
+    assert!(!l.iter().any(|l| l.starts_with("a/py[Pod] => a/px")), "{l:#?}");
     // `egress: []` without policyTypes is Ingress-only: egress stays open.
-    let ingress_only = np("a", "p", "  podSelector: {matchLabels: {app: x}}\n  egress: []\n");
-    let l = lines(&[&pod("a", "x", "{app: x}"), &pod("a", "y", "{app: y}"), &ingress_only]);
-    assert!(has(&l, "a/x[Pod] => a/y[Pod] : All Connections"));
-    assert!(!l.iter().any(|l| l.ends_with("=> a/x[Pod] : All Connections")));
+    let ingress_only = np("a", "p", "  podSelector: {matchLabels: {app: px}}\n  egress: []\n");
+    let l = lines(&[&pod("a", "px", "{app: px}"), &pod("a", "py", "{app: py}"), &ingress_only]);
+    assert!(has(&l, "a/px[Pod] => a/py[Pod] : All Connections"));
+    assert!(!l.iter().any(|l| l.ends_with("=> a/px[Pod] : All Connections")));
 }
 
 #[test]
@@ -116,11 +116,11 @@ fn named_ports_resolve_per_destination_with_their_protocol_and_end_port_is_a_ran
     let policy = np(
         "a",
         "p",
-        "  podSelector: {matchLabels: {app: x}}\n  ingress:\n    - ports:\n        - {port: http}\n        - {port: dns}\n        - {port: dns, protocol: UDP}\n        - {port: 9000, endPort: 9005, protocol: SCTP}\n",
+        "  podSelector: {matchLabels: {app: px}}\n  ingress:\n    - ports:\n        - {port: http}\n        - {port: dns}\n        - {port: dns, protocol: UDP}\n        - {port: 9000, endPort: 9005, protocol: SCTP}\n",
     );
-    let l = lines(&[&pod("a", "x", "{app: x}"), &pod("a", "y", "{app: y}"), &policy]);
+    let l = lines(&[&pod("a", "px", "{app: px}"), &pod("a", "py", "{app: py}"), &policy]);
     // `dns` is UDP on the pod, so the TCP entry naming it matches nothing.
-    assert!(has(&l, "a/y[Pod] => a/x[Pod] : SCTP 9000-9005,TCP 8080,UDP 53"), "{l:#?}");
+    assert!(has(&l, "a/py[Pod] => a/px[Pod] : SCTP 9000-9005,TCP 8080,UDP 53"), "{l:#?}");
 }
 
 #[test]
@@ -130,12 +130,12 @@ fn ip_blocks_carve_external_ranges_and_except_holes_stay_denied() {
         "p",
         "  podSelector: {}\n  ingress:\n    - from:\n        - ipBlock: {cidr: 10.0.0.0/8, except: [10.1.0.0/16]}\n",
     );
-    let l = lines(&[&pod("a", "x", "{app: x}"), &policy]);
-    assert!(has(&l, "10.0.0.0-10.0.255.255[External] => a/x[Pod] : All Connections"));
-    assert!(has(&l, "10.2.0.0-10.255.255.255[External] => a/x[Pod] : All Connections"));
+    let l = lines(&[&pod("a", "px", "{app: px}"), &policy]);
+    assert!(has(&l, "10.0.0.0-10.0.255.255[External] => a/px[Pod] : All Connections"));
+    assert!(has(&l, "10.2.0.0-10.255.255.255[External] => a/px[Pod] : All Connections"));
     assert!(!l.iter().any(|l| l.starts_with("10.1.0.0-10.1.255.255[External] =>")));
     assert!(!l.iter().any(|l| l.starts_with("0.0.0.0-9.255.255.255[External] =>")));
-    assert!(has(&l, &format!("a/x[Pod] => {ALL} : All Connections")));
+    assert!(has(&l, &format!("a/px[Pod] => {ALL} : All Connections")));
 }
 
 #[test]
@@ -201,20 +201,20 @@ fn admin_tiers_allow_deny_pass_then_network_policies_then_baseline() {
 #[test]
 fn admin_deny_on_a_port_beats_a_network_policy_allow_and_networks_select_addresses() {
     let docs = [
-        pod("a", "x", "{app: x}"),
-        pod("a", "y", "{app: y}"),
+        pod("a", "px", "{app: px}"),
+        pod("a", "py", "{app: py}"),
         np("a", "open", "  podSelector: {}\n  ingress: [{}]\n"),
         admin(
             "AdminNetworkPolicy",
             "no-8080",
-            "  priority: 1\n  subject: {pods: {namespaceSelector: {}, podSelector: {matchLabels: {app: x}}}}\n  ingress:\n    - {name: deny-http, action: Deny, from: [{namespaces: {}}], ports: [{portNumber: {port: 8080, protocol: TCP}}]}\n  egress:\n    - {name: no-net, action: Deny, to: [{networks: [192.168.0.0/16]}]}\n",
+            "  priority: 1\n  subject: {pods: {namespaceSelector: {}, podSelector: {matchLabels: {app: px}}}}\n  ingress:\n    - {name: deny-http, action: Deny, from: [{namespaces: {}}], ports: [{portNumber: {port: 8080, protocol: TCP}}]}\n  egress:\n    - {name: no-net, action: Deny, to: [{networks: [192.168.0.0/16]}]}\n",
         ),
     ];
     let docs: Vec<&str> = docs.iter().map(String::as_str).collect();
     let l = lines(&docs);
-    assert!(has(&l, "a/y[Pod] => a/x[Pod] : SCTP 1-65535,TCP 1-8079,8081-65535,UDP 1-65535"), "{l:#?}");
-    assert!(has(&l, "a/x[Pod] => 0.0.0.0-192.167.255.255[External] : All Connections"));
-    assert!(!l.iter().any(|l| l.starts_with("a/x[Pod] => 192.168.0.0-192.168.255.255")));
+    assert!(has(&l, "a/py[Pod] => a/px[Pod] : SCTP 1-65535,TCP 1-8079,8081-65535,UDP 1-65535"), "{l:#?}");
+    assert!(has(&l, "a/px[Pod] => 0.0.0.0-192.167.255.255[External] : All Connections"));
+    assert!(!l.iter().any(|l| l.starts_with("a/px[Pod] => 192.168.0.0-192.168.255.255")));
 }
 
 #[test]
@@ -231,56 +231,56 @@ fn ingress_exposes_the_service_target_port_to_the_ingress_controller() {
 
 #[test]
 fn diff_reports_added_removed_and_changed_with_merged_ranges() {
-    let base = [pod("a", "x", "{app: x}"), pod("a", "y", "{app: y}")];
+    let base = [pod("a", "px", "{app: px}"), pod("a", "py", "{app: py}")];
     let head = [
-        pod("a", "x", "{app: x}"),
-        pod("a", "y", "{app: y}"),
-        pod("a", "z", "{app: z}"),
+        pod("a", "px", "{app: px}"),
+        pod("a", "py", "{app: py}"),
+        pod("a", "pz", "{app: pz}"),
         np(
             "a",
             "p",
-            "  podSelector: {matchLabels: {app: x}}\n  ingress:\n    - from: [{podSelector: {matchLabels: {app: y}}}]\n      ports: [{port: 8080}]\n",
+            "  podSelector: {matchLabels: {app: px}}\n  ingress:\n    - from: [{podSelector: {matchLabels: {app: py}}}]\n      ports: [{port: 8080}]\n",
         ),
     ];
     let b: Vec<&str> = base.iter().map(String::as_str).collect();
     let h: Vec<&str> = head.iter().map(String::as_str).collect();
     let d = diff(&files(&b), &files(&h));
     let text = render_diff(&d, Format::Txt);
-    assert!(text.contains("diff-type: changed, source: a/y[Pod], destination: a/x[Pod], ref1: All Connections, ref2: TCP 8080\n"), "{text}");
-    assert!(text.contains(&format!("diff-type: removed, source: {ALL}, destination: a/x[Pod], ref1: All Connections, ref2: No Connections\n")), "{text}");
-    assert!(text.contains("diff-type: added, source: a/y[Pod], destination: a/z[Pod], ref1: No Connections, ref2: All Connections, workloads-diff-info: workload a/z[Pod] added\n"), "{text}");
+    assert!(text.contains("diff-type: changed, source: a/py[Pod], destination: a/px[Pod], ref1: All Connections, ref2: TCP 8080\n"), "{text}");
+    assert!(text.contains(&format!("diff-type: removed, source: {ALL}, destination: a/px[Pod], ref1: All Connections, ref2: No Connections\n")), "{text}");
+    assert!(text.contains("diff-type: added, source: a/py[Pod], destination: a/pz[Pod], ref1: No Connections, ref2: All Connections, workloads-diff-info: workload a/pz[Pod] added\n"), "{text}");
 }
 
 #[test]
 fn explain_names_the_rules_and_their_lines() {
     let docs = [
-        pod("a", "x", "{app: x}"),
-        pod("a", "y", "{app: y}"),
+        pod("a", "px", "{app: px}"),
+        pod("a", "py", "{app: py}"),
         np(
             "a",
             "only-y",
-            "  podSelector: {matchLabels: {app: x}}\n  ingress:\n    - from: [{podSelector: {matchLabels: {app: y}}}]\n      ports: [{port: http}]\n",
+            "  podSelector: {matchLabels: {app: px}}\n  ingress:\n    - from: [{podSelector: {matchLabels: {app: py}}}]\n      ports: [{port: http}]\n",
         ),
     ];
     let docs: Vec<&str> = docs.iter().map(String::as_str).collect();
     let f = files(&docs);
     let m = model(&f);
-    let e = explain(&m, "a/y[Pod]", "a/x[Pod]").unwrap();
+    let e = explain(&m, "a/py[Pod]", "a/px[Pod]").unwrap();
     assert_eq!(e.verdict, Verdict::Allowed(ConnSet::of(Protocol::Tcp, PortSet::range(8080, 8080))));
     let text = render_explanation(&e);
-    assert!(text.contains("f2.yaml:5: NetworkPolicy a/only-y Ingress rule #1: allows TCP 8080"), "{text}");
-    let denied = explain(&m, "a/x", "a/x[Pod]").unwrap();
+    assert!(text.contains("f2.yaml:7: NetworkPolicy a/only-y Ingress rule #1: allows TCP 8080"), "{text}");
+    let denied = explain(&m, "a/px", "a/px[Pod]").unwrap();
     assert!(matches!(denied.verdict, Verdict::Allowed(_)), "a pod reaches itself");
-    let e = explain(&m, "10.0.0.1", "a/x[Pod]").unwrap();
+    let e = explain(&m, "10.0.0.1", "a/px[Pod]").unwrap();
     assert_eq!(e.verdict, Verdict::Denied);
-    assert!(render_explanation(&e).contains("f2.yaml:1: NetworkPolicy a/only-y selects the destination for Ingress but no rule of it matches the source: denies"));
-    assert!(explain(&m, "a/nope", "a/x[Pod]").unwrap_err().contains("neither a workload"));
+    assert!(render_explanation(&e).contains("f2.yaml:5: NetworkPolicy a/only-y selects the destination for Ingress but no rule of it matches the source: denies"));
+    assert!(explain(&m, "a/nope", "a/px[Pod]").unwrap_err().contains("neither a workload"));
 }
 
 #[test]
 fn bad_policies_become_warnings_not_panics() {
     let docs = [
-        pod("a", "x", "{app: x}"),
+        pod("a", "px", "{app: px}"),
         np(
             "a",
             "bad",
