@@ -5,7 +5,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use clap::{Args, ValueEnum};
+use clap::{Args, Subcommand, ValueEnum};
 
 use crate::cli::{EXIT_CLEAN, EXIT_ERROR, collect_files, display_path};
 use crate::manifest::{Limits, ManifestFile, read_manifest};
@@ -35,6 +35,49 @@ pub struct ConnectivityArgs {
     /// ns/name[Kind], an IPv4 address or range, {ingress-controller}).
     #[arg(long, num_args = 2, value_names = ["SRC", "DST"])]
     pub explain: Option<Vec<String>>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum NetpolCommand {
+    /// Propose a least-privilege NetworkPolicy for each workload no policy selects (YAML on
+    /// stdout, with the connections it would leave open as comments).
+    Suggest {
+        /// Files or directories (default: the current directory).
+        paths: Vec<PathBuf>,
+    },
+}
+
+pub fn netpol(command: &NetpolCommand, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    let NetpolCommand::Suggest { paths } = command;
+    let paths = if paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        paths.clone()
+    };
+    let files = match read(&paths, err) {
+        Ok(files) => files,
+        Err(code) => return code,
+    };
+    let suggestions = netpol::suggest(&files);
+    if suggestions.is_empty() {
+        let _ = writeln!(
+            err,
+            "Every labelled workload is already selected by a NetworkPolicy."
+        );
+        return EXIT_CLEAN;
+    }
+    for s in &suggestions {
+        let _ = writeln!(out, "---");
+        let _ = out.write_all(s.yaml.as_bytes());
+        let _ = writeln!(out, "# With this policy, {} keeps:", s.workload);
+        if s.allows.is_empty() {
+            let _ = writeln!(out, "#   no connections");
+        }
+        for line in &s.allows {
+            let _ = writeln!(out, "#   {line}");
+        }
+    }
+    EXIT_CLEAN
 }
 
 pub fn connectivity(args: &ConnectivityArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
@@ -106,13 +149,11 @@ fn read(paths: &[PathBuf], err: &mut dyn Write) -> Result<Vec<ManifestFile>, i32
             let _ = writeln!(err, "error: cannot read {shown}: {e}");
             EXIT_ERROR
         })?;
-        match read_manifest(&shown, &bytes, &limits).or_else(|e| {
-            match tabs_as_spaces(&bytes) {
-                Some(spaced) if e.message.contains("tabs") => {
-                    read_manifest(&shown, &spaced, &limits).map_err(|_| e)
-                }
-                _ => Err(e),
+        match read_manifest(&shown, &bytes, &limits).or_else(|e| match tabs_as_spaces(&bytes) {
+            Some(spaced) if e.message.contains("tabs") => {
+                read_manifest(&shown, &spaced, &limits).map_err(|_| e)
             }
+            _ => Err(e),
         }) {
             Ok(file) => {
                 for e in &file.errors {

@@ -136,17 +136,29 @@ fn explain_an_allowed_pair_and_the_ingress_controller() {
 
 #[test]
 fn explain_an_unknown_name_is_a_clear_error() {
-    let (code, out, err) = run_cli(&["connectivity", HEAD, "--explain", "shop/nope", "shop/backend"]);
+    let (code, out, err) = run_cli(&[
+        "connectivity",
+        HEAD,
+        "--explain",
+        "shop/nope",
+        "shop/backend",
+    ]);
     assert_eq!(code, 2);
     assert_eq!(out, "");
-    assert!(err.starts_with("error: \"shop/nope\" is neither a workload"), "{err}");
+    assert!(
+        err.starts_with("error: \"shop/nope\" is neither a workload"),
+        "{err}"
+    );
 }
 
 #[test]
 fn a_missing_path_is_an_error_and_a_broken_policy_a_warning_at_its_line() {
     let (code, _, err) = run_cli(&["connectivity", "fixtures/netpol/does-not-exist"]);
     assert_eq!(code, 2);
-    assert!(err.starts_with("error: fixtures/netpol/does-not-exist"), "{err}");
+    assert!(
+        err.starts_with("error: fixtures/netpol/does-not-exist"),
+        "{err}"
+    );
 
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bad.yaml");
@@ -157,7 +169,15 @@ fn a_missing_path_is_an_error_and_a_broken_policy_a_warning_at_its_line() {
     .unwrap();
     let (code, out, err) = run_cli(&["connectivity", path.to_str().unwrap()]);
     assert_eq!(code, 0);
-    assert!(err.contains("bad.yaml:13: ipBlock prefix length \"99\" is not 0-32; the API server rejects it"), "{err}");
+    assert!(
+        err.contains(
+            "bad.yaml:13: ipBlock prefix length \"99\" is not 0-32; the API server rejects it"
+        ),
+        "{err}"
+    );
     // The broken peer selects nothing: the pod is isolated and nothing reaches it.
-    assert_eq!(out, "default/p[Pod] => 0.0.0.0-255.255.255.255[External] : All Connections\n");
+    assert_eq!(
+        out,
+        "default/p[Pod] => 0.0.0.0-255.255.255.255[External] : All Connections\n"
+    );
 }

@@ -78,7 +78,11 @@ fn difference(got: &BTreeSet<String>, want: &BTreeSet<String>) -> String {
 #[test]
 fn np_guard_list_and_diff_cases_agree_as_sets() {
     let all = cases();
-    assert!(all.len() >= 40, "expected the vendored cases, found {}", all.len());
+    assert!(
+        all.len() >= 40,
+        "expected the vendored cases, found {}",
+        all.len()
+    );
     let mut passed = Vec::new();
     let mut failed = Vec::new();
     for case in &all {
@@ -90,7 +94,11 @@ fn np_guard_list_and_diff_cases_agree_as_sets() {
         let got = if case.kind == "list" {
             lines(&run(&[case.inputs[0].as_str()]))
         } else {
-            assert!(case.kind.starts_with("diff"), "unknown case kind {}", case.kind);
+            assert!(
+                case.kind.starts_with("diff"),
+                "unknown case kind {}",
+                case.kind
+            );
             lines(&run(&[
                 "--base",
                 case.inputs[0].as_str(),
@@ -107,7 +115,11 @@ fn np_guard_list_and_diff_cases_agree_as_sets() {
             (false, None) => failed.push(format!("{name}: {}", difference(&got, &want))),
         }
     }
-    eprintln!("np-guard conformance: {}/{} cases agree", passed.len(), all.len());
+    eprintln!(
+        "np-guard conformance: {}/{} cases agree",
+        passed.len(),
+        all.len()
+    );
     assert!(
         failed.is_empty(),
         "{} of {} cases differ from np-guard:\n{}",

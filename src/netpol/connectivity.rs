@@ -21,8 +21,13 @@ pub const INGRESS_CONTROLLER: &str = "{ingress-controller}";
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum PeerKind {
     /// Index into `Model::workloads`.
-    Workload { index: usize },
-    External { first: String, last: String },
+    Workload {
+        index: usize,
+    },
+    External {
+        first: String,
+        last: String,
+    },
     IngressController,
 }
 
@@ -158,7 +163,11 @@ pub fn compute(model: &Model) -> Connectivity {
         .enumerate()
         .map(|(i, p)| (p.name.as_str(), i as u32))
         .collect();
-    let workload_peer: Vec<u32> = model.workloads.iter().map(|w| index[w.id().as_str()]).collect();
+    let workload_peer: Vec<u32> = model
+        .workloads
+        .iter()
+        .map(|w| index[w.id().as_str()])
+        .collect();
 
     let mut conn_sets: Vec<ConnSet> = Vec::new();
     let mut interned: HashMap<ConnSet, u32> = HashMap::new();

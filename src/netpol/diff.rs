@@ -54,7 +54,8 @@ impl ConnectionChange {
         .into_iter()
         .filter_map(|(on, name)| on.then_some(name))
         .collect();
-        (!names.is_empty()).then(|| format!("workload {} {}", names.join(" and "), self.kind.as_str()))
+        (!names.is_empty())
+            .then(|| format!("workload {} {}", names.join(" and "), self.kind.as_str()))
     }
 
     pub fn from_ingress_controller(&self) -> bool {
@@ -203,9 +204,11 @@ pub fn compare(base: &Connectivity, head: &Connectivity) -> ConnectivityDiff {
                 _ => &head_workloads,
             };
             let missing = |e: &End| match e {
-                End::Name(n) => kind != ChangeKind::Changed
-                    && n != INGRESS_CONTROLLER
-                    && !other_side.contains(n.as_str()),
+                End::Name(n) => {
+                    kind != ChangeKind::Changed
+                        && n != INGRESS_CONTROLLER
+                        && !other_side.contains(n.as_str())
+                }
                 End::Ip(_) => false,
             };
             ConnectionChange {
@@ -219,10 +222,26 @@ pub fn compare(base: &Connectivity, head: &Connectivity) -> ConnectivityDiff {
             }
         })
         .collect();
-    changes.sort_by_key(|c| (c.kind, c.from_ingress_controller(), super::render::diff_line(c)));
+    changes.sort_by_key(|c| {
+        (
+            c.kind,
+            c.from_ingress_controller(),
+            super::render::diff_line(c),
+        )
+    });
     let mut ordered: Vec<ConnectionChange> = Vec::with_capacity(changes.len());
     // np-guard lists every policy change before the ingress controller's.
-    ordered.extend(changes.iter().filter(|c| !c.from_ingress_controller()).cloned());
-    ordered.extend(changes.iter().filter(|c| c.from_ingress_controller()).cloned());
+    ordered.extend(
+        changes
+            .iter()
+            .filter(|c| !c.from_ingress_controller())
+            .cloned(),
+    );
+    ordered.extend(
+        changes
+            .iter()
+            .filter(|c| c.from_ingress_controller())
+            .cloned(),
+    );
     ConnectivityDiff { changes: ordered }
 }

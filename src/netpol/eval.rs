@@ -159,7 +159,8 @@ impl<'m> Engine<'m> {
         let mut np_selecting = [vec![Vec::new(); n], vec![Vec::new(); n]];
         for (pi, p) in model.policies.iter().enumerate() {
             for (c, class) in classes.iter().enumerate() {
-                if class.namespace == p.namespace && selector::matches(&p.pod_selector, &class.labels)
+                if class.namespace == p.namespace
+                    && selector::matches(&p.pod_selector, &class.labels)
                 {
                     for d in [Direction::Ingress, Direction::Egress] {
                         if p.rules(d).is_some() {
@@ -270,7 +271,8 @@ impl<'m> Engine<'m> {
 
         // Tier 1: AdminNetworkPolicies, by priority; within one, rules in order. The first
         // rule that matches a port decides it.
-        let (mut allowed, mut denied, mut passed) = (ConnSet::none(), ConnSet::none(), ConnSet::none());
+        let (mut allowed, mut denied, mut passed) =
+            (ConnSet::none(), ConnSet::none(), ConnSet::none());
         for &ai in &self.anp_selecting[d][c] {
             let policy = &self.model.admin_policies[ai];
             for (ri, rule) in policy.rules(direction).iter().enumerate() {
@@ -286,7 +288,11 @@ impl<'m> Engine<'m> {
                         policy.title(),
                         rule_label(rule),
                         rule.action.as_str(),
-                        if conns.is_empty() { "(nothing left to decide)".to_string() } else { conns.to_string() }
+                        if conns.is_empty() {
+                            "(nothing left to decide)".to_string()
+                        } else {
+                            conns.to_string()
+                        }
                     ),
                 );
                 match rule.action {
@@ -367,7 +373,11 @@ impl<'m> Engine<'m> {
                         policy.title(),
                         rule_label(rule),
                         rule.action.as_str(),
-                        if conns.is_empty() { "(nothing left to decide)".to_string() } else { conns.to_string() }
+                        if conns.is_empty() {
+                            "(nothing left to decide)".to_string()
+                        } else {
+                            conns.to_string()
+                        }
                     ),
                 );
                 if rule.action == Action::Deny {
@@ -439,7 +449,11 @@ fn peer_set(rule: &Rule, own_ns: Option<&str>, classes: &[Class]) -> PeerSet {
                         (None, Some(own)) => class.namespace == own,
                         (None, None) => true,
                     };
-                    if ns_ok && pods.as_ref().is_none_or(|s| selector::matches(s, &class.labels)) {
+                    if ns_ok
+                        && pods
+                            .as_ref()
+                            .is_none_or(|s| selector::matches(s, &class.labels))
+                    {
                         set.classes.set(c);
                     }
                 }
@@ -455,8 +469,16 @@ fn peer_set(rule: &Rule, own_ns: Option<&str>, classes: &[Class]) -> PeerSet {
 /// destinations from egress rules (np-guard's external peers).
 pub fn referenced_addresses(model: &Model) -> [Vec<IpRange>; 2] {
     let mut out: [Vec<IpRange>; 2] = [
-        model.policies.iter().flat_map(|p| p.addresses[0].iter().copied()).collect(),
-        model.policies.iter().flat_map(|p| p.addresses[1].iter().copied()).collect(),
+        model
+            .policies
+            .iter()
+            .flat_map(|p| p.addresses[0].iter().copied())
+            .collect(),
+        model
+            .policies
+            .iter()
+            .flat_map(|p| p.addresses[1].iter().copied())
+            .collect(),
     ];
     let mut collect = |rules: &[Rule], d: usize| {
         for rule in rules {

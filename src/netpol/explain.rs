@@ -62,7 +62,10 @@ fn resolve(model: &Model, name: &str) -> Result<Resolved, String> {
     }
     let bare = name.trim_end_matches("[External]");
     if let Some((a, b)) = bare.split_once('-')
-        && let (Ok(a), Ok(b)) = (a.parse::<std::net::Ipv4Addr>(), b.parse::<std::net::Ipv4Addr>())
+        && let (Ok(a), Ok(b)) = (
+            a.parse::<std::net::Ipv4Addr>(),
+            b.parse::<std::net::Ipv4Addr>(),
+        )
     {
         return Ok(Resolved::Address(IpRange {
             first: a.into(),
@@ -79,7 +82,10 @@ fn resolve(model: &Model, name: &str) -> Result<Resolved, String> {
         return Ok(Resolved::Address(r));
     }
     let hint = if short.len() > 1 {
-        format!("{name:?} names {} workloads; add the kind, as in ns/name[Deployment]", short.len())
+        format!(
+            "{name:?} names {} workloads; add the kind, as in ns/name[Deployment]",
+            short.len()
+        )
     } else {
         format!(
             "{name:?} is neither a workload (ns/name[Kind], as `kubenudge connectivity` prints them), an IPv4 address or range, nor {INGRESS_CONTROLLER}"
@@ -103,7 +109,9 @@ pub fn explain(model: &Model, src: &str, dst: &str) -> Result<Explanation, Strin
     };
     let (src_name, dst_name) = (name(&s), name(&d));
     if matches!(s, Resolved::Address(_)) && matches!(d, Resolved::Address(_)) {
-        return Err("both ends are addresses; policies only govern traffic with a pod at one end".into());
+        return Err(
+            "both ends are addresses; policies only govern traffic with a pod at one end".into(),
+        );
     }
     if let (Resolved::Workload(a), Resolved::Workload(b)) = (&s, &d)
         && a == b

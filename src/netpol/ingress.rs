@@ -53,11 +53,7 @@ fn selects(selector: &Labels, labels: &Labels) -> bool {
 /// The pod-side ports the backend's Service port leads to (`targetPort`, defaulting to
 /// `port`); every Service port when the backend names none.
 fn target_ports(service: &Service, wanted: &BackendPort, exposure: &Exposure) -> Vec<IntOrString> {
-    let target = |p: &ServicePort| {
-        p.target
-            .clone()
-            .unwrap_or(IntOrString::Int(p.port as i32))
-    };
+    let target = |p: &ServicePort| p.target.clone().unwrap_or(IntOrString::Int(p.port as i32));
     match wanted {
         BackendPort::Any => service.ports.iter().map(target).collect(),
         BackendPort::Number(n) => service

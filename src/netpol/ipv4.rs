@@ -24,7 +24,11 @@ impl IpRange {
 
     /// `10.0.0.0-10.255.255.255`
     pub fn label(&self) -> String {
-        format!("{}-{}", Ipv4Addr::from(self.first), Ipv4Addr::from(self.last))
+        format!(
+            "{}-{}",
+            Ipv4Addr::from(self.first),
+            Ipv4Addr::from(self.last)
+        )
     }
 }
 
@@ -156,7 +160,10 @@ mod tests {
     fn bad_cidrs_say_why() {
         assert_eq!(parse_cidr("fd00::/8"), Err(CidrError::Ipv6));
         assert!(matches!(parse_cidr("10.0.0.0"), Err(CidrError::Invalid(_))));
-        assert!(matches!(parse_cidr("10.0.0.0/33"), Err(CidrError::Invalid(_))));
+        assert!(matches!(
+            parse_cidr("10.0.0.0/33"),
+            Err(CidrError::Invalid(_))
+        ));
         assert_eq!(r("10.1.2.3/8"), r("10.0.0.0/8"));
     }
 }

@@ -21,6 +21,7 @@ mod ipv4;
 mod model;
 mod ports;
 mod render;
+mod suggest;
 
 pub use connectivity::{Connection, Connectivity, INGRESS_CONTROLLER, Peer, PeerKind};
 pub use diff::{ChangeKind, ConnectionChange, ConnectivityDiff};
@@ -32,6 +33,7 @@ pub use model::{
 };
 pub use ports::{ConnSet, PortSet, Protocol};
 pub use render::{Format, render_connectivity, render_diff, render_explanation};
+pub use suggest::Suggestion;
 
 use crate::manifest::ManifestFile;
 
@@ -58,6 +60,11 @@ pub fn diff(base: &[ManifestFile], head: &[ManifestFile]) -> ConnectivityDiff {
 /// Base and head connectivity already computed → their difference.
 pub fn diff_of(base: &Connectivity, head: &Connectivity) -> ConnectivityDiff {
     diff::compare(base, head)
+}
+
+/// Least-privilege NetworkPolicies for the workloads no policy selects.
+pub fn suggest(files: &[ManifestFile]) -> Vec<Suggestion> {
+    suggest::suggest(files)
 }
 
 /// Why `src` can or cannot reach `dst` (names as printed: `ns/name[Kind]`, an address or

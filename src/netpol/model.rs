@@ -54,6 +54,9 @@ pub struct Workload {
     pub labels: Labels,
     /// Every container's ports (initContainers do not serve traffic).
     pub ports: Vec<ContainerPort>,
+    /// What its containers say in `command`, `args` and `env` values: where a workload
+    /// names the Services it calls (used to suggest policies).
+    pub mentions: Vec<String>,
     pub origin: Origin,
 }
 
@@ -257,6 +260,11 @@ pub struct Model {
 impl Model {
     /// Reads every object the model needs from `files`, in file order.
     pub fn from_files(files: &[ManifestFile]) -> Model {
+        Model::from_file_refs(&files.iter().collect::<Vec<_>>())
+    }
+
+    /// [`Model::from_files`] over borrowed files (a repository plus files made on the fly).
+    pub fn from_file_refs(files: &[&ManifestFile]) -> Model {
         let mut model = Model::default();
         let mut owners: BTreeMap<String, usize> = BTreeMap::new();
         for file in files {
@@ -364,6 +372,20 @@ impl Model {
                                 number: u32::try_from(p.container_port).ok()?,
                                 protocol: Protocol::parse(p.protocol.as_deref().unwrap_or("TCP"))?,
                             })
+                        })
+                        .collect(),
+                    mentions: template
+                        .spec
+                        .containers
+                        .iter()
+                        .chain(template.spec.init_containers.iter().flatten())
+                        .flat_map(|c| {
+                            c.command
+                                .iter()
+                                .flatten()
+                                .chain(c.args.iter().flatten())
+                                .cloned()
+                                .chain(c.env.iter().flatten().filter_map(|e| e.value.clone()))
                         })
                         .collect(),
                     origin: at(""),
@@ -528,12 +550,7 @@ fn network_policy(
     }
 }
 
-fn addresses(
-    cidr: &str,
-    except: &[String],
-    origin: &Origin,
-    model: &mut Model,
-) -> PeerSelector {
+fn addresses(cidr: &str, except: &[String], origin: &Origin, model: &mut Model) -> PeerSelector {
     let parse = |c: &str| ipv4::parse_cidr(c);
     match parse(cidr) {
         Ok(range) => {
@@ -597,7 +614,9 @@ fn np_port(
     let Some(protocol) = Protocol::parse(protocol_name) else {
         model.warn(
             origin,
-            format!("protocol {protocol_name:?} is not TCP, UDP or SCTP; the API server rejects it"),
+            format!(
+                "protocol {protocol_name:?} is not TCP, UDP or SCTP; the API server rejects it"
+            ),
         );
         return None;
     };
@@ -664,16 +683,13 @@ fn admin_policy(
 ) -> AdminPolicy {
     let origin = at("");
     let spec = json.get("spec").cloned().unwrap_or(Value::Null);
-    let subject = spec
-        .get("subject")
-        .and_then(admin_pods)
-        .unwrap_or_else(|| {
-            model.warn(
-                &origin,
-                "spec.subject needs exactly one of namespaces or pods; this policy selects nothing",
-            );
-            PeerSelector::Nothing("no subject".into())
-        });
+    let subject = spec.get("subject").and_then(admin_pods).unwrap_or_else(|| {
+        model.warn(
+            &origin,
+            "spec.subject needs exactly one of namespaces or pods; this policy selects nothing",
+        );
+        PeerSelector::Nothing("no subject".into())
+    });
     let mut rules = |list: &str, peers_key: &str| -> Vec<Rule> {
         let items = spec
             .get(list)
@@ -695,7 +711,11 @@ fn admin_policy(
                             &origin,
                             format!(
                                 "action {other:?} is not {}; the rule is read as Deny",
-                                if baseline { "Allow or Deny" } else { "Allow, Deny or Pass" }
+                                if baseline {
+                                    "Allow or Deny"
+                                } else {
+                                    "Allow, Deny or Pass"
+                                }
                             ),
                         );
                         Action::Deny
@@ -725,9 +745,7 @@ fn admin_policy(
                             return PeerSelector::Addresses(ranges);
                         }
                         if peer.get("nodes").is_some() {
-                            return PeerSelector::Nothing(
-                                "nodes (the model has no nodes)".into(),
-                            );
+                            return PeerSelector::Nothing("nodes (the model has no nodes)".into());
                         }
                         PeerSelector::Nothing("a peer the model does not know".into())
                     })

@@ -238,7 +238,10 @@ mod tests {
         assert_eq!(a.ranges(), &[(10, 30)]);
         let b = a.subtract(&PortSet::range(15, 16));
         assert_eq!(b.ranges(), &[(10, 14), (17, 30)]);
-        assert_eq!(b.intersect(&PortSet::range(14, 17)).ranges(), &[(14, 14), (17, 17)]);
+        assert_eq!(
+            b.intersect(&PortSet::range(14, 17)).ranges(),
+            &[(14, 14), (17, 17)]
+        );
         assert!(PortSet::all().subtract(&PortSet::all()).is_empty());
     }
 

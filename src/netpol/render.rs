@@ -21,10 +21,13 @@ pub enum Format {
 
 /// `src => dst : conns`, one per line (np-guard's `list` format), or the other formats.
 pub fn render_connectivity(c: &Connectivity, format: Format) -> String {
-    let rows = c
-        .connections
-        .iter()
-        .map(|conn| (c.src(conn).name.as_str(), c.dst(conn).name.as_str(), c.conns(conn).to_string()));
+    let rows = c.connections.iter().map(|conn| {
+        (
+            c.src(conn).name.as_str(),
+            c.dst(conn).name.as_str(),
+            c.conns(conn).to_string(),
+        )
+    });
     let mut out = String::new();
     match format {
         Format::Txt => {
@@ -45,7 +48,9 @@ pub fn render_connectivity(c: &Connectivity, format: Format) -> String {
                 dst: &'a str,
                 conn: String,
             }
-            let rows: Vec<Row> = rows.map(|(src, dst, conn)| Row { src, dst, conn }).collect();
+            let rows: Vec<Row> = rows
+                .map(|(src, dst, conn)| Row { src, dst, conn })
+                .collect();
             out = serde_json::to_string_pretty(&rows).unwrap_or_default() + "\n";
         }
         Format::Mermaid | Format::Dot => {
@@ -274,7 +279,9 @@ fn graph(nodes: &[&str], edges: &[Edge], format: Format) -> String {
             let attrs = match e.style {
                 EdgeStyle::Plain => String::new(),
                 EdgeStyle::Added => " color=\"#2da44e\" fontcolor=\"#2da44e\"".into(),
-                EdgeStyle::Removed => " color=\"#cf222e\" fontcolor=\"#cf222e\" style=dashed".into(),
+                EdgeStyle::Removed => {
+                    " color=\"#cf222e\" fontcolor=\"#cf222e\" style=dashed".into()
+                }
                 EdgeStyle::Changed => " color=\"#bf8700\" fontcolor=\"#bf8700\"".into(),
             };
             let _ = writeln!(

@@ -73,14 +73,32 @@ fn egress_rules_without_policy_types_isolate_both_directions_and_empty_egress_on
         "p",
         "  podSelector: {matchLabels: {app: px}}\n  egress:\n    - ports: [{port: 53, protocol: UDP}]\n",
     );
-    let l = lines(&[&pod("a", "px", "{app: px}"), &pod("a", "py", "{app: py}"), &both]);
+    let l = lines(&[
+        &pod("a", "px", "{app: px}"),
+        &pod("a", "py", "{app: py}"),
+        &both,
+    ]);
     assert!(has(&l, "a/px[Pod] => a/py[Pod] : UDP 53"));
-    assert!(!l.iter().any(|l| l.starts_with("a/py[Pod] => a/px")), "{l:#?}");
+    assert!(
+        !l.iter().any(|l| l.starts_with("a/py[Pod] => a/px")),
+        "{l:#?}"
+    );
     // `egress: []` without policyTypes is Ingress-only: egress stays open.
-    let ingress_only = np("a", "p", "  podSelector: {matchLabels: {app: px}}\n  egress: []\n");
-    let l = lines(&[&pod("a", "px", "{app: px}"), &pod("a", "py", "{app: py}"), &ingress_only]);
+    let ingress_only = np(
+        "a",
+        "p",
+        "  podSelector: {matchLabels: {app: px}}\n  egress: []\n",
+    );
+    let l = lines(&[
+        &pod("a", "px", "{app: px}"),
+        &pod("a", "py", "{app: py}"),
+        &ingress_only,
+    ]);
     assert!(has(&l, "a/px[Pod] => a/py[Pod] : All Connections"));
-    assert!(!l.iter().any(|l| l.ends_with("=> a/px[Pod] : All Connections")));
+    assert!(
+        !l.iter()
+            .any(|l| l.ends_with("=> a/px[Pod] : All Connections"))
+    );
 }
 
 #[test]
@@ -118,9 +136,19 @@ fn named_ports_resolve_per_destination_with_their_protocol_and_end_port_is_a_ran
         "p",
         "  podSelector: {matchLabels: {app: px}}\n  ingress:\n    - ports:\n        - {port: http}\n        - {port: dns}\n        - {port: dns, protocol: UDP}\n        - {port: 9000, endPort: 9005, protocol: SCTP}\n",
     );
-    let l = lines(&[&pod("a", "px", "{app: px}"), &pod("a", "py", "{app: py}"), &policy]);
+    let l = lines(&[
+        &pod("a", "px", "{app: px}"),
+        &pod("a", "py", "{app: py}"),
+        &policy,
+    ]);
     // `dns` is UDP on the pod, so the TCP entry naming it matches nothing.
-    assert!(has(&l, "a/py[Pod] => a/px[Pod] : SCTP 9000-9005,TCP 8080,UDP 53"), "{l:#?}");
+    assert!(
+        has(
+            &l,
+            "a/py[Pod] => a/px[Pod] : SCTP 9000-9005,TCP 8080,UDP 53"
+        ),
+        "{l:#?}"
+    );
 }
 
 #[test]
@@ -131,10 +159,22 @@ fn ip_blocks_carve_external_ranges_and_except_holes_stay_denied() {
         "  podSelector: {}\n  ingress:\n    - from:\n        - ipBlock: {cidr: 10.0.0.0/8, except: [10.1.0.0/16]}\n",
     );
     let l = lines(&[&pod("a", "px", "{app: px}"), &policy]);
-    assert!(has(&l, "10.0.0.0-10.0.255.255[External] => a/px[Pod] : All Connections"));
-    assert!(has(&l, "10.2.0.0-10.255.255.255[External] => a/px[Pod] : All Connections"));
-    assert!(!l.iter().any(|l| l.starts_with("10.1.0.0-10.1.255.255[External] =>")));
-    assert!(!l.iter().any(|l| l.starts_with("0.0.0.0-9.255.255.255[External] =>")));
+    assert!(has(
+        &l,
+        "10.0.0.0-10.0.255.255[External] => a/px[Pod] : All Connections"
+    ));
+    assert!(has(
+        &l,
+        "10.2.0.0-10.255.255.255[External] => a/px[Pod] : All Connections"
+    ));
+    assert!(
+        !l.iter()
+            .any(|l| l.starts_with("10.1.0.0-10.1.255.255[External] =>"))
+    );
+    assert!(
+        !l.iter()
+            .any(|l| l.starts_with("0.0.0.0-9.255.255.255[External] =>"))
+    );
     assert!(has(&l, &format!("a/px[Pod] => {ALL} : All Connections")));
 }
 
@@ -147,7 +187,10 @@ fn owners_group_pods_and_workload_kinds_name_themselves() {
     };
     let deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api}\nspec:\n  selector: {matchLabels: {app: api}}\n  template:\n    metadata: {labels: {app: api}}\n    spec:\n      containers: [{name: c, image: i}]\n";
     let l = lines(&[&owned("web-5f7-a"), &owned("web-5f7-b"), deployment]);
-    assert!(has(&l, "default/web-5f7[ReplicaSet] => default/api[Deployment] : All Connections"));
+    assert!(has(
+        &l,
+        "default/web-5f7[ReplicaSet] => default/api[Deployment] : All Connections"
+    ));
     assert_eq!(l.len(), 6, "{l:#?}");
 }
 
@@ -212,9 +255,21 @@ fn admin_deny_on_a_port_beats_a_network_policy_allow_and_networks_select_address
     ];
     let docs: Vec<&str> = docs.iter().map(String::as_str).collect();
     let l = lines(&docs);
-    assert!(has(&l, "a/py[Pod] => a/px[Pod] : SCTP 1-65535,TCP 1-8079,8081-65535,UDP 1-65535"), "{l:#?}");
-    assert!(has(&l, "a/px[Pod] => 0.0.0.0-192.167.255.255[External] : All Connections"));
-    assert!(!l.iter().any(|l| l.starts_with("a/px[Pod] => 192.168.0.0-192.168.255.255")));
+    assert!(
+        has(
+            &l,
+            "a/py[Pod] => a/px[Pod] : SCTP 1-65535,TCP 1-8079,8081-65535,UDP 1-65535"
+        ),
+        "{l:#?}"
+    );
+    assert!(has(
+        &l,
+        "a/px[Pod] => 0.0.0.0-192.167.255.255[External] : All Connections"
+    ));
+    assert!(
+        !l.iter()
+            .any(|l| l.starts_with("a/px[Pod] => 192.168.0.0-192.168.255.255"))
+    );
 }
 
 #[test]
@@ -226,7 +281,10 @@ fn ingress_exposes_the_service_target_port_to_the_ingress_controller() {
     ];
     let docs: Vec<&str> = docs.iter().map(String::as_str).collect();
     let l = lines(&docs);
-    assert!(has(&l, "{ingress-controller} => shop/web[Pod] : TCP 8080"), "{l:#?}");
+    assert!(
+        has(&l, "{ingress-controller} => shop/web[Pod] : TCP 8080"),
+        "{l:#?}"
+    );
 }
 
 #[test]
@@ -266,15 +324,28 @@ fn explain_names_the_rules_and_their_lines() {
     let f = files(&docs);
     let m = model(&f);
     let e = explain(&m, "a/py[Pod]", "a/px[Pod]").unwrap();
-    assert_eq!(e.verdict, Verdict::Allowed(ConnSet::of(Protocol::Tcp, PortSet::range(8080, 8080))));
+    assert_eq!(
+        e.verdict,
+        Verdict::Allowed(ConnSet::of(Protocol::Tcp, PortSet::range(8080, 8080)))
+    );
     let text = render_explanation(&e);
-    assert!(text.contains("f2.yaml:7: NetworkPolicy a/only-y Ingress rule #1: allows TCP 8080"), "{text}");
+    assert!(
+        text.contains("f2.yaml:7: NetworkPolicy a/only-y Ingress rule #1: allows TCP 8080"),
+        "{text}"
+    );
     let denied = explain(&m, "a/px", "a/px[Pod]").unwrap();
-    assert!(matches!(denied.verdict, Verdict::Allowed(_)), "a pod reaches itself");
+    assert!(
+        matches!(denied.verdict, Verdict::Allowed(_)),
+        "a pod reaches itself"
+    );
     let e = explain(&m, "10.0.0.1", "a/px[Pod]").unwrap();
     assert_eq!(e.verdict, Verdict::Denied);
     assert!(render_explanation(&e).contains("f2.yaml:5: NetworkPolicy a/only-y selects the destination for Ingress but no rule of it matches the source: denies"));
-    assert!(explain(&m, "a/nope", "a/px[Pod]").unwrap_err().contains("neither a workload"));
+    assert!(
+        explain(&m, "a/nope", "a/px[Pod]")
+            .unwrap_err()
+            .contains("neither a workload")
+    );
 }
 
 #[test]
@@ -292,7 +363,46 @@ fn bad_policies_become_warnings_not_panics() {
     let w = m.warnings.join("\n");
     assert!(w.contains("f1.yaml:8: an empty peer"), "{w}");
     assert!(w.contains("f1.yaml:9: ipBlock prefix length"), "{w}");
-    assert!(w.contains("f1.yaml:10: a peer with ipBlock and a selector"), "{w}");
+    assert!(
+        w.contains("f1.yaml:10: a peer with ipBlock and a selector"),
+        "{w}"
+    );
     assert!(w.contains("endPort 70 is below port 80"), "{w}");
     assert!(w.contains("protocol \"ICMP\""), "{w}");
+}
+
+#[test]
+fn suggest_allows_the_callers_of_its_service_dns_and_the_services_it_calls() {
+    let deployment = |name: &str, env: &str| {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {name}, namespace: shop}}\nspec:\n  selector: {{matchLabels: {{app: {name}}}}}\n  template:\n    metadata: {{labels: {{app: {name}}}}}\n    spec:\n      containers:\n        - name: c\n          image: i\n          env: [{{name: UPSTREAM, value: \"{env}\"}}]\n          ports: [{{name: api, containerPort: 9090}}]\n"
+        )
+    };
+    let docs = [
+        deployment("frontend", "http://backend:80/v1"),
+        deployment("backend", "postgres://db.data.svc.cluster.local:5432"),
+        "apiVersion: v1\nkind: Service\nmetadata: {name: backend, namespace: shop}\nspec:\n  selector: {app: backend}\n  ports: [{port: 80, targetPort: api}]\n".to_string(),
+        "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: db, namespace: data}\nspec:\n  selector: {matchLabels: {app: db}}\n  template:\n    metadata: {labels: {app: db}}\n    spec:\n      containers: [{name: c, image: i, ports: [{containerPort: 5432}]}]\n".to_string(),
+        "apiVersion: v1\nkind: Service\nmetadata: {name: db, namespace: data}\nspec:\n  selector: {app: db}\n  ports: [{port: 5432}]\n".to_string(),
+        np("data", "db-locked", "  podSelector: {matchLabels: {app: db}}\n  ingress:\n    - from: [{namespaceSelector: {}}]\n"),
+    ];
+    let docs: Vec<&str> = docs.iter().map(String::as_str).collect();
+    let s = suggest(&files(&docs));
+    let names: Vec<&str> = s.iter().map(|s| s.workload.as_str()).collect();
+    assert_eq!(
+        names,
+        ["shop/frontend[Deployment]", "shop/backend[Deployment]"]
+    );
+    let backend = &s[1];
+    assert!(backend.yaml.contains("    # callers of Service shop/backend\n    - from:\n        - podSelector:\n            matchLabels:\n              \"app\": \"frontend\"\n      ports:\n        - port: \"api\"\n"), "{}", backend.yaml);
+    assert!(backend.yaml.contains("    # Service data/db, named in its command, args or env\n    - to:\n        - namespaceSelector:"), "{}", backend.yaml);
+    assert_eq!(
+        backend.allows,
+        [
+            "shop/backend[Deployment] => data/db[StatefulSet] : TCP 5432",
+            "shop/frontend[Deployment] => shop/backend[Deployment] : TCP 9090",
+        ]
+    );
+    // The frontend is called by nobody in the repository: no ingress at all.
+    assert!(s[0].yaml.contains("  ingress: []\n"), "{}", s[0].yaml);
 }
