@@ -1,4 +1,5 @@
-//! Connectivity of a generated repository: 1,000 workloads in 10 namespaces and 500
+//! Connectivity of a generated repository: 1,000 workloads in 10 namespaces (each with a
+//! label of its own, as Deployments have, so no two workloads share a class) and 500
 //! NetworkPolicies (default-deny, allow-from-app, allow-from-namespace with ports, DNS and
 //! ipBlock egress), plus one AdminNetworkPolicy. Stages: reading the model from parsed files,
 //! the whole connectivity (every ordered pair), and rendering the np-guard lines.
@@ -20,7 +21,7 @@ fn workload(i: usize) -> String {
     let app = i % APPS;
     let tier = ["web", "api", "db", "cache"][i % 4];
     format!(
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: w{i}\n  namespace: team-{ns}\nspec:\n  replicas: 2\n  selector:\n    matchLabels: {{app: a{app}}}\n  template:\n    metadata:\n      labels: {{app: a{app}, tier: {tier}}}\n    spec:\n      containers:\n        - name: c\n          image: img:{i}\n          ports:\n            - {{containerPort: 8080, name: http}}\n            - {{containerPort: 9090, name: metrics}}\n---\n"
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: w{i}\n  namespace: team-{ns}\nspec:\n  replicas: 2\n  selector:\n    matchLabels: {{app: a{app}}}\n  template:\n    metadata:\n      labels: {{app: a{app}, tier: {tier}, instance: w{i}}}\n    spec:\n      containers:\n        - name: c\n          image: img:{i}\n          ports:\n            - {{containerPort: 8080, name: http}}\n            - {{containerPort: 9090, name: metrics}}\n---\n"
     )
 }
 

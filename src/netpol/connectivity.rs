@@ -88,13 +88,24 @@ pub fn compute(model: &Model) -> Connectivity {
     let sources = ipv4::partition(&ingress_addresses);
     let destinations = ipv4::partition(&egress_addresses);
 
-    // Class × class, one row per source class, on all cores.
-    let rows: Vec<Vec<ConnSet>> = (0..workload_classes)
+    // Class × class, one row per source class, on all cores. A row keeps its distinct
+    // connection sets once and an index per destination class (a million pairs would
+    // otherwise hold a million sets).
+    let rows: Vec<(Vec<ConnSet>, Vec<u32>)> = (0..workload_classes)
         .into_par_iter()
         .map(|a| {
-            (0..workload_classes)
-                .map(|b| engine.allowed(Party::Class(a), Party::Class(b), None))
-                .collect()
+            let mut distinct: HashMap<ConnSet, u32> = HashMap::new();
+            let mut sets = Vec::new();
+            let ids = (0..workload_classes)
+                .map(|b| {
+                    let c = engine.allowed(Party::Class(a), Party::Class(b), None);
+                    *distinct.entry(c).or_insert_with_key(|c| {
+                        sets.push(c.clone());
+                        (sets.len() - 1) as u32
+                    })
+                })
+                .collect();
+            (sets, ids)
         })
         .collect();
     let from_addresses: Vec<Vec<ConnSet>> = sources
@@ -180,18 +191,30 @@ pub fn compute(model: &Model) -> Connectivity {
         interned.insert(c.clone(), i);
         i
     };
+    // Row-local set → global set.
+    let row_global: Vec<Vec<Option<u32>>> = rows
+        .iter()
+        .map(|(sets, _)| {
+            sets.iter()
+                .map(|c| (!c.is_empty()).then(|| intern(c)))
+                .collect()
+        })
+        .collect();
     let mut connections = Vec::new();
     for (i, &ci) in engine.class_of.iter().enumerate() {
+        let ids = &rows[ci].1;
         for (j, &cj) in engine.class_of.iter().enumerate() {
             // A workload's traffic to itself is always allowed and never listed.
-            if workload_peer[i] == workload_peer[j] || rows[ci][cj].is_empty() {
+            if workload_peer[i] == workload_peer[j] {
                 continue;
             }
-            connections.push(Connection {
-                src: workload_peer[i],
-                dst: workload_peer[j],
-                conns: intern(&rows[ci][cj]),
-            });
+            if let Some(conns) = row_global[ci][ids[cj] as usize] {
+                connections.push(Connection {
+                    src: workload_peer[i],
+                    dst: workload_peer[j],
+                    conns,
+                });
+            }
         }
     }
     for (s, ip) in sources.iter().enumerate() {

@@ -119,6 +119,8 @@ pub struct Engine<'m> {
     np_peers: Vec<PolicyPeers>,
     anp_peers: Vec<PolicyPeers>,
     banp_peers: Option<PolicyPeers>,
+    /// `[direction][class]`: some policy of some tier selects the class in that direction.
+    governed: [Vec<bool>; 2],
 }
 
 impl<'m> Engine<'m> {
@@ -217,7 +219,17 @@ impl<'m> Engine<'m> {
         };
         let anp_peers = model.admin_policies.iter().map(admin_peers).collect();
         let banp_peers = model.baseline.as_ref().map(admin_peers);
+        let governed = [0, 1].map(|d| {
+            (0..n)
+                .map(|c| {
+                    !np_selecting[d][c].is_empty()
+                        || !anp_selecting[d][c].is_empty()
+                        || banp_selecting[d][c]
+                })
+                .collect()
+        });
         Engine {
+            governed,
             model,
             classes,
             class_of,
@@ -234,6 +246,19 @@ impl<'m> Engine<'m> {
     /// Connections `src` may open to `dst`: egress of the source, ingress of the
     /// destination, intersected.
     pub fn allowed(&self, src: Party, dst: Party, mut trace: Option<&mut Vec<Step>>) -> ConnSet {
+        // Most pairs have a side no policy governs: skip its (allow-all) evaluation.
+        let free = |p: Party, d: Direction| match p {
+            Party::Class(c) => !self.governed[dir_index(d)][c],
+            Party::Ip(_) => true,
+        };
+        if trace.is_none() {
+            match (free(src, Direction::Egress), free(dst, Direction::Ingress)) {
+                (true, true) => return ConnSet::all(),
+                (true, false) => return self.direction(src, dst, Direction::Ingress, None),
+                (false, true) => return self.direction(src, dst, Direction::Egress, None),
+                (false, false) => {}
+            }
+        }
         let egress = self.direction(src, dst, Direction::Egress, trace.as_deref_mut());
         if egress.is_empty() && trace.is_none() {
             return egress;
@@ -334,7 +359,7 @@ impl<'m> Engine<'m> {
                     note(
                         &policy.origin,
                         format!(
-                            "NetworkPolicy {}/{} selects {} for {} but no rule of it matches {}: denies",
+                            "NetworkPolicy {}/{} selects {} for {} (isolating it); none of its rules matches {}",
                             policy.namespace,
                             policy.name,
                             match direction {

@@ -5,7 +5,7 @@
 //! explanation can point at it. Problems (a policy the API server would reject, an IPv6 block
 //! the model does not cover) become warnings, never panics.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use k8s_openapi::api::networking::v1::{NetworkPolicy as K8sNetworkPolicy, NetworkPolicyPeer};
@@ -266,7 +266,7 @@ impl Model {
     /// [`Model::from_files`] over borrowed files (a repository plus files made on the fly).
     pub fn from_file_refs(files: &[&ManifestFile]) -> Model {
         let mut model = Model::default();
-        let mut owners: BTreeMap<String, usize> = BTreeMap::new();
+        let mut owners: BTreeSet<String> = BTreeSet::new();
         for file in files {
             for object in &file.objects {
                 model.add_object(file, object, &mut owners);
@@ -308,12 +308,7 @@ impl Model {
         self.warnings.push(format!("{origin}: {message}"));
     }
 
-    fn add_object(
-        &mut self,
-        file: &ManifestFile,
-        object: &Object,
-        owners: &mut BTreeMap<String, usize>,
-    ) {
+    fn add_object(&mut self, file: &ManifestFile, object: &Object, owners: &mut BTreeSet<String>) {
         let at = |path: &str| Origin {
             file: file.path.clone(),
             line: file.locate(object, &FieldPath::parse(path)).line,
@@ -393,8 +388,7 @@ impl Model {
                 // Pods of one owner are one workload (np-guard's grouping); the first
                 // pod read stands for them all.
                 let id = workload.id();
-                if !owners.contains_key(&id) {
-                    owners.insert(id, self.workloads.len());
+                if owners.insert(id) {
                     self.workloads.push(workload);
                 }
             }

@@ -113,9 +113,23 @@ fn target_ports(s: &Service) -> Vec<String> {
     out
 }
 
-/// A YAML double-quoted scalar (JSON strings are valid YAML).
+/// A YAML scalar that reads back as the string `s`: plain when nothing in it could be read
+/// as another type (`true`, `1.0`, `null`, `y`) or as YAML syntax, double-quoted otherwise
+/// (JSON strings are valid YAML).
 fn quote(s: &str) -> String {
-    serde_json::to_string(s).unwrap_or_default()
+    let plain = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'))
+        && s.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && !matches!(
+            s.to_ascii_lowercase().as_str(),
+            "y" | "n" | "yes" | "no" | "on" | "off" | "true" | "false" | "null"
+        );
+    if plain {
+        s.to_string()
+    } else {
+        serde_json::to_string(s).unwrap_or_default()
+    }
 }
 
 fn labels_yaml(out: &mut String, indent: &str, labels: &Labels) {
@@ -202,7 +216,7 @@ fn policy_yaml(model: &Model, w: &Workload) -> String {
             e.kind, e.namespace, e.name, e.origin
         );
     }
-    if ingress.trim_start().starts_with("- from") || ingress.contains("- from:") {
+    if ingress.contains("- from:") {
         out.push_str("  ingress:\n");
         out.push_str(&ingress);
     } else {
@@ -211,7 +225,7 @@ fn policy_yaml(model: &Model, w: &Workload) -> String {
     }
 
     out.push_str(
-        "  egress:\n    # DNS (UDP and TCP 53 to the cluster DNS pods)\n    - to:\n        - namespaceSelector:\n            matchLabels:\n              \"kubernetes.io/metadata.name\": \"kube-system\"\n          podSelector:\n            matchLabels:\n              \"k8s-app\": \"kube-dns\"\n      ports:\n        - port: 53\n          protocol: UDP\n        - port: 53\n          protocol: TCP\n",
+        "  egress:\n    # DNS (UDP and TCP 53 to the cluster DNS pods)\n    - to:\n        - namespaceSelector:\n            matchLabels:\n              kubernetes.io/metadata.name: kube-system\n          podSelector:\n            matchLabels:\n              k8s-app: kube-dns\n      ports:\n        - port: 53\n          protocol: UDP\n        - port: 53\n          protocol: TCP\n",
     );
     for s in model
         .services

@@ -340,7 +340,7 @@ fn explain_names_the_rules_and_their_lines() {
     );
     let e = explain(&m, "10.0.0.1", "a/px[Pod]").unwrap();
     assert_eq!(e.verdict, Verdict::Denied);
-    assert!(render_explanation(&e).contains("f2.yaml:5: NetworkPolicy a/only-y selects the destination for Ingress but no rule of it matches the source: denies"));
+    assert!(render_explanation(&e).contains("f2.yaml:5: NetworkPolicy a/only-y selects the destination for Ingress (isolating it); none of its rules matches the source"));
     assert!(
         explain(&m, "a/nope", "a/px[Pod]")
             .unwrap_err()
@@ -394,7 +394,7 @@ fn suggest_allows_the_callers_of_its_service_dns_and_the_services_it_calls() {
         ["shop/frontend[Deployment]", "shop/backend[Deployment]"]
     );
     let backend = &s[1];
-    assert!(backend.yaml.contains("    # callers of Service shop/backend\n    - from:\n        - podSelector:\n            matchLabels:\n              \"app\": \"frontend\"\n      ports:\n        - port: \"api\"\n"), "{}", backend.yaml);
+    assert!(backend.yaml.contains("    # callers of Service shop/backend\n    - from:\n        - podSelector:\n            matchLabels:\n              app: frontend\n      ports:\n        - port: api\n"), "{}", backend.yaml);
     assert!(backend.yaml.contains("    # Service data/db, named in its command, args or env\n    - to:\n        - namespaceSelector:"), "{}", backend.yaml);
     assert_eq!(
         backend.allows,
