@@ -6,7 +6,13 @@
 //!
 //! Deliberate differences from np-guard (where it departs from the API) are listed in
 //! `DEVIATIONS` with the reason; such a case must still differ, so a fix that makes it agree
-//! shows up here.
+//! shows up here. All 54 vendored cases agree today. Known differences no vendored case
+//! exercises: a named port toward an ipBlock matches nothing here (np-guard stops with an
+//! error); an empty peer or an ipBlock combined with a selector is a warning and selects
+//! nothing (np-guard stops); pods of one owner with different labels are read from the first
+//! pod (np-guard stops when a policy uses a differing label). Kept on purpose, as np-guard
+//! does: every container port counts as TCP when an Ingress reaches it, IPv6 blocks are left
+//! out (IPv4 only), and a tab opening a line inside a flow list is read as a space.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

@@ -11,6 +11,7 @@ use serde::Serialize;
 use super::eval::{Engine, Party};
 use super::ingress::exposed_workloads;
 use super::ipv4::{self, IpRange};
+use super::model::Direction;
 use super::model::Model;
 use super::ports::ConnSet;
 
@@ -88,20 +89,105 @@ pub fn compute(model: &Model) -> Connectivity {
     let sources = ipv4::partition(&ingress_addresses);
     let destinations = ipv4::partition(&egress_addresses);
 
-    // Class × class, one row per source class, on all cores. A row keeps its distinct
-    // connection sets once and an index per destination class (a million pairs would
-    // otherwise hold a million sets).
+    // Class × class. A verdict depends on the other party only through which rules select
+    // it (its signature) and, for egress, the destination's ports; so each side's verdicts
+    // are computed once per signature and pairs only build signatures and look them up.
+    // Ingress first, per destination class, on all cores.
+    let ingress: Vec<(Vec<ConnSet>, Vec<u32>)> = (0..workload_classes)
+        .into_par_iter()
+        .map(|b| {
+            if engine.is_free(Party::Class(b), Direction::Ingress) {
+                return (vec![ConnSet::all()], vec![0; workload_classes]);
+            }
+            let mut memo: HashMap<Box<[u64]>, u32> = HashMap::new();
+            let mut sets = Vec::new();
+            let mut sig = Vec::new();
+            let ids = (0..workload_classes)
+                .map(|a| {
+                    engine.signature(b, Direction::Ingress, Party::Class(a), &mut sig);
+                    if let Some(id) = memo.get(sig.as_slice()) {
+                        return *id;
+                    }
+                    let c = engine.direction(
+                        Party::Class(a),
+                        Party::Class(b),
+                        Direction::Ingress,
+                        None,
+                    );
+                    sets.push(c);
+                    let id = (sets.len() - 1) as u32;
+                    memo.insert(sig.clone().into_boxed_slice(), id);
+                    id
+                })
+                .collect();
+            (sets, ids)
+        })
+        .collect();
+    // Ingress verdicts, numbered across all destinations so rows can share their work.
+    let mut ingress_table: Vec<ConnSet> = Vec::new();
+    let mut ingress_index: HashMap<ConnSet, u32> = HashMap::new();
+    let ingress_gid: Vec<Vec<u32>> = ingress
+        .iter()
+        .map(|(sets, ids)| {
+            let global: Vec<u32> = sets
+                .iter()
+                .map(|c| {
+                    *ingress_index.entry(c.clone()).or_insert_with(|| {
+                        ingress_table.push(c.clone());
+                        (ingress_table.len() - 1) as u32
+                    })
+                })
+                .collect();
+            ids.iter().map(|&i| global[i as usize]).collect()
+        })
+        .collect();
+    drop(ingress);
+    // Then one row per source class: egress by signature (plus the destination's ports),
+    // intersected with the ingress verdict, memoised per pair of verdicts.
     let rows: Vec<(Vec<ConnSet>, Vec<u32>)> = (0..workload_classes)
         .into_par_iter()
         .map(|a| {
+            let free = engine.is_free(Party::Class(a), Direction::Egress);
+            let mut egress_memo: HashMap<Box<[u64]>, u32> = HashMap::new();
+            let mut egress_sets: Vec<ConnSet> = Vec::new();
+            let mut result_memo: HashMap<(u32, u32), u32> = HashMap::new();
+            let mut sets: Vec<ConnSet> = Vec::new();
             let mut distinct: HashMap<ConnSet, u32> = HashMap::new();
-            let mut sets = Vec::new();
+            let mut sig = Vec::new();
             let ids = (0..workload_classes)
                 .map(|b| {
-                    let c = engine.allowed(Party::Class(a), Party::Class(b), None);
-                    *distinct.entry(c).or_insert_with_key(|c| {
-                        sets.push(c.clone());
-                        (sets.len() - 1) as u32
+                    let e = if free {
+                        u32::MAX
+                    } else {
+                        engine.signature(a, Direction::Egress, Party::Class(b), &mut sig);
+                        sig.push(u64::from(engine.ports_id[b]));
+                        match egress_memo.get(sig.as_slice()) {
+                            Some(e) => *e,
+                            None => {
+                                egress_sets.push(engine.direction(
+                                    Party::Class(a),
+                                    Party::Class(b),
+                                    Direction::Egress,
+                                    None,
+                                ));
+                                let e = (egress_sets.len() - 1) as u32;
+                                egress_memo.insert(sig.clone().into_boxed_slice(), e);
+                                e
+                            }
+                        }
+                    };
+                    let g = ingress_gid[b][a];
+                    *result_memo.entry((e, g)).or_insert_with(|| {
+                        let ingress_set = &ingress_table[g as usize];
+                        let c = if e == u32::MAX {
+                            ingress_set.clone()
+                        } else {
+                            egress_sets[e as usize].intersect(ingress_set)
+                        };
+                        *distinct.entry(c).or_insert_with_key(|c| {
+                            sets.push(c.clone());
+                            (sets.len() - 1) as u32
+                        })
                     })
                 })
                 .collect();

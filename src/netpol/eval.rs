@@ -121,6 +121,20 @@ pub struct Engine<'m> {
     banp_peers: Option<PolicyPeers>,
     /// `[direction][class]`: some policy of some tier selects the class in that direction.
     governed: [Vec<bool>; 2],
+    /// `[direction][class]`: the peer sets of every rule that may decide for the class, in
+    /// evaluation order. Which of them select the other party (its signature) and the
+    /// destination's ports determine the verdict, so verdicts are shared by signature.
+    governing: [Vec<Vec<(Tier, usize, usize)>>; 2],
+    /// Class → index of its container-port list (named ports resolve against it).
+    pub ports_id: Vec<u32>,
+}
+
+/// Which policy list a rule belongs to.
+#[derive(Debug, Clone, Copy)]
+enum Tier {
+    Admin,
+    Network,
+    Baseline,
 }
 
 impl<'m> Engine<'m> {
@@ -228,7 +242,41 @@ impl<'m> Engine<'m> {
                 })
                 .collect()
         });
+        let governing = [Direction::Ingress, Direction::Egress].map(|direction| {
+            let d = dir_index(direction);
+            (0..n)
+                .map(|c| {
+                    let mut rules = Vec::new();
+                    for &ai in &anp_selecting[d][c] {
+                        let count = model.admin_policies[ai].rules(direction).len();
+                        rules.extend((0..count).map(|ri| (Tier::Admin, ai, ri)));
+                    }
+                    for &pi in &np_selecting[d][c] {
+                        let count = model.policies[pi].rules(direction).map_or(0, <[Rule]>::len);
+                        rules.extend((0..count).map(|ri| (Tier::Network, pi, ri)));
+                    }
+                    if banp_selecting[d][c]
+                        && let Some(b) = &model.baseline
+                    {
+                        rules.extend(
+                            (0..b.rules(direction).len()).map(|ri| (Tier::Baseline, 0, ri)),
+                        );
+                    }
+                    rules
+                })
+                .collect()
+        });
+        let mut port_lists: HashMap<&[ContainerPort], u32> = HashMap::new();
+        let ports_id = classes
+            .iter()
+            .map(|c| {
+                let next = port_lists.len() as u32;
+                *port_lists.entry(c.ports.as_slice()).or_insert(next)
+            })
+            .collect();
         Engine {
+            governing,
+            ports_id,
             governed,
             model,
             classes,
@@ -265,6 +313,37 @@ impl<'m> Engine<'m> {
         }
         let ingress = self.direction(src, dst, Direction::Ingress, trace);
         egress.intersect(&ingress)
+    }
+
+    /// True when no policy of any tier selects `party` in `direction` (it allows all).
+    pub fn is_free(&self, party: Party, direction: Direction) -> bool {
+        match party {
+            Party::Class(c) => !self.governed[dir_index(direction)][c],
+            Party::Ip(_) => true,
+        }
+    }
+
+    /// Which of the rules that may decide for class `c` in `direction` select `other`, as
+    /// bits in `out` (cleared first). Two parties with the same signature (and, for egress,
+    /// destinations with the same ports) get the same verdict from `c`'s side.
+    pub fn signature(&self, c: usize, direction: Direction, other: Party, out: &mut Vec<u64>) {
+        let d = dir_index(direction);
+        let rules = &self.governing[d][c];
+        out.clear();
+        out.resize(rules.len().div_ceil(64).max(1), 0);
+        for (i, &(tier, pi, ri)) in rules.iter().enumerate() {
+            let peers = match tier {
+                Tier::Admin => &self.anp_peers[pi][d][ri],
+                Tier::Network => &self.np_peers[pi][d][ri],
+                Tier::Baseline => match &self.banp_peers {
+                    Some(p) => &p[d][ri],
+                    None => continue,
+                },
+            };
+            if peers.selects(other) {
+                out[i / 64] |= 1 << (i % 64);
+            }
+        }
     }
 
     /// What the policies of one side allow: the destination's for ingress, the source's for
