@@ -171,7 +171,7 @@ fn lists_are_expanded_and_items_located() {
 fn items_of_a_typed_list_without_kind_take_the_list_item_kind() {
     // `kubectl get pods -o yaml` writes items without apiVersion and kind.
     let file = read(
-        "apiVersion: v1\nitems:\n  - metadata: {name: a, namespace: n}\n    spec:\n      containers: [{name: c, image: x}]\nkind: PodList\n",
+        "apiVersion: v1\nitems:\n  - metadata: {name: a, namespace: shop}\n    spec:\n      containers: [{name: c, image: x}]\nkind: PodList\n",
     );
     assert_eq!(file.objects.len(), 1);
     let pod = &file.objects[0];
