@@ -385,20 +385,7 @@ impl<'m> Engine<'m> {
                 }
                 let decided = allowed.union(&denied).union(&passed);
                 let conns = self.rule_ports(rule, dst).subtract(&decided);
-                note(
-                    &rule.origin,
-                    format!(
-                        "{} rule {}: {} {}",
-                        policy.title(),
-                        rule_label(rule),
-                        rule.action.as_str(),
-                        if conns.is_empty() {
-                            "(nothing left to decide)".to_string()
-                        } else {
-                            conns.to_string()
-                        }
-                    ),
-                );
+                note(&rule.origin, admin_rule_note(policy, rule, &conns));
                 match rule.action {
                     Action::Allow => allowed = allowed.union(&conns),
                     Action::Deny => denied = denied.union(&conns),
@@ -470,20 +457,7 @@ impl<'m> Engine<'m> {
                 }
                 let conns = self.rule_ports(rule, dst).subtract(&decided);
                 decided = decided.union(&conns);
-                note(
-                    &rule.origin,
-                    format!(
-                        "{} rule {}: {} {}",
-                        policy.title(),
-                        rule_label(rule),
-                        rule.action.as_str(),
-                        if conns.is_empty() {
-                            "(nothing left to decide)".to_string()
-                        } else {
-                            conns.to_string()
-                        }
-                    ),
-                );
+                note(&rule.origin, admin_rule_note(policy, rule, &conns));
                 if rule.action == Action::Deny {
                     baseline_denied = baseline_denied.union(&conns);
                 }
@@ -513,6 +487,21 @@ impl<'m> Engine<'m> {
         }
         out
     }
+}
+
+/// `AdminNetworkPolicy x (priority 5) rule "deny-web": Deny TCP 80`.
+fn admin_rule_note(policy: &AdminPolicy, rule: &Rule, conns: &ConnSet) -> String {
+    let decided = if conns.is_empty() {
+        "(nothing left to decide)".to_string()
+    } else {
+        conns.to_string()
+    };
+    format!(
+        "{} rule {}: {} {decided}",
+        policy.title(),
+        rule_label(rule),
+        rule.action.as_str()
+    )
 }
 
 fn rule_label(rule: &Rule) -> String {

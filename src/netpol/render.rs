@@ -184,14 +184,7 @@ pub fn render_explanation(e: &Explanation) -> String {
     let mut side = |title: String, (conns, reasons): &(super::ConnSet, Vec<Reason>)| {
         let _ = writeln!(out, "\n{title}: {conns}");
         for r in reasons {
-            match &r.origin {
-                Some(o) => {
-                    let _ = writeln!(out, "  {o}: {}", r.text);
-                }
-                None => {
-                    let _ = writeln!(out, "  {}", r.text);
-                }
-            }
+            out.push_str(&reason_line(r));
         }
     };
     side(format!("Egress from {}", e.src), &e.egress);
@@ -199,17 +192,18 @@ pub fn render_explanation(e: &Explanation) -> String {
     if !e.notes.is_empty() {
         out.push_str("\nExposure:\n");
         for r in &e.notes {
-            match &r.origin {
-                Some(o) => {
-                    let _ = writeln!(out, "  {o}: {}", r.text);
-                }
-                None => {
-                    let _ = writeln!(out, "  {}", r.text);
-                }
-            }
+            out.push_str(&reason_line(r));
         }
     }
     out
+}
+
+/// `  file:line: text`, or `  text` for a reason no line stands for.
+fn reason_line(r: &Reason) -> String {
+    match &r.origin {
+        Some(o) => format!("  {o}: {}\n", r.text),
+        None => format!("  {}\n", r.text),
+    }
 }
 
 /// A Markdown table cell: pipes escaped.
