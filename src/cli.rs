@@ -32,6 +32,13 @@ pub enum Command {
     Rules,
     /// Report, per namespace and rollout rule, the rollout stage and what it would block.
     Rollout(RolloutArgs),
+    /// List who can reach whom under the NetworkPolicies (and admin policies, Ingresses).
+    Connectivity(crate::cli_connectivity::ConnectivityArgs),
+    /// NetworkPolicy helpers.
+    Netpol {
+        #[command(subcommand)]
+        command: crate::cli_connectivity::NetpolCommand,
+    },
     /// Print a rule's guidance page.
     Explain {
         /// Rule id, e.g. pod-security/run-as-non-root.
@@ -218,6 +225,8 @@ pub fn run_in(
             }
         },
         Command::Rollout(args) => crate::cli_rollout::rollout(&args, out, err),
+        Command::Connectivity(args) => crate::cli_connectivity::connectivity(&args, out, err),
+        Command::Netpol { command } => crate::cli_connectivity::netpol(&command, out, err),
         Command::Rules => {
             for rule in crate::rules::all() {
                 let _ = writeln!(out, "{:<48} {}", rule.id(), rule.summary());

@@ -5,6 +5,7 @@
 
 pub mod cli;
 mod cli_base;
+mod cli_connectivity;
 mod cli_docs;
 mod cli_progress;
 mod cli_rollout;
@@ -15,6 +16,7 @@ pub mod fix;
 pub mod github;
 pub mod lsp;
 pub mod manifest;
+pub mod netpol;
 pub mod policy;
 mod repo_files;
 pub mod report;

@@ -203,7 +203,7 @@ pub fn read_manifest(path: &str, bytes: &[u8], limits: &Limits) -> Result<Manife
         skipped: None,
     };
     for doc in docs {
-        collect_objects(&mut file, doc.root, doc.index, 0);
+        collect_objects(&mut file, doc.root, doc.index, None);
     }
     if file.objects.is_empty() && file.errors.is_empty() {
         file.skipped = Some(SkipReason::NotKubernetes);
@@ -211,23 +211,38 @@ pub fn read_manifest(path: &str, bytes: &[u8], limits: &Limits) -> Result<Manife
     Ok(file)
 }
 
-fn collect_objects(file: &mut ManifestFile, node: NodeId, document: usize, depth: usize) {
+/// `list` is the `(apiVersion, kind)` of the typed list (`PodList`, `NamespaceList`) an item
+/// sits in: `kubectl get -o yaml` leaves `apiVersion` and `kind` out of such items, and the
+/// API server reads them as the list's item kind.
+fn collect_objects(
+    file: &mut ManifestFile,
+    node: NodeId,
+    document: usize,
+    list: Option<(&str, &str)>,
+) {
     let tree = &file.tree;
-    let (Some(api_version), Some(kind)) = (
+    let own = (
         tree.get(node, "apiVersion").and_then(|n| tree.as_str(n)),
         tree.get(node, "kind").and_then(|n| tree.as_str(n)),
-    ) else {
+    );
+    let (api_version, kind, inherited) = match (own, list) {
+        ((Some(a), Some(k)), _) => (a.to_string(), k.to_string(), false),
+        ((a, None), Some((list_api, list_kind))) if !list_kind.is_empty() => (
+            a.unwrap_or(list_api).to_string(),
+            list_kind.to_string(),
+            true,
+        ),
         // Not a Kubernetes object (a values file, a config): skipped quietly.
-        return;
+        _ => return,
     };
-    let (api_version, kind) = (api_version.to_string(), kind.to_string());
     if kind.ends_with("List")
-        && depth == 0
+        && list.is_none()
         && let Some(items) = tree.get(node, "items")
     {
         let items = tree.items(items).to_vec();
+        let item_kind = kind.strip_suffix("List").unwrap_or("").to_string();
         for item in items {
-            collect_objects(file, item, document, depth + 1);
+            collect_objects(file, item, document, Some((&api_version, &item_kind)));
         }
         return;
     }
@@ -241,7 +256,15 @@ fn collect_objects(file: &mut ManifestFile, node: NodeId, document: usize, depth
         .and_then(|m| tree.get(m, "namespace"))
         .and_then(|n| tree.as_str(n))
         .map(str::to_string);
-    let typed = match kinds::decode(&api_version, &kind, || tree.to_json(node)) {
+    let json = || {
+        let mut json = tree.to_json(node);
+        if inherited && let Some(fields) = json.as_object_mut() {
+            fields.insert("apiVersion".into(), api_version.clone().into());
+            fields.insert("kind".into(), kind.clone().into());
+        }
+        json
+    };
+    let typed = match kinds::decode(&api_version, &kind, json) {
         Ok(t) => t,
         Err(error) => {
             // At the field serde stopped at, so the author sees which value is wrong.

@@ -168,6 +168,21 @@ fn lists_are_expanded_and_items_located() {
 }
 
 #[test]
+fn items_of_a_typed_list_without_kind_take_the_list_item_kind() {
+    // `kubectl get pods -o yaml` writes items without apiVersion and kind.
+    let file = read(
+        "apiVersion: v1\nitems:\n  - metadata: {name: a, namespace: shop}\n    spec:\n      containers: [{name: c, image: x}]\nkind: PodList\n",
+    );
+    assert_eq!(file.objects.len(), 1);
+    let pod = &file.objects[0];
+    assert_eq!((pod.kind.as_str(), pod.api_version.as_str()), ("Pod", "v1"));
+    assert!(pod.typed.pod_template().is_some(), "decoded as a Pod");
+    // A plain `List` names no item kind: kindless items stay skipped.
+    let plain = read("apiVersion: v1\nkind: List\nitems:\n  - metadata: {name: a}\n");
+    assert!(plain.objects.is_empty());
+}
+
+#[test]
 fn json_files_are_read_with_positions() {
     let text = r#"{
   "apiVersion": "v1",
