@@ -116,6 +116,29 @@ pub fn lint(inputs: &[(String, Vec<u8>)], options: &LintOptions) -> LintResult {
     result
 }
 
+/// The Pod Security findings of one object at `pss` (with their fixes), whatever the
+/// Namespace labels say: what the rollout policy uses to judge an object at each mode's level
+/// (`enforce: baseline, warn: restricted`) without linting the files again.
+pub fn pod_security_findings(file: &ManifestFile, object: &Object, pss: &PssPolicy) -> Vec<Finding> {
+    let rules: Vec<&'static dyn Rule> = rules::all()
+        .into_iter()
+        .filter(|r| rules::family(r.id()) == "pod-security")
+        .collect();
+    let options = LintOptions {
+        pss: pss.clone(),
+        pss_explicit: true,
+        limits: Limits::default(),
+    };
+    lint_objects(
+        file,
+        std::slice::from_ref(object),
+        &rules,
+        &HashMap::new(),
+        &options,
+    )
+    .0
+}
+
 /// Objects linted as one task: big files are split over the cores too, small ones stay one
 /// task (a task per object would cost more than it saves).
 const OBJECTS_PER_TASK: usize = 256;

@@ -57,7 +57,7 @@ pub fn rollout_stages(
     };
     let mut stages = RolloutStages::default();
     for d in review.reported() {
-        let mode = match d.stage.effective {
+        let mode = match d.mode {
             crate::config::Mode::Enforce => Mode::Enforce,
             crate::config::Mode::Warn => Mode::Warn,
             // `off` is never reported; `audit` stays in the check run.

@@ -623,3 +623,207 @@ mod label_preview {
         );
     }
 }
+
+mod levels_per_mode {
+    use super::*;
+
+    /// Fails baseline (`hostNetwork`) and, beyond it, restricted (no `runAsNonRoot`,
+    /// seccomp, capabilities, privilege escalation).
+    fn mixed(name: &str) -> String {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\n  namespace: payments\nspec:\n  template:\n    spec:\n      hostNetwork: true\n      containers:\n        - name: app\n          image: app:1\n          securityContext: {{readOnlyRootFilesystem: true}}\n"
+        )
+    }
+
+    /// Fails only restricted.
+    fn restricted_only(name: &str) -> String {
+        mixed(name).replace("      hostNetwork: true\n", "")
+    }
+
+    const CONFIG: &str =
+        "mode: audit\nrollout:\n  - namespaces: [payments]\n    enforce: baseline\n    warn: restricted\n";
+
+    fn modes(r: &Review) -> Vec<(&str, Mode, Option<crate::policy::Level>)> {
+        r.decisions
+            .iter()
+            .map(|d| (d.finding.rule, d.mode, d.level))
+            .collect()
+    }
+
+    #[test]
+    fn a_baseline_violation_is_enforced_and_a_restricted_one_only_warned() {
+        use crate::policy::Level::{Baseline, Restricted};
+        let r = review_of(&[("a.yaml", mixed("api"))], CONFIG, "2026-12-04");
+        let m = modes(&r);
+        assert!(
+            m.contains(&("pod-security/host-namespaces", Mode::Enforce, Some(Baseline))),
+            "{m:?}"
+        );
+        assert!(
+            m.contains(&("pod-security/run-as-non-root", Mode::Warn, Some(Restricted))),
+            "{m:?}"
+        );
+        // Each finding once, in the strongest mode whose level it violates.
+        let host = m
+            .iter()
+            .filter(|(rule, _, _)| *rule == "pod-security/host-namespaces")
+            .count();
+        assert_eq!(host, 1);
+        assert_eq!(r.conclusion(), Conclusion::Failure);
+        let blocking: Vec<&str> = r
+            .decisions
+            .iter()
+            .filter(|d| d.blocks_merge())
+            .map(|d| d.finding.rule)
+            .collect();
+        assert_eq!(blocking, ["pod-security/host-namespaces"]);
+
+        let only = review_of(&[("a.yaml", restricted_only("api"))], CONFIG, "2026-12-04");
+        assert!(only.decisions.iter().all(|d| d.mode == Mode::Warn));
+        assert!(!only.decisions.is_empty());
+        assert_eq!(only.conclusion(), Conclusion::Neutral);
+
+        let d = r
+            .decisions
+            .iter()
+            .find(|d| d.finding.rule == "pod-security/run-as-non-root")
+            .unwrap();
+        assert_eq!(
+            impact::finding_stage_note(d),
+            "**warn** at `restricted` in `payments` — warns only, does not block merges"
+        );
+        assert_eq!(
+            impact::stage_note("payments", &d.stage),
+            "**enforce** `baseline`, **warn** `restricted` in `payments` — `baseline` violations block merges"
+        );
+    }
+
+    #[test]
+    fn audit_alone_records_without_comments() {
+        let config = "rollout:\n  - namespaces: [payments]\n    audit: baseline\n";
+        let r = review_of(&[("a.yaml", mixed("api"))], config, "2026-12-04");
+        let m = modes(&r);
+        assert!(m.contains(&(
+            "pod-security/host-namespaces",
+            Mode::Audit,
+            Some(crate::policy::Level::Baseline)
+        )));
+        // Restricted-only checks are not run at all at baseline.
+        assert!(!m.iter().any(|(rule, _, _)| *rule == "pod-security/run-as-non-root"));
+        assert!(r.decisions.iter().all(|d| !d.is_commented()));
+        assert_eq!(r.conclusion(), Conclusion::Success);
+    }
+
+    const SCHEDULE: &str = "mode: audit
+rollout:
+  - namespaces: [payments]
+    schedule:
+      - from: 2026-12-01
+        warn: restricted
+      - from: 2027-01-15
+        enforce: baseline
+        warn: restricted
+      - from: 2027-03-01
+        enforce: restricted
+";
+
+    #[test]
+    fn the_step_in_force_on_today_applies_and_the_next_one_is_counted_down() {
+        use crate::policy::Level::Baseline;
+        let stage_on = |today: &str| {
+            let r = review_of(&[("a.yaml", mixed("api"))], SCHEDULE, today);
+            (r.conclusion(), r.namespaces[0].stage.clone(), r)
+        };
+        // Before the first step the top level (audit) applies.
+        let (c, stage, _) = stage_on("2026-11-22");
+        assert_eq!(c, Conclusion::Success);
+        assert_eq!(stage.effective, Mode::Audit);
+        assert_eq!(
+            impact::countdown("payments", &stage).as_deref(),
+            Some("restricted becomes warned in `payments` on 2026-12-01, in 9 days")
+        );
+        let (c, stage, _) = stage_on("2026-12-01");
+        assert_eq!((c, stage.effective), (Conclusion::Neutral, Mode::Warn));
+        assert_eq!(
+            impact::countdown("payments", &stage).as_deref(),
+            Some("baseline becomes blocking in `payments` on 2027-01-15, in 45 days")
+        );
+        let (c, stage, r) = stage_on("2026-12-04");
+        assert_eq!(c, Conclusion::Neutral);
+        assert_eq!(stage.levels.unwrap().describe(), "warn restricted");
+        let d = r
+            .decisions
+            .iter()
+            .find(|d| d.finding.rule == "pod-security/host-namespaces")
+            .unwrap();
+        assert_eq!(
+            impact::finding_stage_note(d),
+            "**warn** at `restricted` in `payments` — warns only, does not block merges; baseline becomes blocking in `payments` on 2027-01-15, in 42 days"
+        );
+        let (c, _, r) = stage_on("2027-01-15");
+        assert_eq!(c, Conclusion::Failure);
+        assert_eq!(
+            r.decisions
+                .iter()
+                .find(|d| d.finding.rule == "pod-security/host-namespaces")
+                .map(|d| (d.mode, d.level)),
+            Some((Mode::Enforce, Some(Baseline)))
+        );
+        let later = review_of(&[("a.yaml", mixed("api"))], SCHEDULE, "2027-01-20");
+        assert_eq!(
+            impact::countdown("payments", &later.namespaces[0].stage).as_deref(),
+            Some("restricted becomes blocking in `payments` on 2027-03-01, in 40 days")
+        );
+        let (c, stage, _) = stage_on("2027-03-01");
+        assert_eq!(c, Conclusion::Failure);
+        assert_eq!(stage.next, None);
+        assert_eq!(
+            impact::stage_note("payments", &stage),
+            "**enforce** `restricted` in `payments` — `restricted` violations block merges"
+        );
+    }
+
+    #[test]
+    fn the_next_step_wording_matches_the_issue() {
+        let config = "rollout:\n  - namespaces: [payments]\n    enforce: baseline\n    warn: restricted\n    schedule:\n      - from: 2027-03-01\n        enforce: restricted\n";
+        let r = review_of(&[("a.yaml", mixed("api"))], config, "2026-12-04");
+        assert_eq!(
+            impact::countdown("payments", &r.namespaces[0].stage).as_deref(),
+            Some("restricted becomes blocking in `payments` on 2027-03-01, in 87 days")
+        );
+    }
+
+    #[test]
+    fn gantt_of_a_schedule() {
+        let files = [
+            ("a.yaml", mixed("api")),
+            ("b.yaml", deployment("web", Some("dev-shop"), "")),
+            ("c.yaml", deployment("old", Some("legacy"), "")),
+        ];
+        let config = format!(
+            "{SCHEDULE}  - namespaces: [dev-*]\n    enforce: restricted\n  - namespaces: [legacy]\n    mode: warn\n    enforce-from: 2027-02-01\n"
+        );
+        let r = review_of(&files, &config, "2026-12-04");
+        let rows: Vec<timeline::TimelineRow> = r
+            .namespaces
+            .iter()
+            .map(|ns| timeline::TimelineRow {
+                name: ns.name.clone(),
+                steps: ns.stage.timeline.clone(),
+            })
+            .collect();
+        let chart = timeline::gantt(&rows, r.today).unwrap();
+        insta::assert_snapshot!(chart);
+        // Without any date there is nothing to draw.
+        let undated = review_of(&files[1..2], "mode: warn\n", "2026-12-04");
+        let rows: Vec<timeline::TimelineRow> = undated
+            .namespaces
+            .iter()
+            .map(|ns| timeline::TimelineRow {
+                name: ns.name.clone(),
+                steps: ns.stage.timeline.clone(),
+            })
+            .collect();
+        assert_eq!(timeline::gantt(&rows, undated.today), None);
+    }
+}

@@ -1,0 +1,157 @@
+//! Readiness: how far each namespace is from each Pod Security level — the findings and the
+//! workloads that `baseline` and `restricted` would reject — judged on the repository's own
+//! manifests, before exceptions and ignores. It feeds the rollout report's readiness table and
+//! the proposed plan (namespaces already clean enforce first). Pure: lint result in, counts out.
+
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+use super::NamespaceResolver;
+use crate::config::Config;
+use crate::engine::{LintResult, pod_security_findings};
+use crate::policy::{Level, PssPolicy};
+
+/// What one level would reject in one namespace.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct LevelGap {
+    pub findings: usize,
+    /// Workloads with at least one finding.
+    pub workloads: usize,
+}
+
+impl LevelGap {
+    pub fn is_clean(&self) -> bool {
+        self.findings == 0
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NamespaceReadiness {
+    pub name: String,
+    /// Objects with a pod template.
+    pub workloads: usize,
+    pub baseline: LevelGap,
+    pub restricted: LevelGap,
+}
+
+impl NamespaceReadiness {
+    pub fn gap(&self, level: Level) -> LevelGap {
+        match level {
+            Level::Privileged => LevelGap::default(),
+            Level::Baseline => self.baseline,
+            Level::Restricted => self.restricted,
+        }
+    }
+}
+
+/// Every namespace with workloads, by name, judged at both levels at the configured version.
+pub fn measure(
+    result: &LintResult,
+    resolver: &NamespaceResolver,
+    config: &Config,
+) -> Vec<NamespaceReadiness> {
+    let mut out: BTreeMap<String, (usize, [(usize, BTreeSet<String>); 2])> = BTreeMap::new();
+    for file in &result.files {
+        for object in &file.objects {
+            if object.typed.pod_template().is_none() {
+                continue;
+            }
+            let ns = resolver.resolve(
+                object.namespace.as_deref(),
+                &object.kind,
+                &object.name,
+                &file.path,
+                config,
+            );
+            let entry = out.entry(ns.name).or_default();
+            entry.0 += 1;
+            for (i, level) in [Level::Baseline, Level::Restricted].into_iter().enumerate() {
+                let pss = PssPolicy {
+                    level,
+                    version: config.pss_version,
+                    origin: None,
+                };
+                let n = pod_security_findings(file, object, &pss).len();
+                if n > 0 {
+                    entry.1[i].0 += n;
+                    entry.1[i]
+                        .1
+                        .insert(format!("{}/{}/{}", file.path, object.kind, object.name));
+                }
+            }
+        }
+    }
+    out.into_iter()
+        .map(|(name, (workloads, [b, r]))| NamespaceReadiness {
+            name,
+            workloads,
+            baseline: LevelGap {
+                findings: b.0,
+                workloads: b.1.len(),
+            },
+            restricted: LevelGap {
+                findings: r.0,
+                workloads: r.1.len(),
+            },
+        })
+        .collect()
+}
+
+/// The readiness table in Markdown. With `base` (the base commit of a pull request), each
+/// cell also says how the findings moved since.
+pub fn render_table(now: &[NamespaceReadiness], base: Option<&[NamespaceReadiness]>) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "### Readiness\n");
+    if now.is_empty() {
+        let _ = writeln!(out, "No workloads were found.\n");
+        return out;
+    }
+    let _ = writeln!(
+        out,
+        "Findings each Pod Security level would report, per namespace, before exceptions and ignores.\n"
+    );
+    let _ = writeln!(out, "| Namespace | Workloads | `baseline` | `restricted` |");
+    let _ = writeln!(out, "|---|---:|---|---|");
+    for ns in now {
+        let before = base.map(|b| b.iter().find(|o| o.name == ns.name));
+        let cell = |level: Level| {
+            let gap = ns.gap(level);
+            let mut s = if gap.is_clean() {
+                "clean".to_string()
+            } else {
+                format!(
+                    "{} {} in {} {}",
+                    gap.findings,
+                    if gap.findings == 1 { "finding" } else { "findings" },
+                    gap.workloads,
+                    if gap.workloads == 1 { "workload" } else { "workloads" }
+                )
+            };
+            if let Some(before) = before {
+                let was = before.map_or(0, |b| b.gap(level).findings) as i64;
+                let delta = gap.findings as i64 - was;
+                let _ = write!(
+                    s,
+                    " ({} since the base commit)",
+                    match delta {
+                        0 => "unchanged".to_string(),
+                        d if d > 0 => format!("+{d}"),
+                        d => format!("−{}", -d),
+                    }
+                );
+            }
+            s
+        };
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {} | {} |",
+            ns.name,
+            ns.workloads,
+            cell(Level::Baseline),
+            cell(Level::Restricted)
+        );
+    }
+    out.push('\n');
+    out
+}
