@@ -365,8 +365,8 @@ pub fn propose(input: &PlanInput<'_>) -> RolloutPlan {
         namespaces.push(planned);
     }
     namespaces.sort_by(|a, b| {
-        (a.environment.wave(), !a.is_ready(), a.last_date(), &a.name).cmp(&(
-            b.environment.wave(),
+        (a.environment, !a.is_ready(), a.last_date(), &a.name).cmp(&(
+            b.environment,
             !b.is_ready(),
             b.last_date(),
             &b.name,
@@ -479,7 +479,7 @@ fn classify(name: &str, agents: &[NodeAgent]) -> (NamespaceClass, String) {
     }
     (
         NamespaceClass::Application,
-        "application: no node agents, not a platform name".into(),
+        "no node agents and not a platform name".into(),
     )
 }
 
@@ -492,21 +492,21 @@ fn environment(
         if let Some(v) = labels.get(key)
             && let Some(e) = Environment::of_text(v)
         {
-            return (e, format!("label {key}={v}"));
+            return (e, format!("from the label {key}={v}"));
         }
     }
     if let Some(e) = Environment::of_text(name) {
-        return (e, "its name".into());
+        return (e, "from its name".into());
     }
     for p in paths {
         let dirs = p.rsplit_once('/').map_or("", |(d, _)| d);
         if let Some(e) = dirs.split('/').find_map(Environment::of_text) {
-            return (e, format!("the path {p}"));
+            return (e, format!("from the path {p}"));
         }
     }
     (
         Environment::Unknown,
-        "no environment in its labels, name or paths: planned with production".into(),
+        "none in its labels, name or paths: planned with production".into(),
     )
 }
 
@@ -613,7 +613,9 @@ fn final_labels(ns: &PlannedNamespace, version: Version) -> Vec<(String, String)
     for mode in LEVEL_MODES {
         let l = match (ns.class, mode) {
             (NamespaceClass::System, Mode::Enforce) => Some(Level::Privileged),
-            (NamespaceClass::System, _) => Some(Level::Baseline).filter(|_| mode == Mode::Warn).or(last.get(mode).map(|l| l.level)),
+            // Warned at baseline, so a new workload that needs no host access hears about it.
+            (NamespaceClass::System, Mode::Warn) => Some(Level::Baseline),
+            (NamespaceClass::System, _) => last.get(mode).map(|l| l.level),
             _ => LEVEL_MODES
                 .into_iter()
                 .filter(|m| *m >= mode)
@@ -623,10 +625,13 @@ fn final_labels(ns: &PlannedNamespace, version: Version) -> Vec<(String, String)
         };
         if let Some(l) = l {
             out.push((format!("pod-security.kubernetes.io/{mode}"), l.to_string()));
-            out.push((
-                format!("pod-security.kubernetes.io/{mode}-version"),
-                version.to_string(),
-            ));
+            // PSA reads a missing version label as `latest`.
+            if version != Version::Latest {
+                out.push((
+                    format!("pod-security.kubernetes.io/{mode}-version"),
+                    version.to_string(),
+                ));
+            }
         }
     }
     out
@@ -666,6 +671,18 @@ impl RolloutPlan {
             .unwrap_or(self.start)
     }
 
+    /// The exceptions of one object together: (object, expiry, reason, rules).
+    fn exceptions_by_object(&self) -> Vec<(&str, NaiveDate, &str, Vec<&str>)> {
+        let mut out: Vec<(&str, NaiveDate, &str, Vec<&str>)> = Vec::new();
+        for e in &self.exceptions {
+            match out.iter_mut().find(|(o, _, _, _)| *o == e.object) {
+                Some(entry) => entry.3.push(&e.rule),
+                None => out.push((&e.object, e.expires, &e.reason, vec![&e.rule])),
+            }
+        }
+        out
+    }
+
     fn kubectl_label(ns: &PlannedNamespace) -> String {
         let labels: Vec<String> = ns.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
         format!(
@@ -695,8 +712,13 @@ impl RolloutPlan {
             }
             let _ = writeln!(
                 out,
-                "  {}: {} → {} ({}; environment from {})",
-                ns.name, ns.class, ns.target, ns.class_reason, ns.environment_reason
+                "  {}: {}, target {} ({}); {} ({})",
+                ns.name,
+                ns.class,
+                ns.target,
+                ns.class_reason,
+                ns.environment,
+                ns.environment_reason
             );
             let _ = writeln!(
                 out,
@@ -718,12 +740,9 @@ impl RolloutPlan {
         }
         if !self.exceptions.is_empty() {
             let _ = writeln!(out, "\nExceptions to add (suggested expiry)");
-            for e in &self.exceptions {
-                let _ = writeln!(
-                    out,
-                    "  {} on {} until {}: {}",
-                    e.rule, e.object, e.expires, e.reason
-                );
+            for (object, expires, reason, rules) in self.exceptions_by_object() {
+                let _ = writeln!(out, "  {object} until {expires}: {reason}");
+                let _ = writeln!(out, "    rules: {}", rules.join(", "));
             }
         }
         let _ = writeln!(
@@ -796,18 +815,19 @@ impl RolloutPlan {
         for ns in &self.namespaces {
             let _ = writeln!(
                 out,
-                "- `{}`: {}; environment from {}.",
-                ns.name, ns.class_reason, ns.environment_reason
+                "- `{}`: {} ({}); {} ({}).",
+                ns.name, ns.class, ns.class_reason, ns.environment, ns.environment_reason
             );
         }
         out.push('\n');
         if !self.exceptions.is_empty() {
             let _ = writeln!(out, "### Exceptions to add\n");
-            for e in &self.exceptions {
+            for (object, expires, reason, rules) in self.exceptions_by_object() {
+                let rules: Vec<String> = rules.iter().map(|r| format!("`{r}`")).collect();
                 let _ = writeln!(
                     out,
-                    "- `{}` on `{}` until {} (suggested): {}",
-                    e.rule, e.object, e.expires, e.reason
+                    "- `{object}` until {expires} (suggested): {reason}; {}",
+                    rules.join(", ")
                 );
             }
             out.push('\n');
@@ -843,7 +863,7 @@ impl RolloutPlan {
         for ns in &self.namespaces {
             let _ = writeln!(
                 out,
-                "  # {}: {} namespace ({}), {} (from {}).",
+                "  # {}: {} namespace ({}); {} ({}).",
                 ns.name, ns.class, ns.class_reason, ns.environment, ns.environment_reason
             );
             let _ = writeln!(
