@@ -156,13 +156,7 @@ impl ModeLevels {
         let loosened: Vec<String> = LEVEL_MODES
             .into_iter()
             .filter(|m| self.reach(*m) < earlier.reach(*m))
-            .map(|m| {
-                format!(
-                    "`{m}` from {} to {}",
-                    earlier.reach(m),
-                    self.reach(m)
-                )
-            })
+            .map(|m| format!("`{m}` from {} to {}", earlier.reach(m), self.reach(m)))
             .collect();
         (!loosened.is_empty()).then(|| loosened.join(", "))
     }
@@ -849,7 +843,10 @@ impl ConfigParser<'_> {
                 }
             }
             if !entries.iter().any(|(k, _)| k == "from") {
-                self.error(item, format!("schedule step {n} is missing `from` (the date it starts)"));
+                self.error(
+                    item,
+                    format!("schedule step {n} is missing `from` (the date it starts)"),
+                );
             }
             let Some(levels) = self.mode_levels(&step_keys) else {
                 self.error(
@@ -865,7 +862,10 @@ impl ConfigParser<'_> {
                 && l
                 && reason.is_none()
             {
-                self.error(node, format!("schedule step {n}: `loosen: true` needs a `reason`"));
+                self.error(
+                    node,
+                    format!("schedule step {n}: `loosen: true` needs a `reason`"),
+                );
             }
             let earlier = previous.map(|(_, l)| l).or(schedule.initial);
             if let Some((prev_date, _)) = previous
@@ -953,9 +953,16 @@ impl ConfigParser<'_> {
                 format!("rollout rule {index} selects nothing: give `namespaces` or `paths`"),
             );
         }
-        let levels_given = ["mode", "enforce-from", "enforce", "warn", "audit", "schedule"]
-            .iter()
-            .any(|k| has(k));
+        let levels_given = [
+            "mode",
+            "enforce-from",
+            "enforce",
+            "warn",
+            "audit",
+            "schedule",
+        ]
+        .iter()
+        .any(|k| has(k));
         if !levels_given {
             self.error(
                 node,

@@ -119,7 +119,11 @@ pub fn lint(inputs: &[(String, Vec<u8>)], options: &LintOptions) -> LintResult {
 /// The Pod Security findings of one object at `pss` (with their fixes), whatever the
 /// Namespace labels say: what the rollout policy uses to judge an object at each mode's level
 /// (`enforce: baseline, warn: restricted`) without linting the files again.
-pub fn pod_security_findings(file: &ManifestFile, object: &Object, pss: &PssPolicy) -> Vec<Finding> {
+pub fn pod_security_findings(
+    file: &ManifestFile,
+    object: &Object,
+    pss: &PssPolicy,
+) -> Vec<Finding> {
     let rules: Vec<&'static dyn Rule> = rules::all()
         .into_iter()
         .filter(|r| rules::family(r.id()) == "pod-security")

@@ -94,15 +94,25 @@ fn the_cni_daemonset_makes_its_namespace_system_with_named_exceptions() {
         .filter(|e| e.object == "kube-system/DaemonSet/netagent")
         .map(|e| e.rule.as_str())
         .collect();
-    assert!(excepted.contains(&"pod-security/host-namespaces"), "{excepted:?}");
-    assert!(excepted.contains(&"pod-security/privileged"), "{excepted:?}");
+    assert!(
+        excepted.contains(&"pod-security/host-namespaces"),
+        "{excepted:?}"
+    );
+    assert!(
+        excepted.contains(&"pod-security/privileged"),
+        "{excepted:?}"
+    );
     assert!(
         plan.exceptions
             .iter()
             .all(|e| e.expires == "2027-12-07".parse().unwrap())
     );
     // Application namespaces aim at restricted.
-    let payments = plan.namespaces.iter().find(|n| n.name == "payments").unwrap();
+    let payments = plan
+        .namespaces
+        .iter()
+        .find(|n| n.name == "payments")
+        .unwrap();
     assert_eq!(
         (payments.class, payments.target),
         (NamespaceClass::Application, Level::Restricted)
@@ -122,12 +132,21 @@ fn namespaces_are_ordered_by_environment_then_readiness() {
     sorted.sort();
     assert_eq!(envs, sorted, "{order:?}");
     assert_eq!(order[0].1, Environment::Dev, "{order:?}");
-    let default = plan.namespaces.iter().find(|n| n.name == "default").unwrap();
+    let default = plan
+        .namespaces
+        .iter()
+        .find(|n| n.name == "default")
+        .unwrap();
     assert_eq!(default.environment, Environment::Prod);
     assert!(default.environment_reason.contains("clusters/prod"));
     // Within an environment, namespaces clean at their target come first and block on the
     // wave's date; the others are warned first and block later.
-    for env in [Environment::Dev, Environment::Staging, Environment::Prod, Environment::Unknown] {
+    for env in [
+        Environment::Dev,
+        Environment::Staging,
+        Environment::Prod,
+        Environment::Unknown,
+    ] {
         let ready: Vec<bool> = order.iter().filter(|o| o.1 == env).map(|o| o.2).collect();
         assert!(ready.windows(2).all(|w| w[0] >= w[1]), "{env:?}: {order:?}");
     }
@@ -213,8 +232,8 @@ fn the_written_config_parses_and_reproduces_the_plan() {
     let path = dir.path().join(".github/kubenudge.yml");
     let text = std::fs::read_to_string(&path).unwrap();
     assert!(text.starts_with("# .github/kubenudge.yml, proposed by `kubenudge rollout plan`"));
-    let config = parse_config(".github/kubenudge.yml", &text)
-        .unwrap_or_else(|e| panic!("{e:?}\n{text}"));
+    let config =
+        parse_config(".github/kubenudge.yml", &text).unwrap_or_else(|e| panic!("{e:?}\n{text}"));
 
     let plan = plan();
     let audit_restricted = ModeLevels {
@@ -228,7 +247,13 @@ fn the_written_config_parses_and_reproduces_the_plan() {
         // Every step in force from its date to the day before the next one.
         for (i, step) in ns.steps.iter().enumerate() {
             let stage = Stage::resolve(&config, &ns.name, "any.yaml", step.from);
-            assert_eq!(stage.levels, Some(step.levels), "{} on {}", ns.name, step.from);
+            assert_eq!(
+                stage.levels,
+                Some(step.levels),
+                "{} on {}",
+                ns.name,
+                step.from
+            );
             if let Some(next) = ns.steps.get(i + 1) {
                 let eve = next.from.pred_opt().unwrap();
                 let stage = Stage::resolve(&config, &ns.name, "any.yaml", eve);
@@ -238,7 +263,12 @@ fn the_written_config_parses_and_reproduces_the_plan() {
         // Before its first step, the namespace is audited at restricted like the rest.
         let before = ns.steps[0].from.pred_opt().unwrap();
         let stage = Stage::resolve(&config, &ns.name, "any.yaml", before);
-        assert_eq!(stage.levels, Some(audit_restricted), "{} on {before}", ns.name);
+        assert_eq!(
+            stage.levels,
+            Some(audit_restricted),
+            "{} on {before}",
+            ns.name
+        );
     }
     // A namespace the plan does not name is audited.
     let other = Stage::resolve(&config, "not-in-the-plan", "x.yaml", plan.end());

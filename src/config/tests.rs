@@ -280,7 +280,10 @@ fn a_level_per_mode_at_the_top_and_in_rules() {
     // The single form stays the single form.
     let single = parse_config("k.yml", "level: baseline\nmode: enforce\n").unwrap();
     assert!(single.schedule.is_empty());
-    assert_eq!((single.level, single.mode), (Level::Baseline, Mode::Enforce));
+    assert_eq!(
+        (single.level, single.mode),
+        (Level::Baseline, Mode::Enforce)
+    );
 }
 
 const SCHEDULE: &str = "rollout:

@@ -243,10 +243,7 @@ fn summary(out: &mut String, review: &Review, config: &Config, scope: Scope, sho
         .iter()
         .map(|d| (d.namespace.name.as_str(), ()))
         .collect();
-    let audited = review
-        .reported()
-        .filter(|d| d.mode == Mode::Audit)
-        .count();
+    let audited = review.reported().filter(|d| d.mode == Mode::Audit).count();
     let first = if shown.is_empty() {
         let audit_note = if scope == Scope::PullRequest && audited > 0 {
             format!(
@@ -366,9 +363,12 @@ fn timeline(out: &mut String, review: &Review) {
         })
         .collect();
     if let Some(chart) = super::timeline::gantt(&rows, review.today) {
-        let _ = writeln!(out, "### Timeline
+        let _ = writeln!(
+            out,
+            "### Timeline
 
-{chart}");
+{chart}"
+        );
     }
 }
 

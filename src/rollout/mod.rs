@@ -22,10 +22,10 @@ use std::collections::BTreeMap;
 use crate::config::{
     Config, ConfigError, Exception, LEVEL_MODES, LevelSchedule, Mode, ModeLevel, ModeLevels,
 };
-use crate::policy::{Level, PssPolicy};
 use crate::engine::LintResult;
 use crate::finding::{Finding, FixAction, FixPlan, FixSafety, Severity};
 use crate::manifest::{ManifestFile, Object};
+use crate::policy::{Level, PssPolicy};
 use crate::rules::kubenudge::unused_ignore;
 
 pub use namespace::{NamespaceResolver, NamespaceSource, ResolvedNamespace};
@@ -132,7 +132,13 @@ impl Stage {
                         .0
                         .unwrap_or_else(|| ModeLevels::single(top_single(today), default))
                 };
-                Self::scheduled(&rule.schedule, top, today, Some(rule.index), rule.describe())
+                Self::scheduled(
+                    &rule.schedule,
+                    top,
+                    today,
+                    Some(rule.index),
+                    rule.describe(),
+                )
             }
             Some(rule) => {
                 let (mode, enforce_from) = match rule.mode {
@@ -579,7 +585,11 @@ fn per_mode_findings<'f>(
             let found = crate::engine::pod_security_findings(file, object, &pss);
             by_level.push((level, found));
         }
-        let found = &by_level.iter().find(|(l, _)| *l == level).expect("judged").1;
+        let found = &by_level
+            .iter()
+            .find(|(l, _)| *l == level)
+            .expect("judged")
+            .1;
         for f in found {
             if seen.insert((f.rule, f.field_path.to_string())) {
                 out.push((f.clone(), mode, Some(level.level)));

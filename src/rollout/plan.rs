@@ -82,8 +82,7 @@ impl Environment {
         if let Some(e) = Self::of_word(text) {
             return Some(e);
         }
-        text.split(['-', '_', '.', '/'])
-            .find_map(Self::of_word)
+        text.split(['-', '_', '.', '/']).find_map(Self::of_word)
     }
 }
 
@@ -295,9 +294,8 @@ pub fn propose(input: &PlanInput<'_>) -> RolloutPlan {
             }
         }
     }
-    let date_of = |wave: usize| {
-        input.start + Duration::days(7 * (i64::from(input.weeks[wave].max(1)) - 1))
-    };
+    let date_of =
+        |wave: usize| input.start + Duration::days(7 * (i64::from(input.weeks[wave].max(1)) - 1));
     let mut namespaces = Vec::new();
     let mut exceptions = Vec::new();
     for (name, s) in seen {
@@ -382,7 +380,12 @@ pub fn propose(input: &PlanInput<'_>) -> RolloutPlan {
 }
 
 /// The Pod Security rules an object fails at `level` (one entry per finding).
-fn judge(file: &ManifestFile, object: &Object, level: Level, version: Version) -> Vec<&'static str> {
+fn judge(
+    file: &ManifestFile,
+    object: &Object,
+    level: Level,
+    version: Version,
+) -> Vec<&'static str> {
     let pss = PssPolicy {
         level,
         version,
@@ -420,12 +423,7 @@ pub fn node_agent(object: &Object) -> Option<NodeAgent> {
     }) {
         evidence.push("privileged".into());
     }
-    if spec
-        .volumes
-        .iter()
-        .flatten()
-        .any(|v| v.host_path.is_some())
-    {
+    if spec.volumes.iter().flatten().any(|v| v.host_path.is_some()) {
         evidence.push("hostPath volumes".into());
     }
     if evidence.is_empty() {
@@ -644,7 +642,11 @@ fn gap_text(gap: LevelGap) -> String {
         format!(
             "{} {} in {} {}",
             gap.findings,
-            if gap.findings == 1 { "finding" } else { "findings" },
+            if gap.findings == 1 {
+                "finding"
+            } else {
+                "findings"
+            },
             gap.workloads,
             if gap.workloads == 1 {
                 "workload"

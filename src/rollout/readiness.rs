@@ -123,9 +123,17 @@ pub fn render_table(now: &[NamespaceReadiness], base: Option<&[NamespaceReadines
                 format!(
                     "{} {} in {} {}",
                     gap.findings,
-                    if gap.findings == 1 { "finding" } else { "findings" },
+                    if gap.findings == 1 {
+                        "finding"
+                    } else {
+                        "findings"
+                    },
                     gap.workloads,
-                    if gap.workloads == 1 { "workload" } else { "workloads" }
+                    if gap.workloads == 1 {
+                        "workload"
+                    } else {
+                        "workloads"
+                    }
                 )
             };
             if let Some(before) = before {

@@ -483,9 +483,7 @@ fn a_broken_config_is_reported_and_the_defaults_still_check() {
 mod label_preview {
     use super::*;
     use crate::policy::Level;
-    use crate::rollout::preview::{
-        EnforceLabels, preview_label_changes, preview_label_changes_with,
-    };
+    use crate::rollout::preview::{ModeLabels, preview_label_changes, preview_label_changes_with};
 
     fn namespace(level: &str) -> String {
         format!(
@@ -594,7 +592,7 @@ mod label_preview {
         // A new Namespace with labels is a change from "no labels".
         let base: Vec<_> = files("baseline").into_iter().skip(1).collect();
         let new = preview_label_changes_with(&base, &files("baseline"), &Config::default(), all);
-        assert_eq!(new[0].before, EnforceLabels::default());
+        assert_eq!(new[0].before, ModeLabels::default());
     }
 
     #[test]
@@ -640,8 +638,7 @@ mod levels_per_mode {
         mixed(name).replace("      hostNetwork: true\n", "")
     }
 
-    const CONFIG: &str =
-        "mode: audit\nrollout:\n  - namespaces: [payments]\n    enforce: baseline\n    warn: restricted\n";
+    const CONFIG: &str = "mode: audit\nrollout:\n  - namespaces: [payments]\n    enforce: baseline\n    warn: restricted\n";
 
     fn modes(r: &Review) -> Vec<(&str, Mode, Option<crate::policy::Level>)> {
         r.decisions
@@ -656,7 +653,11 @@ mod levels_per_mode {
         let r = review_of(&[("a.yaml", mixed("api"))], CONFIG, "2026-12-04");
         let m = modes(&r);
         assert!(
-            m.contains(&("pod-security/host-namespaces", Mode::Enforce, Some(Baseline))),
+            m.contains(&(
+                "pod-security/host-namespaces",
+                Mode::Enforce,
+                Some(Baseline)
+            )),
             "{m:?}"
         );
         assert!(
@@ -709,7 +710,10 @@ mod levels_per_mode {
             Some(crate::policy::Level::Baseline)
         )));
         // Restricted-only checks are not run at all at baseline.
-        assert!(!m.iter().any(|(rule, _, _)| *rule == "pod-security/run-as-non-root"));
+        assert!(
+            !m.iter()
+                .any(|(rule, _, _)| *rule == "pod-security/run-as-non-root")
+        );
         assert!(r.decisions.iter().all(|d| !d.is_commented()));
         assert_eq!(r.conclusion(), Conclusion::Success);
     }
@@ -825,5 +829,66 @@ rollout:
             })
             .collect();
         assert_eq!(timeline::gantt(&rows, undated.today), None);
+    }
+}
+
+mod warn_and_audit_label_preview {
+    use super::*;
+    use crate::policy::Level;
+    use crate::rollout::preview::preview_label_changes;
+
+    fn files(labels: &str) -> Vec<(String, Vec<u8>)> {
+        [
+            (
+                "ns.yaml",
+                format!(
+                    "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: payments\n  labels:\n    pod-security.kubernetes.io/enforce: baseline\n{labels}"
+                ),
+            ),
+            ("apps/api.yaml", deployment("api", Some("payments"), "")),
+            (
+                "apps/root.yaml",
+                deployment("root", Some("payments"), "")
+                    .replace("runAsNonRoot: true, ", ""),
+            ),
+        ]
+        .into_iter()
+        .map(|(p, t)| (p.to_string(), t.into_bytes()))
+        .collect()
+    }
+
+    #[test]
+    fn a_warn_or_audit_label_change_lists_what_the_cluster_would_warn_or_audit() {
+        for mode in [Mode::Warn, Mode::Audit] {
+            let head = files(&format!(
+                "    pod-security.kubernetes.io/{mode}: restricted\n"
+            ));
+            let previews = preview_label_changes(&files(""), &head, &Config::default());
+            assert_eq!(previews.len(), 1, "{mode}: {previews:?}");
+            let p = &previews[0];
+            assert_eq!(p.mode, mode);
+            assert_eq!(p.after.level.as_deref(), Some("restricted"));
+            assert_eq!(p.policy.as_ref().map(|p| p.level), Some(Level::Restricted));
+            assert_eq!(p.workloads, 2);
+            let flagged: Vec<(String, Vec<&str>)> = p
+                .blocked
+                .iter()
+                .map(|b| (b.object.name.clone(), b.rules.clone()))
+                .collect();
+            assert_eq!(
+                flagged,
+                [("root".to_string(), vec!["pod-security/run-as-non-root"])],
+                "{mode}"
+            );
+        }
+        // The enforce label unchanged and a warn label added: only the warn preview.
+        let head = files(
+            "    pod-security.kubernetes.io/warn: restricted\n    pod-security.kubernetes.io/audit: restricted\n",
+        );
+        let modes: Vec<Mode> = preview_label_changes(&files(""), &head, &Config::default())
+            .iter()
+            .map(|p| p.mode)
+            .collect();
+        assert_eq!(modes, [Mode::Warn, Mode::Audit]);
     }
 }

@@ -38,7 +38,10 @@ pub fn gantt(rows: &[TimelineRow], today: NaiveDate) -> Option<String> {
 
     let mut groups: Vec<(Vec<&str>, &[TimelineStep])> = Vec::new();
     for row in rows {
-        match groups.iter_mut().find(|(_, steps)| *steps == row.steps.as_slice()) {
+        match groups
+            .iter_mut()
+            .find(|(_, steps)| *steps == row.steps.as_slice())
+        {
             Some((names, _)) => names.push(&row.name),
             None => groups.push((vec![&row.name], &row.steps)),
         }
