@@ -22,11 +22,11 @@ use std::fmt::{self, Write as _};
 
 use super::NamespaceResolver;
 use super::TimelineStep;
-use super::readiness::{LevelGap, NamespaceReadiness};
+use super::readiness::{LevelGap, NamespaceReadiness, Tally, failed_rules};
 use crate::config::{CONFIG_PATH, Config, LEVEL_MODES, Mode, ModeLevel, ModeLevels};
-use crate::engine::{LintResult, pod_security_findings};
-use crate::manifest::{ManifestFile, Object, Typed};
-use crate::policy::{Level, PssPolicy, Version};
+use crate::engine::LintResult;
+use crate::manifest::{Object, Typed};
+use crate::policy::{Level, Version};
 
 /// Days between a namespace's warning step and its blocking step.
 pub const WARN_DAYS: i64 = 14;
@@ -244,8 +244,7 @@ pub fn propose(input: &PlanInput<'_>) -> RolloutPlan {
         agents: Vec<NodeAgent>,
         /// Rules each agent fails at baseline: (Kind/name, rule).
         agent_rules: Vec<(String, &'static str)>,
-        workloads: usize,
-        gaps: [(usize, usize); 2],
+        tally: Tally,
         /// Baseline findings of node agents: the plan's exceptions cover them.
         excepted: usize,
     }
@@ -271,16 +270,9 @@ pub fn propose(input: &PlanInput<'_>) -> RolloutPlan {
             if object.typed.pod_template().is_none() {
                 continue;
             }
-            entry.workloads += 1;
-            let judged = |level| judge(file, object, level, version);
-            let baseline = judged(Level::Baseline);
-            let restricted = judged(Level::Restricted);
-            for (i, rules) in [&baseline, &restricted].into_iter().enumerate() {
-                if !rules.is_empty() {
-                    entry.gaps[i].0 += rules.len();
-                    entry.gaps[i].1 += 1;
-                }
-            }
+            let baseline = failed_rules(file, object, Level::Baseline, version);
+            let restricted = failed_rules(file, object, Level::Restricted, version);
+            entry.tally.add(baseline.len(), restricted.len());
             if let Some(agent) = node_agent(object) {
                 let mut rules: Vec<&'static str> = baseline.clone();
                 rules.sort_unstable();
@@ -299,22 +291,11 @@ pub fn propose(input: &PlanInput<'_>) -> RolloutPlan {
     let mut namespaces = Vec::new();
     let mut exceptions = Vec::new();
     for (name, s) in seen {
-        if s.workloads == 0 {
+        let readiness = s.tally.finish(name.clone());
+        if readiness.workloads == 0 {
             continue;
         }
         let excepted = s.excepted;
-        let readiness = NamespaceReadiness {
-            name: name.clone(),
-            workloads: s.workloads,
-            baseline: LevelGap {
-                findings: s.gaps[0].0,
-                workloads: s.gaps[0].1,
-            },
-            restricted: LevelGap {
-                findings: s.gaps[1].0,
-                workloads: s.gaps[1].1,
-            },
-        };
         let (class, class_reason) = classify(&name, &s.agents);
         let (environment, environment_reason) = environment(&name, &s.labels, &s.paths);
         let target = match class {
@@ -377,24 +358,6 @@ pub fn propose(input: &PlanInput<'_>) -> RolloutPlan {
         namespaces,
         exceptions,
     }
-}
-
-/// The Pod Security rules an object fails at `level` (one entry per finding).
-fn judge(
-    file: &ManifestFile,
-    object: &Object,
-    level: Level,
-    version: Version,
-) -> Vec<&'static str> {
-    let pss = PssPolicy {
-        level,
-        version,
-        origin: None,
-    };
-    pod_security_findings(file, object, &pss)
-        .into_iter()
-        .map(|f| f.rule)
-        .collect()
 }
 
 /// A node agent: a DaemonSet with host access, or a workload with host access whose image

@@ -4,13 +4,14 @@
 //! the proposed plan (namespaces already clean enforce first). Pure: lint result in, counts out.
 
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::NamespaceResolver;
 use crate::config::Config;
 use crate::engine::{LintResult, pod_security_findings};
-use crate::policy::{Level, PssPolicy};
+use crate::manifest::{ManifestFile, Object};
+use crate::policy::{Level, PssPolicy, Version};
 
 /// What one level would reject in one namespace.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -45,13 +46,64 @@ impl NamespaceReadiness {
     }
 }
 
+/// The Pod Security rules an object fails at `level` (one entry per finding).
+pub fn failed_rules(
+    file: &ManifestFile,
+    object: &Object,
+    level: Level,
+    version: Version,
+) -> Vec<&'static str> {
+    let pss = PssPolicy {
+        level,
+        version,
+        origin: None,
+    };
+    pod_security_findings(file, object, &pss)
+        .into_iter()
+        .map(|f| f.rule)
+        .collect()
+}
+
+/// A namespace's readiness, counted one workload at a time.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Tally {
+    workloads: usize,
+    baseline: LevelGap,
+    restricted: LevelGap,
+}
+
+impl Tally {
+    /// One workload and how many findings it has at each level.
+    pub fn add(&mut self, baseline_findings: usize, restricted_findings: usize) {
+        self.workloads += 1;
+        for (gap, n) in [
+            (&mut self.baseline, baseline_findings),
+            (&mut self.restricted, restricted_findings),
+        ] {
+            if n > 0 {
+                gap.findings += n;
+                gap.workloads += 1;
+            }
+        }
+    }
+
+    pub fn finish(self, name: String) -> NamespaceReadiness {
+        NamespaceReadiness {
+            name,
+            workloads: self.workloads,
+            baseline: self.baseline,
+            restricted: self.restricted,
+        }
+    }
+}
+
 /// Every namespace with workloads, by name, judged at both levels at the configured version.
 pub fn measure(
     result: &LintResult,
     resolver: &NamespaceResolver,
     config: &Config,
 ) -> Vec<NamespaceReadiness> {
-    let mut out: BTreeMap<String, (usize, [(usize, BTreeSet<String>); 2])> = BTreeMap::new();
+    let mut tallies: BTreeMap<String, Tally> = BTreeMap::new();
     for file in &result.files {
         for object in &file.objects {
             if object.typed.pod_template().is_none() {
@@ -64,37 +116,16 @@ pub fn measure(
                 &file.path,
                 config,
             );
-            let entry = out.entry(ns.name).or_default();
-            entry.0 += 1;
-            for (i, level) in [Level::Baseline, Level::Restricted].into_iter().enumerate() {
-                let pss = PssPolicy {
-                    level,
-                    version: config.pss_version,
-                    origin: None,
-                };
-                let n = pod_security_findings(file, object, &pss).len();
-                if n > 0 {
-                    entry.1[i].0 += n;
-                    entry.1[i]
-                        .1
-                        .insert(format!("{}/{}/{}", file.path, object.kind, object.name));
-                }
-            }
+            let fails = |level| failed_rules(file, object, level, config.pss_version).len();
+            tallies
+                .entry(ns.name)
+                .or_default()
+                .add(fails(Level::Baseline), fails(Level::Restricted));
         }
     }
-    out.into_iter()
-        .map(|(name, (workloads, [b, r]))| NamespaceReadiness {
-            name,
-            workloads,
-            baseline: LevelGap {
-                findings: b.0,
-                workloads: b.1.len(),
-            },
-            restricted: LevelGap {
-                findings: r.0,
-                workloads: r.1.len(),
-            },
-        })
+    tallies
+        .into_iter()
+        .map(|(name, tally)| tally.finish(name))
         .collect()
 }
 
