@@ -580,7 +580,7 @@ fn per_mode_findings<'f>(
             let pss = PssPolicy {
                 level: level.level,
                 version: level.version,
-                origin: Some(format!("{mode} level of the {source}")),
+                origin: Some(format!("{mode} level of {}", source_name(source))),
             };
             let found = crate::engine::pod_security_findings(file, object, &pss);
             by_level.push((level, found));
@@ -597,6 +597,15 @@ fn per_mode_findings<'f>(
         }
     }
     out
+}
+
+/// "rollout rule 2 (…)" as it is, "top-level configuration" with its article.
+fn source_name(source: &str) -> String {
+    if source.starts_with("rollout rule") {
+        source.to_string()
+    } else {
+        format!("the {source}")
+    }
 }
 
 fn unused_ignore_finding(

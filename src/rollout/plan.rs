@@ -620,6 +620,16 @@ fn gap_text(gap: LevelGap) -> String {
     }
 }
 
+/// The baseline readiness, saying which findings the plan's exceptions cover.
+fn baseline_text(ns: &PlannedNamespace) -> String {
+    let text = gap_text(ns.readiness.baseline);
+    if ns.excepted_findings > 0 {
+        format!("{text} ({} of node agents, excepted)", ns.excepted_findings)
+    } else {
+        text
+    }
+}
+
 impl RolloutPlan {
     /// The date of each wave.
     pub fn wave_dates(&self) -> [NaiveDate; 3] {
@@ -687,17 +697,9 @@ impl RolloutPlan {
             );
             let _ = writeln!(
                 out,
-                "    readiness: baseline {}, restricted {}{}",
-                gap_text(ns.readiness.baseline),
+                "    readiness: baseline {}, restricted {}",
+                baseline_text(ns),
                 gap_text(ns.readiness.restricted),
-                if ns.excepted_findings > 0 {
-                    format!(
-                        " ({} baseline findings of node agents excepted)",
-                        ns.excepted_findings
-                    )
-                } else {
-                    String::new()
-                }
             );
             for s in &ns.steps {
                 let _ = writeln!(out, "    {}  {} — {}", s.from, s.levels.describe(), s.why);
@@ -727,7 +729,7 @@ impl RolloutPlan {
         let _ = writeln!(out, "## kubenudge: proposed Pod Security rollout plan\n");
         let _ = writeln!(
             out,
-            "From {}: dev on {dev}, staging on {staging}, prod on {prod}. Namespaces already clean at their level block first; the others are warned for two weeks before they block.\n",
+            "From {}: dev on {dev}, staging on {staging}, prod on {prod}. Each namespace blocks at once what it already meets; what it does not meet yet is warned for two weeks first.\n",
             self.start
         );
         if self.namespaces.is_empty() {
@@ -752,7 +754,7 @@ impl RolloutPlan {
                 ns.class,
                 ns.environment,
                 ns.target,
-                gap_text(ns.readiness.baseline),
+                baseline_text(ns),
                 gap_text(ns.readiness.restricted),
                 steps.join("<br>")
             );
@@ -834,7 +836,7 @@ impl RolloutPlan {
             let _ = writeln!(
                 out,
                 "  # Today: baseline {}, restricted {}.",
-                gap_text(ns.readiness.baseline),
+                baseline_text(ns),
                 gap_text(ns.readiness.restricted)
             );
             let _ = writeln!(out, "  - namespaces: [{}]", q(&ns.name));
