@@ -892,3 +892,102 @@ mod warn_and_audit_label_preview {
         assert_eq!(modes, [Mode::Warn, Mode::Audit]);
     }
 }
+
+#[test]
+fn the_readiness_table_counts_per_level_and_the_trend_since_the_base() {
+    use crate::rollout::readiness::{measure, render_table};
+    let measured = |files: &[(&str, String)]| {
+        let inputs: Vec<(String, Vec<u8>)> = files
+            .iter()
+            .map(|(p, t)| (p.to_string(), t.as_bytes().to_vec()))
+            .collect();
+        let result = lint(&inputs, &LintOptions::default());
+        let resolver = NamespaceResolver::from_lint(&result, "");
+        measure(&result, &resolver, &Config::default())
+    };
+    let clean = deployment("api", Some("payments"), "");
+    let root = clean.replace("runAsNonRoot: true, ", "");
+    let host = root.replace(
+        "    spec:\n      securityContext",
+        "    spec:\n      hostNetwork: true\n      securityContext",
+    );
+    let base = measured(&[("a.yaml", clean.clone()), ("b.yaml", root.clone())]);
+    let head = measured(&[("a.yaml", root), ("b.yaml", host)]);
+    assert_eq!(head[0].workloads, 2);
+    assert_eq!(
+        (head[0].baseline.findings, head[0].baseline.workloads),
+        (1, 1)
+    );
+    assert_eq!(
+        (head[0].restricted.findings, head[0].restricted.workloads),
+        (3, 2)
+    );
+    let table = render_table(&head, Some(&base));
+    assert!(
+        table.contains("| `payments` | 2 | 1 finding in 1 workload (+1 since the base commit) | 3 findings in 2 workloads (+2 since the base commit) |"),
+        "{table}"
+    );
+    let plain = render_table(&base, None);
+    assert!(
+        plain.contains("| `payments` | 2 | clean | 1 finding in 1 workload |"),
+        "{plain}"
+    );
+}
+
+#[test]
+fn a_top_level_schedule_applies_where_no_rule_matches() {
+    let config = "warn: restricted\nschedule:\n  - from: 2027-01-15\n    enforce: restricted\n";
+    let r = review_of(&app(), config, "2026-11-22");
+    let stage = &r.namespaces[0].stage;
+    assert_eq!(stage.effective, Mode::Warn);
+    assert_eq!(
+        impact::countdown("payments", stage).as_deref(),
+        Some("restricted becomes blocking in `payments` on 2027-01-15, in 54 days")
+    );
+    assert_eq!(
+        review_of(&app(), config, "2027-01-15").conclusion(),
+        Conclusion::Failure
+    );
+}
+
+#[test]
+fn a_warn_label_change_is_worded_for_warnings() {
+    use crate::review::policy::PolicyReport;
+    use crate::rollout::preview::preview_label_changes;
+    let ns = |labels: &str| {
+        format!("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: payments\n  labels:\n{labels}")
+    };
+    let files = |labels: &str| -> Vec<(String, Vec<u8>)> {
+        vec![
+            ("ns.yaml".into(), ns(labels).into_bytes()),
+            (
+                "api.yaml".into(),
+                deployment("api", Some("payments"), "")
+                    .replace("runAsNonRoot: true, ", "")
+                    .into_bytes(),
+            ),
+        ]
+    };
+    let previews = preview_label_changes(
+        &files("    team: payments\n"),
+        &files("    pod-security.kubernetes.io/warn: restricted\n"),
+        &Config::default(),
+    );
+    let report = PolicyReport {
+        base_errors: &[],
+        config_changed: false,
+        head_errors: &[],
+        previews: &previews,
+        preview_unread: 0,
+        tree_truncated: false,
+    };
+    let md = report.summary_sections();
+    assert!(
+        md.contains("**`payments`**: `pod-security.kubernetes.io/warn` (not set) → `restricted` (ns.yaml:1)."),
+        "{md}"
+    );
+    assert!(
+        md.contains("Once applied, the API server would return a warning (shown by kubectl) for the pods of 1 of the 1 workload of `payments`"),
+        "{md}"
+    );
+}
