@@ -22,7 +22,7 @@ use std::fmt::{self, Write as _};
 
 use super::NamespaceResolver;
 use super::TimelineStep;
-use super::readiness::{LevelGap, NamespaceReadiness, Tally, failed_rules};
+use super::readiness::{NamespaceReadiness, Tally, failed_rules};
 use crate::config::{CONFIG_PATH, Config, LEVEL_MODES, Mode, ModeLevel, ModeLevels};
 use crate::engine::LintResult;
 use crate::manifest::{Object, Typed};
@@ -598,31 +598,9 @@ fn final_labels(ns: &PlannedNamespace, version: Version) -> Vec<(String, String)
     out
 }
 
-fn gap_text(gap: LevelGap) -> String {
-    if gap.is_clean() {
-        "clean".into()
-    } else {
-        format!(
-            "{} {} in {} {}",
-            gap.findings,
-            if gap.findings == 1 {
-                "finding"
-            } else {
-                "findings"
-            },
-            gap.workloads,
-            if gap.workloads == 1 {
-                "workload"
-            } else {
-                "workloads"
-            }
-        )
-    }
-}
-
 /// The baseline readiness, saying which findings the plan's exceptions cover.
 fn baseline_text(ns: &PlannedNamespace) -> String {
-    let text = gap_text(ns.readiness.baseline);
+    let text = ns.readiness.baseline.describe();
     if ns.excepted_findings > 0 {
         format!("{text} ({} of node agents, excepted)", ns.excepted_findings)
     } else {
@@ -699,7 +677,7 @@ impl RolloutPlan {
                 out,
                 "    readiness: baseline {}, restricted {}",
                 baseline_text(ns),
-                gap_text(ns.readiness.restricted),
+                ns.readiness.restricted.describe(),
             );
             for s in &ns.steps {
                 let _ = writeln!(out, "    {}  {} — {}", s.from, s.levels.describe(), s.why);
@@ -755,7 +733,7 @@ impl RolloutPlan {
                 ns.environment,
                 ns.target,
                 baseline_text(ns),
-                gap_text(ns.readiness.restricted),
+                ns.readiness.restricted.describe(),
                 steps.join("<br>")
             );
         }
@@ -837,7 +815,7 @@ impl RolloutPlan {
                 out,
                 "  # Today: baseline {}, restricted {}.",
                 baseline_text(ns),
-                gap_text(ns.readiness.restricted)
+                ns.readiness.restricted.describe()
             );
             let _ = writeln!(out, "  - namespaces: [{}]", q(&ns.name));
             let _ = writeln!(out, "    schedule:");

@@ -25,6 +25,20 @@ impl LevelGap {
     pub fn is_clean(&self) -> bool {
         self.findings == 0
     }
+
+    /// "clean" or "3 findings in 2 workloads".
+    pub fn describe(&self) -> String {
+        if self.is_clean() {
+            return "clean".into();
+        }
+        let plural =
+            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        format!(
+            "{} in {}",
+            plural(self.findings, "finding", "findings"),
+            plural(self.workloads, "workload", "workloads")
+        )
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -148,25 +162,7 @@ pub fn render_table(now: &[NamespaceReadiness], base: Option<&[NamespaceReadines
         let before = base.map(|b| b.iter().find(|o| o.name == ns.name));
         let cell = |level: Level| {
             let gap = ns.gap(level);
-            let mut s = if gap.is_clean() {
-                "clean".to_string()
-            } else {
-                format!(
-                    "{} {} in {} {}",
-                    gap.findings,
-                    if gap.findings == 1 {
-                        "finding"
-                    } else {
-                        "findings"
-                    },
-                    gap.workloads,
-                    if gap.workloads == 1 {
-                        "workload"
-                    } else {
-                        "workloads"
-                    }
-                )
-            };
+            let mut s = gap.describe();
             if let Some(before) = before {
                 let was = before.map_or(0, |b| b.gap(level).findings) as i64;
                 let delta = gap.findings as i64 - was;
