@@ -3,8 +3,11 @@
 //! Pure functions over a [`LintResult`], a [`Config`] and today's date (passed in, never read
 //! from the clock here, so tests and the GitHub service decide what "today" is). The engine says
 //! what is wrong; this layer says, per finding, in which namespace it is, at which rollout
-//! stage, and whether an exception or an inline ignore silences it. Reports (the rollout report,
-//! the developer impact note, review comments) are built from the resulting [`Review`].
+//! stage, in which mode (a stage written per mode, `enforce: baseline, warn: restricted`,
+//! judges each workload at each mode's level), and whether an exception or an inline ignore
+//! silences it. Reports (the rollout report, the developer impact note, review comments,
+//! timelines, readiness, the proposed plan) are built from the resulting [`Review`] or, for
+//! the plan and readiness, from the lint result directly.
 
 pub mod ignore;
 pub mod impact;
@@ -570,31 +573,22 @@ fn per_mode_findings<'f>(
     if !judged {
         return out;
     }
-    let mut seen: std::collections::HashSet<(&'static str, String)> = Default::default();
-    let mut by_level: Vec<(ModeLevel, Vec<Finding>)> = Vec::new();
-    for mode in LEVEL_MODES {
-        let Some(level) = levels.get(mode) else {
-            continue;
-        };
-        if !by_level.iter().any(|(l, _)| *l == level) {
-            let pss = PssPolicy {
-                level: level.level,
-                version: level.version,
-                origin: Some(format!("{mode} level of {}", source_name(source))),
-            };
-            let found = crate::engine::pod_security_findings(file, object, &pss);
-            by_level.push((level, found));
-        }
-        let found = &by_level
-            .iter()
-            .find(|(l, _)| *l == level)
-            .expect("judged")
-            .1;
-        for f in found {
-            if seen.insert((f.rule, f.field_path.to_string())) {
-                out.push((f.clone(), mode, Some(level.level)));
-            }
-        }
+    // Strongest mode first: a finding keeps the first mode whose level reports it.
+    let judged_at: Vec<(Mode, ModeLevel)> = LEVEL_MODES
+        .into_iter()
+        .filter_map(|m| levels.get(m).map(|l| (m, l)))
+        .collect();
+    let policies: Vec<PssPolicy> = judged_at
+        .iter()
+        .map(|(mode, level)| PssPolicy {
+            level: level.level,
+            version: level.version,
+            origin: Some(format!("{mode} level of {}", source_name(source))),
+        })
+        .collect();
+    for (i, f) in crate::engine::pod_security_findings(file, object, &policies, true) {
+        let (mode, level) = judged_at[i];
+        out.push((f, mode, Some(level.level)));
     }
     out
 }
