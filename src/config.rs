@@ -5,6 +5,12 @@
 //! purpose: a typo such as `enforce_from` must not silently leave enforcement off. Callers that
 //! must never run without a policy (the GitHub check) use [`load_or_default`], which falls back
 //! to [`Config::default`] and hands the errors back to be shown.
+//!
+//! Levels come in two forms: the single `level` + `mode` (+ `enforce-from`), and levels per
+//! mode as Pod Security Admission labels have them (`enforce`/`warn`/`audit`, each a level and
+//! an optional version) with dated `schedule:` steps ([`LevelSchedule`]), whose order and
+//! tightening the parser checks. This module only reads and validates; what applies on a
+//! given day is `crate::rollout`'s to decide.
 
 use chrono::NaiveDate;
 use globset::{GlobBuilder, GlobMatcher};
@@ -153,11 +159,16 @@ impl ModeLevels {
     /// baseline"); `None` when nothing loosens. Moving a level to a stronger mode is not
     /// loosening: what counts is the strictest level each mode and those above it check.
     pub fn loosening_from(&self, earlier: &ModeLevels) -> Option<String> {
-        let loosened: Vec<String> = LEVEL_MODES
-            .into_iter()
-            .filter(|m| self.reach(*m) < earlier.reach(*m))
-            .map(|m| format!("`{m}` from {} to {}", earlier.reach(m), self.reach(m)))
-            .collect();
+        let mut said: Vec<(Level, Level)> = Vec::new();
+        let mut loosened: Vec<String> = Vec::new();
+        for m in LEVEL_MODES {
+            let (before, after) = (earlier.reach(m), self.reach(m));
+            // A weaker mode that loosens the same way only follows the stronger one.
+            if after < before && !said.contains(&(before, after)) {
+                said.push((before, after));
+                loosened.push(format!("`{m}` from {before} to {after}"));
+            }
+        }
         (!loosened.is_empty()).then(|| loosened.join(", "))
     }
 

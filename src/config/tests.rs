@@ -330,7 +330,7 @@ fn schedule_mistakes_are_errors_at_their_position() {
         ),
         (
             "rollout:\n  - namespaces: [a]\n    schedule:\n      - from: 2027-01-15\n        enforce: restricted\n      - from: 2027-03-01\n        enforce: baseline\n",
-            "kubenudge.yml:6:9: schedule step 2 (2027-03-01) loosens `enforce` from restricted to baseline, `warn` from restricted to baseline, `audit` from restricted to baseline; if that is intended, add `loosen: true` and a `reason`",
+            "kubenudge.yml:6:9: schedule step 2 (2027-03-01) loosens `enforce` from restricted to baseline; if that is intended, add `loosen: true` and a `reason`",
         ),
         (
             "rollout:\n  - namespaces: [a]\n    schedule:\n      - from: 2027-01-15\n        enforce: restricted\n      - from: 2027-03-01\n        warn: restricted\n",
@@ -395,6 +395,6 @@ fn loosening_is_judged_on_what_each_mode_and_those_above_it_check() {
     // Dropping the warning of restricted loosens `warn`.
     assert_eq!(
         levels(b, None).loosening_from(&levels(b, r)).as_deref(),
-        Some("`warn` from restricted to baseline, `audit` from restricted to baseline")
+        Some("`warn` from restricted to baseline")
     );
 }
