@@ -615,7 +615,7 @@ impl RolloutPlan {
             .map(|w| self.start + Duration::days(7 * (i64::from(w.max(1)) - 1)))
     }
 
-    /// The day the last step starts: when the Namespace labels change.
+    /// The day the plan's last step starts: every namespace is at its target from then on.
     pub fn end(&self) -> NaiveDate {
         self.namespaces
             .iter()
@@ -692,11 +692,10 @@ impl RolloutPlan {
         }
         let _ = writeln!(
             out,
-            "\nNamespace labels to set once the last step is in force ({})",
-            self.end()
+            "\nNamespace labels, each to set once the namespace's last step is in force"
         );
         for ns in &self.namespaces {
-            let _ = writeln!(out, "  {}", Self::kubectl_label(ns));
+            let _ = writeln!(out, "  {}  {}", ns.last_date(), Self::kubectl_label(ns));
         }
         out
     }
@@ -779,10 +778,10 @@ impl RolloutPlan {
         }
         let _ = writeln!(
             out,
-            "### Namespace labels at the end ({})\n\n```sh",
-            self.end()
+            "### Namespace labels at the end\n\nEach once the namespace's last step is in force:\n\n```sh"
         );
         for ns in &self.namespaces {
+            let _ = writeln!(out, "# {}, from {}", ns.name, ns.last_date());
             let _ = writeln!(out, "{}", Self::kubectl_label(ns));
         }
         let _ = writeln!(out, "```");
