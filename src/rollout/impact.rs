@@ -244,6 +244,15 @@ fn summary(out: &mut String, review: &Review, config: &Config, scope: Scope, sho
         .map(|d| (d.namespace.name.as_str(), ()))
         .collect();
     let audited = review.reported().filter(|d| d.mode == Mode::Audit).count();
+    // With levels per mode the namespaces name their own levels (the second sentence).
+    let standard = if review.namespaces.iter().any(|ns| ns.stage.levels.is_some()) {
+        "the Pod Security Standards at the levels of each namespace".to_string()
+    } else {
+        format!(
+            "the Pod Security Standard `{}` (version {})",
+            config.level, config.pss_version
+        )
+    };
     let first = if shown.is_empty() {
         let audit_note = if scope == Scope::PullRequest && audited > 0 {
             format!(
@@ -255,14 +264,11 @@ fn summary(out: &mut String, review: &Review, config: &Config, scope: Scope, sho
             String::new()
         };
         format!(
-            "Kubernetes manifests in {subject} are checked against the Pod Security Standard `{}` (version {}), and nothing in them needs to change now{audit_note}.",
-            config.level, config.pss_version
+            "Kubernetes manifests in {subject} are checked against {standard}, and nothing in them needs to change now{audit_note}."
         )
     } else {
         format!(
-            "Kubernetes manifests in {subject} are checked against the Pod Security Standard `{}` (version {}), and {} in {} {} a change.",
-            config.level,
-            config.pss_version,
+            "Kubernetes manifests in {subject} are checked against {standard}, and {} in {} {} a change.",
             plural(shown.len(), "finding", "findings"),
             plural(namespaces.len(), "namespace", "namespaces"),
             if shown.len() == 1 { "needs" } else { "need" },
