@@ -141,7 +141,10 @@ pub enum RolloutFormat {
 }
 
 #[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct RolloutArgs {
+    #[command(subcommand)]
+    pub command: Option<crate::cli_rollout::RolloutCommand>,
     /// The repository (or parts of it) to scan; default: the current directory.
     pub paths: Vec<PathBuf>,
     /// Configuration file; default: `.github/kubenudge.yml` in the scanned directory.

@@ -17,6 +17,41 @@ use crate::rollout::report::RolloutReport;
 use crate::rollout::{Conclusion, NamespaceResolver, PolicyInput, review};
 use crate::rules::selection::RuleSelection;
 
+/// `kubenudge rollout SUBCOMMAND`.
+#[derive(clap::Subcommand, Debug)]
+pub enum RolloutCommand {
+    /// Propose a sequenced rollout plan from the repository: namespaces classified, ordered
+    /// by environment and readiness, with dates, exceptions and the final Namespace labels.
+    Plan(PlanArgs),
+}
+
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlanFormat {
+    Text,
+    Md,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct PlanArgs {
+    /// The repository (or parts of it) to scan; default: the current directory.
+    pub paths: Vec<PathBuf>,
+    /// The first day of the plan (YYYY-MM-DD); default: today (UTC).
+    #[arg(long)]
+    pub start: Option<NaiveDate>,
+    /// The weeks of the dev, staging and prod waves, counted from the start (week 1).
+    #[arg(long, value_delimiter = ',', default_values_t = [1u32, 3, 5])]
+    pub weeks: Vec<u32>,
+    #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+    pub format: PlanFormat,
+    /// Also write the plan as `.github/kubenudge.yml` in the scanned directory (never over an
+    /// existing file).
+    #[arg(long)]
+    pub write: bool,
+    /// The day the plan is made on (YYYY-MM-DD); default: today (UTC).
+    #[arg(long, hide = true)]
+    pub today: Option<NaiveDate>,
+}
+
 /// A configuration read from disk, with the repository root it belongs to.
 pub(crate) struct LoadedPolicy {
     pub config: Config,
@@ -177,8 +212,83 @@ fn read_inputs(paths: &[PathBuf], prefix: &str) -> Result<Vec<(String, Vec<u8>)>
     Ok(inputs)
 }
 
+/// `kubenudge rollout plan`: the plan proposed from the repository.
+fn plan(args: &PlanArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    let weeks: [u32; 3] = match args.weeks.as_slice() {
+        [a, b, c] if *a >= 1 && a <= b && b <= c => [*a, *b, *c],
+        _ => {
+            let _ = writeln!(
+                err,
+                "error: --weeks takes three week numbers for dev, staging and prod, from 1 and in order, e.g. --weeks 1,3,5"
+            );
+            return EXIT_ERROR;
+        }
+    };
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let root = match paths.as_slice() {
+        [dir] if dir.is_dir() => dir.clone(),
+        _ => PathBuf::from("."),
+    };
+    let prefix = dir_prefix(&root);
+    let inputs = match read_inputs(&paths, &prefix) {
+        Ok(i) => i,
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
+            return EXIT_ERROR;
+        }
+    };
+    let result = lint(&inputs, &LintOptions::default());
+    let resolver = NamespaceResolver::from_lint(&result, "");
+    // Namespaces come from the manifests alone (metadata, kustomizations, `default`), so the
+    // written configuration resolves them the same way.
+    let config = Config::default();
+    let proposed = crate::rollout::plan::propose(&crate::rollout::plan::PlanInput {
+        result: &result,
+        resolver: &resolver,
+        config: &config,
+        start: args.start.unwrap_or_else(|| today(args.today)),
+        weeks,
+    });
+    let rendered = match args.format {
+        PlanFormat::Text => proposed.render_text(),
+        PlanFormat::Md => proposed.render_markdown(),
+    };
+    let _ = out.write_all(rendered.as_bytes());
+    for e in &result.errors {
+        let _ = writeln!(err, "{e}");
+    }
+    if args.write {
+        let target = root.join(CONFIG_PATH);
+        if target.exists() {
+            let _ = writeln!(
+                err,
+                "error: {} exists; move it away to write the plan there (nothing was written)",
+                display_path(&target)
+            );
+            return EXIT_ERROR;
+        }
+        let written = target
+            .parent()
+            .map_or(Ok(()), std::fs::create_dir_all)
+            .and_then(|()| std::fs::write(&target, proposed.render_config()));
+        if let Err(e) = written {
+            let _ = writeln!(err, "error: cannot write {}: {e}", display_path(&target));
+            return EXIT_ERROR;
+        }
+        let _ = writeln!(err, "wrote {}", display_path(&target));
+    }
+    EXIT_CLEAN
+}
+
 /// `kubenudge rollout`: the whole repository against the rollout policy.
 pub(crate) fn rollout(args: &RolloutArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    if let Some(RolloutCommand::Plan(plan_args)) = &args.command {
+        return plan(plan_args, out, err);
+    }
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -236,7 +346,14 @@ pub(crate) fn rollout(args: &RolloutArgs, out: &mut dyn Write, err: &mut dyn Wri
     let rendered = match args.format {
         RolloutFormat::Text => RolloutReport::build(&review, config).render_text(),
         RolloutFormat::Json => RolloutReport::build(&review, config).render_json(),
-        RolloutFormat::Md => impact_note(&review, config, Scope::Repository),
+        RolloutFormat::Md => {
+            impact_note(&review, config, Scope::Repository)
+                + "\n"
+                + &crate::rollout::readiness::render_table(
+                    &crate::rollout::readiness::measure(&result, &resolver, config),
+                    None,
+                )
+        }
     };
     let _ = out.write_all(rendered.as_bytes());
     for e in &result.errors {

@@ -5,6 +5,12 @@
 //! purpose: a typo such as `enforce_from` must not silently leave enforcement off. Callers that
 //! must never run without a policy (the GitHub check) use [`load_or_default`], which falls back
 //! to [`Config::default`] and hands the errors back to be shown.
+//!
+//! Levels come in two forms: the single `level` + `mode` (+ `enforce-from`), and levels per
+//! mode as Pod Security Admission labels have them (`enforce`/`warn`/`audit`, each a level and
+//! an optional version) with dated `schedule:` steps ([`LevelSchedule`]), whose order and
+//! tightening the parser checks. This module only reads and validates; what applies on a
+//! given day is `crate::rollout`'s to decide.
 
 use chrono::NaiveDate;
 use globset::{GlobBuilder, GlobMatcher};
@@ -58,6 +64,169 @@ impl fmt::Display for Mode {
     }
 }
 
+/// A Pod Security level and version for one mode, as a pair of PSA labels names them
+/// (`pod-security.kubernetes.io/warn: restricted`, `…/warn-version: v1.30`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+pub struct ModeLevel {
+    pub level: Level,
+    pub version: Version,
+}
+
+impl fmt::Display for ModeLevel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.version {
+            Version::Latest => write!(f, "{}", self.level),
+            v => write!(f, "{} ({v})", self.level),
+        }
+    }
+}
+
+/// The levels a namespace is held to, one per mode, as PSA's `enforce`, `warn` and `audit`
+/// labels are: a finding is enforced when it violates the enforce level, warned when it
+/// violates only the warn level, audited when only the audit level. `privileged` (or no
+/// level) checks nothing in that mode.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize)]
+pub struct ModeLevels {
+    pub enforce: Option<ModeLevel>,
+    pub warn: Option<ModeLevel>,
+    pub audit: Option<ModeLevel>,
+}
+
+/// The modes that carry a level, strongest first: the order a finding is classified in.
+pub const LEVEL_MODES: [Mode; 3] = [Mode::Enforce, Mode::Warn, Mode::Audit];
+
+impl ModeLevels {
+    /// The single `level` + `mode` form: one mode at one level (`off`: nothing).
+    pub fn single(mode: Mode, level: ModeLevel) -> Self {
+        let mut m = Self::default();
+        m.set(mode, Some(level));
+        m
+    }
+
+    pub fn set(&mut self, mode: Mode, level: Option<ModeLevel>) {
+        match mode {
+            Mode::Enforce => self.enforce = level,
+            Mode::Warn => self.warn = level,
+            Mode::Audit => self.audit = level,
+            Mode::Off => {}
+        }
+    }
+
+    /// The level a mode checks; `None` when it checks nothing (unset or `privileged`).
+    pub fn get(&self, mode: Mode) -> Option<ModeLevel> {
+        let l = match mode {
+            Mode::Enforce => self.enforce,
+            Mode::Warn => self.warn,
+            Mode::Audit => self.audit,
+            Mode::Off => None,
+        };
+        l.filter(|l| l.level != Level::Privileged)
+    }
+
+    /// The strongest mode that checks something; `off` when none does.
+    pub fn strongest_mode(&self) -> Mode {
+        LEVEL_MODES
+            .into_iter()
+            .find(|m| self.get(*m).is_some())
+            .unwrap_or(Mode::Off)
+    }
+
+    /// The strictest level checked at `mode` or a stronger mode: what a finding must violate
+    /// to count at least as much as `mode`.
+    pub fn reach(&self, mode: Mode) -> Level {
+        LEVEL_MODES
+            .into_iter()
+            .filter(|m| *m >= mode)
+            .filter_map(|m| self.get(m).map(|l| l.level))
+            .max()
+            .unwrap_or(Level::Privileged)
+    }
+
+    /// The mode that holds the strictest level (the stronger mode on a tie): where findings of
+    /// rules that are not Pod Security checks (hardening, deprecations) go.
+    pub fn strictest_mode(&self) -> Mode {
+        let mut best: Option<(Level, Mode)> = None;
+        for m in LEVEL_MODES {
+            if let Some(l) = self.get(m)
+                && best.is_none_or(|(b, _)| l.level > b)
+            {
+                best = Some((l.level, m));
+            }
+        }
+        best.map_or(Mode::Off, |(_, m)| m)
+    }
+
+    /// How `self` is looser than `earlier`, mode by mode ("`enforce` from restricted to
+    /// baseline"); `None` when nothing loosens. Moving a level to a stronger mode is not
+    /// loosening: what counts is the strictest level each mode and those above it check.
+    pub fn loosening_from(&self, earlier: &ModeLevels) -> Option<String> {
+        let mut said: Vec<(Level, Level)> = Vec::new();
+        let mut loosened: Vec<String> = Vec::new();
+        for m in LEVEL_MODES {
+            let (before, after) = (earlier.reach(m), self.reach(m));
+            // A weaker mode that loosens the same way only follows the stronger one.
+            if after < before && !said.contains(&(before, after)) {
+                said.push((before, after));
+                loosened.push(format!("`{m}` from {before} to {after}"));
+            }
+        }
+        (!loosened.is_empty()).then(|| loosened.join(", "))
+    }
+
+    /// "enforce baseline, warn restricted"; "nothing checked" when no mode has a level.
+    pub fn describe(&self) -> String {
+        let parts: Vec<String> = LEVEL_MODES
+            .into_iter()
+            .filter_map(|m| self.get(m).map(|l| format!("{m} {l}")))
+            .collect();
+        if parts.is_empty() {
+            "nothing checked".into()
+        } else {
+            parts.join(", ")
+        }
+    }
+
+    /// Every level named, strictest first (the CLI lints at the strictest).
+    pub fn levels(&self) -> impl Iterator<Item = ModeLevel> + '_ {
+        LEVEL_MODES.into_iter().filter_map(|m| self.get(m))
+    }
+}
+
+/// One dated step of a `schedule:`: from `from` on, these levels apply.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ScheduleStep {
+    pub from: NaiveDate,
+    pub levels: ModeLevels,
+    /// Why a step that loosens a level does so (`loosen: true` + `reason`).
+    pub loosen_reason: Option<String>,
+    pub line: usize,
+}
+
+/// The levels of a rollout rule (or the top level) over time, when written per mode: the
+/// levels before the first step (`None`: whatever applies without this rule), then the steps
+/// in date order. `enforce-from` next to `mode` is the two-step shorthand and stays in the
+/// single form ([`RolloutRule::mode`], [`RolloutRule::enforce_from`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct LevelSchedule {
+    pub initial: Option<ModeLevels>,
+    pub steps: Vec<ScheduleStep>,
+}
+
+impl LevelSchedule {
+    pub fn is_empty(&self) -> bool {
+        self.initial.is_none() && self.steps.is_empty()
+    }
+
+    /// The levels in force on `today` and the index of the step they come from (`None`:
+    /// before the first step).
+    pub fn in_force(&self, today: NaiveDate) -> (Option<ModeLevels>, Option<usize>) {
+        match self.steps.iter().rposition(|s| s.from <= today) {
+            Some(i) => (Some(self.steps[i].levels), Some(i)),
+            None => (self.initial, None),
+        }
+    }
+}
+
 /// A glob together with the text it was written as (for reports).
 #[derive(Debug, Clone)]
 pub struct Pattern {
@@ -102,6 +271,9 @@ pub struct RolloutRule {
     pub namespace: Option<String>,
     pub mode: Option<Mode>,
     pub enforce_from: Option<NaiveDate>,
+    /// Levels per mode and dated steps (`enforce`/`warn`/`audit`, `schedule`); empty for the
+    /// single `mode` form.
+    pub schedule: LevelSchedule,
 }
 
 impl RolloutRule {
@@ -173,6 +345,8 @@ pub struct Config {
     pub pss_explicit: bool,
     pub mode: Mode,
     pub enforce_from: Option<NaiveDate>,
+    /// Top-level levels per mode and dated steps; empty for the single `level` + `mode` form.
+    pub schedule: LevelSchedule,
     pub rollout: Vec<RolloutRule>,
     pub exceptions: Vec<Exception>,
     pub help: Help,
@@ -191,6 +365,7 @@ impl Default for Config {
             pss_explicit: false,
             mode: Mode::Warn,
             enforce_from: None,
+            schedule: LevelSchedule::default(),
             rollout: Vec::new(),
             exceptions: Vec::new(),
             help: Help::default(),
@@ -238,6 +413,10 @@ pub fn parse_config(file: &str, text: &str) -> Result<Config, Vec<ConfigError>> 
         source: &source,
         tree: &tree,
         errors: Vec::new(),
+        default_level: ModeLevel {
+            level: Level::Restricted,
+            version: Version::Latest,
+        },
     };
     let config = match docs.as_slice() {
         [] => Config::default(),
@@ -289,6 +468,40 @@ struct ConfigParser<'a> {
     source: &'a SourceText,
     tree: &'a YamlTree,
     errors: Vec<ConfigError>,
+    /// The top level's `level` and `pss-version`: the level of `mode` forms and the version
+    /// of levels per mode that name none.
+    default_level: ModeLevel,
+}
+
+/// The keys of one mapping that say which levels apply when.
+#[derive(Default)]
+struct PerModeKeys {
+    mode: Option<NodeId>,
+    enforce_from: Option<NodeId>,
+    enforce: Option<NodeId>,
+    warn: Option<NodeId>,
+    audit: Option<NodeId>,
+    schedule: Option<NodeId>,
+}
+
+impl PerModeKeys {
+    fn push(&mut self, key: &str, node: NodeId) {
+        match key {
+            "enforce" => self.enforce = Some(node),
+            "warn" => self.warn = Some(node),
+            "audit" => self.audit = Some(node),
+            "schedule" => self.schedule = Some(node),
+            _ => {}
+        }
+    }
+
+    /// Levels per mode or a schedule are written (the `mode` form alone is not).
+    fn is_empty(&self) -> bool {
+        self.enforce.is_none()
+            && self.warn.is_none()
+            && self.audit.is_none()
+            && self.schedule.is_none()
+    }
 }
 
 impl ConfigParser<'_> {
@@ -440,6 +653,10 @@ impl ConfigParser<'_> {
                 "pss-version",
                 "mode",
                 "enforce-from",
+                "enforce",
+                "warn",
+                "audit",
+                "schedule",
                 "rollout",
                 "exceptions",
                 "help",
@@ -450,6 +667,25 @@ impl ConfigParser<'_> {
             ],
         );
         let mut selection = SelectionLayer::default();
+        // The single form's level and version are the defaults of everything per mode, so
+        // they are read first wherever they are written (their mistakes are reported below).
+        for (key, value) in &entries {
+            let text = self.tree.as_str(*value).map(str::to_string);
+            match (key.as_str(), text) {
+                ("level", Some(t)) => {
+                    if let Ok(l) = t.parse::<Level>() {
+                        self.default_level.level = l;
+                    }
+                }
+                ("pss-version", Some(t)) => {
+                    if let Ok(v) = t.parse::<Version>() {
+                        self.default_level.version = v;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut per_mode = PerModeKeys::default();
         for (key, value) in entries {
             match key.as_str() {
                 "level" => {
@@ -472,11 +708,16 @@ impl ConfigParser<'_> {
                     }
                 }
                 "mode" => {
+                    per_mode.mode = Some(value);
                     if let Some(m) = self.parsed(value, "mode") {
                         c.mode = m;
                     }
                 }
-                "enforce-from" => c.enforce_from = self.date(value, "enforce-from"),
+                "enforce-from" => {
+                    per_mode.enforce_from = Some(value);
+                    c.enforce_from = self.date(value, "enforce-from");
+                }
+                "enforce" | "warn" | "audit" | "schedule" => per_mode.push(&key, value),
                 "rollout" => {
                     for (i, item) in self.sequence(value, "rollout").into_iter().enumerate() {
                         if let Some(r) = self.rollout_rule(item, i + 1) {
@@ -511,6 +752,10 @@ impl ConfigParser<'_> {
             }
         }
         c.rules.push(selection);
+        if !per_mode.is_empty() {
+            let single = ModeLevels::single(c.mode, self.default_level);
+            c.schedule = self.level_schedule(root, &per_mode, Some(single), "the configuration");
+        }
         c
     }
 
@@ -538,6 +783,167 @@ impl ConfigParser<'_> {
         }
     }
 
+    /// `enforce: baseline` or `enforce: {level: baseline, version: v1.30}`.
+    fn mode_level(&mut self, node: NodeId, key: &str) -> Option<ModeLevel> {
+        let tree = self.tree;
+        if matches!(tree.node(node).kind, NodeKind::Mapping { .. }) {
+            let mut out = ModeLevel {
+                level: Level::Restricted,
+                version: self.default_level.version,
+            };
+            let entries = self.mapping(node, &format!("`{key}`"), &["level", "version"]);
+            if !entries.iter().any(|(k, _)| k == "level") {
+                self.error(node, format!("`{key}` is missing `level`"));
+                return None;
+            }
+            let before = self.errors.len();
+            for (k, v) in entries {
+                if k == "level" {
+                    out.level = self.parsed(v, &format!("{key}.level"))?;
+                } else {
+                    out.version = self.parsed(v, &format!("{key}.version"))?;
+                }
+            }
+            return (self.errors.len() == before).then_some(out);
+        }
+        Some(ModeLevel {
+            level: self.parsed(node, key)?,
+            version: self.default_level.version,
+        })
+    }
+
+    /// The `enforce`/`warn`/`audit` keys of one mapping.
+    fn mode_levels(&mut self, keys: &PerModeKeys) -> Option<ModeLevels> {
+        let mut levels = ModeLevels::default();
+        let mut any = false;
+        for (mode, node) in [
+            (Mode::Enforce, keys.enforce),
+            (Mode::Warn, keys.warn),
+            (Mode::Audit, keys.audit),
+        ] {
+            if let Some(node) = node {
+                any = true;
+                let l = self.mode_level(node, &mode.to_string());
+                levels.set(mode, l);
+            }
+        }
+        any.then_some(levels)
+    }
+
+    /// The levels per mode of a rule or the top level and its `schedule:`, validated: no
+    /// `mode`/`enforce-from` next to levels per mode, steps in date order, and no step that
+    /// loosens a level without `loosen: true` and a reason. `single` is the `mode` form's
+    /// levels, when the mapping writes `mode`.
+    fn level_schedule(
+        &mut self,
+        node: NodeId,
+        keys: &PerModeKeys,
+        single: Option<ModeLevels>,
+        what: &str,
+    ) -> LevelSchedule {
+        let has_levels = keys.enforce.is_some() || keys.warn.is_some() || keys.audit.is_some();
+        if has_levels && keys.mode.is_some() {
+            self.error(
+                keys.mode.unwrap_or(node),
+                format!("{what}: give either `mode` or levels per mode (`enforce`, `warn`, `audit`), not both"),
+            );
+        }
+        if let Some(ef) = keys.enforce_from
+            && (has_levels || keys.schedule.is_some())
+        {
+            self.error(
+                ef,
+                format!("{what}: `enforce-from` is shorthand for `mode` with one dated step; with levels per mode or a `schedule`, write the step in `schedule`"),
+            );
+        }
+        let initial = self.mode_levels(keys).or(single);
+        let mut schedule = LevelSchedule {
+            initial,
+            steps: Vec::new(),
+        };
+        let Some(list) = keys.schedule else {
+            return schedule;
+        };
+        let items = self.sequence(list, "schedule");
+        if items.is_empty() {
+            self.error(list, "`schedule` must list at least one step".into());
+        }
+        let mut previous: Option<(NaiveDate, ModeLevels)> = None;
+        for (i, item) in items.into_iter().enumerate() {
+            let n = i + 1;
+            let entries = self.mapping(
+                item,
+                "a schedule step",
+                &["from", "enforce", "warn", "audit", "loosen", "reason"],
+            );
+            let mut step_keys = PerModeKeys::default();
+            let (mut from, mut loosen, mut reason) = (None, None, None);
+            for (k, v) in &entries {
+                match k.as_str() {
+                    "from" => from = self.date(*v, "from").map(|d| (d, *v)),
+                    "loosen" => match &self.tree.node(*v).kind {
+                        NodeKind::Bool(b) => loosen = Some((*b, *v)),
+                        _ => self.error(*v, "`loosen` must be true or false".into()),
+                    },
+                    "reason" => reason = self.non_empty_string(*v, "reason"),
+                    _ => step_keys.push(k, *v),
+                }
+            }
+            if !entries.iter().any(|(k, _)| k == "from") {
+                self.error(
+                    item,
+                    format!("schedule step {n} is missing `from` (the date it starts)"),
+                );
+            }
+            let Some(levels) = self.mode_levels(&step_keys) else {
+                self.error(
+                    item,
+                    format!("schedule step {n} changes nothing: give `enforce`, `warn` or `audit`"),
+                );
+                continue;
+            };
+            let Some((date, date_node)) = from else {
+                continue;
+            };
+            if let Some((l, node)) = loosen
+                && l
+                && reason.is_none()
+            {
+                self.error(
+                    node,
+                    format!("schedule step {n}: `loosen: true` needs a `reason`"),
+                );
+            }
+            let earlier = previous.map(|(_, l)| l).or(schedule.initial);
+            if let Some((prev_date, _)) = previous
+                && date <= prev_date
+            {
+                self.error(
+                    date_node,
+                    format!("schedule step {n} ({date}) is not after step {} ({prev_date}): list the steps in date order", n - 1),
+                );
+            }
+            if let Some(earlier) = earlier
+                && let Some(how) = levels.loosening_from(&earlier)
+                && loosen.is_none_or(|(l, _)| !l)
+            {
+                self.error(
+                    item,
+                    format!("schedule step {n} ({date}) loosens {how}; if that is intended, add `loosen: true` and a `reason`"),
+                );
+            }
+            let loosen_reason = loosen.filter(|(l, _)| *l).and(reason);
+            schedule.steps.push(ScheduleStep {
+                from: date,
+                levels,
+                loosen_reason,
+                line: self.line(item),
+            });
+            previous = Some((date, levels));
+        }
+        schedule
+    }
+
     fn rollout_rule(&mut self, node: NodeId, index: usize) -> Option<RolloutRule> {
         let mut r = RolloutRule {
             index,
@@ -547,21 +953,45 @@ impl ConfigParser<'_> {
             namespace: None,
             mode: None,
             enforce_from: None,
+            schedule: LevelSchedule::default(),
         };
         let entries = self.mapping(
             node,
             "a rollout rule",
-            &["namespaces", "paths", "namespace", "mode", "enforce-from"],
+            &[
+                "namespaces",
+                "paths",
+                "namespace",
+                "mode",
+                "enforce-from",
+                "enforce",
+                "warn",
+                "audit",
+                "schedule",
+            ],
         );
         let before = self.errors.len();
+        let mut per_mode = PerModeKeys::default();
         for (key, value) in &entries {
             match key.as_str() {
                 "namespaces" => r.namespaces = self.patterns(*value, "namespaces"),
                 "paths" => r.paths = self.patterns(*value, "paths"),
                 "namespace" => r.namespace = self.non_empty_string(*value, "namespace"),
-                "mode" => r.mode = self.parsed(*value, "mode"),
-                _ => r.enforce_from = self.date(*value, "enforce-from"),
+                "mode" => {
+                    per_mode.mode = Some(*value);
+                    r.mode = self.parsed(*value, "mode");
+                }
+                "enforce-from" => {
+                    per_mode.enforce_from = Some(*value);
+                    r.enforce_from = self.date(*value, "enforce-from");
+                }
+                _ => per_mode.push(key, *value),
             }
+        }
+        if !per_mode.is_empty() {
+            let single = r.mode.map(|m| ModeLevels::single(m, self.default_level));
+            r.schedule =
+                self.level_schedule(node, &per_mode, single, &format!("rollout rule {index}"));
         }
         let has = |k: &str| entries.iter().any(|(key, _)| key == k);
         if !has("namespaces") && !has("paths") {
@@ -570,10 +1000,20 @@ impl ConfigParser<'_> {
                 format!("rollout rule {index} selects nothing: give `namespaces` or `paths`"),
             );
         }
-        if !has("mode") && !has("enforce-from") {
+        let levels_given = [
+            "mode",
+            "enforce-from",
+            "enforce",
+            "warn",
+            "audit",
+            "schedule",
+        ]
+        .iter()
+        .any(|k| has(k));
+        if !levels_given {
             self.error(
                 node,
-                format!("rollout rule {index} changes nothing: give `mode` or `enforce-from`"),
+                format!("rollout rule {index} changes nothing: give `mode`, `enforce-from`, levels per mode (`enforce`, `warn`, `audit`) or a `schedule`"),
             );
         }
         if has("namespace") && !has("paths") {

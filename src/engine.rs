@@ -140,6 +140,55 @@ pub fn lint(inputs: &[(String, Vec<u8>)], options: &LintOptions) -> LintResult {
     result
 }
 
+/// The Pod Security findings of one object judged at each of `policies` in turn, whatever
+/// the Namespace labels say: each (rule, field) once, with the index of the first policy that
+/// reports it. What the rollout policy uses to judge an object at each mode's level
+/// (`enforce: baseline, warn: restricted`) without linting the files again. With
+/// `with_fixes`, the kept findings' fixes are realised together (one verification parse).
+pub fn pod_security_findings(
+    file: &ManifestFile,
+    object: &Object,
+    policies: &[PssPolicy],
+    with_fixes: bool,
+) -> Vec<(usize, Finding)> {
+    let rules: Vec<&'static dyn Rule> = rules::all()
+        .into_iter()
+        .filter(|r| rules::family(r.id()) == "pod-security")
+        .collect();
+    let mut out: Vec<(usize, Finding)> = Vec::new();
+    let mut plans: Vec<(usize, FixPlan)> = Vec::new();
+    let mut seen: std::collections::HashSet<(&'static str, String)> = Default::default();
+    // Pod Security rules look at the object alone: no repository view is needed.
+    let repository = Repository::build(&[]);
+    for (i, pss) in policies.iter().enumerate() {
+        let cx = RuleContext {
+            file,
+            object,
+            pss,
+            repository: &repository,
+        };
+        for rule in &rules {
+            for (finding, plan) in run_rule(*rule, &cx) {
+                if !seen.insert((finding.rule, finding.field_path.to_string())) {
+                    continue;
+                }
+                if let Some(plan) = plan.filter(|_| with_fixes) {
+                    plans.push((out.len(), plan));
+                }
+                out.push((i, finding));
+            }
+        }
+    }
+    if !plans.is_empty() {
+        let refs: Vec<&FixPlan> = plans.iter().map(|(_, p)| p).collect();
+        let realized = crate::fix::realize_object_fixes(file, object, &refs);
+        for ((at, _), fix) in plans.iter().zip(realized.fixes) {
+            out[*at].1.fix = fix;
+        }
+    }
+    out
+}
+
 /// Objects linted as one task: big files are split over the cores too, small ones stay one
 /// task (a task per object would cost more than it saves).
 const OBJECTS_PER_TASK: usize = 256;

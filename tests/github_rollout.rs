@@ -491,3 +491,72 @@ async fn a_namespace_change_that_keeps_its_labels_reads_nothing_more() {
     );
     assert!(!summary(&h).contains("Namespace label changes"));
 }
+
+/// `API` with the host network: a baseline violation (line 13) besides the restricted one.
+fn api_on_the_host_network() -> String {
+    API.replace(
+        "    spec:\n      securityContext:",
+        "    spec:\n      hostNetwork: true\n      securityContext:",
+    )
+}
+
+#[tokio::test]
+async fn a_level_per_mode_fails_the_check_only_for_the_baseline_violation() {
+    let config = "mode: audit\nrollout:\n  - namespaces: [payments]\n    enforce: baseline\n    warn: restricted\n    schedule:\n      - from: 2027-03-01\n        enforce: restricted\n";
+    let h = Harness::start().await;
+    h.set_commit(BASE_SHA, &[(CONFIG, config)]);
+    let api = api_on_the_host_network();
+    h.set_pull(1, HEAD, &[ChangedFile::added("deploy/api.yaml", &api)]);
+    let requests = h
+        .review("pull_request", "d1", &pull_request_event("opened", 1, HEAD))
+        .await;
+    h.assert_no_protocol_errors();
+    report("enforce baseline, warn restricted", &requests);
+    let run = only_run(&h);
+    assert_eq!(run.conclusion.as_deref(), Some("failure"));
+    let levels: Vec<(String, String)> = run
+        .annotations
+        .iter()
+        .map(|a| {
+            (
+                a["title"].as_str().unwrap_or_default().to_string(),
+                a["annotation_level"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let failing: Vec<&(String, String)> = levels.iter().filter(|(_, l)| l == "failure").collect();
+    assert_eq!(failing.len(), 1, "{levels:?}");
+    assert!(failing[0].0.contains("host-namespaces"), "{levels:?}");
+    assert_eq!(levels.len(), 2, "{levels:?}");
+
+    let comments: Vec<String> = h
+        .fake
+        .model()
+        .review_comments
+        .iter()
+        .map(|c| c.body.clone())
+        .collect();
+    let host = comments
+        .iter()
+        .find(|c| c.contains("hostNetwork"))
+        .expect("a comment on hostNetwork");
+    assert!(
+        host.contains("**enforce** at `baseline` in `payments` — blocks merges; restricted becomes blocking in `payments` on 2027-03-01, in 99 days"),
+        "{host}"
+    );
+    let escalation = comments
+        .iter()
+        .find(|c| c.contains("allowPrivilegeEscalation"))
+        .expect("a comment on allowPrivilegeEscalation");
+    assert!(
+        escalation.contains("**warn** at `restricted` in `payments` — warns only, does not block merges; restricted becomes blocking in `payments` on 2027-03-01, in 99 days"),
+        "{escalation}"
+    );
+    let body = summary(&h);
+    assert!(
+        body.contains("restricted becomes blocking in `payments` on 2027-03-01, in 99 days"),
+        "{body}"
+    );
+    assert!(body.contains("```mermaid\ngantt"), "{body}");
+    insta::assert_snapshot!("levels_per_mode_summary", body);
+}

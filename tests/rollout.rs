@@ -245,3 +245,42 @@ fn a_config_level_overrides_namespace_labels_and_its_absence_does_not() {
         "the configured level wins"
     );
 }
+
+/// `enforce: baseline, warn: restricted`: `check` exits 1 only for a baseline violation, and
+/// its stage line names the next step of the schedule.
+#[test]
+fn check_with_a_level_per_mode_exits_1_only_for_the_enforced_level() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("kubenudge.yml");
+    std::fs::write(
+        &config,
+        "mode: audit\nrollout:\n  - namespaces: [payments]\n    enforce: baseline\n    warn: restricted\n    schedule:\n      - from: 2027-03-01\n        enforce: restricted\n",
+    )
+    .unwrap();
+    let restricted_only = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api, namespace: payments}\nspec:\n  template:\n    spec:\n      containers:\n        - name: api\n          image: api:1\n          securityContext: {readOnlyRootFilesystem: true}\n";
+    let with_host_network = restricted_only.replace(
+        "    spec:\n      containers:",
+        "    spec:\n      hostNetwork: true\n      containers:",
+    );
+    let check = |manifest: &str| {
+        let path = dir.path().join("api.yaml");
+        std::fs::write(&path, manifest).unwrap();
+        cli(&[
+            "check",
+            "--config",
+            config.to_str().unwrap(),
+            "--today",
+            "2026-12-04",
+            path.to_str().unwrap(),
+        ])
+    };
+    let (code, out, _) = check(restricted_only);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("stage: enforce `baseline`, warn `restricted` in `payments` — restricted becomes blocking in `payments` on 2027-03-01, in 87 days ("),
+        "{out}"
+    );
+    let (code, out, _) = check(&with_host_network);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("pod-security/host-namespaces"), "{out}");
+}

@@ -22,7 +22,7 @@ use crate::review::{
     Conclusion, Enforcement, FileDiff, ReviewConfig, ReviewInput, ReviewPlan, guidance_url,
     plan_review,
 };
-use crate::rollout::preview::{ENFORCE_LABEL, LabelChangePreview, preview_label_changes};
+use crate::rollout::preview::{LabelChangePreview, PSA_LABEL_PREFIX, preview_label_changes};
 use crate::rollout::{self, NamespaceResolver, PolicyInput};
 
 /// The App's plan for these changes: the same steps as `server::review_run` on a first push
@@ -150,7 +150,7 @@ fn label_previews(
         if !file.objects.iter().any(|o| o.kind == "Namespace") {
             continue;
         }
-        // A diff that touches no enforce label leaves the labels as they were.
+        // A diff that touches no Pod Security label leaves the labels as they were.
         let touches_labels = run
             .changes
             .patches
@@ -158,7 +158,7 @@ fn label_previews(
             .and_then(|p| p.as_deref())
             .is_none_or(|patch| {
                 patch.lines().any(|l| {
-                    (l.starts_with('+') || l.starts_with('-')) && l.contains(ENFORCE_LABEL)
+                    (l.starts_with('+') || l.starts_with('-')) && l.contains(PSA_LABEL_PREFIX)
                 })
             });
         if !touches_labels {

@@ -78,13 +78,13 @@ fn unknown_keys_are_errors_at_their_position() {
     assert_eq!(
         errors("mode: warn\nenforce_from: 2027-01-15\n"),
         [
-            "kubenudge.yml:2:1: unknown key \"enforce_from\" in the configuration; expected one of: level, pss-version, mode, enforce-from, rollout, exceptions, help, docs-base-url, select, extend-select, ignore"
+            "kubenudge.yml:2:1: unknown key \"enforce_from\" in the configuration; expected one of: level, pss-version, mode, enforce-from, enforce, warn, audit, schedule, rollout, exceptions, help, docs-base-url, select, extend-select, ignore"
         ]
     );
     assert_eq!(
         errors("rollout:\n  - namespaces: [a]\n    mode: warn\n    level: baseline\n"),
         [
-            "kubenudge.yml:4:5: unknown key \"level\" in a rollout rule; expected one of: namespaces, paths, namespace, mode, enforce-from"
+            "kubenudge.yml:4:5: unknown key \"level\" in a rollout rule; expected one of: namespaces, paths, namespace, mode, enforce-from, enforce, warn, audit, schedule"
         ]
     );
     assert_eq!(
@@ -140,7 +140,7 @@ fn bad_values_are_errors_at_their_position() {
         ),
         (
             "rollout:\n  - namespaces: [a]\n",
-            "kubenudge.yml:2:5: rollout rule 1 changes nothing: give `mode` or `enforce-from`",
+            "kubenudge.yml:2:5: rollout rule 1 changes nothing: give `mode`, `enforce-from`, levels per mode (`enforce`, `warn`, `audit`) or a `schedule`",
         ),
         (
             "rollout:\n  - namespaces: [a]\n    namespace: b\n    mode: warn\n",
@@ -265,5 +265,158 @@ fn rule_selection_keys_are_read_and_checked_at_their_position() {
             "kubenudge.yml:3:5: `ignore`: unknown rule or family \"pod-security/privilegd\"; `kubenudge rules` lists them",
             "kubenudge.yml:5:16: `extend-select` must be a list of rule ids or families, e.g. [pod-security]",
         ]
+    );
+}
+
+fn level(level: Level) -> Option<ModeLevel> {
+    Some(ModeLevel {
+        level,
+        version: Version::Latest,
+    })
+}
+
+#[test]
+fn a_level_per_mode_at_the_top_and_in_rules() {
+    let c = parse_config(
+        "k.yml",
+        "pss-version: v1.30\nenforce: baseline\nwarn: restricted\naudit: {level: restricted, version: latest}\nrollout:\n  - namespaces: [payments]\n    enforce: baseline\n    warn: restricted\n",
+    )
+    .unwrap();
+    let v130 = |level| {
+        Some(ModeLevel {
+            level,
+            version: Version::Minor(30),
+        })
+    };
+    assert_eq!(
+        c.schedule.initial,
+        Some(ModeLevels {
+            enforce: v130(Level::Baseline),
+            warn: v130(Level::Restricted),
+            audit: level(Level::Restricted),
+        })
+    );
+    let rule = &c.rollout[0].schedule;
+    assert_eq!(rule.initial.unwrap().enforce, v130(Level::Baseline));
+    assert!(rule.steps.is_empty());
+    // The single form stays the single form.
+    let single = parse_config("k.yml", "level: baseline\nmode: enforce\n").unwrap();
+    assert!(single.schedule.is_empty());
+    assert_eq!(
+        (single.level, single.mode),
+        (Level::Baseline, Mode::Enforce)
+    );
+}
+
+const SCHEDULE: &str = "rollout:
+  - namespaces: [payments]
+    schedule:
+      - from: 2026-12-01
+        warn: restricted
+      - from: 2027-01-15
+        enforce: baseline
+        warn: restricted
+      - from: 2027-03-01
+        enforce: restricted
+";
+
+#[test]
+fn a_schedule_is_dated_steps_in_order() {
+    let c = parse_config("k.yml", SCHEDULE).unwrap();
+    let s = &c.rollout[0].schedule;
+    assert_eq!(s.initial, None);
+    let froms: Vec<NaiveDate> = s.steps.iter().map(|s| s.from).collect();
+    assert_eq!(
+        froms,
+        [date("2026-12-01"), date("2027-01-15"), date("2027-03-01")]
+    );
+    assert_eq!(s.steps[1].line, 6);
+    assert_eq!(s.in_force(date("2026-11-30")), (None, None));
+    assert_eq!(s.in_force(date("2027-01-15")).1, Some(1));
+    assert_eq!(
+        s.in_force(date("2027-02-28")).0.unwrap().describe(),
+        "enforce baseline, warn restricted"
+    );
+    assert_eq!(
+        s.in_force(date("2030-01-01")).0.unwrap().describe(),
+        "enforce restricted"
+    );
+}
+
+#[test]
+fn schedule_mistakes_are_errors_at_their_position() {
+    let cases: &[(&str, &str)] = &[
+        (
+            "rollout:\n  - namespaces: [a]\n    schedule:\n      - from: 2027-03-01\n        warn: restricted\n      - from: 2027-01-15\n        enforce: restricted\n",
+            "kubenudge.yml:6:15: schedule step 2 (2027-01-15) is not after step 1 (2027-03-01): list the steps in date order",
+        ),
+        (
+            "rollout:\n  - namespaces: [a]\n    schedule:\n      - from: 2027-01-15\n        enforce: restricted\n      - from: 2027-03-01\n        enforce: baseline\n",
+            "kubenudge.yml:6:9: schedule step 2 (2027-03-01) loosens `enforce` from restricted to baseline; if that is intended, add `loosen: true` and a `reason`",
+        ),
+        (
+            "rollout:\n  - namespaces: [a]\n    schedule:\n      - from: 2027-01-15\n        enforce: restricted\n      - from: 2027-03-01\n        warn: restricted\n",
+            "kubenudge.yml:6:9: schedule step 2 (2027-03-01) loosens `enforce` from restricted to privileged; if that is intended, add `loosen: true` and a `reason`",
+        ),
+        (
+            "rollout:\n  - namespaces: [a]\n    schedule:\n      - from: 2027-01-15\n        enforce: restricted\n      - from: 2027-03-01\n        enforce: baseline\n        loosen: true\n",
+            "kubenudge.yml:8:17: schedule step 2: `loosen: true` needs a `reason`",
+        ),
+        (
+            "rollout:\n  - namespaces: [a]\n    schedule:\n      - warn: restricted\n",
+            "kubenudge.yml:4:9: schedule step 1 is missing `from` (the date it starts)",
+        ),
+        (
+            "rollout:\n  - namespaces: [a]\n    schedule:\n      - from: 2027-01-15\n",
+            "kubenudge.yml:4:9: schedule step 1 changes nothing: give `enforce`, `warn` or `audit`",
+        ),
+        (
+            "rollout:\n  - namespaces: [a]\n    mode: warn\n    warn: restricted\n",
+            "kubenudge.yml:3:11: rollout rule 1: give either `mode` or levels per mode (`enforce`, `warn`, `audit`), not both",
+        ),
+        (
+            "enforce: baseline\nenforce-from: 2027-01-15\n",
+            "kubenudge.yml:2:15: the configuration: `enforce-from` is shorthand for `mode` with one dated step; with levels per mode or a `schedule`, write the step in `schedule`",
+        ),
+        (
+            "warn: strict\n",
+            "kubenudge.yml:1:7: `warn`: unknown level \"strict\": expected privileged, baseline or restricted",
+        ),
+        (
+            "warn: {version: v1.30}\n",
+            "kubenudge.yml:1:7: `warn` is missing `level`",
+        ),
+    ];
+    for (text, expected) in cases {
+        assert_eq!(errors(text), [*expected], "{text}");
+    }
+    // A loosening step with its reason is accepted, and the reason kept.
+    let c = parse_config(
+        "k.yml",
+        "rollout:\n  - namespaces: [a]\n    schedule:\n      - from: 2027-01-15\n        enforce: restricted\n      - from: 2027-03-01\n        enforce: baseline\n        warn: restricted\n        loosen: true\n        reason: the payments SDK needs root until 4.2\n",
+    )
+    .unwrap();
+    assert_eq!(
+        c.rollout[0].schedule.steps[1].loosen_reason.as_deref(),
+        Some("the payments SDK needs root until 4.2")
+    );
+}
+
+#[test]
+fn loosening_is_judged_on_what_each_mode_and_those_above_it_check() {
+    let levels = |e: Option<Level>, w: Option<Level>| ModeLevels {
+        enforce: e.and_then(level),
+        warn: w.and_then(level),
+        audit: None,
+    };
+    let b = Some(Level::Baseline);
+    let r = Some(Level::Restricted);
+    // warn restricted → enforce baseline + warn restricted → enforce restricted: tightening.
+    assert_eq!(levels(b, r).loosening_from(&levels(None, r)), None);
+    assert_eq!(levels(r, None).loosening_from(&levels(b, r)), None);
+    // Dropping the warning of restricted loosens `warn`.
+    assert_eq!(
+        levels(b, None).loosening_from(&levels(b, r)).as_deref(),
+        Some("`warn` from restricted to baseline")
     );
 }

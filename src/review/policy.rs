@@ -8,7 +8,7 @@ use super::enforcement::{Mode, RolloutStages};
 use super::markers;
 use super::plan::{Annotation, AnnotationLevel, InlineComment};
 use crate::config::{CONFIG_PATH, ConfigError};
-use crate::rollout::preview::{EnforceLabels, LabelChangePreview};
+use crate::rollout::preview::{LabelChangePreview, ModeLabels, level_label};
 use crate::rollout::{Review, impact};
 
 /// Manifests of the head commit read at most for one label change preview.
@@ -57,7 +57,7 @@ pub fn rollout_stages(
     };
     let mut stages = RolloutStages::default();
     for d in review.reported() {
-        let mode = match d.stage.effective {
+        let mode = match d.mode {
             crate::config::Mode::Enforce => Mode::Enforce,
             crate::config::Mode::Warn => Mode::Warn,
             // `off` is never reported; `audit` stays in the check run.
@@ -156,8 +156,9 @@ impl PolicyReport<'_> {
         for p in self.previews {
             let _ = writeln!(
                 md,
-                "**`{}`**: `pod-security.kubernetes.io/enforce` {} → {} ({}:{}).\n",
+                "**`{}`**: `{}` {} → {} ({}:{}).\n",
                 p.namespace,
+                level_label(p.mode),
                 labels(&p.before),
                 labels(&p.after),
                 p.file,
@@ -171,7 +172,14 @@ impl PolicyReport<'_> {
                 continue;
             }
             if p.policy.is_none() || p.after.level.as_deref() == Some("privileged") {
-                let _ = writeln!(md, "The new labels enforce nothing: no pod is rejected.\n");
+                let nothing = match p.mode {
+                    crate::config::Mode::Enforce => {
+                        "The new labels enforce nothing: no pod is rejected."
+                    }
+                    crate::config::Mode::Warn => "The new labels warn about nothing.",
+                    _ => "The new labels audit nothing.",
+                };
+                let _ = writeln!(md, "{nothing}\n");
                 continue;
             }
             if p.blocked.is_empty() {
@@ -188,9 +196,16 @@ impl PolicyReport<'_> {
                 );
                 continue;
             }
+            let effect = match p.mode {
+                crate::config::Mode::Enforce => "Pod Security admission would reject the pods of",
+                crate::config::Mode::Warn => {
+                    "the API server would return a warning (shown by kubectl) for the pods of"
+                }
+                _ => "the API server would record an audit annotation for the pods of",
+            };
             let _ = writeln!(
                 md,
-                "Once applied, Pod Security admission would reject the pods of {} of the {} {} of `{}` in this commit, including workloads this pull request does not change:\n",
+                "Once applied, {effect} {} of the {} {} of `{}` in this commit, including workloads this pull request does not change:\n",
                 p.blocked.len(),
                 p.workloads,
                 if p.workloads == 1 {
@@ -236,7 +251,7 @@ impl PolicyReport<'_> {
     }
 }
 
-fn labels(l: &EnforceLabels) -> String {
+fn labels(l: &ModeLabels) -> String {
     match (&l.level, &l.version) {
         (None, _) => "(not set)".to_string(),
         (Some(level), None) => format!("`{level}`"),

@@ -34,8 +34,18 @@ fn days(n: i64) -> String {
     }
 }
 
-/// "will block merges in `payments` from 2027-01-15, in 54 days", while enforcement is ahead.
+/// "will block merges in `payments` from 2027-01-15, in 54 days", while enforcement is ahead;
+/// with levels per mode, the next step: "restricted becomes blocking in `payments` on
+/// 2027-03-01, in 87 days".
 pub fn countdown(namespace: &str, stage: &Stage) -> Option<String> {
+    if let Some(next) = &stage.next {
+        return Some(format!(
+            "{} in `{namespace}` on {}, in {}",
+            next.change,
+            next.date,
+            days(next.days_left)
+        ));
+    }
     let (date, left) = stage.pending_enforcement()?;
     Some(format!(
         "will block merges in `{namespace}` from {date}, in {}",
@@ -62,14 +72,65 @@ fn stage_effect(stage: &Stage) -> String {
     }
 }
 
+/// "**enforce** `baseline`, **warn** `restricted`": the levels per mode in force.
+fn levels_note(levels: &crate::config::ModeLevels) -> String {
+    let parts: Vec<String> = crate::config::LEVEL_MODES
+        .into_iter()
+        .filter_map(|m| levels.get(m).map(|l| format!("**{m}** `{l}`")))
+        .collect();
+    if parts.is_empty() {
+        "**off**".into()
+    } else {
+        parts.join(", ")
+    }
+}
+
 /// The one line a review comment carries: "**warn** in `payments` — will block merges from
-/// 2027-01-15, in 54 days".
+/// 2027-01-15, in 54 days". With levels per mode: "**enforce** `baseline`, **warn**
+/// `restricted` in `payments` — restricted becomes blocking in `payments` on 2027-03-01, in
+/// 87 days".
 pub fn stage_note(namespace: &str, stage: &Stage) -> String {
+    if let Some(levels) = &stage.levels {
+        let after = match countdown(namespace, stage) {
+            Some(c) => c,
+            None => match levels.get(Mode::Enforce) {
+                Some(l) => format!("`{}` violations block merges", l.level),
+                None => "does not block merges".into(),
+            },
+        };
+        return format!("{} in `{namespace}` — {after}", levels_note(levels));
+    }
     format!(
         "**{}** in `{namespace}` — {}",
         stage.effective,
         stage_effect(stage)
     )
+}
+
+/// The stage line of one finding. In the single form, the stage's note; with levels per mode,
+/// the mode this finding is in and the level it violates, then the next step:
+/// "**warn** at `restricted` in `payments` — warns only, does not block merges; restricted
+/// becomes blocking in `payments` on 2027-03-01, in 87 days".
+pub fn finding_stage_note(decision: &Decision) -> String {
+    let ns = &decision.namespace.name;
+    let stage = &decision.stage;
+    if stage.levels.is_none() {
+        return stage_note(ns, stage);
+    }
+    let effect = match decision.mode {
+        Mode::Enforce => "blocks merges",
+        Mode::Warn => "warns only, does not block merges",
+        Mode::Audit => "reported to the platform team only",
+        Mode::Off => "not checked",
+    };
+    let at = decision
+        .level
+        .map_or(String::new(), |l| format!(" at `{l}`"));
+    let mut note = format!("**{}**{at} in `{ns}` — {effect}", decision.mode);
+    if let Some(c) = countdown(ns, stage) {
+        let _ = write!(note, "; {c}");
+    }
+    note
 }
 
 /// The line a comment adds about exceptions: "exception expired on 2026-10-31".
@@ -87,7 +148,7 @@ pub fn exception_note(decision: &Decision) -> Option<String> {
 /// to do when the author cannot comply (guidance page, exception process, inline ignore).
 pub fn comment_context(decision: &Decision, config: &Config) -> String {
     let rule = decision.finding.rule;
-    let mut when = stage_note(&decision.namespace.name, &decision.stage);
+    let mut when = finding_stage_note(decision);
     if let Some(note) = exception_note(decision) {
         let _ = write!(when, " · {note}");
     }
@@ -166,6 +227,7 @@ pub fn impact_note(review: &Review, config: &Config, scope: Scope) -> String {
     }
     summary(&mut out, review, config, scope, &shown);
     affected(&mut out, review, &shown);
+    timeline(&mut out, review);
     what_to_change(&mut out, config, &shown);
     edge_cases(&mut out, review, config, scope, &shown);
     help(&mut out, config);
@@ -181,10 +243,16 @@ fn summary(out: &mut String, review: &Review, config: &Config, scope: Scope, sho
         .iter()
         .map(|d| (d.namespace.name.as_str(), ()))
         .collect();
-    let audited = review
-        .reported()
-        .filter(|d| d.stage.effective == Mode::Audit)
-        .count();
+    let audited = review.reported().filter(|d| d.mode == Mode::Audit).count();
+    // With levels per mode the namespaces name their own levels (the second sentence).
+    let standard = if review.namespaces.iter().any(|ns| ns.stage.levels.is_some()) {
+        "the Pod Security Standards at the levels of each namespace".to_string()
+    } else {
+        format!(
+            "the Pod Security Standard `{}` (version {})",
+            config.level, config.pss_version
+        )
+    };
     let first = if shown.is_empty() {
         let audit_note = if scope == Scope::PullRequest && audited > 0 {
             format!(
@@ -196,14 +264,11 @@ fn summary(out: &mut String, review: &Review, config: &Config, scope: Scope, sho
             String::new()
         };
         format!(
-            "Kubernetes manifests in {subject} are checked against the Pod Security Standard `{}` (version {}), and nothing in them needs to change now{audit_note}.",
-            config.level, config.pss_version
+            "Kubernetes manifests in {subject} are checked against {standard}, and nothing in them needs to change now{audit_note}."
         )
     } else {
         format!(
-            "Kubernetes manifests in {subject} are checked against the Pod Security Standard `{}` (version {}), and {} in {} {} a change.",
-            config.level,
-            config.pss_version,
+            "Kubernetes manifests in {subject} are checked against {standard}, and {} in {} {} a change.",
             plural(shown.len(), "finding", "findings"),
             plural(namespaces.len(), "namespace", "namespaces"),
             if shown.len() == 1 { "needs" } else { "need" },
@@ -214,8 +279,19 @@ fn summary(out: &mut String, review: &Review, config: &Config, scope: Scope, sho
     let mut pending = Vec::new();
     let mut warning = Vec::new();
     let mut auditing = Vec::new();
+    let mut per_mode = Vec::new();
     for ns in &review.namespaces {
         let name = format!("`{}`", ns.name);
+        if let Some(levels) = &ns.stage.levels {
+            per_mode.push(format!(
+                "{name} is at {}",
+                levels_note(levels).replace("**", "")
+            ));
+            if let Some(c) = countdown(&ns.name, &ns.stage) {
+                pending.push((ns.stage.next_change().map(|(d, _)| d), c));
+            }
+            continue;
+        }
         if let Some(c) = countdown(&ns.name, &ns.stage) {
             let c = match ns.stage.effective {
                 Mode::Audit => format!("{name} is audited for now and kubenudge {c}"),
@@ -233,7 +309,7 @@ fn summary(out: &mut String, review: &Review, config: &Config, scope: Scope, sho
         }
     }
     pending.sort();
-    let mut parts = Vec::new();
+    let mut parts = per_mode;
     if !blocking.is_empty() {
         parts.push(format!("merges are blocked now in {}", list(&blocking)));
     }
@@ -280,6 +356,26 @@ fn affected(out: &mut String, review: &Review, shown: &[&Decision]) {
         );
     }
     out.push('\n');
+}
+
+/// The steps of every namespace as a gantt chart, when some step has a date.
+fn timeline(out: &mut String, review: &Review) {
+    let rows: Vec<super::timeline::TimelineRow> = review
+        .namespaces
+        .iter()
+        .map(|ns| super::timeline::TimelineRow {
+            name: ns.name.clone(),
+            steps: ns.stage.timeline.clone(),
+        })
+        .collect();
+    if let Some(chart) = super::timeline::gantt(&rows, review.today) {
+        let _ = writeln!(
+            out,
+            "### Timeline
+
+{chart}"
+        );
+    }
 }
 
 fn what_to_change(out: &mut String, config: &Config, shown: &[&Decision]) {
@@ -351,7 +447,7 @@ fn edge_cases(
     let silenced: Vec<&Decision> = review
         .decisions
         .iter()
-        .filter(|d| d.disposition != Disposition::Reported && d.stage.effective != Mode::Off)
+        .filter(|d| d.disposition != Disposition::Reported && d.mode != Mode::Off)
         .collect();
     if !silenced.is_empty() {
         let _ = writeln!(out, "Silenced on purpose:\n");

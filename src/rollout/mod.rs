@@ -3,23 +3,32 @@
 //! Pure functions over a [`LintResult`], a [`Config`] and today's date (passed in, never read
 //! from the clock here, so tests and the GitHub service decide what "today" is). The engine says
 //! what is wrong; this layer says, per finding, in which namespace it is, at which rollout
-//! stage, and whether an exception or an inline ignore silences it. Reports (the rollout report,
-//! the developer impact note, review comments) are built from the resulting [`Review`].
+//! stage, in which mode (a stage written per mode, `enforce: baseline, warn: restricted`,
+//! judges each workload at each mode's level), and whether an exception or an inline ignore
+//! silences it. Reports (the rollout report, the developer impact note, review comments,
+//! timelines, readiness, the proposed plan) are built from the resulting [`Review`] or, for
+//! the plan and readiness, from the lint result directly.
 
 pub mod ignore;
 pub mod impact;
 pub mod namespace;
+pub mod plan;
 pub mod preview;
+pub mod readiness;
 pub mod report;
+pub mod timeline;
 
 use chrono::NaiveDate;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-use crate::config::{Config, ConfigError, Exception, Mode};
+use crate::config::{
+    Config, ConfigError, Exception, LEVEL_MODES, LevelSchedule, Mode, ModeLevel, ModeLevels,
+};
 use crate::engine::LintResult;
 use crate::finding::{Finding, FixAction, FixPlan, FixSafety, Severity};
 use crate::manifest::{ManifestFile, Object};
+use crate::policy::{Level, PssPolicy};
 use crate::rules::kubenudge::unused_ignore;
 
 pub use namespace::{NamespaceResolver, NamespaceSource, ResolvedNamespace};
@@ -41,21 +50,116 @@ pub struct Stage {
     pub rule: Option<usize>,
     /// "rollout rule 2 (paths clusters/prod/**)" or "top-level configuration".
     pub source: String,
+    /// The levels per mode in force today, when the stage is written per mode (`enforce`,
+    /// `warn`, `audit`, `schedule`); `None` for the single `level` + `mode` form, whose
+    /// findings keep the level the lint run used (Namespace labels included).
+    pub levels: Option<ModeLevels>,
+    /// The next dated step of a stage written per mode, while one is ahead.
+    pub next: Option<NextStep>,
+    /// Every step of the stage (the undated start, then the dated steps), for timelines.
+    pub timeline: Vec<TimelineStep>,
+}
+
+/// The step of a schedule that comes next.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NextStep {
+    pub date: NaiveDate,
+    pub days_left: i64,
+    pub levels: ModeLevels,
+    /// "restricted becomes blocking", "baseline becomes blocking and restricted becomes
+    /// warned": what the step changes for developers.
+    pub change: String,
+}
+
+/// One step of a stage over time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TimelineStep {
+    /// `None`: in force from before the first date.
+    pub from: Option<NaiveDate>,
+    pub levels: ModeLevels,
+}
+
+/// What a mode does to a level's violations, as the next-step line says it.
+fn mode_word(mode: Mode) -> &'static str {
+    match mode {
+        Mode::Enforce => "blocking",
+        Mode::Warn => "warned",
+        Mode::Audit => "audited",
+        Mode::Off => "unchecked",
+    }
+}
+
+/// What moving from `now` to `next` changes: for each mode whose reach tightens, "LEVEL
+/// becomes blocking|warned|audited"; a loosening step says what it relaxes to.
+fn step_change(now: &ModeLevels, next: &ModeLevels) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for mode in LEVEL_MODES {
+        let (before, after) = (now.reach(mode), next.reach(mode));
+        // A level that becomes blocking is not also announced as warned.
+        let stronger_said = LEVEL_MODES
+            .iter()
+            .any(|m| *m > mode && next.reach(*m) == after && now.reach(*m) < after);
+        if after > before && !stronger_said {
+            parts.push(format!("{after} becomes {}", mode_word(mode)));
+        }
+    }
+    if parts.is_empty() {
+        format!("the levels relax to {}", next.describe())
+    } else {
+        parts.join(" and ")
+    }
 }
 
 impl Stage {
     /// The first rollout rule matching the namespace and the file path decides; otherwise the
     /// top level. A rule that sets `mode` but no `enforce-from` does not inherit the top-level
     /// date (the rule is the whole stage); a rule that sets only `enforce-from` keeps the
-    /// top-level mode until then.
+    /// top-level mode until then. A rule with a `schedule` and no levels of its own is at the
+    /// top level's levels until its first step.
     pub fn resolve(config: &Config, namespace: &str, path: &str, today: NaiveDate) -> Stage {
+        let default = ModeLevel {
+            level: config.level,
+            version: config.pss_version,
+        };
+        let top_single = |today| {
+            Self::at(config.mode, config.enforce_from, today, None, String::new()).effective
+        };
         match config.rollout.iter().find(|r| r.matches(namespace, path)) {
+            Some(rule) if !rule.schedule.is_empty() => {
+                let top = if config.schedule.is_empty() {
+                    ModeLevels::single(top_single(today), default)
+                } else {
+                    config
+                        .schedule
+                        .in_force(today)
+                        .0
+                        .unwrap_or_else(|| ModeLevels::single(top_single(today), default))
+                };
+                Self::scheduled(
+                    &rule.schedule,
+                    top,
+                    today,
+                    Some(rule.index),
+                    rule.describe(),
+                )
+            }
             Some(rule) => {
                 let (mode, enforce_from) = match rule.mode {
                     Some(m) => (m, rule.enforce_from),
                     None => (config.mode, rule.enforce_from),
                 };
                 Self::at(mode, enforce_from, today, Some(rule.index), rule.describe())
+                    .with_single_timeline(default)
+            }
+            None if !config.schedule.is_empty() => {
+                let fallback = ModeLevels::single(config.mode, default);
+                Self::scheduled(
+                    &config.schedule,
+                    fallback,
+                    today,
+                    None,
+                    "top-level configuration".into(),
+                )
             }
             None => Self::at(
                 config.mode,
@@ -63,8 +167,75 @@ impl Stage {
                 today,
                 None,
                 "top-level configuration".into(),
-            ),
+            )
+            .with_single_timeline(default),
         }
+    }
+
+    /// A stage written per mode: the step in force on `today` (`before_first` until the
+    /// first step, when the schedule has no levels of its own) and the next step.
+    pub fn scheduled(
+        schedule: &LevelSchedule,
+        before_first: ModeLevels,
+        today: NaiveDate,
+        rule: Option<usize>,
+        source: String,
+    ) -> Stage {
+        let start = schedule.initial.unwrap_or(before_first);
+        let levels = schedule.in_force(today).0.unwrap_or(start);
+        let next = schedule
+            .steps
+            .iter()
+            .find(|s| s.from > today)
+            .map(|s| NextStep {
+                date: s.from,
+                days_left: (s.from - today).num_days(),
+                levels: s.levels,
+                change: step_change(&levels, &s.levels),
+            });
+        let mut timeline = vec![TimelineStep {
+            from: None,
+            levels: start,
+        }];
+        timeline.extend(schedule.steps.iter().map(|s| TimelineStep {
+            from: Some(s.from),
+            levels: s.levels,
+        }));
+        let effective = levels.strongest_mode();
+        Stage {
+            mode: effective,
+            enforce_from: None,
+            effective,
+            days_left: None,
+            rule,
+            source,
+            levels: Some(levels),
+            next,
+            timeline,
+        }
+    }
+
+    /// The single form's steps: its mode, then `enforce` from `enforce-from`.
+    fn with_single_timeline(mut self, level: ModeLevel) -> Stage {
+        self.timeline = vec![TimelineStep {
+            from: None,
+            levels: ModeLevels::single(self.mode, level),
+        }];
+        if let Some(d) = self.enforce_from {
+            self.timeline.push(TimelineStep {
+                from: Some(d),
+                levels: ModeLevels::single(Mode::Enforce, level),
+            });
+        }
+        self
+    }
+
+    /// The date of the next change and the days until it, in either form.
+    pub fn next_change(&self) -> Option<(NaiveDate, i64)> {
+        self.next
+            .as_ref()
+            .map(|n| (n.date, n.days_left))
+            .or_else(|| self.pending_enforcement())
     }
 
     /// `mode` as it stands on `today`: `enforce-from` turns any mode into `enforce` on that day.
@@ -88,6 +259,9 @@ impl Stage {
                 .map(|d| (d - today).num_days()),
             rule,
             source,
+            levels: None,
+            next: None,
+            timeline: Vec::new(),
         }
     }
 
@@ -119,24 +293,29 @@ pub struct Decision {
     pub finding: Finding,
     pub namespace: ResolvedNamespace,
     pub stage: Stage,
+    /// The mode this finding is in today: the stage's mode in the single form; with levels
+    /// per mode, the strongest mode whose level it violates.
+    pub mode: Mode,
+    /// With levels per mode, the level whose violation put the finding in `mode`.
+    pub level: Option<Level>,
     pub disposition: Disposition,
     /// Set when an exception matched but has expired: the finding says so.
     pub exception_expired_on: Option<NaiveDate>,
 }
 
 impl Decision {
-    /// Counts for the check: not silenced, and the stage is not `off`.
+    /// Counts for the check: not silenced, and its mode is not `off`.
     pub fn is_reported(&self) -> bool {
-        self.disposition == Disposition::Reported && self.stage.effective != Mode::Off
+        self.disposition == Disposition::Reported && self.mode != Mode::Off
     }
 
     /// Gets a pull-request comment (`warn` and `enforce`; `audit` stays in the check run).
     pub fn is_commented(&self) -> bool {
-        self.is_reported() && matches!(self.stage.effective, Mode::Warn | Mode::Enforce)
+        self.is_reported() && matches!(self.mode, Mode::Warn | Mode::Enforce)
     }
 
     pub fn blocks_merge(&self) -> bool {
-        self.is_reported() && self.stage.blocks_merges()
+        self.is_reported() && self.mode == Mode::Enforce
     }
 }
 
@@ -153,9 +332,9 @@ pub enum Conclusion {
 /// otherwise `success` (`audit` findings are visible in the check run but never fail it).
 pub fn conclusion(decisions: &[Decision]) -> Conclusion {
     let reported = || decisions.iter().filter(|d| d.is_reported());
-    if reported().any(|d| d.stage.effective == Mode::Enforce) {
+    if reported().any(|d| d.mode == Mode::Enforce) {
         Conclusion::Failure
-    } else if reported().any(|d| d.stage.effective == Mode::Warn) {
+    } else if reported().any(|d| d.mode == Mode::Warn) {
         Conclusion::Neutral
     } else {
         Conclusion::Success
@@ -300,23 +479,26 @@ pub fn review(result: &LintResult, input: &PolicyInput<'_>) -> Review {
             let reference = object.reference();
             let first = file_findings.partition_point(|f| f.byte < span.start);
             let last = file_findings.partition_point(|f| f.byte <= span.end);
-            let mut findings: Vec<Finding> = file_findings[first..last]
+            let linted = file_findings[first..last]
                 .iter()
                 .copied()
-                .filter(|f| f.object == reference)
-                .cloned()
-                .collect();
+                .filter(|f| f.object == reference);
+            let mut findings: Vec<(Finding, Mode, Option<Level>)> = match &stage.levels {
+                None => linted.map(|f| (f.clone(), stage.effective, None)).collect(),
+                Some(levels) => per_mode_findings(file, object, linted, levels, &stage.source),
+            };
+            let other_mode = stage.levels.map_or(stage.effective, |l| l.strictest_mode());
             let ignores = ignore::ignore_annotations(file, object);
             for ig in ignores.iter().filter(|i| i.is_valid()) {
                 // An ignore of a rule that did not run (`select` / `ignore`) is not unused.
                 let ran = ig.rules().iter().any(|r| config.rules.enables(r))
                     && config.rules.enables(unused_ignore::ID);
-                if ran && !findings.iter().any(|f| ig.covers(f.rule)) {
-                    findings.push(unused_ignore_finding(file, object, ig));
+                if ran && !findings.iter().any(|(f, _, _)| ig.covers(f.rule)) {
+                    findings.push((unused_ignore_finding(file, object, ig), other_mode, None));
                 }
             }
             let object_id = format!("{}/{}/{}", ns.name, object.kind, object.name);
-            for finding in findings {
+            for (finding, mode, level) in findings {
                 let matching: Vec<usize> = config
                     .exceptions
                     .iter()
@@ -355,6 +537,8 @@ pub fn review(result: &LintResult, input: &PolicyInput<'_>) -> Review {
                     finding,
                     namespace: ns.clone(),
                     stage: stage.clone(),
+                    mode,
+                    level,
                     disposition,
                     exception_expired_on,
                 });
@@ -371,6 +555,53 @@ pub fn review(result: &LintResult, input: &PolicyInput<'_>) -> Review {
         exceptions,
         namespaces: namespaces.into_values().collect(),
         config_errors: input.config_errors.to_vec(),
+    }
+}
+
+/// An object's findings under levels per mode: each Pod Security finding in the strongest
+/// mode whose level it violates (the object is judged at each mode's level, as PSA evaluates
+/// each label), other rules' findings in the mode of the strictest level.
+fn per_mode_findings<'f>(
+    file: &ManifestFile,
+    object: &Object,
+    linted: impl Iterator<Item = &'f Finding>,
+    levels: &ModeLevels,
+    source: &str,
+) -> Vec<(Finding, Mode, Option<Level>)> {
+    let judged = object.typed.pod_template().is_some();
+    let mut out: Vec<(Finding, Mode, Option<Level>)> = linted
+        .filter(|f| !(judged && crate::rules::family(f.rule) == "pod-security"))
+        .map(|f| (f.clone(), levels.strictest_mode(), None))
+        .collect();
+    if !judged {
+        return out;
+    }
+    // Strongest mode first: a finding keeps the first mode whose level reports it.
+    let judged_at: Vec<(Mode, ModeLevel)> = LEVEL_MODES
+        .into_iter()
+        .filter_map(|m| levels.get(m).map(|l| (m, l)))
+        .collect();
+    let policies: Vec<PssPolicy> = judged_at
+        .iter()
+        .map(|(mode, level)| PssPolicy {
+            level: level.level,
+            version: level.version,
+            origin: Some(format!("{mode} level of {}", source_name(source))),
+        })
+        .collect();
+    for (i, f) in crate::engine::pod_security_findings(file, object, &policies, true) {
+        let (mode, level) = judged_at[i];
+        out.push((f, mode, Some(level.level)));
+    }
+    out
+}
+
+/// "rollout rule 2 (…)" as it is, "top-level configuration" with its article.
+fn source_name(source: &str) -> String {
+    if source.starts_with("rollout rule") {
+        source.to_string()
+    } else {
+        format!("the {source}")
     }
 }
 

@@ -1,27 +1,33 @@
 //! Namespace label change preview: the pull-request equivalent of
 //! `kubectl label --dry-run=server ns/payments pod-security.kubernetes.io/enforce=restricted`.
 //!
-//! When a pull request changes a Namespace's `pod-security.kubernetes.io/enforce` or
-//! `enforce-version` label, every workload of that namespace in the head commit is judged at
-//! the new level, whether or not the pull request touches it, and those that would be
-//! rejected are listed.
+//! When a pull request changes a Namespace's `pod-security.kubernetes.io/<mode>` or
+//! `<mode>-version` label (`enforce`, `warn` or `audit`), every workload of that namespace in
+//! the head commit is judged at the new level, whether or not the pull request touches it,
+//! and those the cluster would reject (enforce), warn about (warn) or record in its audit log
+//! (audit) are listed.
 
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::config::Config;
+use crate::config::{Config, LEVEL_MODES, Mode};
 use crate::engine::{LintOptions, lint};
 use crate::manifest::{Limits, ObjectRef, Typed, read_manifest};
 use crate::policy::{Level, PssPolicy, Version};
 
 use super::namespace::NamespaceResolver;
 
-pub const ENFORCE_LABEL: &str = "pod-security.kubernetes.io/enforce";
-pub const ENFORCE_VERSION_LABEL: &str = "pod-security.kubernetes.io/enforce-version";
+/// Every Pod Security Admission label starts so.
+pub const PSA_LABEL_PREFIX: &str = "pod-security.kubernetes.io/";
 
-/// The enforce labels of a Namespace, as written (absent labels are `None`).
+/// The level label of a mode: `pod-security.kubernetes.io/warn`.
+pub fn level_label(mode: Mode) -> String {
+    format!("{PSA_LABEL_PREFIX}{mode}")
+}
+
+/// The labels of one mode of a Namespace, as written (absent labels are `None`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct EnforceLabels {
+pub struct ModeLabels {
     pub level: Option<String>,
     pub version: Option<String>,
 }
@@ -36,15 +42,17 @@ pub struct BlockedWorkload {
     pub rules: Vec<&'static str>,
 }
 
-/// One Namespace whose enforce labels the pull request changes.
+/// One Namespace whose labels of one mode the pull request changes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LabelChangePreview {
     pub namespace: String,
+    /// `enforce` (pods rejected), `warn` (kubectl warns) or `audit` (audit log entries).
+    pub mode: Mode,
     /// The file and line of the Namespace object in the head commit.
     pub file: String,
     pub line: usize,
-    pub before: EnforceLabels,
-    pub after: EnforceLabels,
+    pub before: ModeLabels,
+    pub after: ModeLabels,
     /// The policy the workloads were judged at; `None` when the new labels enforce nothing
     /// (`privileged`, or the label was removed).
     pub policy: Option<PssPolicy>,
@@ -55,7 +63,7 @@ pub struct LabelChangePreview {
     pub invalid_label: Option<String>,
 }
 
-/// Previews every enforce-label change between two file sets (path → bytes), judging workloads
+/// Previews every label change (each mode) between two file sets (path → bytes), judging workloads
 /// with the Pod Security rules.
 pub fn preview_label_changes(
     base: &[(String, Vec<u8>)],
@@ -76,14 +84,22 @@ pub fn preview_label_changes_with(
 ) -> Vec<LabelChangePreview> {
     let before = namespace_labels(base);
     let after = namespace_labels(head);
-    let mut changed: Vec<(String, EnforceLabels, (EnforceLabels, String, usize))> = Vec::new();
+    type Change = (String, Mode, ModeLabels, (ModeLabels, String, usize));
+    let mut changed: Vec<Change> = Vec::new();
     for (ns, (labels, file, line)) in &after {
-        let old = before
-            .get(ns)
-            .map(|(l, _, _)| l.clone())
-            .unwrap_or_default();
-        if &old != labels {
-            changed.push((ns.clone(), old, (labels.clone(), file.clone(), *line)));
+        for (i, mode) in LEVEL_MODES.into_iter().enumerate() {
+            let old = before
+                .get(ns)
+                .map(|(l, _, _)| l[i].clone())
+                .unwrap_or_default();
+            if old != labels[i] {
+                changed.push((
+                    ns.clone(),
+                    mode,
+                    old,
+                    (labels[i].clone(), file.clone(), *line),
+                ));
+            }
         }
     }
     if changed.is_empty() {
@@ -92,10 +108,11 @@ pub fn preview_label_changes_with(
     let head_files = lint(head, &LintOptions::default());
     let resolver = NamespaceResolver::from_lint(&head_files, "");
     let mut out = Vec::new();
-    for (namespace, old, (labels, file, line)) in changed {
-        let (policy, invalid_label) = policy_of(&labels);
+    for (namespace, mode, old, (labels, file, line)) in changed {
+        let (policy, invalid_label) = policy_of(mode, &labels);
         let mut preview = LabelChangePreview {
             namespace: namespace.clone(),
+            mode,
             file,
             line,
             before: old,
@@ -156,25 +173,26 @@ pub fn preview_label_changes_with(
     out
 }
 
-/// The policy the labels enforce, and the complaint about a label PSA would reject.
-fn policy_of(labels: &EnforceLabels) -> (Option<PssPolicy>, Option<String>) {
+/// The policy the labels of `mode` apply, and the complaint about a label PSA would reject.
+fn policy_of(mode: Mode, labels: &ModeLabels) -> (Option<PssPolicy>, Option<String>) {
     let Some(level) = &labels.level else {
         return (None, None);
     };
+    let label = level_label(mode);
     let level = match level.parse::<Level>() {
         Ok(l) => l,
-        Err(e) => return (None, Some(format!("{ENFORCE_LABEL}: {e}"))),
+        Err(e) => return (None, Some(format!("{label}: {e}"))),
     };
     let version = match labels.version.as_deref().map(str::parse::<Version>) {
         None => Version::Latest,
         Some(Ok(v)) => v,
-        Some(Err(e)) => return (None, Some(format!("{ENFORCE_VERSION_LABEL}: {e}"))),
+        Some(Err(e)) => return (None, Some(format!("{label}-version: {e}"))),
     };
     (
         Some(PssPolicy {
             level,
             version,
-            origin: Some(format!("proposed label {ENFORCE_LABEL}={level}")),
+            origin: Some(format!("proposed label {label}={level}")),
         }),
         None,
     )
@@ -190,10 +208,11 @@ fn object_line(result: &crate::engine::LintResult, file: &str, object: &ObjectRe
         .unwrap_or(1)
 }
 
-/// Namespace name → (enforce labels, file, line) for every Namespace object in the set.
+/// Namespace name → (labels of enforce, warn and audit, file, line) for every Namespace
+/// object in the set.
 fn namespace_labels(
     files: &[(String, Vec<u8>)],
-) -> BTreeMap<String, (EnforceLabels, String, usize)> {
+) -> BTreeMap<String, ([ModeLabels; 3], String, usize)> {
     let limits = Limits::default();
     let mut out = BTreeMap::new();
     for (path, bytes) in files {
@@ -207,17 +226,11 @@ fn namespace_labels(
             let labels = ns.metadata.labels.as_ref();
             let get = |k: &str| labels.and_then(|l| l.get(k)).cloned();
             let line = file.source.line_col(file.tree.node(o.node).span.start).0;
-            out.insert(
-                o.name.clone(),
-                (
-                    EnforceLabels {
-                        level: get(ENFORCE_LABEL),
-                        version: get(ENFORCE_VERSION_LABEL),
-                    },
-                    path.clone(),
-                    line,
-                ),
-            );
+            let of = |mode: Mode| ModeLabels {
+                level: get(&level_label(mode)),
+                version: get(&format!("{}-version", level_label(mode))),
+            };
+            out.insert(o.name.clone(), (LEVEL_MODES.map(of), path.clone(), line));
         }
     }
     out

@@ -50,6 +50,8 @@ pub struct NamespaceReport {
 #[derive(Debug, Clone, Serialize)]
 pub struct RuleCount {
     pub rule: String,
+    /// The strongest mode its findings are in today.
+    pub mode: Mode,
     pub findings: usize,
     /// `Kind/name` of the workloads concerned, sorted.
     pub objects: Vec<String>,
@@ -59,21 +61,25 @@ impl RolloutReport {
     pub fn build(review: &Review, config: &Config) -> Self {
         let mut groups: BTreeMap<Option<usize>, StageGroup> = BTreeMap::new();
         for ns in &review.namespaces {
-            let mut rules: BTreeMap<&str, (usize, BTreeSet<String>)> = BTreeMap::new();
+            let mut rules: BTreeMap<&str, (usize, BTreeSet<String>, Mode)> = BTreeMap::new();
             let mut blocked: BTreeSet<String> = BTreeSet::new();
             for d in review.decisions.iter().filter(|d| {
                 d.namespace.name == ns.name && d.disposition == super::Disposition::Reported
             }) {
                 let object = format!("{}/{}", d.finding.object.kind, d.finding.object.name);
-                let entry = rules.entry(d.finding.rule).or_default();
+                let entry = rules
+                    .entry(d.finding.rule)
+                    .or_insert((0, BTreeSet::new(), Mode::Off));
                 entry.0 += 1;
                 entry.1.insert(object.clone());
+                entry.2 = entry.2.max(d.mode);
                 blocked.insert(object);
             }
             let mut rules: Vec<RuleCount> = rules
                 .into_iter()
-                .map(|(rule, (findings, objects))| RuleCount {
+                .map(|(rule, (findings, objects, mode))| RuleCount {
                     rule: rule.to_string(),
+                    mode,
                     findings,
                     objects: objects.into_iter().collect(),
                 })
@@ -154,10 +160,17 @@ impl RolloutReport {
                     ns.workloads, ns.blocked_workloads
                 );
                 let width = ns.rules.iter().map(|r| r.rule.len()).max().unwrap_or(0);
+                // With levels per mode, rules of one namespace sit in different modes.
+                let per_mode = ns.stage.levels.is_some();
                 for r in &ns.rules {
+                    let mode = if per_mode {
+                        format!("{:<8} ", r.mode.to_string())
+                    } else {
+                        String::new()
+                    };
                     let _ = writeln!(
                         out,
-                        "      {:<width$}  {:>3}  {}",
+                        "      {mode}{:<width$}  {:>3}  {}",
                         r.rule,
                         r.findings,
                         r.objects.join(", ")

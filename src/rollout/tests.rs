@@ -483,9 +483,7 @@ fn a_broken_config_is_reported_and_the_defaults_still_check() {
 mod label_preview {
     use super::*;
     use crate::policy::Level;
-    use crate::rollout::preview::{
-        EnforceLabels, preview_label_changes, preview_label_changes_with,
-    };
+    use crate::rollout::preview::{ModeLabels, preview_label_changes, preview_label_changes_with};
 
     fn namespace(level: &str) -> String {
         format!(
@@ -594,7 +592,7 @@ mod label_preview {
         // A new Namespace with labels is a change from "no labels".
         let base: Vec<_> = files("baseline").into_iter().skip(1).collect();
         let new = preview_label_changes_with(&base, &files("baseline"), &Config::default(), all);
-        assert_eq!(new[0].before, EnforceLabels::default());
+        assert_eq!(new[0].before, ModeLabels::default());
     }
 
     #[test]
@@ -622,4 +620,374 @@ mod label_preview {
                 .contains("unknown level \"strict\"")
         );
     }
+}
+
+mod levels_per_mode {
+    use super::*;
+
+    /// Fails baseline (`hostNetwork`) and, beyond it, restricted (no `runAsNonRoot`,
+    /// seccomp, capabilities, privilege escalation).
+    fn mixed(name: &str) -> String {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\n  namespace: payments\nspec:\n  template:\n    spec:\n      hostNetwork: true\n      containers:\n        - name: app\n          image: app:1\n          securityContext: {{readOnlyRootFilesystem: true}}\n"
+        )
+    }
+
+    /// Fails only restricted.
+    fn restricted_only(name: &str) -> String {
+        mixed(name).replace("      hostNetwork: true\n", "")
+    }
+
+    const CONFIG: &str = "mode: audit\nrollout:\n  - namespaces: [payments]\n    enforce: baseline\n    warn: restricted\n";
+
+    fn modes(r: &Review) -> Vec<(&str, Mode, Option<crate::policy::Level>)> {
+        r.decisions
+            .iter()
+            .map(|d| (d.finding.rule, d.mode, d.level))
+            .collect()
+    }
+
+    #[test]
+    fn a_baseline_violation_is_enforced_and_a_restricted_one_only_warned() {
+        use crate::policy::Level::{Baseline, Restricted};
+        let r = review_of(&[("a.yaml", mixed("api"))], CONFIG, "2026-12-04");
+        let m = modes(&r);
+        assert!(
+            m.contains(&(
+                "pod-security/host-namespaces",
+                Mode::Enforce,
+                Some(Baseline)
+            )),
+            "{m:?}"
+        );
+        assert!(
+            m.contains(&("pod-security/run-as-non-root", Mode::Warn, Some(Restricted))),
+            "{m:?}"
+        );
+        // Each finding once, in the strongest mode whose level it violates.
+        let host = m
+            .iter()
+            .filter(|(rule, _, _)| *rule == "pod-security/host-namespaces")
+            .count();
+        assert_eq!(host, 1);
+        assert_eq!(r.conclusion(), Conclusion::Failure);
+        let blocking: Vec<&str> = r
+            .decisions
+            .iter()
+            .filter(|d| d.blocks_merge())
+            .map(|d| d.finding.rule)
+            .collect();
+        assert_eq!(blocking, ["pod-security/host-namespaces"]);
+
+        let only = review_of(&[("a.yaml", restricted_only("api"))], CONFIG, "2026-12-04");
+        assert!(only.decisions.iter().all(|d| d.mode == Mode::Warn));
+        assert!(!only.decisions.is_empty());
+        assert_eq!(only.conclusion(), Conclusion::Neutral);
+
+        let d = r
+            .decisions
+            .iter()
+            .find(|d| d.finding.rule == "pod-security/run-as-non-root")
+            .unwrap();
+        assert_eq!(
+            impact::finding_stage_note(d),
+            "**warn** at `restricted` in `payments` — warns only, does not block merges"
+        );
+        assert_eq!(
+            impact::stage_note("payments", &d.stage),
+            "**enforce** `baseline`, **warn** `restricted` in `payments` — `baseline` violations block merges"
+        );
+    }
+
+    #[test]
+    fn audit_alone_records_without_comments() {
+        let config = "rollout:\n  - namespaces: [payments]\n    audit: baseline\n";
+        let r = review_of(&[("a.yaml", mixed("api"))], config, "2026-12-04");
+        let m = modes(&r);
+        assert!(m.contains(&(
+            "pod-security/host-namespaces",
+            Mode::Audit,
+            Some(crate::policy::Level::Baseline)
+        )));
+        // Restricted-only checks are not run at all at baseline.
+        assert!(
+            !m.iter()
+                .any(|(rule, _, _)| *rule == "pod-security/run-as-non-root")
+        );
+        assert!(r.decisions.iter().all(|d| !d.is_commented()));
+        assert_eq!(r.conclusion(), Conclusion::Success);
+    }
+
+    const SCHEDULE: &str = "mode: audit
+rollout:
+  - namespaces: [payments]
+    schedule:
+      - from: 2026-12-01
+        warn: restricted
+      - from: 2027-01-15
+        enforce: baseline
+        warn: restricted
+      - from: 2027-03-01
+        enforce: restricted
+";
+
+    #[test]
+    fn the_step_in_force_on_today_applies_and_the_next_one_is_counted_down() {
+        use crate::policy::Level::Baseline;
+        let stage_on = |today: &str| {
+            let r = review_of(&[("a.yaml", mixed("api"))], SCHEDULE, today);
+            (r.conclusion(), r.namespaces[0].stage.clone(), r)
+        };
+        // Before the first step the top level (audit) applies.
+        let (c, stage, _) = stage_on("2026-11-22");
+        assert_eq!(c, Conclusion::Success);
+        assert_eq!(stage.effective, Mode::Audit);
+        assert_eq!(
+            impact::countdown("payments", &stage).as_deref(),
+            Some("restricted becomes warned in `payments` on 2026-12-01, in 9 days")
+        );
+        let (c, stage, _) = stage_on("2026-12-01");
+        assert_eq!((c, stage.effective), (Conclusion::Neutral, Mode::Warn));
+        assert_eq!(
+            impact::countdown("payments", &stage).as_deref(),
+            Some("baseline becomes blocking in `payments` on 2027-01-15, in 45 days")
+        );
+        let (c, stage, r) = stage_on("2026-12-04");
+        assert_eq!(c, Conclusion::Neutral);
+        assert_eq!(stage.levels.unwrap().describe(), "warn restricted");
+        let d = r
+            .decisions
+            .iter()
+            .find(|d| d.finding.rule == "pod-security/host-namespaces")
+            .unwrap();
+        assert_eq!(
+            impact::finding_stage_note(d),
+            "**warn** at `restricted` in `payments` — warns only, does not block merges; baseline becomes blocking in `payments` on 2027-01-15, in 42 days"
+        );
+        let (c, _, r) = stage_on("2027-01-15");
+        assert_eq!(c, Conclusion::Failure);
+        assert_eq!(
+            r.decisions
+                .iter()
+                .find(|d| d.finding.rule == "pod-security/host-namespaces")
+                .map(|d| (d.mode, d.level)),
+            Some((Mode::Enforce, Some(Baseline)))
+        );
+        let later = review_of(&[("a.yaml", mixed("api"))], SCHEDULE, "2027-01-20");
+        assert_eq!(
+            impact::countdown("payments", &later.namespaces[0].stage).as_deref(),
+            Some("restricted becomes blocking in `payments` on 2027-03-01, in 40 days")
+        );
+        let (c, stage, _) = stage_on("2027-03-01");
+        assert_eq!(c, Conclusion::Failure);
+        assert_eq!(stage.next, None);
+        assert_eq!(
+            impact::stage_note("payments", &stage),
+            "**enforce** `restricted` in `payments` — `restricted` violations block merges"
+        );
+    }
+
+    #[test]
+    fn the_next_step_wording_matches_the_issue() {
+        let config = "rollout:\n  - namespaces: [payments]\n    enforce: baseline\n    warn: restricted\n    schedule:\n      - from: 2027-03-01\n        enforce: restricted\n";
+        let r = review_of(&[("a.yaml", mixed("api"))], config, "2026-12-04");
+        assert_eq!(
+            impact::countdown("payments", &r.namespaces[0].stage).as_deref(),
+            Some("restricted becomes blocking in `payments` on 2027-03-01, in 87 days")
+        );
+    }
+
+    #[test]
+    fn gantt_of_a_schedule() {
+        let files = [
+            ("a.yaml", mixed("api")),
+            ("b.yaml", deployment("web", Some("dev-shop"), "")),
+            ("c.yaml", deployment("old", Some("legacy"), "")),
+        ];
+        let config = format!(
+            "{SCHEDULE}  - namespaces: [dev-*]\n    enforce: restricted\n  - namespaces: [legacy]\n    mode: warn\n    enforce-from: 2027-02-01\n"
+        );
+        let r = review_of(&files, &config, "2026-12-04");
+        let rows: Vec<timeline::TimelineRow> = r
+            .namespaces
+            .iter()
+            .map(|ns| timeline::TimelineRow {
+                name: ns.name.clone(),
+                steps: ns.stage.timeline.clone(),
+            })
+            .collect();
+        let chart = timeline::gantt(&rows, r.today).unwrap();
+        insta::assert_snapshot!(chart);
+        // Without any date there is nothing to draw.
+        let undated = review_of(&files[1..2], "mode: warn\n", "2026-12-04");
+        let rows: Vec<timeline::TimelineRow> = undated
+            .namespaces
+            .iter()
+            .map(|ns| timeline::TimelineRow {
+                name: ns.name.clone(),
+                steps: ns.stage.timeline.clone(),
+            })
+            .collect();
+        assert_eq!(timeline::gantt(&rows, undated.today), None);
+    }
+}
+
+mod warn_and_audit_label_preview {
+    use super::*;
+    use crate::policy::Level;
+    use crate::rollout::preview::preview_label_changes;
+
+    fn files(labels: &str) -> Vec<(String, Vec<u8>)> {
+        [
+            (
+                "ns.yaml",
+                format!(
+                    "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: payments\n  labels:\n    pod-security.kubernetes.io/enforce: baseline\n{labels}"
+                ),
+            ),
+            ("apps/api.yaml", deployment("api", Some("payments"), "")),
+            (
+                "apps/root.yaml",
+                deployment("root", Some("payments"), "")
+                    .replace("runAsNonRoot: true, ", ""),
+            ),
+        ]
+        .into_iter()
+        .map(|(p, t)| (p.to_string(), t.into_bytes()))
+        .collect()
+    }
+
+    #[test]
+    fn a_warn_or_audit_label_change_lists_what_the_cluster_would_warn_or_audit() {
+        for mode in [Mode::Warn, Mode::Audit] {
+            let head = files(&format!(
+                "    pod-security.kubernetes.io/{mode}: restricted\n"
+            ));
+            let previews = preview_label_changes(&files(""), &head, &Config::default());
+            assert_eq!(previews.len(), 1, "{mode}: {previews:?}");
+            let p = &previews[0];
+            assert_eq!(p.mode, mode);
+            assert_eq!(p.after.level.as_deref(), Some("restricted"));
+            assert_eq!(p.policy.as_ref().map(|p| p.level), Some(Level::Restricted));
+            assert_eq!(p.workloads, 2);
+            let flagged: Vec<(String, Vec<&str>)> = p
+                .blocked
+                .iter()
+                .map(|b| (b.object.name.clone(), b.rules.clone()))
+                .collect();
+            assert_eq!(
+                flagged,
+                [("root".to_string(), vec!["pod-security/run-as-non-root"])],
+                "{mode}"
+            );
+        }
+        // The enforce label unchanged and a warn label added: only the warn preview.
+        let head = files(
+            "    pod-security.kubernetes.io/warn: restricted\n    pod-security.kubernetes.io/audit: restricted\n",
+        );
+        let modes: Vec<Mode> = preview_label_changes(&files(""), &head, &Config::default())
+            .iter()
+            .map(|p| p.mode)
+            .collect();
+        assert_eq!(modes, [Mode::Warn, Mode::Audit]);
+    }
+}
+
+#[test]
+fn the_readiness_table_counts_per_level_and_the_trend_since_the_base() {
+    use crate::rollout::readiness::{measure, render_table};
+    let measured = |files: &[(&str, String)]| {
+        let inputs: Vec<(String, Vec<u8>)> = files
+            .iter()
+            .map(|(p, t)| (p.to_string(), t.as_bytes().to_vec()))
+            .collect();
+        let result = lint(&inputs, &LintOptions::default());
+        let resolver = NamespaceResolver::from_lint(&result, "");
+        measure(&result, &resolver, &Config::default())
+    };
+    let clean = deployment("api", Some("payments"), "");
+    let root = clean.replace("runAsNonRoot: true, ", "");
+    let host = root.replace(
+        "    spec:\n      securityContext",
+        "    spec:\n      hostNetwork: true\n      securityContext",
+    );
+    let base = measured(&[("a.yaml", clean.clone()), ("b.yaml", root.clone())]);
+    let head = measured(&[("a.yaml", root), ("b.yaml", host)]);
+    assert_eq!(head[0].workloads, 2);
+    assert_eq!(
+        (head[0].baseline.findings, head[0].baseline.workloads),
+        (1, 1)
+    );
+    assert_eq!(
+        (head[0].restricted.findings, head[0].restricted.workloads),
+        (3, 2)
+    );
+    let table = render_table(&head, Some(&base));
+    assert!(
+        table.contains("| `payments` | 2 | 1 finding in 1 workload (+1 since the base commit) | 3 findings in 2 workloads (+2 since the base commit) |"),
+        "{table}"
+    );
+    let plain = render_table(&base, None);
+    assert!(
+        plain.contains("| `payments` | 2 | clean | 1 finding in 1 workload |"),
+        "{plain}"
+    );
+}
+
+#[test]
+fn a_top_level_schedule_applies_where_no_rule_matches() {
+    let config = "warn: restricted\nschedule:\n  - from: 2027-01-15\n    enforce: restricted\n";
+    let r = review_of(&app(), config, "2026-11-22");
+    let stage = &r.namespaces[0].stage;
+    assert_eq!(stage.effective, Mode::Warn);
+    assert_eq!(
+        impact::countdown("payments", stage).as_deref(),
+        Some("restricted becomes blocking in `payments` on 2027-01-15, in 54 days")
+    );
+    assert_eq!(
+        review_of(&app(), config, "2027-01-15").conclusion(),
+        Conclusion::Failure
+    );
+}
+
+#[test]
+fn a_warn_label_change_is_worded_for_warnings() {
+    use crate::review::policy::PolicyReport;
+    use crate::rollout::preview::preview_label_changes;
+    let ns = |labels: &str| {
+        format!("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: payments\n  labels:\n{labels}")
+    };
+    let files = |labels: &str| -> Vec<(String, Vec<u8>)> {
+        vec![
+            ("ns.yaml".into(), ns(labels).into_bytes()),
+            (
+                "api.yaml".into(),
+                deployment("api", Some("payments"), "")
+                    .replace("runAsNonRoot: true, ", "")
+                    .into_bytes(),
+            ),
+        ]
+    };
+    let previews = preview_label_changes(
+        &files("    team: payments\n"),
+        &files("    pod-security.kubernetes.io/warn: restricted\n"),
+        &Config::default(),
+    );
+    let report = PolicyReport {
+        base_errors: &[],
+        config_changed: false,
+        head_errors: &[],
+        previews: &previews,
+        preview_unread: 0,
+        tree_truncated: false,
+    };
+    let md = report.summary_sections();
+    assert!(
+        md.contains("**`payments`**: `pod-security.kubernetes.io/warn` (not set) → `restricted` (ns.yaml:1)."),
+        "{md}"
+    );
+    assert!(
+        md.contains("Once applied, the API server would return a warning (shown by kubectl) for the pods of 1 of the 1 workload of `payments`"),
+        "{md}"
+    );
 }

@@ -441,7 +441,7 @@ async fn review_and_post<G: GitHubApi>(
             .iter()
             .any(|o| o.kind != "Namespace" && o.namespace.as_deref().is_none_or(str::is_empty))
     });
-    // Namespaces whose enforce labels may change: their base version is compared first.
+    // Namespaces whose Pod Security labels may change: their base version is compared first.
     let mut base_namespace_files: Vec<(String, Vec<u8>)> = Vec::new();
     let mut head_namespace_files: Vec<(String, Vec<u8>)> = Vec::new();
     for file in &result.files {
@@ -451,11 +451,11 @@ async fn review_and_post<G: GitHubApi>(
         let Some(entry) = files.iter().find(|f| f.filename == file.path) else {
             continue;
         };
-        // A diff that touches no enforce label leaves the labels as they were in the base.
+        // A diff that touches no Pod Security label leaves the labels as they were in the base.
         let touches_labels = entry.patch.as_deref().is_none_or(|patch| {
             patch.lines().any(|l| {
                 (l.starts_with('+') || l.starts_with('-'))
-                    && l.contains(crate::rollout::preview::ENFORCE_LABEL)
+                    && l.contains(crate::rollout::preview::PSA_LABEL_PREFIX)
             })
         });
         if !touches_labels {
