@@ -28,6 +28,8 @@ pub enum Command {
     Rules,
     /// Report, per namespace and rollout rule, the rollout stage and what it would block.
     Rollout(RolloutArgs),
+    /// Build a kustomization (like `kustomize build DIR`) and print the YAML stream.
+    Render(crate::cli_render::RenderArgs),
     /// Print a rule's guidance page.
     Explain {
         /// Rule id, e.g. pod-security/run-as-non-root.
@@ -112,6 +114,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     match cli.command {
         Command::Check(args) => check(&args, out, err),
         Command::Rollout(args) => crate::cli_rollout::rollout(&args, out, err),
+        Command::Render(args) => crate::cli_render::render(&args, out, err),
         Command::Rules => {
             for rule in crate::rules::all() {
                 let _ = writeln!(out, "{:<48} {}", rule.id(), rule.summary());

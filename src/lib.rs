@@ -4,6 +4,7 @@
 //! GitHub lives at the edges. See ARCHITECTURE.md.
 
 pub mod cli;
+mod cli_render;
 mod cli_rollout;
 pub mod config;
 pub mod engine;
@@ -12,6 +13,7 @@ pub mod fix;
 pub mod github;
 pub mod manifest;
 pub mod policy;
+pub mod render;
 pub mod report;
 pub mod review;
 pub mod rollout;
