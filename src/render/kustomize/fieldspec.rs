@@ -28,7 +28,7 @@ impl FieldSpec {
     }
 }
 
-/// `a/b\/c/d[]` → `["a", "b/c", "d"]`.
+/// `a/b\/c/d[]` → `["a", "b/c", "d[]"]`.
 pub(crate) fn split_path(path: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();
@@ -44,10 +44,8 @@ pub(crate) fn split_path(path: &str) -> Vec<String> {
         }
     }
     out.push(cur);
-    out.into_iter()
-        .map(|s| s.strip_suffix("[]").map(str::to_string).unwrap_or(s))
-        .filter(|s| !s.is_empty())
-        .collect()
+    // A `[]` suffix stays: it marks a list, which a field spec never creates.
+    out.into_iter().filter(|s| !s.is_empty()).collect()
 }
 
 /// One kind that others refer to by name, and where they do.
@@ -92,7 +90,7 @@ impl Default for Config {
             common_labels: table(COMMON_LABELS).chain(table(METADATA_LABELS)).collect(),
             template_labels: table(METADATA_LABELS).collect(),
             common_annotations: table(METADATA_LABELS)
-                .filter(|f| !f.path.contains(&"volumeClaimTemplates".to_string()))
+                .filter(|f| !f.path.iter().any(|p| p.starts_with("volumeClaimTemplates")))
                 .map(|mut f| {
                     let last = f.path.len() - 1;
                     f.path[last] = "annotations".into();
@@ -173,6 +171,10 @@ pub(crate) fn apply(
     let Some((first, rest)) = path.split_first() else {
         return f(node);
     };
+    let (first, is_list) = match first.strip_suffix("[]") {
+        Some(f) => (f, true),
+        None => (first.as_str(), false),
+    };
     if node.is_null() && create {
         *node = Node::map(origin);
     }
@@ -180,7 +182,7 @@ pub(crate) fn apply(
         return Ok(());
     }
     if node.get(first).is_none() {
-        if !create {
+        if !create || is_list {
             return Ok(());
         }
         node.set(first, Node::plain("", origin));
@@ -318,42 +320,78 @@ const REPLICAS: &str = "
 - - StatefulSet spec/replicas true
 ";
 
-/// Where `$(VAR)` is expanded (kustomize's varreference.go, the pod-template fields and the
-/// common others).
+/// Where `$(VAR)` is expanded (kustomize's varreference.go).
 const VAR_REFERENCE: &str = "
-- - - spec/template/spec/containers/command false
-- - - spec/template/spec/containers/args false
-- - - spec/template/spec/containers/env/value false
-- - - spec/template/spec/containers/volumeMounts/mountPath false
-- - - spec/template/spec/initContainers/command false
-- - - spec/template/spec/initContainers/args false
-- - - spec/template/spec/initContainers/env/value false
-- - - spec/template/spec/initContainers/volumeMounts/mountPath false
-- - - spec/template/spec/volumes/nfs/server false
-- - - spec/template/metadata/annotations false
-- - - spec/jobTemplate/spec/template/spec/containers/command false
-- - - spec/jobTemplate/spec/template/spec/containers/args false
-- - - spec/jobTemplate/spec/template/spec/containers/env/value false
-- - - spec/jobTemplate/spec/template/spec/containers/volumeMounts/mountPath false
-- - - spec/jobTemplate/spec/template/spec/initContainers/command false
-- - - spec/jobTemplate/spec/template/spec/initContainers/args false
-- - - spec/jobTemplate/spec/template/spec/initContainers/env/value false
-- - - spec/jobTemplate/spec/template/spec/initContainers/volumeMounts/mountPath false
-- - Pod spec/containers/command false
+- - CronJob spec/jobTemplate/spec/template/spec/containers/args false
+- - CronJob spec/jobTemplate/spec/template/spec/containers/command false
+- - CronJob spec/jobTemplate/spec/template/spec/containers/env/value false
+- - CronJob spec/jobTemplate/spec/template/spec/containers/volumeMounts/mountPath false
+- - CronJob spec/jobTemplate/spec/template/spec/initContainers/args false
+- - CronJob spec/jobTemplate/spec/template/spec/initContainers/command false
+- - CronJob spec/jobTemplate/spec/template/spec/initContainers/env/value false
+- - CronJob spec/jobTemplate/spec/template/spec/initContainers/volumeMounts/mountPath false
+- - CronJob spec/jobTemplate/spec/template/spec/volumes/nfs/server false
+- - DaemonSet spec/template/spec/containers/args false
+- - DaemonSet spec/template/spec/containers/command false
+- - DaemonSet spec/template/spec/containers/env/value false
+- - DaemonSet spec/template/spec/containers/volumeMounts/mountPath false
+- - DaemonSet spec/template/spec/initContainers/args false
+- - DaemonSet spec/template/spec/initContainers/command false
+- - DaemonSet spec/template/spec/initContainers/env/value false
+- - DaemonSet spec/template/spec/initContainers/volumeMounts/mountPath false
+- - DaemonSet spec/template/spec/volumes/nfs/server false
+- - Deployment spec/template/spec/containers/args false
+- - Deployment spec/template/spec/containers/command false
+- - Deployment spec/template/spec/containers/env/value false
+- - Deployment spec/template/spec/containers/volumeMounts/mountPath false
+- - Deployment spec/template/spec/initContainers/args false
+- - Deployment spec/template/spec/initContainers/command false
+- - Deployment spec/template/spec/initContainers/env/value false
+- - Deployment spec/template/spec/initContainers/volumeMounts/mountPath false
+- - Deployment spec/template/spec/volumes/nfs/server false
+- - Job spec/template/spec/containers/args false
+- - Job spec/template/spec/containers/command false
+- - Job spec/template/spec/containers/env/value false
+- - Job spec/template/spec/containers/volumeMounts/mountPath false
+- - Job spec/template/spec/initContainers/args false
+- - Job spec/template/spec/initContainers/command false
+- - Job spec/template/spec/initContainers/env/value false
+- - Job spec/template/spec/initContainers/volumeMounts/mountPath false
+- - Job spec/template/spec/volumes/nfs/server false
 - - Pod spec/containers/args false
+- - Pod spec/containers/command false
 - - Pod spec/containers/env/value false
 - - Pod spec/containers/volumeMounts/mountPath false
-- - Pod spec/initContainers/command false
 - - Pod spec/initContainers/args false
+- - Pod spec/initContainers/command false
 - - Pod spec/initContainers/env/value false
 - - Pod spec/initContainers/volumeMounts/mountPath false
 - - Pod spec/volumes/nfs/server false
+- - ReplicaSet spec/template/spec/containers/args false
+- - ReplicaSet spec/template/spec/containers/command false
+- - ReplicaSet spec/template/spec/containers/env/value false
+- - ReplicaSet spec/template/spec/containers/volumeMounts/mountPath false
+- - ReplicaSet spec/template/spec/initContainers/args false
+- - ReplicaSet spec/template/spec/initContainers/command false
+- - ReplicaSet spec/template/spec/initContainers/env/value false
+- - ReplicaSet spec/template/spec/initContainers/volumeMounts/mountPath false
+- - ReplicaSet spec/template/spec/volumes/nfs/server false
+- - StatefulSet spec/template/spec/containers/args false
+- - StatefulSet spec/template/spec/containers/command false
+- - StatefulSet spec/template/spec/containers/env/value false
+- - StatefulSet spec/template/spec/containers/volumeMounts/mountPath false
+- - StatefulSet spec/template/spec/initContainers/args false
+- - StatefulSet spec/template/spec/initContainers/command false
+- - StatefulSet spec/template/spec/initContainers/env/value false
+- - StatefulSet spec/template/spec/initContainers/volumeMounts/mountPath false
+- - StatefulSet spec/template/spec/volumes/nfs/server false
 - - Ingress spec/rules/host false
 - - Ingress spec/tls/hosts false
 - - Ingress spec/tls/secretName false
-- - Ingress metadata/annotations false
-- - Service metadata/annotations false
-- - ConfigMap data false
+- - Service spec/ports/port false
+- - Service spec/ports/targetPort false
+- - StatefulSet spec/volumeClaimTemplates/spec/nfs/server false
+- - PersistentVolume spec/nfs/server false
 - - - metadata/labels false
 ";
 

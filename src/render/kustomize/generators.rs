@@ -1,7 +1,7 @@
 //! `configMapGenerator` and `secretGenerator`: ConfigMaps and Secrets made from literals, env
 //! files and files, merged into or replacing earlier ones by `behavior`, and named with
-//! kustomize's content hash at the end of the build (the hash of the final object, name
-//! included, computed exactly as kustomize's hasher does: Go's `json.Marshal` of a few fields,
+//! kustomize's content hash at the end of the build (the hash of the final object's content; see [`hash`] for why the name
+//! is not part of it), computed exactly as kustomize's hasher does: Go's `json.Marshal` of a few fields,
 //! SHA-256, ten hex digits with `0 1 3 a e` swapped for `g h k m t`).
 
 use base64::Engine as _;
@@ -122,11 +122,11 @@ fn one(b: &mut Builder, ctx: &Ctx, entry: &Node, kind: &str, global: Option<&Nod
     let mut binary: Vec<(String, Node)> = Vec::new();
     for (k, v, o) in pairs {
         if kind == "Secret" {
-            data.push((k, Node::str(base64::engine::general_purpose::STANDARD.encode(&v), o)));
+            data.push((k, Node::str(wrapped_base64(&v), o)));
         } else {
             match String::from_utf8(v) {
                 Ok(s) => data.push((k, Node::str(s, o))),
-                Err(e) => binary.push((k, Node::str(base64::engine::general_purpose::STANDARD.encode(e.into_bytes()), o))),
+                Err(e) => binary.push((k, Node::str(wrapped_base64(&e.into_bytes()), o))),
             }
         }
     }
@@ -153,6 +153,21 @@ fn one(b: &mut Builder, ctx: &Ctx, entry: &Node, kind: &str, global: Option<&Nod
         behavior: entry.get_str("behavior").unwrap_or("create").to_string(),
         entry: entry.clone(),
     })
+}
+
+/// Base64 as kyaml writes generated data: lines of 70 characters, each ending in a newline
+/// once there is more than one line's worth.
+fn wrapped_base64(bytes: &[u8]) -> String {
+    let enc = base64::engine::general_purpose::STANDARD.encode(bytes);
+    if enc.len() / 70 + 1 == 1 {
+        return enc;
+    }
+    let mut out = String::with_capacity(enc.len() + enc.len() / 70 + 1);
+    for chunk in enc.as_bytes().chunks(70) {
+        out.push_str(std::str::from_utf8(chunk).expect("base64 is ASCII"));
+        out.push('\n');
+    }
+    out
 }
 
 /// `'a b'` and `"a b"` lose their quotes, as kustomize reads literal values.
@@ -246,10 +261,12 @@ pub(crate) fn add_hash_suffixes(res: &mut [Resource]) {
     }
 }
 
-/// kustomize's hasher for ConfigMaps and Secrets (other kinds: the whole object).
+/// kustomize's hasher for ConfigMaps and Secrets (other kinds: the whole object). The name is
+/// always empty: kustomize looks it up as one field called `metadata/name`, which never exists,
+/// so the hash depends on the content alone.
 pub(crate) fn hash(obj: &Node) -> String {
     let kind = obj.get_str("kind").unwrap_or("");
-    let name = obj.at(&["metadata", "name"]).and_then(Node::as_str).unwrap_or("");
+    let name = "";
     let field = |f: &str| -> serde_json::Value {
         match obj.get(f) {
             None => serde_json::Value::String(String::new()),

@@ -230,10 +230,13 @@ fn merge_list<'p>(dest: &mut Node, patch: &'p Node, ctx: &Ctx, path: &mut Vec<&'
             }
         }
         ListStrategy::ByKey(key) => {
+            // kyaml's order: patch elements that match nothing come first (in patch order),
+            // then the object's elements, merged in place.
+            let mut added: Vec<Node> = Vec::new();
             for p in patch_items {
                 let Some(pk) = p.get_str(key) else {
                     if p.get_str("$patch") != Some("delete") {
-                        items.push(clean(p));
+                        added.push(clean(p));
                     }
                     continue;
                 };
@@ -245,8 +248,12 @@ fn merge_list<'p>(dest: &mut Node, patch: &'p Node, ctx: &Ctx, path: &mut Vec<&'
                     (Some("delete"), None) => {}
                     (Some("replace"), Some(i)) => items[i] = clean(p),
                     (_, Some(i)) => merge_map(&mut items[i], p, ctx, path)?,
-                    (_, None) => items.push(clean(p)),
+                    (_, None) => added.push(clean(p)),
                 }
+            }
+            if !added.is_empty() {
+                added.append(items);
+                *items = added;
             }
         }
     }

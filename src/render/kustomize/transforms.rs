@@ -84,6 +84,23 @@ fn namespace(b: &Builder, ns_node: &Node, res: &mut [Resource]) {
         if !r.is_cluster_scoped() {
             r.set_namespace(ns, origin);
         }
+        // kustomize's namespace field specs beyond metadata.namespace.
+        match (r.kind(), r.gvk().group.as_str()) {
+            ("Namespace", _) => r.set_name(ns.to_string(), origin),
+            ("APIService", "apiregistration.k8s.io") => {
+                let svc = r.obj.map_entry("spec", origin).map_entry("service", origin);
+                svc.set("namespace", Node::str(ns, origin));
+            }
+            ("CustomResourceDefinition", "apiextensions.k8s.io") => {
+                let path = ["spec", "conversion", "webhook", "clientConfig", "service"];
+                if let Some(svc) = path.iter().try_fold(&mut r.obj, |n, k| n.get_mut(k))
+                    && svc.get("namespace").is_some()
+                {
+                    svc.set("namespace", Node::str(ns, origin));
+                }
+            }
+            _ => {}
+        }
         // kustomize's "role binding hack": a subject named `default` follows the namespace.
         if matches!(r.kind(), "RoleBinding" | "ClusterRoleBinding")
             && let Some(subjects) = r.obj.get_mut("subjects")
