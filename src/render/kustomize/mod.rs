@@ -17,6 +17,7 @@ mod kustomization;
 mod nameref;
 mod order;
 mod patches;
+mod plugins;
 mod replacements;
 mod resource;
 mod smp;
@@ -328,6 +329,10 @@ impl Builder<'_> {
         Ok(path)
     }
 
+    pub fn is_file(&self, path: &Path) -> bool {
+        self.fs.is_file(path)
+    }
+
     pub fn read_bytes(&self, path: &Path) -> std::io::Result<Vec<u8>> {
         self.fs.read(path)
     }
@@ -355,11 +360,10 @@ impl Builder<'_> {
         for r in generators::generate(self, k, ctx)? {
             generators::absorb(self, ctx, &mut acc.res, r)?;
         }
-        if k.field("generators").is_some() || k.field("transformers").is_some() {
-            self.notes.push(format!(
-                "not checked: plugin generators/transformers in {} (kustomize runs them; kubenudge does not)",
-                ctx.kpath
-            ));
+        for g in plugins::configured(self, k, ctx, "generators")? {
+            for r in generators::generate(self, &g, ctx)? {
+                generators::absorb(self, ctx, &mut acc.res, r)?;
+            }
         }
         if k.field("helmCharts").is_some() {
             self.notes.push(format!(
@@ -398,6 +402,9 @@ impl Builder<'_> {
             self.stack.pop();
         }
         transforms::run_all(self, k, ctx, &mut acc)?;
+        for t in plugins::configured(self, k, ctx, "transformers")? {
+            transforms::run_all(self, &t, ctx, &mut acc)?;
+        }
         vars::merge_declared(self, k, ctx, &mut acc)?;
         if acc.res.len() > self.limits.max_resources {
             return Err(BuildError::at(

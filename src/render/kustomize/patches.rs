@@ -66,6 +66,8 @@ pub(crate) fn patches(
             (PatchContent::Json(ops), Some(target)) => {
                 let selected = select(b, ctx, target, res)?;
                 for i in selected {
+                    // kustomize records the id first: a JSON patch may rename the object.
+                    res[i].store_previous_id();
                     jsonpatch::apply(&mut res[i].obj, &ops).map_err(|m| b.err(ctx, entry, m))?;
                 }
             }
@@ -155,6 +157,7 @@ pub(crate) fn patches_json6902(
             return Err(b.err(ctx, entry, "patchesJson6902 needs a list of JSON patch operations".into()));
         };
         for i in select(b, ctx, target, res)? {
+            res[i].store_previous_id();
             jsonpatch::apply(&mut res[i].obj, &ops).map_err(|m| b.err(ctx, entry, m))?;
         }
     }

@@ -230,31 +230,40 @@ fn merge_list<'p>(dest: &mut Node, patch: &'p Node, ctx: &Ctx, path: &mut Vec<&'
             }
         }
         ListStrategy::ByKey(key) => {
-            // kyaml's order: patch elements that match nothing come first (in patch order),
-            // then the object's elements, merged in place.
-            let mut added: Vec<Node> = Vec::new();
+            // The order kustomize produces: the patch's elements first, in the patch's order
+            // (merged with their match when there is one), then the object's other elements.
+            let mut taken = vec![false; items.len()];
+            let mut result: Vec<Node> = Vec::new();
             for p in patch_items {
                 let Some(pk) = p.get_str(key) else {
                     if p.get_str("$patch") != Some("delete") {
-                        added.push(clean(p));
+                        result.push(clean(p));
                     }
                     continue;
                 };
-                let found = items.iter().position(|i| i.get_str(key) == Some(pk));
+                let found = items
+                    .iter()
+                    .enumerate()
+                    .position(|(i, x)| !taken[i] && x.get_str(key) == Some(pk));
+                if let Some(i) = found {
+                    taken[i] = true;
+                }
                 match (p.get_str("$patch"), found) {
-                    (Some("delete"), Some(i)) => {
-                        items.remove(i);
+                    (Some("delete"), _) => {}
+                    (Some("replace"), _) | (_, None) => result.push(clean(p)),
+                    (_, Some(i)) => {
+                        let mut merged = items[i].clone();
+                        merge_map(&mut merged, p, ctx, path)?;
+                        result.push(merged);
                     }
-                    (Some("delete"), None) => {}
-                    (Some("replace"), Some(i)) => items[i] = clean(p),
-                    (_, Some(i)) => merge_map(&mut items[i], p, ctx, path)?,
-                    (_, None) => added.push(clean(p)),
                 }
             }
-            if !added.is_empty() {
-                added.append(items);
-                *items = added;
+            for (i, x) in items.drain(..).enumerate() {
+                if !taken[i] {
+                    result.push(x);
+                }
             }
+            *items = result;
         }
     }
     Ok(())
