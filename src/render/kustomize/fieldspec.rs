@@ -60,6 +60,8 @@ pub(crate) struct Config {
     pub name_reference: Vec<NameBackRef>,
     pub common_labels: Vec<FieldSpec>,
     pub template_labels: Vec<FieldSpec>,
+    /// Extra places every `labels` entry writes (a `configurations` file's `labels`).
+    pub labels: Vec<FieldSpec>,
     pub common_annotations: Vec<FieldSpec>,
     pub var_reference: Vec<FieldSpec>,
     pub images: Vec<FieldSpec>,
@@ -89,6 +91,7 @@ impl Default for Config {
             name_reference,
             common_labels: table(COMMON_LABELS).chain(table(METADATA_LABELS)).collect(),
             template_labels: table(METADATA_LABELS).collect(),
+            labels: Vec::new(),
             common_annotations: table(METADATA_LABELS)
                 .filter(|f| !f.path.iter().any(|p| p.starts_with("volumeClaimTemplates")))
                 .map(|mut f| {
@@ -120,6 +123,7 @@ impl Config {
         }
         merge_specs(&mut self.common_labels, other.common_labels);
         merge_specs(&mut self.template_labels, other.template_labels);
+        merge_specs(&mut self.labels, other.labels);
         merge_specs(&mut self.common_annotations, other.common_annotations);
         merge_specs(&mut self.var_reference, other.var_reference);
         merge_specs(&mut self.images, other.images);
@@ -208,6 +212,7 @@ pub(crate) fn load_configuration(
         name_reference: Vec::new(),
         common_labels: Vec::new(),
         template_labels: Vec::new(),
+        labels: Vec::new(),
         common_annotations: Vec::new(),
         var_reference: Vec::new(),
         images: Vec::new(),
@@ -228,6 +233,7 @@ pub(crate) fn load_configuration(
                 }
                 "commonLabels" => add.common_labels.extend(list.items().iter().map(spec_of)),
                 "templateLabels" => add.template_labels.extend(list.items().iter().map(spec_of)),
+                "labels" => add.labels.extend(list.items().iter().map(spec_of)),
                 "commonAnnotations" => {
                     add.common_annotations.extend(list.items().iter().map(spec_of))
                 }
@@ -392,6 +398,7 @@ const VAR_REFERENCE: &str = "
 - - Service spec/ports/targetPort false
 - - StatefulSet spec/volumeClaimTemplates/spec/nfs/server false
 - - PersistentVolume spec/nfs/server false
+- - CronJob spec/jobTemplate/spec/template/volumes/nfs/server false
 - - - metadata/labels false
 ";
 

@@ -147,6 +147,8 @@ fn one(b: &mut Builder, ctx: &Ctx, entry: &Node, kind: &str, global: Option<&Nod
     res.generated = Some(GeneratedBy {
         hash: !flag("disableNameSuffixHash"),
         origin,
+        generator_kind: if kind == "Secret" { "SecretGenerator" } else { "ConfigMapGenerator" },
+        plugin_name: entry.get_str(super::plugins::PLUGIN_NAME).map(str::to_string),
     });
     Ok(Generated {
         res,
@@ -236,6 +238,13 @@ pub(crate) fn absorb(b: &Builder, ctx: &Ctx, res: &mut Vec<Resource>, g: Generat
             new.set_name(name, origin);
             if !ns.is_empty() {
                 new.set_namespace(&ns, origin);
+            }
+            // The object is still the one the earlier generator made (kustomize keeps its
+            // origin annotation too); its data now comes from both.
+            new.obj.origin = old.obj.origin;
+            if let (Some(g), Some(og)) = (new.generated.as_mut(), old.generated.as_ref()) {
+                g.generator_kind = og.generator_kind;
+                g.plugin_name = og.plugin_name.clone();
             }
             new.prev = old.prev.clone();
             new.prefixes = old.prefixes.clone();

@@ -125,6 +125,13 @@ pub fn build(fs: &dyn FileSource, dir: &Path, limits: &BuildLimits) -> Result<Bu
             .and_then(Node::as_str)
             != Some("true")
     });
+    if k
+        .list("buildMetadata")
+        .iter()
+        .any(|n| n.as_str() == Some("originAnnotations"))
+    {
+        add_origin_annotations(&b, &dir, &mut acc.res);
+    }
     let mut objects: Vec<Node> = acc.res.into_iter().map(|r| r.obj).collect();
     sort.apply(&mut objects);
     Ok(Build {
@@ -133,6 +140,45 @@ pub fn build(fs: &dyn FileSource, dir: &Path, limits: &BuildLimits) -> Result<Bu
         notes: b.notes,
         kustomizations: b.kustomizations,
     })
+}
+
+/// `buildMetadata: [originAnnotations]`: kustomize's `config.kubernetes.io/origin` annotation,
+/// read off each object's origin (paths relative to the built directory).
+fn add_origin_annotations(b: &Builder, root: &Path, res: &mut [Resource]) {
+    for r in res.iter_mut() {
+        let note = match (&r.generated, r.obj.origin) {
+            (Some(g), Origin::Generated { file, .. } | Origin::Source { file, .. }) => {
+                let mut s = format!(
+                    "configuredIn: {}\nconfiguredBy:\n  apiVersion: builtin\n  kind: {}\n",
+                    relative(root, Path::new(b.files.path(file))),
+                    g.generator_kind
+                );
+                if let Some(n) = &g.plugin_name {
+                    s.push_str(&format!("  name: {n}\n"));
+                }
+                s
+            }
+            (None, Origin::Source { file, .. }) => {
+                format!("path: {}\n", relative(root, Path::new(b.files.path(file))))
+            }
+            _ => continue,
+        };
+        let origin = r.obj.origin;
+        r.obj
+            .map_entry("metadata", origin)
+            .map_entry("annotations", origin)
+            .set("config.kubernetes.io/origin", Node::str(note, origin));
+    }
+}
+
+/// `to` as seen from directory `from` (both lexical, relative to the same place).
+fn relative(from: &Path, to: &Path) -> String {
+    let f: Vec<_> = from.components().filter(|c| c.as_os_str() != ".").collect();
+    let t: Vec<_> = to.components().filter(|c| c.as_os_str() != ".").collect();
+    let common = f.iter().zip(&t).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<String> = vec!["..".to_string(); f.len() - common];
+    parts.extend(t[common..].iter().map(|c| c.as_os_str().to_string_lossy().into_owned()));
+    parts.join("/")
 }
 
 /// What a kustomization (and the ones it includes) has accumulated.
@@ -327,6 +373,14 @@ impl Builder<'_> {
             ));
         }
         Ok(path)
+    }
+
+    pub fn is_dir(&self, path: &Path) -> bool {
+        self.fs.is_dir(path)
+    }
+
+    pub fn pop_kustomization(&mut self) {
+        self.stack.pop();
     }
 
     pub fn is_file(&self, path: &Path) -> bool {

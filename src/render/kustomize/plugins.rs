@@ -8,6 +8,9 @@ use super::kustomization::Kustomization;
 use super::{BuildError, Builder, Ctx};
 use crate::render::value::{Node, Value};
 
+/// Marks a generator entry that came from a plugin configuration, with the plugin's name.
+pub(crate) const PLUGIN_NAME: &str = "$pluginName";
+
 /// The plugin configurations named by `field` (files or inline YAML), as kustomizations.
 pub(crate) fn configured(b: &mut Builder, k: &Kustomization, ctx: &Ctx, field: &str) -> Result<Vec<Kustomization>, BuildError> {
     let mut out = Vec::new();
@@ -17,6 +20,20 @@ pub(crate) fn configured(b: &mut Builder, k: &Kustomization, ctx: &Ctx, field: &
             b.parse_inline(ctx, entry, text)?
         } else {
             let path = crate::render::files::normalize(&ctx.dir.join(text));
+            if b.is_dir(&path) {
+                // A kustomization whose output is plugin configurations.
+                let (sk, sctx) = b.load_kustomization(&path, Some((ctx, entry)))?;
+                let sub = b.accumulate(&sk, &sctx, super::Acc::default())?;
+                b.pop_kustomization();
+                for r in sub.res {
+                    let kind = r.kind().to_string();
+                    match translate(&r.obj, &kind) {
+                        Some(fields) => out.push(Kustomization { root: fields, is_component: false }),
+                        None => b.notes.push(format!("not checked: plugin {kind} in {} (plugins are not run)", ctx.kpath)),
+                    }
+                }
+                continue;
+            }
             if !b.is_file(&path) {
                 b.notes.push(format!("not checked: {field} entry {text} in {} (only built-in plugin configuration files are run)", ctx.kpath));
                 continue;
@@ -83,11 +100,15 @@ fn translate(doc: &Node, kind: &str) -> Option<Node> {
             let mut g = doc.clone();
             g.remove("apiVersion");
             g.remove("kind");
+            // The generator's arguments are inline; `metadata` names the plugin itself.
             if let Some(meta) = g.remove("metadata") {
                 for f in ["name", "namespace"] {
-                    if let Some(v) = meta.get(f) {
+                    if let (Some(v), None) = (meta.get(f), g.get(f)) {
                         g.set(f, v.clone());
                     }
+                }
+                if let Some(n) = meta.get("name") {
+                    g.set(PLUGIN_NAME, n.clone());
                 }
             }
             let field = if kind == "ConfigMapGenerator" { "configMapGenerator" } else { "secretGenerator" };

@@ -121,6 +121,10 @@ pub(crate) struct GeneratedBy {
     pub hash: bool,
     /// The generator entry, for origins of the hash suffix.
     pub origin: Origin,
+    /// `ConfigMapGenerator` or `SecretGenerator`, and the plugin's name when a plugin
+    /// configuration asked for it (for kustomize's origin annotation).
+    pub generator_kind: &'static str,
+    pub plugin_name: Option<String>,
 }
 
 #[derive(Debug, Clone)]

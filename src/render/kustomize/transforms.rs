@@ -41,6 +41,7 @@ pub(crate) fn run_all(b: &mut Builder, k: &Kustomization, ctx: &Ctx, acc: &mut A
                 create: true,
             }]
         };
+        specs.extend(acc.config.labels.iter().cloned());
         if let Some(fields) = entry.get("fields") {
             for f in fields.items() {
                 specs.push(FieldSpec {
