@@ -54,7 +54,8 @@ fn run_case(dir: &Path) -> Result<(), String> {
         .iter()
         .map(|d| d.to_json())
         .collect();
-    let expected_text = std::fs::read_to_string(dir.join("expected.yaml")).map_err(|e| e.to_string())?;
+    let expected_text =
+        std::fs::read_to_string(dir.join("expected.yaml")).map_err(|e| e.to_string())?;
     let expected: Vec<serde_json::Value> = parse_documents(&expected_text)
         .map_err(|e| format!("expected.yaml does not parse: {e}"))?
         .iter()
@@ -68,8 +69,16 @@ fn run_case(dir: &Path) -> Result<(), String> {
     let extra: Vec<&String> = a.iter().filter(|x| !b.contains(x)).collect();
     Err(format!(
         "documents differ\n  expected, not built:\n    {}\n  built, not expected:\n    {}",
-        missing.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("\n    "),
-        extra.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("\n    ")
+        missing
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join("\n    "),
+        extra
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join("\n    ")
     ))
 }
 
@@ -91,7 +100,9 @@ fn kustomize_cases_build_as_kustomize_builds_them() {
         let known = KNOWN_DIFFERENCES.iter().find(|(n, _)| n == name);
         match (run_case(&root.join(name)), known) {
             (Ok(()), None) => passed += 1,
-            (Ok(()), Some(_)) => unexpected.push(format!("{name}: passes now; remove it from KNOWN_DIFFERENCES")),
+            (Ok(()), Some(_)) => unexpected.push(format!(
+                "{name}: passes now; remove it from KNOWN_DIFFERENCES"
+            )),
             (Err(_), Some(_)) => {}
             (Err(e), None) => unexpected.push(format!("{name}: {e}")),
         }
@@ -101,5 +112,10 @@ fn kustomize_cases_build_as_kustomize_builds_them() {
         names.len(),
         KNOWN_DIFFERENCES.len()
     );
-    assert!(unexpected.is_empty(), "{} unexpected results:\n{}", unexpected.len(), unexpected.join("\n\n"));
+    assert!(
+        unexpected.is_empty(),
+        "{} unexpected results:\n{}",
+        unexpected.len(),
+        unexpected.join("\n\n")
+    );
 }

@@ -17,7 +17,8 @@ pub use locate::Location;
 pub use path::{FieldPath, Segment};
 pub use removed_apis::{Migration, REMOVED_APIS, RemovedApi, removed_api};
 pub use source::SourceText;
-pub use yaml::{ByteSpan, Entry, NodeId, NodeKind, Style, YamlError, YamlTree, parse_stream,
+pub use yaml::{
+    ByteSpan, Entry, NodeId, NodeKind, Style, YamlError, YamlTree, parse_stream,
     parse_stream_lenient,
 };
 

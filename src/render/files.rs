@@ -49,8 +49,7 @@ pub fn normalize(path: &Path) -> PathBuf {
 
 /// True when `path` is `dir` or below it (both normalized).
 pub fn is_within(path: &Path, dir: &Path) -> bool {
-    dir == Path::new(".") && !path.starts_with("..") && !path.is_absolute()
-        || path.starts_with(dir)
+    dir == Path::new(".") && !path.starts_with("..") && !path.is_absolute() || path.starts_with(dir)
 }
 
 /// Shows a path the way users write it (forward slashes).

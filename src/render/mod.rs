@@ -21,14 +21,17 @@ mod origin;
 mod value;
 
 pub use files::{Disk, FileSource, display as display_path, normalize as normalize_path};
-pub use kustomize::{Build, BuildError, BuildLimits, KUSTOMIZATION_FILE_NAMES, build as build_kustomization};
+pub use kustomize::{
+    Build, BuildError, BuildLimits, KUSTOMIZATION_FILE_NAMES, build as build_kustomization,
+};
 pub use origin::{FileId, Origin, SourceFiles};
 pub use value::{Node, Scalar, Value, from_tree, to_yaml_stream};
 
 /// Parses a YAML stream into nodes without origins in any file (for comparing outputs).
 pub fn parse_documents(text: &str) -> Result<Vec<Node>, crate::manifest::YamlError> {
     let src = crate::manifest::SourceText::new(text);
-    let (tree, docs) = crate::manifest::parse_stream_lenient(&src, &crate::manifest::Limits::default())?;
+    let (tree, docs) =
+        crate::manifest::parse_stream_lenient(&src, &crate::manifest::Limits::default())?;
     Ok(docs
         .iter()
         .map(|d| from_tree(&tree, &src, d.root, FileId(u32::MAX)))

@@ -272,8 +272,7 @@ pub fn from_tree(tree: &YamlTree, src: &SourceText, id: NodeId, file: FileId) ->
             // Plain scalars keep the author's text; a folded multi-line plain scalar or one with
             // an explicit tag uses the parsed value.
             let raw = src.text().get(n.span.start..n.span.end).unwrap_or("");
-            let text = if n.style == Style::Plain && !raw.contains('\n') && !raw.starts_with('!')
-            {
+            let text = if n.style == Style::Plain && !raw.contains('\n') && !raw.starts_with('!') {
                 raw.trim().to_string()
             } else {
                 String::new()
@@ -294,8 +293,8 @@ pub fn from_tree(tree: &YamlTree, src: &SourceText, id: NodeId, file: FileId) ->
     Node { value, origin }
 }
 
-/// Prints documents as a YAML stream in kustomize's layout (two-space indent, sequences at
-/// their key's indent), separated by `---`.
+/// Prints documents as a YAML stream in kustomize's layout (keys sorted, two-space indent,
+/// sequences at their key's indent), separated by `---`.
 pub fn to_yaml_stream<'a>(docs: impl IntoIterator<Item = &'a Node>) -> String {
     let mut out = String::new();
     for (i, doc) in docs.into_iter().enumerate() {
@@ -319,7 +318,9 @@ fn write_block(out: &mut String, node: &Node, indent: usize) {
 }
 
 fn write_map(out: &mut String, m: &[(String, Node)], indent: usize) {
-    for (k, v) in m {
+    let mut sorted: Vec<&(String, Node)> = m.iter().collect();
+    sorted.sort_by(|a, b| a.0.cmp(&b.0));
+    for (k, v) in sorted {
         pad(out, indent);
         out.push_str(&scalar_text(&Scalar::Str(k.clone()), indent, true));
         out.push(':');
@@ -428,8 +429,7 @@ fn plain_safe(t: &str) -> bool {
     ]) {
         return false;
     }
-    if t.contains(": ") || t.contains(" #") || t.ends_with(':') || t.chars().any(char::is_control)
-    {
+    if t.contains(": ") || t.contains(" #") || t.ends_with(':') || t.chars().any(char::is_control) {
         return false;
     }
     // Anything that YAML 1.1 or 1.2 would read as a bool, null or number stays quoted.
@@ -482,7 +482,9 @@ mod tests {
 
     #[test]
     fn plain_scalars_keep_their_text_and_strings_print_back_as_strings() {
-        let docs = parse("a: yes\nb: 0644\nc: \"yes\"\nd: \"12\"\ne: |\n  x\n  y\nf:\n- k: 1\n  l: [1, 2]\n");
+        let docs = parse(
+            "a: yes\nb: 0644\nc: \"yes\"\nd: \"12\"\ne: |\n  x\n  y\nf:\n- l: [1, 2]\n  k: 1\n",
+        );
         let printed = to_yaml_stream(&docs);
         assert_eq!(
             printed,
@@ -495,7 +497,17 @@ mod tests {
 
     #[test]
     fn awkward_strings_round_trip() {
-        for s in ["", " lead", "a: b", "- x", "1.5", "on", "#c", "multi\n line\n", "tab\there"] {
+        for s in [
+            "",
+            " lead",
+            "a: b",
+            "- x",
+            "1.5",
+            "on",
+            "#c",
+            "multi\n line\n",
+            "tab\there",
+        ] {
             let node = Node::str(s, Origin::Unknown);
             let doc = Node::new(Value::Map(vec![("k".into(), node)]), Origin::Unknown);
             let back = parse(&to_yaml_stream([&doc]));

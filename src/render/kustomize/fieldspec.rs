@@ -78,7 +78,13 @@ impl Default for Config {
                 version: f[1].trim_matches('-').into(),
                 kind: f[2].into(),
             };
-            let spec = FieldSpec::parse(f[5], f[3].trim_matches('-'), f[4].trim_matches('-'), f[6], false);
+            let spec = FieldSpec::parse(
+                f[5],
+                f[3].trim_matches('-'),
+                f[4].trim_matches('-'),
+                f[6],
+                false,
+            );
             match name_reference.iter_mut().find(|n| n.target == target) {
                 Some(n) => n.referrers.push(spec),
                 None => name_reference.push(NameBackRef {
@@ -110,10 +116,18 @@ impl Default for Config {
 impl Config {
     pub fn merge(&mut self, other: Config) {
         for nb in other.name_reference {
-            match self.name_reference.iter_mut().find(|n| n.target == nb.target) {
+            match self
+                .name_reference
+                .iter_mut()
+                .find(|n| n.target == nb.target)
+            {
                 Some(n) => {
                     for r in nb.referrers {
-                        if !n.referrers.iter().any(|x| x.path == r.path && x.gvk == r.gvk) {
+                        if !n
+                            .referrers
+                            .iter()
+                            .any(|x| x.path == r.path && x.gvk == r.gvk)
+                        {
                             n.referrers.push(r);
                         }
                     }
@@ -143,7 +157,13 @@ fn merge_specs(into: &mut Vec<FieldSpec>, from: Vec<FieldSpec>) {
 fn table(t: &'static str) -> impl Iterator<Item = FieldSpec> {
     t.lines().filter(|l| !l.trim().is_empty()).map(|line| {
         let f: Vec<&str> = line.split_whitespace().collect();
-        let e = |s: &str| if s == "-" { String::new() } else { s.to_string() };
+        let e = |s: &str| {
+            if s == "-" {
+                String::new()
+            } else {
+                s.to_string()
+            }
+        };
         FieldSpec {
             gvk: Gvk {
                 group: e(f[0]),
@@ -234,9 +254,9 @@ pub(crate) fn load_configuration(
                 "commonLabels" => add.common_labels.extend(list.items().iter().map(spec_of)),
                 "templateLabels" => add.template_labels.extend(list.items().iter().map(spec_of)),
                 "labels" => add.labels.extend(list.items().iter().map(spec_of)),
-                "commonAnnotations" => {
-                    add.common_annotations.extend(list.items().iter().map(spec_of))
-                }
+                "commonAnnotations" => add
+                    .common_annotations
+                    .extend(list.items().iter().map(spec_of)),
                 "varReference" => add.var_reference.extend(list.items().iter().map(spec_of)),
                 "images" => add.images.extend(list.items().iter().map(spec_of)),
                 "replicas" => add.replicas.extend(list.items().iter().map(spec_of)),
@@ -587,9 +607,21 @@ mod tests {
             .unwrap();
         assert!(cm.referrers.iter().any(|f| f.gvk.kind == "Deployment"
             && f.path == ["spec", "template", "spec", "volumes", "configMap", "name"]));
-        let ing = &c.name_reference.iter().find(|n| n.target.kind == "Secret").unwrap();
+        let ing = &c
+            .name_reference
+            .iter()
+            .find(|n| n.target.kind == "Secret")
+            .unwrap();
         assert!(ing.referrers.iter().any(|f| f.path
-            == ["metadata", "annotations", "nginx.ingress.kubernetes.io/auth-secret"]));
-        assert!(c.common_annotations.iter().all(|f| f.path.last().unwrap() == "annotations"));
+            == [
+                "metadata",
+                "annotations",
+                "nginx.ingress.kubernetes.io/auth-secret"
+            ]));
+        assert!(
+            c.common_annotations
+                .iter()
+                .all(|f| f.path.last().unwrap() == "annotations")
+        );
     }
 }

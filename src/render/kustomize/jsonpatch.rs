@@ -6,8 +6,13 @@ use crate::render::value::{Node, Value};
 /// Applies the operations in `ops` (a sequence of mappings) to `doc`.
 pub(crate) fn apply(doc: &mut Node, ops: &Node) -> Result<(), String> {
     for op in ops.items() {
-        let name = op.get_str("op").ok_or("a JSON patch operation needs `op`")?;
-        let path = pointer(op.get_str("path").ok_or("a JSON patch operation needs `path`")?)?;
+        let name = op
+            .get_str("op")
+            .ok_or("a JSON patch operation needs `op`")?;
+        let path = pointer(
+            op.get_str("path")
+                .ok_or("a JSON patch operation needs `path`")?,
+        )?;
         match name {
             "add" => add(doc, &path, value(op)?.clone())?,
             "remove" => {
@@ -15,8 +20,12 @@ pub(crate) fn apply(doc: &mut Node, ops: &Node) -> Result<(), String> {
             }
             "replace" => {
                 let v = value(op)?.clone();
-                let slot = get_mut(doc, &path)
-                    .ok_or_else(|| format!("replace operation does not apply: doc is missing path: {}", show(&path)))?;
+                let slot = get_mut(doc, &path).ok_or_else(|| {
+                    format!(
+                        "replace operation does not apply: doc is missing path: {}",
+                        show(&path)
+                    )
+                })?;
                 *slot = v;
             }
             "move" => {
@@ -27,7 +36,12 @@ pub(crate) fn apply(doc: &mut Node, ops: &Node) -> Result<(), String> {
             "copy" => {
                 let from = pointer(op.get_str("from").ok_or("copy needs `from`")?)?;
                 let v = get_mut(doc, &from)
-                    .ok_or_else(|| format!("copy operation does not apply: doc is missing from path: {}", show(&from)))?
+                    .ok_or_else(|| {
+                        format!(
+                            "copy operation does not apply: doc is missing from path: {}",
+                            show(&from)
+                        )
+                    })?
                     .clone();
                 add(doc, &path, v)?;
             }
@@ -45,7 +59,8 @@ pub(crate) fn apply(doc: &mut Node, ops: &Node) -> Result<(), String> {
 }
 
 fn value(op: &Node) -> Result<&Node, String> {
-    op.get("value").ok_or_else(|| "a JSON patch operation needs `value`".to_string())
+    op.get("value")
+        .ok_or_else(|| "a JSON patch operation needs `value`".to_string())
 }
 
 fn pointer(p: &str) -> Result<Vec<String>, String> {
@@ -55,7 +70,10 @@ fn pointer(p: &str) -> Result<Vec<String>, String> {
     let Some(rest) = p.strip_prefix('/') else {
         return Err(format!("JSON pointer {p:?} must start with /"));
     };
-    Ok(rest.split('/').map(|s| s.replace("~1", "/").replace("~0", "~")).collect())
+    Ok(rest
+        .split('/')
+        .map(|s| s.replace("~1", "/").replace("~0", "~"))
+        .collect())
 }
 
 fn show(path: &[String]) -> String {
@@ -79,8 +97,12 @@ fn add(doc: &mut Node, path: &[String], v: Node) -> Result<(), String> {
         *doc = v;
         return Ok(());
     };
-    let target = get_mut(doc, parent)
-        .ok_or_else(|| format!("add operation does not apply: doc is missing path: {}", show(path)))?;
+    let target = get_mut(doc, parent).ok_or_else(|| {
+        format!(
+            "add operation does not apply: doc is missing path: {}",
+            show(path)
+        )
+    })?;
     if target.is_null() {
         *target = Node::map(v.origin);
     }
@@ -98,18 +120,31 @@ fn add(doc: &mut Node, path: &[String], v: Node) -> Result<(), String> {
                 .parse()
                 .map_err(|_| format!("add operation: bad index {last:?} at {}", show(path)))?;
             if i > items.len() {
-                return Err(format!("add operation does not apply: index out of range at {}", show(path)));
+                return Err(format!(
+                    "add operation does not apply: index out of range at {}",
+                    show(path)
+                ));
             }
             items.insert(i, v);
             Ok(())
         }
-        Value::Scalar(_) => Err(format!("add operation does not apply: {} is not a container", show(parent))),
+        Value::Scalar(_) => Err(format!(
+            "add operation does not apply: {} is not a container",
+            show(parent)
+        )),
     }
 }
 
 fn remove(doc: &mut Node, path: &[String]) -> Result<Node, String> {
-    let missing = || format!("remove operation does not apply: doc is missing path: {}", show(path));
-    let (last, parent) = path.split_last().ok_or("cannot remove the whole document")?;
+    let missing = || {
+        format!(
+            "remove operation does not apply: doc is missing path: {}",
+            show(path)
+        )
+    };
+    let (last, parent) = path
+        .split_last()
+        .ok_or("cannot remove the whole document")?;
     let target = get_mut(doc, parent).ok_or_else(missing)?;
     match &mut target.value {
         Value::Map(_) => target.remove(last).ok_or_else(missing),

@@ -50,7 +50,11 @@ pub(crate) struct Kustomization {
 }
 
 impl Kustomization {
-    pub fn read(root: Node, file: &str, line_of: impl Fn(&Node) -> usize) -> Result<Self, BuildError> {
+    pub fn read(
+        root: Node,
+        file: &str,
+        line_of: impl Fn(&Node) -> usize,
+    ) -> Result<Self, BuildError> {
         if !root.is_map() && !root.is_null() {
             return Err(BuildError::at(
                 file,

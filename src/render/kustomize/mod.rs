@@ -121,12 +121,15 @@ pub fn build(fs: &dyn FileSource, dir: &Path, limits: &BuildLimits) -> Result<Bu
     vars::resolve(&mut acc, &b).map_err(|m| BuildError::at(&ctx.kpath, 0, m))?;
     acc.res.retain(|r| {
         r.obj
-            .at(&["metadata", "annotations", "config.kubernetes.io/local-config"])
+            .at(&[
+                "metadata",
+                "annotations",
+                "config.kubernetes.io/local-config",
+            ])
             .and_then(Node::as_str)
             != Some("true")
     });
-    if k
-        .list("buildMetadata")
+    if k.list("buildMetadata")
         .iter()
         .any(|n| n.as_str() == Some("originAnnotations"))
     {
@@ -177,7 +180,11 @@ fn relative(from: &Path, to: &Path) -> String {
     let t: Vec<_> = to.components().filter(|c| c.as_os_str() != ".").collect();
     let common = f.iter().zip(&t).take_while(|(a, b)| a == b).count();
     let mut parts: Vec<String> = vec!["..".to_string(); f.len() - common];
-    parts.extend(t[common..].iter().map(|c| c.as_os_str().to_string_lossy().into_owned()));
+    parts.extend(
+        t[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
     parts.join("/")
 }
 
@@ -302,14 +309,22 @@ impl Builder<'_> {
     }
 
     /// Reads a YAML file into its non-empty documents. `lenient` accepts repeated keys.
-    pub fn load_docs(&mut self, path: &Path, lenient: bool) -> Result<(FileId, Vec<Node>), BuildError> {
+    pub fn load_docs(
+        &mut self,
+        path: &Path,
+        lenient: bool,
+    ) -> Result<(FileId, Vec<Node>), BuildError> {
         let shown = display(path);
         let bytes = self
             .fs
             .read(path)
             .map_err(|e| BuildError::at(&shown, 0, format!("cannot read: {e}")))?;
         if bytes.len() > self.limits.file.max_file_bytes {
-            return Err(BuildError::at(&shown, 0, "file is above the size limit".into()));
+            return Err(BuildError::at(
+                &shown,
+                0,
+                "file is above the size limit".into(),
+            ));
         }
         let text = String::from_utf8(bytes)
             .map_err(|_| BuildError::at(&shown, 0, "not valid UTF-8".into()))?;
@@ -337,7 +352,11 @@ impl Builder<'_> {
     pub fn parse_inline(&self, ctx: &Ctx, at: &Node, text: &str) -> Result<Vec<Node>, BuildError> {
         let src = SourceText::new(text);
         let (tree, roots) = parse_stream_lenient(&src, &self.limits.file).map_err(|e| {
-            self.err(ctx, at, format!("MalformedYAMLError: inline YAML: {}", e.message))
+            self.err(
+                ctx,
+                at,
+                format!("MalformedYAMLError: inline YAML: {}", e.message),
+            )
         })?;
         Ok(roots
             .iter()
@@ -391,7 +410,12 @@ impl Builder<'_> {
         self.fs.read(path)
     }
 
-    fn accumulate(&mut self, k: &Kustomization, ctx: &Ctx, mut acc: Acc) -> Result<Acc, BuildError> {
+    fn accumulate(
+        &mut self,
+        k: &Kustomization,
+        ctx: &Ctx,
+        mut acc: Acc,
+    ) -> Result<Acc, BuildError> {
         let paths: Vec<Node> = k
             .list("resources")
             .iter()
@@ -430,7 +454,8 @@ impl Builder<'_> {
                 return Err(self.err(ctx, entry, "a component must be a path".into()));
             };
             if is_remote(rel) {
-                self.notes.push(format!("not checked: remote component {rel}"));
+                self.notes
+                    .push(format!("not checked: remote component {rel}"));
                 continue;
             }
             let dir = normalize(&ctx.dir.join(rel));
@@ -464,13 +489,21 @@ impl Builder<'_> {
             return Err(BuildError::at(
                 &ctx.kpath,
                 0,
-                format!("more than {} resources in one build", self.limits.max_resources),
+                format!(
+                    "more than {} resources in one build",
+                    self.limits.max_resources
+                ),
             ));
         }
         Ok(acc)
     }
 
-    fn accumulate_resource(&mut self, ctx: &Ctx, entry: &Node, acc: &mut Acc) -> Result<(), BuildError> {
+    fn accumulate_resource(
+        &mut self,
+        ctx: &Ctx,
+        entry: &Node,
+        acc: &mut Acc,
+    ) -> Result<(), BuildError> {
         let Some(rel) = entry.as_str() else {
             return Err(self.err(ctx, entry, "a resource must be a path".into()));
         };
@@ -560,7 +593,10 @@ pub(crate) fn append(
         return Err(b.err(
             ctx,
             at,
-            format!("more than {} resources in one build", b.limits.max_resources),
+            format!(
+                "more than {} resources in one build",
+                b.limits.max_resources
+            ),
         ));
     }
     res.push(r);

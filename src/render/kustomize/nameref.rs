@@ -123,12 +123,22 @@ struct Selector<'a> {
 }
 
 impl Selector<'_> {
-    fn select(&self, old: &str, candidates: &[usize], with_ns: bool) -> Result<Option<usize>, String> {
+    fn select(
+        &self,
+        old: &str,
+        candidates: &[usize],
+        with_ns: bool,
+    ) -> Result<Option<usize>, String> {
         let mut c: Vec<usize> = candidates
             .iter()
             .copied()
             .filter(|&i| self.infos[i].prev.iter().any(|p| p.name == old))
-            .filter(|&i| self.infos[i].prev.iter().any(|p| p.gvk.selected_by(self.target)))
+            .filter(|&i| {
+                self.infos[i]
+                    .prev
+                    .iter()
+                    .any(|p| p.gvk.selected_by(self.target))
+            })
             .filter(|&i| {
                 self.role_ref
                     .as_ref()
@@ -179,7 +189,11 @@ impl Selector<'_> {
         if let Some(i) = self.select(&old, candidates, false)? {
             let info = &self.infos[i];
             if info.cur.name != old {
-                let origin = info.name_node.as_ref().map(|n| n.origin).unwrap_or_default();
+                let origin = info
+                    .name_node
+                    .as_ref()
+                    .map(|n| n.origin)
+                    .unwrap_or_default();
                 *n = Node::str(info.cur.name.clone(), origin);
             }
         }
@@ -202,7 +216,11 @@ impl Selector<'_> {
                     })
                     .collect();
                 if by_org.is_empty() {
-                    candidates.iter().copied().filter(|&i| self.infos[i].cur.namespace == ns).collect()
+                    candidates
+                        .iter()
+                        .copied()
+                        .filter(|&i| self.infos[i].cur.namespace == ns)
+                        .collect()
                 } else {
                     by_org
                 }
@@ -215,7 +233,11 @@ impl Selector<'_> {
         if info.cur.name == old && info.cur.namespace.is_empty() {
             return Ok(());
         }
-        let origin = info.name_node.as_ref().map(|n| n.origin).unwrap_or_default();
+        let origin = info
+            .name_node
+            .as_ref()
+            .map(|n| n.origin)
+            .unwrap_or_default();
         n.set("name", Node::str(info.cur.name.clone(), origin));
         if !info.cur.namespace.is_empty() {
             n.set("namespace", Node::str(info.cur.namespace.clone(), origin));

@@ -32,11 +32,17 @@ const ORDER_FIRST: &[&str] = &[
     "PodDisruptionBudget",
 ];
 
-const ORDER_LAST: &[&str] = &["MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"];
+const ORDER_LAST: &[&str] = &[
+    "MutatingWebhookConfiguration",
+    "ValidatingWebhookConfiguration",
+];
 
 pub(crate) enum SortOptions {
     Fifo,
-    Legacy { first: Vec<String>, last: Vec<String> },
+    Legacy {
+        first: Vec<String>,
+        last: Vec<String>,
+    },
 }
 
 impl SortOptions {
@@ -59,7 +65,11 @@ impl SortOptions {
             Some("legacy") | None => {
                 let list = |f: &str, d: &[&str]| -> Vec<String> {
                     match legacy.and_then(|l| l.get(f)) {
-                        Some(n) => n.items().iter().filter_map(|i| i.as_str().map(str::to_string)).collect(),
+                        Some(n) => n
+                            .items()
+                            .iter()
+                            .filter_map(|i| i.as_str().map(str::to_string))
+                            .collect(),
                         None => d.iter().map(|s| s.to_string()).collect(),
                     }
                 };
@@ -99,8 +109,14 @@ impl SortOptions {
                 (
                     rank(&kind),
                     gvk.to_string(),
-                    n.at(&["metadata", "namespace"]).and_then(Node::as_str).unwrap_or("").to_string(),
-                    n.at(&["metadata", "name"]).and_then(Node::as_str).unwrap_or("").to_string(),
+                    n.at(&["metadata", "namespace"])
+                        .and_then(Node::as_str)
+                        .unwrap_or("")
+                        .to_string(),
+                    n.at(&["metadata", "name"])
+                        .and_then(Node::as_str)
+                        .unwrap_or("")
+                        .to_string(),
                 )
             };
             key(a).cmp(&key(b))

@@ -51,12 +51,22 @@ pub(crate) fn patches(
                 let path = b.local_file(ctx, p, rel)?;
                 load_file(b, &path)?
             }
-            (None, Some(inline)) => parse_content(b.parse_inline(ctx, inline, inline.as_str().unwrap_or(""))?),
+            (None, Some(inline)) => {
+                parse_content(b.parse_inline(ctx, inline, inline.as_str().unwrap_or(""))?)
+            }
             (Some(_), Some(_)) => {
-                return Err(b.err(ctx, entry, "patch and path can't be set at the same time".into()));
+                return Err(b.err(
+                    ctx,
+                    entry,
+                    "patch and path can't be set at the same time".into(),
+                ));
             }
             (None, None) => {
-                return Err(b.err(ctx, entry, "must specify one of patch and path in a patches entry".into()));
+                return Err(b.err(
+                    ctx,
+                    entry,
+                    "must specify one of patch and path in a patches entry".into(),
+                ));
             }
         };
         let options = entry.get("options");
@@ -87,7 +97,10 @@ pub(crate) fn patches(
                         let mut patch = doc.clone();
                         let r = &mut res[i];
                         let (old_name, old_kind) = (r.name().to_string(), r.kind().to_string());
-                        let new_name = patch.at(&["metadata", "name"]).and_then(Node::as_str).map(str::to_string);
+                        let new_name = patch
+                            .at(&["metadata", "name"])
+                            .and_then(Node::as_str)
+                            .map(str::to_string);
                         let new_kind = patch.get_str("kind").map(str::to_string);
                         // The target is chosen by the selector: the patch's own name and kind only
                         // change the object when the entry allows it.
@@ -103,13 +116,18 @@ pub(crate) fn patches(
                             deleted.push(i);
                             continue;
                         }
-                        let rename = name_change && new_name.as_deref().is_some_and(|n| n != old_name);
-                        let rekind = kind_change && new_kind.as_deref().is_some_and(|k| k != old_kind);
+                        let rename =
+                            name_change && new_name.as_deref().is_some_and(|n| n != old_name);
+                        let rekind =
+                            kind_change && new_kind.as_deref().is_some_and(|k| k != old_kind);
                         if rename || rekind {
                             r.store_previous_id();
                         }
                         if rename && let Some(n) = new_name {
-                            let o = doc.at(&["metadata", "name"]).map(|n| n.origin).unwrap_or_default();
+                            let o = doc
+                                .at(&["metadata", "name"])
+                                .map(|n| n.origin)
+                                .unwrap_or_default();
                             r.set_name(n, o);
                         }
                         if rekind && let Some(kd) = new_kind {
@@ -148,13 +166,19 @@ pub(crate) fn patches_json6902(
                 let path = b.local_file(ctx, p, rel)?;
                 load_file(b, &path)?
             }
-            (None, Some(inline)) => parse_content(b.parse_inline(ctx, inline, inline.as_str().unwrap_or(""))?),
+            (None, Some(inline)) => {
+                parse_content(b.parse_inline(ctx, inline, inline.as_str().unwrap_or(""))?)
+            }
             (None, None) => {
                 return Err(b.err(ctx, entry, "must specify one of patch and path".into()));
             }
         };
         let PatchContent::Json(ops) = ops else {
-            return Err(b.err(ctx, entry, "patchesJson6902 needs a list of JSON patch operations".into()));
+            return Err(b.err(
+                ctx,
+                entry,
+                "patchesJson6902 needs a list of JSON patch operations".into(),
+            ));
         };
         for i in select(b, ctx, target, res)? {
             res[i].store_previous_id();
@@ -181,7 +205,10 @@ fn load_file(b: &mut Builder, path: &std::path::Path) -> Result<PatchContent, Bu
 
 fn parse_content(docs: Vec<Node>) -> PatchContent {
     match docs.first() {
-        Some(Node { value: Value::Seq(_), .. }) => PatchContent::Json(docs.into_iter().next().expect("first exists")),
+        Some(Node {
+            value: Value::Seq(_),
+            ..
+        }) => PatchContent::Json(docs.into_iter().next().expect("first exists")),
         _ => PatchContent::Strategic(docs),
     }
 }
@@ -215,7 +242,9 @@ fn apply_by_id(
             return Err(b.err(
                 ctx,
                 entry,
-                format!("multiple matches for Id {id}; failed to find unique target for patch {id}"),
+                format!(
+                    "multiple matches for Id {id}; failed to find unique target for patch {id}"
+                ),
             ));
         }
     };
@@ -225,14 +254,21 @@ fn apply_by_id(
         meta.remove("name");
         meta.remove("namespace");
     }
-    if smp::apply(&mut res[i].obj, &patch).map_err(|m| b.err(ctx, entry, m))? == smp::Outcome::Deleted {
+    if smp::apply(&mut res[i].obj, &patch).map_err(|m| b.err(ctx, entry, m))?
+        == smp::Outcome::Deleted
+    {
         res.remove(i);
     }
     Ok(())
 }
 
 /// Indices of the resources a `target` selector picks.
-pub(crate) fn select(b: &Builder, ctx: &Ctx, target: &Node, res: &[Resource]) -> Result<Vec<usize>, BuildError> {
+pub(crate) fn select(
+    b: &Builder,
+    ctx: &Ctx,
+    target: &Node,
+    res: &[Resource],
+) -> Result<Vec<usize>, BuildError> {
     let re = |field: &str| -> Result<Option<regex::Regex>, BuildError> {
         match target.get_str(field) {
             None | Some("") => Ok(None),
@@ -241,8 +277,18 @@ pub(crate) fn select(b: &Builder, ctx: &Ctx, target: &Node, res: &[Resource]) ->
                 .map_err(|e| b.err(ctx, target, format!("target {field}: {e}"))),
         }
     };
-    let (group, version, kind, name, ns) = (re("group")?, re("version")?, re("kind")?, re("name")?, re("namespace")?);
-    let labels = target.get_str("labelSelector").map(parse_selector).transpose().map_err(|m| b.err(ctx, target, m))?;
+    let (group, version, kind, name, ns) = (
+        re("group")?,
+        re("version")?,
+        re("kind")?,
+        re("name")?,
+        re("namespace")?,
+    );
+    let labels = target
+        .get_str("labelSelector")
+        .map(parse_selector)
+        .transpose()
+        .map_err(|m| b.err(ctx, target, m))?;
     let annotations = target
         .get_str("annotationSelector")
         .map(parse_selector)
@@ -316,9 +362,15 @@ fn parse_selector(s: &str) -> Result<Vec<Requirement>, String> {
         };
         let words: Vec<&str> = p.splitn(2, char::is_whitespace).collect();
         if words.len() == 2 && words[1].trim_start().starts_with("notin") {
-            out.push(Requirement::NotIn(words[0].into(), set(&words[1].trim_start()[5..])));
+            out.push(Requirement::NotIn(
+                words[0].into(),
+                set(&words[1].trim_start()[5..]),
+            ));
         } else if words.len() == 2 && words[1].trim_start().starts_with("in") {
-            out.push(Requirement::In(words[0].into(), set(&words[1].trim_start()[2..])));
+            out.push(Requirement::In(
+                words[0].into(),
+                set(&words[1].trim_start()[2..]),
+            ));
         } else if let Some((k, v)) = p.split_once("!=") {
             out.push(Requirement::NotEq(k.trim().into(), v.trim().into()));
         } else if let Some((k, v)) = p.split_once("==").or_else(|| p.split_once('=')) {
@@ -328,7 +380,9 @@ fn parse_selector(s: &str) -> Result<Vec<Requirement>, String> {
         } else if p.chars().all(|c| c.is_alphanumeric() || "-_./".contains(c)) {
             out.push(Requirement::Exists(p.into()));
         } else {
-            return Err(format!("unable to parse requirement {p:?} in selector {s:?}"));
+            return Err(format!(
+                "unable to parse requirement {p:?} in selector {s:?}"
+            ));
         }
     }
     Ok(out)

@@ -12,7 +12,12 @@ use crate::render::value::{Node, Value};
 pub(crate) const PLUGIN_NAME: &str = "$pluginName";
 
 /// The plugin configurations named by `field` (files or inline YAML), as kustomizations.
-pub(crate) fn configured(b: &mut Builder, k: &Kustomization, ctx: &Ctx, field: &str) -> Result<Vec<Kustomization>, BuildError> {
+pub(crate) fn configured(
+    b: &mut Builder,
+    k: &Kustomization,
+    ctx: &Ctx,
+    field: &str,
+) -> Result<Vec<Kustomization>, BuildError> {
     let mut out = Vec::new();
     for entry in k.list(field) {
         let text = entry.as_str().unwrap_or("");
@@ -28,8 +33,14 @@ pub(crate) fn configured(b: &mut Builder, k: &Kustomization, ctx: &Ctx, field: &
                 for r in sub.res {
                     let kind = r.kind().to_string();
                     match translate(&r.obj, &kind) {
-                        Some(fields) => out.push(Kustomization { root: fields, is_component: false }),
-                        None => b.notes.push(format!("not checked: plugin {kind} in {} (plugins are not run)", ctx.kpath)),
+                        Some(fields) => out.push(Kustomization {
+                            root: fields,
+                            is_component: false,
+                        }),
+                        None => b.notes.push(format!(
+                            "not checked: plugin {kind} in {} (plugins are not run)",
+                            ctx.kpath
+                        )),
                     }
                 }
                 continue;
@@ -44,8 +55,14 @@ pub(crate) fn configured(b: &mut Builder, k: &Kustomization, ctx: &Ctx, field: &
         for doc in docs {
             let kind = doc.get_str("kind").unwrap_or("").to_string();
             match translate(&doc, &kind) {
-                Some(fields) => out.push(Kustomization { root: fields, is_component: false }),
-                None => b.notes.push(format!("not checked: plugin {kind} in {} (plugins are not run)", ctx.kpath)),
+                Some(fields) => out.push(Kustomization {
+                    root: fields,
+                    is_component: false,
+                }),
+                None => b.notes.push(format!(
+                    "not checked: plugin {kind} in {} (plugins are not run)",
+                    ctx.kpath
+                )),
             }
         }
     }
@@ -84,7 +101,12 @@ fn translate(doc: &Node, kind: &str) -> Option<Node> {
         "ImageTagTransformer" => k.set("images", seq(vec![get("imageTag")?])),
         "ReplicaCountTransformer" => k.set("replicas", seq(vec![get("replica")?])),
         "PatchTransformer" => {
-            let e = entry(&[("patch", get("patch")), ("path", get("path")), ("target", get("target")), ("options", get("options"))]);
+            let e = entry(&[
+                ("patch", get("patch")),
+                ("path", get("path")),
+                ("target", get("target")),
+                ("options", get("options")),
+            ]);
             k.set("patches", seq(vec![e]));
         }
         "PatchStrategicMergeTransformer" => {
@@ -93,7 +115,11 @@ fn translate(doc: &Node, kind: &str) -> Option<Node> {
             k.set("patchesStrategicMerge", seq(items));
         }
         "PatchJson6902Transformer" => {
-            let e = entry(&[("target", get("target")), ("path", get("path")), ("patch", get("jsonOp"))]);
+            let e = entry(&[
+                ("target", get("target")),
+                ("path", get("path")),
+                ("patch", get("jsonOp")),
+            ]);
             k.set("patchesJson6902", seq(vec![e]));
         }
         "ConfigMapGenerator" | "SecretGenerator" => {
@@ -111,7 +137,11 @@ fn translate(doc: &Node, kind: &str) -> Option<Node> {
                     g.set(PLUGIN_NAME, n.clone());
                 }
             }
-            let field = if kind == "ConfigMapGenerator" { "configMapGenerator" } else { "secretGenerator" };
+            let field = if kind == "ConfigMapGenerator" {
+                "configMapGenerator"
+            } else {
+                "secretGenerator"
+            };
             k.set(field, seq(vec![g]));
         }
         _ => return None,

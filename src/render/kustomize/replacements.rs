@@ -7,7 +7,12 @@ use super::resource::Resource;
 use super::{BuildError, Builder, Ctx};
 use crate::render::value::{Node, Value};
 
-pub(crate) fn run(b: &mut Builder, ctx: &Ctx, list: &Node, res: &mut [Resource]) -> Result<(), BuildError> {
+pub(crate) fn run(
+    b: &mut Builder,
+    ctx: &Ctx,
+    list: &Node,
+    res: &mut [Resource],
+) -> Result<(), BuildError> {
     let mut entries: Vec<Node> = Vec::new();
     for e in list.items() {
         if let Some(p) = e.get("path") {
@@ -36,12 +41,21 @@ fn one(b: &Builder, ctx: &Ctx, e: &Node, res: &mut [Resource]) -> Result<(), Bui
     let found = select(b, ctx, source, res)?;
     let i = match found.as_slice() {
         [i] => *i,
-        [] => return Err(b.err(ctx, source, "nothing selected by the replacement source".into())),
+        [] => {
+            return Err(b.err(
+                ctx,
+                source,
+                "nothing selected by the replacement source".into(),
+            ));
+        }
         _ => {
             return Err(b.err(
                 ctx,
                 source,
-                format!("multiple matches for the replacement source ({} objects)", found.len()),
+                format!(
+                    "multiple matches for the replacement source ({} objects)",
+                    found.len()
+                ),
             ));
         }
     };
@@ -50,17 +64,35 @@ fn one(b: &Builder, ctx: &Ctx, e: &Node, res: &mut [Resource]) -> Result<(), Bui
     let mut values = Vec::new();
     collect(&res[i].obj, &segs, &mut values);
     let Some(mut value) = values.into_iter().next() else {
-        return Err(b.err(ctx, source, format!("fieldPath `{field}` is missing for replacement source {}", res[i].cur_id())));
+        return Err(b.err(
+            ctx,
+            source,
+            format!(
+                "fieldPath `{field}` is missing for replacement source {}",
+                res[i].cur_id()
+            ),
+        ));
     };
     if let Some(opts) = source.get("options")
         && let Some(d) = opts.get_str("delimiter")
     {
-        let idx: i64 = opts.get_str("index").and_then(|s| s.parse().ok()).unwrap_or(0);
+        let idx: i64 = opts
+            .get_str("index")
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
         let text = value.as_str().unwrap_or("").to_string();
         let parts: Vec<&str> = text.split(d).collect();
-        let part = usize::try_from(idx).ok().and_then(|i| parts.get(i)).copied().ok_or_else(|| {
-            b.err(ctx, opts, format!("options.index {idx} is out of bounds for value {text}"))
-        })?;
+        let part = usize::try_from(idx)
+            .ok()
+            .and_then(|i| parts.get(i))
+            .copied()
+            .ok_or_else(|| {
+                b.err(
+                    ctx,
+                    opts,
+                    format!("options.index {idx} is out of bounds for value {text}"),
+                )
+            })?;
         value = Node::str(part, value.origin);
     }
     for t in e.get("targets").map(Node::items).unwrap_or(&[]) {
@@ -158,7 +190,14 @@ fn collect(n: &Node, segs: &[String], out: &mut Vec<Node>) {
     }
 }
 
-fn set(n: &mut Node, segs: &[String], create: bool, value: &Node, opts: Option<&Node>, hit: &mut bool) {
+fn set(
+    n: &mut Node,
+    segs: &[String],
+    create: bool,
+    value: &Node,
+    opts: Option<&Node>,
+    hit: &mut bool,
+) {
     let Some((seg, rest)) = segs.split_first() else {
         *hit = true;
         *n = with_delimiter(n, value, opts);
@@ -172,8 +211,12 @@ fn set(n: &mut Node, segs: &[String], create: bool, value: &Node, opts: Option<&
         }
     } else if seg == "*" {
         match &mut n.value {
-            Value::Seq(items) => items.iter_mut().for_each(|i| set(i, rest, create, value, opts, hit)),
-            Value::Map(m) => m.iter_mut().for_each(|(_, v)| set(v, rest, create, value, opts, hit)),
+            Value::Seq(items) => items
+                .iter_mut()
+                .for_each(|i| set(i, rest, create, value, opts, hit)),
+            Value::Map(m) => m
+                .iter_mut()
+                .for_each(|(_, v)| set(v, rest, create, value, opts, hit)),
             _ => {}
         }
     } else if let (Value::Seq(items), Ok(i)) = (&mut n.value, seg.parse::<usize>()) {
@@ -204,7 +247,10 @@ fn with_delimiter(target: &Node, value: &Node, opts: Option<&Node>) -> Node {
     let Some(d) = opts.and_then(|o| o.get_str("delimiter")) else {
         return value.clone();
     };
-    let idx: i64 = opts.and_then(|o| o.get_str("index")).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let idx: i64 = opts
+        .and_then(|o| o.get_str("index"))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
     let text = target.as_str().unwrap_or("").to_string();
     let mut parts: Vec<String> = text.split(d).map(str::to_string).collect();
     let v = value.as_str().unwrap_or("").to_string();

@@ -160,7 +160,10 @@ impl Resource {
     }
 
     pub fn name(&self) -> &str {
-        self.obj.at(&["metadata", "name"]).and_then(Node::as_str).unwrap_or("")
+        self.obj
+            .at(&["metadata", "name"])
+            .and_then(Node::as_str)
+            .unwrap_or("")
     }
 
     pub fn namespace(&self) -> &str {

@@ -54,15 +54,34 @@ const BUILTIN_GROUPS: &[&str] = &[
 
 fn strategy(builtin: bool, kind: &str, path: &[&str]) -> ListStrategy {
     let field = path.last().copied().unwrap_or("");
-    let parent = if path.len() >= 2 { path[path.len() - 2] } else { "" };
+    let parent = if path.len() >= 2 {
+        path[path.len() - 2]
+    } else {
+        ""
+    };
     let by_name = |s| ListStrategy::ByKey(s);
     let known = match field {
-        "containers" | "initContainers" | "ephemeralContainers" | "volumes"
-        | "imagePullSecrets" | "resourceClaims" | "schedulingGates" => Some(by_name("name")),
-        "env" if matches!(parent, "containers" | "initContainers" | "ephemeralContainers") => {
+        "containers"
+        | "initContainers"
+        | "ephemeralContainers"
+        | "volumes"
+        | "imagePullSecrets"
+        | "resourceClaims"
+        | "schedulingGates" => Some(by_name("name")),
+        "env"
+            if matches!(
+                parent,
+                "containers" | "initContainers" | "ephemeralContainers"
+            ) =>
+        {
             Some(by_name("name"))
         }
-        "ports" if matches!(parent, "containers" | "initContainers" | "ephemeralContainers") => {
+        "ports"
+            if matches!(
+                parent,
+                "containers" | "initContainers" | "ephemeralContainers"
+            ) =>
+        {
             Some(by_name("containerPort"))
         }
         "ports" if kind == "Service" && parent == "spec" => Some(by_name("port")),
@@ -107,7 +126,15 @@ pub(crate) fn apply(dest: &mut Node, patch: &Node) -> Result<Outcome, String> {
         _ => {}
     }
     let mut path = Vec::new();
-    merge_map(dest, patch, &Ctx { builtin, kind: &kind }, &mut path)?;
+    merge_map(
+        dest,
+        patch,
+        &Ctx {
+            builtin,
+            kind: &kind,
+        },
+        &mut path,
+    )?;
     Ok(Outcome::Patched)
 }
 
@@ -116,7 +143,12 @@ struct Ctx<'a> {
     kind: &'a str,
 }
 
-fn merge_map<'p>(dest: &mut Node, patch: &'p Node, ctx: &Ctx, path: &mut Vec<&'p str>) -> Result<(), String> {
+fn merge_map<'p>(
+    dest: &mut Node,
+    patch: &'p Node,
+    ctx: &Ctx,
+    path: &mut Vec<&'p str>,
+) -> Result<(), String> {
     if !dest.is_map() {
         *dest = clean(patch);
         return Ok(());
@@ -132,12 +164,25 @@ fn merge_map<'p>(dest: &mut Node, patch: &'p Node, ctx: &Ctx, path: &mut Vec<&'p
             continue;
         }
         if k == "$retainKeys" {
-            retain = Some(v.items().iter().filter_map(|i| i.as_str().map(str::to_string)).collect());
+            retain = Some(
+                v.items()
+                    .iter()
+                    .filter_map(|i| i.as_str().map(str::to_string))
+                    .collect(),
+            );
             continue;
         }
         if let Some(field) = k.strip_prefix("$deleteFromPrimitiveList/") {
-            if let Some(Node { value: Value::Seq(items), .. }) = dest.get_mut(field) {
-                let drop: Vec<String> = v.items().iter().filter_map(|i| i.as_str().map(str::to_string)).collect();
+            if let Some(Node {
+                value: Value::Seq(items),
+                ..
+            }) = dest.get_mut(field)
+            {
+                let drop: Vec<String> = v
+                    .items()
+                    .iter()
+                    .filter_map(|i| i.as_str().map(str::to_string))
+                    .collect();
                 items.retain(|i| !i.as_str().is_some_and(|s| drop.iter().any(|d| d == s)));
             }
             continue;
@@ -163,7 +208,11 @@ fn merge_map<'p>(dest: &mut Node, patch: &'p Node, ctx: &Ctx, path: &mut Vec<&'p
             _ => None,
         };
         path.pop();
-        if let Some(Node { value: Value::Seq(items), .. }) = dest.get_mut(field) {
+        if let Some(Node {
+            value: Value::Seq(items),
+            ..
+        }) = dest.get_mut(field)
+        {
             let rank = |n: &Node| -> usize {
                 let id = match key {
                     Some(k) => n.get_str(k).map(str::to_string),
@@ -187,7 +236,12 @@ fn merge_map<'p>(dest: &mut Node, patch: &'p Node, ctx: &Ctx, path: &mut Vec<&'p
     Ok(())
 }
 
-fn merge_value<'p>(dest: &mut Node, patch: &'p Node, ctx: &Ctx, path: &mut Vec<&'p str>) -> Result<(), String> {
+fn merge_value<'p>(
+    dest: &mut Node,
+    patch: &'p Node,
+    ctx: &Ctx,
+    path: &mut Vec<&'p str>,
+) -> Result<(), String> {
     match (&mut dest.value, &patch.value) {
         (Value::Map(_), Value::Map(_)) => {
             match patch.get_str("$patch") {
@@ -205,9 +259,17 @@ fn merge_value<'p>(dest: &mut Node, patch: &'p Node, ctx: &Ctx, path: &mut Vec<&
     }
 }
 
-fn merge_list<'p>(dest: &mut Node, patch: &'p Node, ctx: &Ctx, path: &mut Vec<&'p str>) -> Result<(), String> {
+fn merge_list<'p>(
+    dest: &mut Node,
+    patch: &'p Node,
+    ctx: &Ctx,
+    path: &mut Vec<&'p str>,
+) -> Result<(), String> {
     let patch_items = patch.items();
-    if patch_items.iter().any(|p| p.get_str("$patch") == Some("replace")) {
+    if patch_items
+        .iter()
+        .any(|p| p.get_str("$patch") == Some("replace"))
+    {
         *dest = clean(patch);
         return Ok(());
     }
@@ -329,14 +391,20 @@ mod tests {
 
     #[test]
     fn containers_merge_by_name_and_args_are_replaced() {
+        // kustomize's order: the patch's elements first, then the object's others.
         let mut d = parse(BASE);
-        let p = parse("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: a\nspec:\n  template:\n    spec:\n      containers:\n      - name: app\n        args: [c]\n        ports:\n        - containerPort: 90\n      - name: new\n        image: new:1\n      - name: side\n        $patch: delete\n");
+        let p = parse(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: a\nspec:\n  template:\n    spec:\n      containers:\n      - name: app\n        args: [c]\n        ports:\n        - containerPort: 90\n      - name: new\n        image: new:1\n      - name: side\n        $patch: delete\n",
+        );
         apply(&mut d, &p).unwrap();
-        let c = d.at(&["spec", "template", "spec", "containers"]).unwrap().to_json();
+        let c = d
+            .at(&["spec", "template", "spec", "containers"])
+            .unwrap()
+            .to_json();
         assert_eq!(
             c,
             serde_json::json!([
-                {"name": "app", "image": "app:1", "args": ["c"], "ports": [{"containerPort": 80}, {"containerPort": 90}]},
+                {"name": "app", "image": "app:1", "args": ["c"], "ports": [{"containerPort": 90}, {"containerPort": 80}]},
                 {"name": "new", "image": "new:1"}
             ])
         );
@@ -345,7 +413,9 @@ mod tests {
     #[test]
     fn null_deletes_and_replace_directive_replaces() {
         let mut d = parse(BASE);
-        let p = parse("kind: Deployment\nspec:\n  template:\n    spec:\n      $patch: replace\n      containers:\n      - name: only\n");
+        let p = parse(
+            "kind: Deployment\nspec:\n  template:\n    spec:\n      $patch: replace\n      containers:\n      - name: only\n",
+        );
         apply(&mut d, &p).unwrap();
         assert_eq!(
             d.at(&["spec", "template", "spec"]).unwrap().to_json(),
@@ -358,7 +428,9 @@ mod tests {
 
     #[test]
     fn custom_resources_infer_the_merge_key() {
-        let mut d = parse("apiVersion: x.io/v1\nkind: Thing\nspec:\n  items:\n  - name: a\n    v: 1\n  - name: b\n");
+        let mut d = parse(
+            "apiVersion: x.io/v1\nkind: Thing\nspec:\n  items:\n  - name: a\n    v: 1\n  - name: b\n",
+        );
         let p = parse("spec:\n  items:\n  - name: a\n    v: 2\n");
         apply(&mut d, &p).unwrap();
         assert_eq!(

@@ -10,7 +10,12 @@ use super::{Acc, BuildError, Builder, Ctx, patches, replacements};
 use crate::render::origin::Origin;
 use crate::render::value::{Node, Value};
 
-pub(crate) fn run_all(b: &mut Builder, k: &Kustomization, ctx: &Ctx, acc: &mut Acc) -> Result<(), BuildError> {
+pub(crate) fn run_all(
+    b: &mut Builder,
+    k: &Kustomization,
+    ctx: &Ctx,
+    acc: &mut Acc,
+) -> Result<(), BuildError> {
     patches::patches_strategic_merge(b, k, ctx, &mut acc.res)?;
     patches::patches(b, k, ctx, &mut acc.res)?;
     if let Some(ns) = k.field("namespace") {
@@ -107,7 +112,10 @@ fn namespace(b: &Builder, ns_node: &Node, res: &mut [Resource]) {
             && let Some(subjects) = r.obj.get_mut("subjects")
             && let Value::Seq(items) = &mut subjects.value
         {
-            for s in items.iter_mut().filter(|s| s.get_str("name") == Some("default")) {
+            for s in items
+                .iter_mut()
+                .filter(|s| s.get_str("name") == Some("default"))
+            {
                 s.set("namespace", Node::str(ns, origin));
             }
         }
@@ -282,7 +290,11 @@ pub(crate) fn split_image(image: &str) -> (&str, Option<&str>, Option<&str>) {
     };
     let last_slash = rest.rfind('/').map_or(0, |i| i + 1);
     match rest[last_slash..].rfind(':') {
-        Some(i) => (&rest[..last_slash + i], Some(&rest[last_slash + i + 1..]), digest),
+        Some(i) => (
+            &rest[..last_slash + i],
+            Some(&rest[last_slash + i + 1..]),
+            digest,
+        ),
         None => (rest, None, digest),
     }
 }

@@ -16,7 +16,12 @@ pub(crate) struct Var {
     pub field_path: String,
 }
 
-pub(crate) fn merge_declared(b: &Builder, k: &Kustomization, ctx: &Ctx, acc: &mut Acc) -> Result<(), BuildError> {
+pub(crate) fn merge_declared(
+    b: &Builder,
+    k: &Kustomization,
+    ctx: &Ctx,
+    acc: &mut Acc,
+) -> Result<(), BuildError> {
     let mut new = Vec::new();
     for v in k.list("vars") {
         let name = v.get_str("name").unwrap_or("").to_string();
@@ -45,14 +50,24 @@ pub(crate) fn merge_declared(b: &Builder, k: &Kustomization, ctx: &Ctx, acc: &mu
     }
     for (node, var) in new {
         if acc.vars.iter().any(|v| v.name == var.name) {
-            return Err(b.err(ctx, &node, format!("var '{}' already encountered", var.name)));
+            return Err(b.err(
+                ctx,
+                &node,
+                format!("var '{}' already encountered", var.name),
+            ));
         }
         acc.vars.push(var);
     }
     Ok(())
 }
 
-pub(crate) fn append_all(b: &Builder, ctx: &Ctx, at: &Node, into: &mut Vec<Var>, from: Vec<Var>) -> Result<(), BuildError> {
+pub(crate) fn append_all(
+    b: &Builder,
+    ctx: &Ctx,
+    at: &Node,
+    into: &mut Vec<Var>,
+    from: Vec<Var>,
+) -> Result<(), BuildError> {
     for v in from {
         if into.iter().any(|x| x.name == v.name) {
             return Err(b.err(ctx, at, format!("var '{}' already encountered", v.name)));
@@ -76,28 +91,53 @@ pub(crate) fn resolve(acc: &mut Acc, _b: &Builder) -> Result<(), String> {
             .filter(|(_, r)| {
                 r.kind() == v.kind
                     && r.any_ids().iter().any(|id| id.name == v.obj_name)
-                    && v.api_version.as_deref().is_none_or(|a| r.obj.get_str("apiVersion") == Some(a))
-                    && v.namespace.as_deref().is_none_or(|ns| r.namespace() == ns || r.org_id().namespace == ns)
+                    && v.api_version
+                        .as_deref()
+                        .is_none_or(|a| r.obj.get_str("apiVersion") == Some(a))
+                    && v.namespace
+                        .as_deref()
+                        .is_none_or(|ns| r.namespace() == ns || r.org_id().namespace == ns)
             })
             .map(|(i, _)| i)
             .collect();
         let i = match matches.as_slice() {
             [i] => *i,
-            [] => return Err(format!("var '{}' cannot be mapped to a field in the set of known resources", v.name)),
-            _ => return Err(format!("found {} resId matches for var '{}' (unable to disambiguate)", matches.len(), v.name)),
+            [] => {
+                return Err(format!(
+                    "var '{}' cannot be mapped to a field in the set of known resources",
+                    v.name
+                ));
+            }
+            _ => {
+                return Err(format!(
+                    "found {} resId matches for var '{}' (unable to disambiguate)",
+                    matches.len(),
+                    v.name
+                ));
+            }
         };
-        let node = get_path(&acc.res[i].obj, &v.field_path)
-            .ok_or_else(|| format!("field specified in var '{}' not found in corresponding resource", v.name))?;
+        let node = get_path(&acc.res[i].obj, &v.field_path).ok_or_else(|| {
+            format!(
+                "field specified in var '{}' not found in corresponding resource",
+                v.name
+            )
+        })?;
         values.push((v.name.clone(), node));
     }
     let specs = acc.config.var_reference.clone();
     for r in acc.res.iter_mut() {
         let gvk = r.gvk();
         for spec in specs.iter().filter(|s| gvk.selected_by(&s.gvk)) {
-            fieldspec::apply(&mut r.obj, &spec.path, false, Default::default(), &mut |n| {
-                expand(n, &values);
-                Ok(())
-            })?;
+            fieldspec::apply(
+                &mut r.obj,
+                &spec.path,
+                false,
+                Default::default(),
+                &mut |n| {
+                    expand(n, &values);
+                    Ok(())
+                },
+            )?;
         }
     }
     Ok(())
