@@ -78,10 +78,9 @@ fn one(
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
-            match line.split_once('=') {
-                Some((k, v)) => add(b, k.to_string(), v.as_bytes().to_vec(), env)?,
-                // A bare name takes its value from kustomize's environment; not ours to read.
-                None => {}
+            // A bare name takes its value from kustomize's environment: not ours to read.
+            if let Some((k, v)) = line.split_once('=') {
+                add(b, k.to_string(), v.as_bytes().to_vec(), env)?;
             }
         }
     }

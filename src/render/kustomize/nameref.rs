@@ -101,7 +101,7 @@ fn could_be_referenced(infos: &[Info], ri: usize, referrer: &Resource) -> Vec<us
             let id = &infos[i].cur;
             id.gvk.is_cluster_scoped()
                 || id.same_namespace(rid)
-                || sa_namespaces.iter().any(|n| *n == id.namespace)
+                || sa_namespaces.contains(&id.namespace)
         })
         .collect()
 }

@@ -160,7 +160,7 @@ fn split_field_path(p: &str) -> Vec<String> {
 fn matches_item(item: &Node, seg: &str) -> bool {
     let inner = &seg[1..seg.len() - 1];
     match inner.split_once('=') {
-        Some((k, v)) if k.is_empty() => item.as_str() == Some(v),
+        Some(("", v)) => item.as_str() == Some(v),
         Some((k, v)) => item.get_str(k) == Some(v),
         None => false,
     }
