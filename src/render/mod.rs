@@ -23,9 +23,10 @@ mod value;
 pub use files::{Disk, FileSource, display as display_path, normalize as normalize_path};
 pub use kustomize::{
     Build, BuildError, BuildLimits, KUSTOMIZATION_FILE_NAMES, build as build_kustomization,
+    entry_points,
 };
 pub use origin::{FileId, Origin, SourceFiles};
-pub use value::{Node, Scalar, Value, from_tree, to_yaml_stream};
+pub use value::{Node, Scalar, Value, from_tree, to_yaml_stream, to_yaml_stream_with_origins};
 
 /// Parses a YAML stream into nodes without origins in any file (for comparing outputs).
 pub fn parse_documents(text: &str) -> Result<Vec<Node>, crate::manifest::YamlError> {

@@ -296,86 +296,125 @@ pub fn from_tree(tree: &YamlTree, src: &SourceText, id: NodeId, file: FileId) ->
 /// Prints documents as a YAML stream in kustomize's layout (keys sorted, two-space indent,
 /// sequences at their key's indent), separated by `---`.
 pub fn to_yaml_stream<'a>(docs: impl IntoIterator<Item = &'a Node>) -> String {
-    let mut out = String::new();
+    to_yaml_stream_with_origins(docs).0
+}
+
+/// Like [`to_yaml_stream`], plus the origin of each printed line (index 0 is line 1): what a
+/// finding on the built text maps back to. `---` lines have [`Origin::Unknown`].
+pub fn to_yaml_stream_with_origins<'a>(
+    docs: impl IntoIterator<Item = &'a Node>,
+) -> (String, Vec<Origin>) {
+    let mut p = Printer::default();
     for (i, doc) in docs.into_iter().enumerate() {
         if i > 0 {
-            out.push_str("---\n");
+            p.line_origin = Origin::Unknown;
+            p.text("---");
+            p.newline();
         }
-        write_block(&mut out, doc, 0);
+        p.line_origin = doc.origin;
+        p.block(doc, 0);
     }
-    out
+    (p.out, p.origins)
 }
 
-fn write_block(out: &mut String, node: &Node, indent: usize) {
-    match &node.value {
-        Value::Map(m) if !m.is_empty() => write_map(out, m, indent),
-        Value::Seq(s) if !s.is_empty() => write_seq(out, s, indent),
-        _ => {
-            write_inline(out, node, indent);
-            out.push('\n');
-        }
-    }
+#[derive(Default)]
+struct Printer {
+    out: String,
+    origins: Vec<Origin>,
+    line_origin: Origin,
 }
 
-fn write_map(out: &mut String, m: &[(String, Node)], indent: usize) {
-    let mut sorted: Vec<&(String, Node)> = m.iter().collect();
-    sorted.sort_by(|a, b| a.0.cmp(&b.0));
-    for (k, v) in sorted {
-        pad(out, indent);
-        out.push_str(&scalar_text(&Scalar::Str(k.clone()), indent, true));
-        out.push(':');
-        match &v.value {
-            Value::Map(inner) if !inner.is_empty() => {
-                out.push('\n');
-                write_map(out, inner, indent + 2);
+impl Printer {
+    fn text(&mut self, t: &str) {
+        for (i, part) in t.split('\n').enumerate() {
+            if i > 0 {
+                self.newline();
             }
-            Value::Seq(items) if !items.is_empty() => {
-                out.push('\n');
-                write_seq(out, items, indent);
-            }
+            self.out.push_str(part);
+        }
+    }
+
+    fn newline(&mut self) {
+        self.out.push('\n');
+        self.origins.push(self.line_origin);
+    }
+
+    fn pad(&mut self, n: usize) {
+        self.out.extend(std::iter::repeat_n(' ', n));
+    }
+
+    fn block(&mut self, node: &Node, indent: usize) {
+        match &node.value {
+            Value::Map(m) if !m.is_empty() => self.map(m, indent, false),
+            Value::Seq(s) if !s.is_empty() => self.seq(s, indent),
             _ => {
-                out.push(' ');
-                write_inline(out, v, indent + 2);
-                out.push('\n');
+                self.inline(node, indent);
+                self.newline();
             }
         }
     }
-}
 
-fn write_seq(out: &mut String, items: &[Node], indent: usize) {
-    for item in items {
-        pad(out, indent);
-        out.push_str("- ");
-        match &item.value {
-            Value::Map(m) if !m.is_empty() => {
-                // First entry on the dash line, the rest aligned under it.
-                let mut first = String::new();
-                write_map(&mut first, m, indent + 2);
-                out.push_str(&first[indent + 2..]);
+    /// `first_inline`: the first key continues a `- ` already printed.
+    fn map(&mut self, m: &[(String, Node)], indent: usize, first_inline: bool) {
+        let mut sorted: Vec<&(String, Node)> = m.iter().collect();
+        sorted.sort_by(|a, b| a.0.cmp(&b.0));
+        for (i, (k, v)) in sorted.into_iter().enumerate() {
+            if !(first_inline && i == 0) {
+                self.pad(indent);
             }
-            Value::Seq(s) if !s.is_empty() => {
-                let mut inner = String::new();
-                write_seq(&mut inner, s, indent + 2);
-                out.push_str(&inner[indent + 2..]);
-            }
-            _ => {
-                write_inline(out, item, indent + 2);
-                out.push('\n');
+            self.line_origin = v.origin;
+            self.text(&scalar_text(&Scalar::Str(k.clone()), indent, true));
+            self.out.push(':');
+            match &v.value {
+                Value::Map(inner) if !inner.is_empty() => {
+                    self.newline();
+                    self.map(inner, indent + 2, false);
+                }
+                Value::Seq(items) if !items.is_empty() => {
+                    self.newline();
+                    self.seq(items, indent);
+                }
+                _ => {
+                    self.out.push(' ');
+                    self.inline(v, indent + 2);
+                    self.newline();
+                }
             }
         }
     }
-}
 
-fn write_inline(out: &mut String, node: &Node, indent: usize) {
-    match &node.value {
-        Value::Map(_) => out.push_str("{}"),
-        Value::Seq(_) => out.push_str("[]"),
-        Value::Scalar(s) => out.push_str(&scalar_text(s, indent, false)),
+    fn seq(&mut self, items: &[Node], indent: usize) {
+        for item in items {
+            self.pad(indent);
+            self.line_origin = item.origin;
+            self.out.push_str("- ");
+            match &item.value {
+                Value::Map(m) if !m.is_empty() => self.map(m, indent + 2, true),
+                Value::Seq(s) if !s.is_empty() => {
+                    // A list in a list: the first item on the dash line.
+                    let mut inner = Printer {
+                        line_origin: item.origin,
+                        ..Printer::default()
+                    };
+                    inner.seq(s, indent + 2);
+                    self.out.push_str(&inner.out[indent + 2..]);
+                    self.origins.extend(inner.origins);
+                }
+                _ => {
+                    self.inline(item, indent + 2);
+                    self.newline();
+                }
+            }
+        }
     }
-}
 
-fn pad(out: &mut String, n: usize) {
-    out.extend(std::iter::repeat_n(' ', n));
+    fn inline(&mut self, node: &Node, indent: usize) {
+        match &node.value {
+            Value::Map(_) => self.out.push_str("{}"),
+            Value::Seq(_) => self.out.push_str("[]"),
+            Value::Scalar(s) => self.text(&scalar_text(s, indent, false)),
+        }
+    }
 }
 
 /// How a scalar prints: plain when that reads back as the same value under both YAML 1.1 and
@@ -493,6 +532,35 @@ mod tests {
         assert_eq!(parse(&printed)[0].to_json(), docs[0].to_json());
         assert_eq!(docs[0].to_json()["b"], serde_json::json!(644));
         assert_eq!(docs[0].to_json()["a"], serde_json::json!("yes"));
+    }
+
+    #[test]
+    fn every_printed_line_knows_its_origin() {
+        let docs = parse(
+            "kind: A\nspec:\n  items:\n  - name: x\n    v: |\n      two\n      lines\n  - [1, 2]\n",
+        );
+        let (text, origins) = to_yaml_stream_with_origins(docs.iter().chain(docs.iter()));
+        assert_eq!(text.lines().count(), origins.len());
+        let src =
+            "kind: A\nspec:\n  items:\n  - name: x\n    v: |\n      two\n      lines\n  - [1, 2]\n";
+        let source = SourceText::new(src);
+        let line_of = |o: &Origin| match o {
+            Origin::Source { span, .. } => source.line_col(span.start).0,
+            _ => 0,
+        };
+        let printed: Vec<(usize, &str)> = text
+            .lines()
+            .zip(&origins)
+            .map(|(l, o)| (line_of(o), l))
+            .collect();
+        // Each printed line points at the line that wrote its value.
+        assert_eq!(printed[0], (1, "kind: A"));
+        assert_eq!(printed[3], (4, "  - name: x"));
+        // A block scalar's span starts at its first content line.
+        assert_eq!(printed[4], (6, "    v: |"));
+        assert_eq!(printed[5], (6, "      two"));
+        assert_eq!(printed[7], (8, "  - - 1"));
+        assert_eq!(printed[9], (0, "---"));
     }
 
     #[test]

@@ -98,6 +98,50 @@ pub struct Build {
     pub notes: Vec<String>,
     /// Every kustomization file the build read (entry point first).
     pub kustomizations: Vec<String>,
+    /// Files read as patches: never objects of their own, never to be linted as whole objects.
+    pub patch_files: Vec<String>,
+}
+
+/// The kustomization directories among `dirs` that no other one in `dirs` includes (through
+/// `resources`, `bases` or `components`): what a user builds, as `overlays/dev` and
+/// `overlays/prod` are and a shared base is not. A directory whose kustomization cannot be
+/// read counts as an entry point, so that building it reports the problem.
+pub fn entry_points(fs: &dyn FileSource, dirs: &[PathBuf]) -> Vec<PathBuf> {
+    let dirs: Vec<PathBuf> = dirs.iter().map(|d| normalize(d)).collect();
+    let mut referenced: Vec<PathBuf> = Vec::new();
+    let limits = BuildLimits::default();
+    for dir in &dirs {
+        let Some(kfile) = KUSTOMIZATION_FILE_NAMES
+            .iter()
+            .map(|n| dir.join(n))
+            .find(|p| fs.is_file(p))
+        else {
+            continue;
+        };
+        let Ok(bytes) = fs.read(&kfile) else { continue };
+        let Ok(text) = String::from_utf8(bytes) else {
+            continue;
+        };
+        let src = SourceText::new(&text);
+        let Ok((tree, docs)) = parse_stream_lenient(&src, &limits.file) else {
+            continue;
+        };
+        let Some(doc) = docs.first() else { continue };
+        let root = from_tree(&tree, &src, doc.root, FileId(u32::MAX));
+        for field in ["resources", "bases", "components"] {
+            for entry in root.get(field).map(Node::items).unwrap_or(&[]) {
+                if let Some(rel) = entry.as_str().filter(|r| !is_remote(r)) {
+                    let target = normalize(&dir.join(rel));
+                    if fs.is_dir(&target) {
+                        referenced.push(target);
+                    }
+                }
+            }
+        }
+    }
+    dirs.into_iter()
+        .filter(|d| !referenced.contains(d))
+        .collect()
 }
 
 /// Builds the kustomization in `dir` as `kustomize build dir` does.
@@ -109,6 +153,7 @@ pub fn build(fs: &dyn FileSource, dir: &Path, limits: &BuildLimits) -> Result<Bu
         notes: Vec::new(),
         stack: Vec::new(),
         kustomizations: Vec::new(),
+        patch_files: Vec::new(),
     };
     let dir = normalize(dir);
     let (k, ctx) = b.load_kustomization(&dir, None)?;
@@ -142,6 +187,7 @@ pub fn build(fs: &dyn FileSource, dir: &Path, limits: &BuildLimits) -> Result<Bu
         files: b.files,
         notes: b.notes,
         kustomizations: b.kustomizations,
+        patch_files: b.patch_files,
     })
 }
 
@@ -210,6 +256,7 @@ pub(crate) struct Builder<'a> {
     pub notes: Vec<String>,
     stack: Vec<PathBuf>,
     kustomizations: Vec<String>,
+    pub patch_files: Vec<String>,
 }
 
 impl Builder<'_> {

@@ -199,6 +199,10 @@ fn load(b: &mut Builder, ctx: &Ctx, entry: &Node, text: &str) -> Result<PatchCon
 }
 
 fn load_file(b: &mut Builder, path: &std::path::Path) -> Result<PatchContent, BuildError> {
+    let shown = crate::render::files::display(path);
+    if !b.patch_files.contains(&shown) {
+        b.patch_files.push(shown);
+    }
     let (_, docs) = b.load_docs(path, true)?;
     Ok(parse_content(docs))
 }
