@@ -242,22 +242,10 @@ pub(crate) fn absorb(
             let mut new = g.res;
             let origin = new.obj.origin;
             for field in ["labels", "annotations"] {
-                let mut m: Vec<(String, Node)> = old
-                    .obj
-                    .at(&["metadata", field])
-                    .map(|n| n.entries().to_vec())
-                    .unwrap_or_default();
-                for (k, v) in new
-                    .obj
-                    .at(&["metadata", field])
-                    .map(|n| n.entries().to_vec())
-                    .unwrap_or_default()
-                {
-                    match m.iter_mut().find(|(x, _)| *x == k) {
-                        Some(e) => e.1 = v,
-                        None => m.push((k, v)),
-                    }
-                }
+                let m = overlay(
+                    old.obj.at(&["metadata", field]),
+                    new.obj.at(&["metadata", field]),
+                );
                 if !m.is_empty() {
                     new.obj
                         .map_entry("metadata", origin)
@@ -266,22 +254,7 @@ pub(crate) fn absorb(
             }
             if g.behavior == "merge" {
                 for field in ["data", "binaryData"] {
-                    let mut m: Vec<(String, Node)> = old
-                        .obj
-                        .get(field)
-                        .map(|n| n.entries().to_vec())
-                        .unwrap_or_default();
-                    for (k, v) in new
-                        .obj
-                        .get(field)
-                        .map(|n| n.entries().to_vec())
-                        .unwrap_or_default()
-                    {
-                        match m.iter_mut().find(|(x, _)| *x == k) {
-                            Some(e) => e.1 = v,
-                            None => m.push((k, v)),
-                        }
-                    }
+                    let m = overlay(old.obj.get(field), new.obj.get(field));
                     if !m.is_empty() {
                         new.obj.set(field, Node::new(Value::Map(m), origin));
                     }
@@ -312,6 +285,18 @@ pub(crate) fn absorb(
             format!("unknown generator behavior {other:?}"),
         )),
     }
+}
+
+/// The entries of `base` with those of `over` on top (new keys after the old ones).
+fn overlay(base: Option<&Node>, over: Option<&Node>) -> Vec<(String, Node)> {
+    let mut m: Vec<(String, Node)> = base.map(|n| n.entries().to_vec()).unwrap_or_default();
+    for (k, v) in over.map(Node::entries).unwrap_or(&[]) {
+        match m.iter_mut().find(|(x, _)| x == k) {
+            Some(e) => e.1 = v.clone(),
+            None => m.push((k.clone(), v.clone())),
+        }
+    }
+    m
 }
 
 /// The last step of a build: generated objects get their content hash appended to the name.

@@ -62,6 +62,18 @@ impl Kustomization {
                 "a kustomization must be a mapping of fields".into(),
             ));
         }
+        // kustomize's CheckEmpty: nothing but the type header is an error.
+        let header_only = root
+            .entries()
+            .iter()
+            .all(|(k, _)| k == "apiVersion" || k == "kind");
+        if header_only && root.get_str("kind") != Some("Component") {
+            return Err(BuildError::at(
+                file,
+                0,
+                "kustomization.yaml is empty".into(),
+            ));
+        }
         // Canonical field names, so `nameprefix` reads as `namePrefix`.
         let mut canon = Node::map(root.origin);
         for (k, v) in root.entries() {
