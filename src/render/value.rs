@@ -134,13 +134,15 @@ impl Node {
         }
     }
 
-    /// The mapping under `key`, created (with `origin`) when absent or null.
+    /// The mapping under `key`, created (with `origin`) when absent or null. A node that is not
+    /// a mapping becomes one: builds check object shapes when they read them, so this only
+    /// meets data a directive is about to overwrite anyway.
     pub fn map_entry(&mut self, key: &str, origin: Origin) -> &mut Node {
-        if self.is_null() {
+        if !self.is_map() {
             self.value = Value::Map(Vec::new());
         }
         let Value::Map(m) = &mut self.value else {
-            panic!("map_entry on a non-mapping; callers check is_map first");
+            unreachable!("made a mapping just above");
         };
         let i = match m.iter().position(|(k, _)| k == key) {
             Some(i) => i,
@@ -150,7 +152,7 @@ impl Node {
             }
         };
         let node = &mut m[i].1;
-        if node.is_null() {
+        if !node.is_map() {
             *node = Node::map(origin);
         }
         node

@@ -577,14 +577,13 @@ impl Builder<'_> {
                 resource::split_lists(d, &mut objs);
             }
             for obj in objs {
-                if !obj.is_map() || obj.get_str("kind").is_none() {
-                    return Err(self.err(
-                        ctx,
-                        entry,
-                        format!(
-                            "'{}': a resource needs apiVersion, kind and metadata.name",
-                            display(&path)
-                        ),
+                let bad_metadata = obj.get("metadata").is_some_and(|m| !m.is_map());
+                if !obj.is_map() || obj.get_str("kind").is_none() || bad_metadata {
+                    // At the object in its own file: that is where the author must look.
+                    return Err(BuildError::at(
+                        &display(&path),
+                        self.line_of(&obj),
+                        "not a Kubernetes object: it needs `apiVersion`, `kind` and a `metadata` mapping".into(),
                     ));
                 }
                 append(self, ctx, entry, &mut acc.res, Resource::new(obj))?;
