@@ -5,7 +5,9 @@
 //! types do not carry it), written by field name; kinds outside the Kubernetes API groups
 //! (custom resources) get kyaml's rule instead: a list of mappings that all carry one of
 //! kyaml's associative keys merges by it. Directives: `$patch: delete|replace|merge`,
-//! `$setElementOrder/<list>`, `$deleteFromPrimitiveList/<list>`, `$retainKeys`.
+//! `$setElementOrder/<list>`, `$deleteFromPrimitiveList/<list>`, `$retainKeys`. A keyed list
+//! comes out in kustomize's order: the patch's elements first, then the object's others. Merged
+//! values keep the patch's nodes, so their origin is the patch line.
 
 use crate::render::value::{Node, Value};
 
