@@ -204,9 +204,25 @@ fn set(
         return;
     };
     if seg.starts_with('[') {
+        if create && n.is_null() {
+            *n = Node::new(Value::Seq(Vec::new()), value.origin);
+        }
         if let Value::Seq(items) = &mut n.value {
+            let mut matched = false;
             for item in items.iter_mut().filter(|i| matches_item(i, seg)) {
+                matched = true;
                 set(item, rest, create, value, opts, hit);
+            }
+            // kyaml's create: a `[key=value]` that matches nothing becomes a new element.
+            if !matched
+                && create
+                && let Some((k, v)) = seg[1..seg.len() - 1].split_once('=')
+                && !k.is_empty()
+            {
+                let mut item = Node::map(value.origin);
+                item.set(k, Node::str(v, value.origin));
+                set(&mut item, rest, create, value, opts, hit);
+                items.push(item);
             }
         }
     } else if seg == "*" {
@@ -235,7 +251,11 @@ fn set(
                 if !create {
                     return;
                 }
-                *child = Node::map(value.origin);
+                *child = if rest[0].starts_with('[') {
+                    Node::new(Value::Seq(Vec::new()), value.origin)
+                } else {
+                    Node::map(value.origin)
+                };
             }
             set(child, rest, create, value, opts, hit);
         }
@@ -262,4 +282,73 @@ fn with_delimiter(target: &Node, value: &Node, opts: Option<&Node>) -> Node {
         parts[idx as usize] = v;
     }
     Node::str(parts.join(d), value.origin)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::origin::Origin;
+
+    fn obj(json: serde_json::Value) -> Node {
+        Node::from_json(&json, Origin::Unknown)
+    }
+
+    #[test]
+    fn field_paths_select_list_items_and_create_what_is_missing() {
+        let mut d = obj(
+            serde_json::json!({"spec": {"containers": [{"name": "a", "image": "x"}, {"name": "b"}]}}),
+        );
+        let v = Node::str("y", Origin::Unknown);
+        let mut hit = false;
+        set(
+            &mut d,
+            &split_field_path("spec.containers.[name=a].image"),
+            false,
+            &v,
+            None,
+            &mut hit,
+        );
+        assert!(hit);
+        assert_eq!(
+            d.to_json()["spec"]["containers"],
+            serde_json::json!([{"name": "a", "image": "y"}, {"name": "b"}])
+        );
+
+        let mut hit = false;
+        set(
+            &mut d,
+            &split_field_path("spec.containers.[name=c].image"),
+            false,
+            &v,
+            None,
+            &mut hit,
+        );
+        assert!(!hit, "without create nothing is made");
+        set(
+            &mut d,
+            &split_field_path("spec.initContainers.[name=c].image"),
+            true,
+            &v,
+            None,
+            &mut hit,
+        );
+        assert!(hit);
+        assert_eq!(
+            d.to_json()["spec"]["initContainers"],
+            serde_json::json!([{"name": "c", "image": "y"}])
+        );
+
+        let mut values = Vec::new();
+        collect(&d, &split_field_path("spec.containers.*.name"), &mut values);
+        let names: Vec<&str> = values.iter().filter_map(Node::as_str).collect();
+        assert_eq!(names, ["a", "b"]);
+    }
+
+    #[test]
+    fn a_delimiter_replaces_one_part() {
+        let target = Node::str("registry/app:1.0", Origin::Unknown);
+        let opts = obj(serde_json::json!({"delimiter": ":", "index": 1}));
+        let out = with_delimiter(&target, &Node::str("2.0", Origin::Unknown), Some(&opts));
+        assert_eq!(out.as_str(), Some("registry/app:2.0"));
+    }
 }
