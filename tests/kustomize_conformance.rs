@@ -20,11 +20,6 @@ const KNOWN_DIFFERENCES: &[(&str, &str)] = &[
          as node origins instead",
     ),
     (
-        "TestCrdWithOverlay",
-        "`crds:` files are not read for the x-kubernetes-object-ref hints that make custom \
-         resources' name references follow prefixes; the build notes it",
-    ),
-    (
         "TestGkeGeneratorWithTwo",
         "the GKE-specific IAMPolicyGenerator built-in plugin is not implemented; the build notes it",
     ),

@@ -114,6 +114,20 @@ impl Default for Config {
 }
 
 impl Config {
+    /// No field specs at all: what a `configurations` or `crds` file adds to.
+    pub fn empty() -> Config {
+        Config {
+            name_reference: Vec::new(),
+            common_labels: Vec::new(),
+            template_labels: Vec::new(),
+            labels: Vec::new(),
+            common_annotations: Vec::new(),
+            var_reference: Vec::new(),
+            images: Vec::new(),
+            replicas: Vec::new(),
+        }
+    }
+
     pub fn merge(&mut self, other: Config) {
         for nb in other.name_reference {
             match self
@@ -228,16 +242,7 @@ pub(crate) fn load_configuration(
     let rel = entry.as_str().unwrap_or("");
     let path = b.local_file(ctx, entry, rel)?;
     let (_, docs) = b.load_docs(&path, true)?;
-    let mut add = Config {
-        name_reference: Vec::new(),
-        common_labels: Vec::new(),
-        template_labels: Vec::new(),
-        labels: Vec::new(),
-        common_annotations: Vec::new(),
-        var_reference: Vec::new(),
-        images: Vec::new(),
-        replicas: Vec::new(),
-    };
+    let mut add = Config::empty();
     for doc in docs {
         for (key, list) in doc.entries() {
             match key.as_str() {
@@ -268,21 +273,85 @@ pub(crate) fn load_configuration(
     Ok(())
 }
 
-/// `crds` files: kustomize reads their OpenAPI `x-kubernetes-object-ref-*` hints to find name
-/// references in custom resources. Not modelled: noted, the build goes on.
+/// `crds` files: OpenAPI definitions whose `x-kubernetes-object-ref-kind` properties say that a
+/// custom resource names another object, so name references follow its prefix or hash as they
+/// do for built-in kinds. Other files (a CustomResourceDefinition object) add nothing.
 pub(crate) fn load_crd(
     b: &mut Builder,
     ctx: &Ctx,
     entry: &Node,
-    _config: &mut Config,
+    config: &mut Config,
 ) -> Result<(), BuildError> {
     let rel = entry.as_str().unwrap_or("");
-    b.local_file(ctx, entry, rel)?;
-    b.notes.push(format!(
-        "not checked: name references declared by crds file {rel} in {}",
-        ctx.kpath
-    ));
+    let path = b.local_file(ctx, entry, rel)?;
+    let (_, docs) = b.load_docs(&path, true)?;
+    let mut add = Config::empty();
+    for doc in &docs {
+        for (def, body) in doc.entries() {
+            let Some(props) = body.at(&["Schema", "properties"]) else {
+                continue;
+            };
+            if props.get("kind").is_none() || props.get("metadata").is_none() {
+                continue;
+            }
+            let kind = def.rsplit('.').next().unwrap_or(def);
+            let mut path = Vec::new();
+            crd_refs(doc, props, kind, &mut path, 0, &mut add.name_reference);
+        }
+    }
+    config.merge(add);
     Ok(())
+}
+
+/// Walks a definition's properties (following `$ref`, at most 16 deep) for object references.
+fn crd_refs(
+    defs: &Node,
+    props: &Node,
+    kind: &str,
+    path: &mut Vec<String>,
+    depth: usize,
+    out: &mut Vec<NameBackRef>,
+) {
+    if depth > 16 {
+        return;
+    }
+    for (name, schema) in props.entries() {
+        path.push(name.clone());
+        if let Some(target) = schema.get_str("x-kubernetes-object-ref-kind") {
+            let mut spec_path = path.clone();
+            spec_path.push("name".into());
+            let referrer = FieldSpec {
+                gvk: Gvk {
+                    kind: kind.into(),
+                    ..Gvk::default()
+                },
+                path: spec_path,
+                create: false,
+            };
+            let target = Gvk {
+                version: schema
+                    .get_str("x-kubernetes-object-ref-api-version")
+                    .unwrap_or("")
+                    .into(),
+                kind: target.into(),
+                ..Gvk::default()
+            };
+            match out.iter_mut().find(|n| n.target == target) {
+                Some(n) => n.referrers.push(referrer),
+                None => out.push(NameBackRef {
+                    target,
+                    referrers: vec![referrer],
+                }),
+            }
+        } else if let Some(inner) = schema
+            .get_str("$ref")
+            .and_then(|r| defs.get(r))
+            .and_then(|d| d.at(&["Schema", "properties"]))
+        {
+            crd_refs(defs, inner, kind, path, depth + 1, out);
+        }
+        path.pop();
+    }
 }
 
 fn gvk_of(n: &Node) -> Gvk {
