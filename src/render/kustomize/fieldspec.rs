@@ -1,7 +1,7 @@
 //! Field specs: "this path, in objects of this kind", the way kustomize's transformers find the
 //! fields they change (labels into selectors and templates, names into references). The default
 //! tables are kustomize's own (api/internal/konfig/builtinpluginconsts, kustomize v5), written as
-//! data; a kustomization's `configurations` add to them.
+//! data; a kustomization's `configurations` and `crds` files add to them.
 
 use super::resource::Gvk;
 use super::{BuildError, Builder, Ctx};

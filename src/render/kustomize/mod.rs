@@ -628,7 +628,11 @@ pub(crate) fn append(
     r: Resource,
 ) -> Result<(), BuildError> {
     let id = r.cur_id();
-    if res.iter().any(|x| x.cur_id().equals(&id)) {
+    // Names first: comparing borrowed names is cheap, building ids is not.
+    if res
+        .iter()
+        .any(|x| x.name() == id.name && x.cur_id().equals(&id))
+    {
         return Err(b.err(
             ctx,
             at,
