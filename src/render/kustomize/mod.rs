@@ -296,7 +296,7 @@ impl Builder<'_> {
         };
         let found: Vec<PathBuf> = KUSTOMIZATION_FILE_NAMES
             .iter()
-            .map(|n| dir.join(n))
+            .map(|n| normalize(&dir.join(n)))
             .filter(|p| self.fs.is_file(p))
             .collect();
         let kfile = match found.as_slice() {
