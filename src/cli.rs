@@ -39,6 +39,8 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::cli_connectivity::NetpolCommand,
     },
+    /// Build a kustomization (like `kustomize build DIR`) and print the YAML stream.
+    Render(crate::cli_render::RenderArgs),
     /// Print a rule's guidance page.
     Explain {
         /// Rule id, e.g. pod-security/run-as-non-root.
@@ -230,6 +232,7 @@ pub fn run_in(
         Command::Rollout(args) => crate::cli_rollout::rollout(&args, out, err),
         Command::Connectivity(args) => crate::cli_connectivity::connectivity(&args, out, err),
         Command::Netpol { command } => crate::cli_connectivity::netpol(&command, out, err),
+        Command::Render(args) => crate::cli_render::render(&args, out, err),
         Command::Rules => {
             for rule in crate::rules::all() {
                 let _ = writeln!(out, "{:<48} {}", rule.id(), rule.summary());

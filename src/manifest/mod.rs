@@ -19,7 +19,10 @@ pub use path::{FieldPath, Segment};
 pub use removed_apis::{Migration, REMOVED_APIS, RemovedApi, removed_api};
 pub use source::SourceText;
 pub use template::{ChartDirs, chart_dir_of};
-pub use yaml::{ByteSpan, Entry, NodeId, NodeKind, Style, YamlError, YamlTree, parse_stream};
+pub use yaml::{
+    ByteSpan, Entry, NodeId, NodeKind, Style, YamlError, YamlTree, parse_stream,
+    parse_stream_lenient,
+};
 
 use serde::Serialize;
 

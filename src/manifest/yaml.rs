@@ -203,6 +203,23 @@ pub fn parse_stream(
     src: &SourceText,
     limits: &Limits,
 ) -> Result<(YamlTree, Vec<DocumentRoot>), YamlError> {
+    parse(src, limits, false)
+}
+
+/// Like [`parse_stream`], but a key repeated in one mapping replaces the earlier entry (the last
+/// one wins), as kubectl's YAML library reads kustomization and patch files.
+pub fn parse_stream_lenient(
+    src: &SourceText,
+    limits: &Limits,
+) -> Result<(YamlTree, Vec<DocumentRoot>), YamlError> {
+    parse(src, limits, true)
+}
+
+fn parse(
+    src: &SourceText,
+    limits: &Limits,
+    last_key_wins: bool,
+) -> Result<(YamlTree, Vec<DocumentRoot>), YamlError> {
     let mut tree = YamlTree::default();
     let mut docs = Vec::new();
     let mut anchors: HashMap<usize, NodeId> = HashMap::new();
@@ -484,6 +501,11 @@ pub fn parse_stream(
                         let key_is_merge = key == "<<" && tree.node(key_node).style == Style::Plain;
                         if key_is_merge {
                             merges.push(id);
+                        } else if last_key_wins
+                            && let Some(e) = entries.iter_mut().find(|e| e.key == key)
+                        {
+                            e.key_node = key_node;
+                            e.value = id;
                         } else if entries.iter().any(|e| e.key == key) {
                             let k = tree.node(key_node).span;
                             let (line, column) = src.line_col(k.start);
