@@ -96,9 +96,28 @@ pub struct InstallationToken {
     pub expires_at: String,
 }
 
+/// The id of something GitHub created (a review, a comment).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Created {
+    pub id: u64,
+}
+
+/// `pull-request-review` from `GET /pulls/{n}/reviews`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Review {
+    pub id: u64,
+    #[serde(default)]
+    pub body: Option<String>,
+    #[serde(default)]
+    pub commit_id: Option<String>,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct HookDelivery {
     pub id: u64,
+    /// Shared by a delivery and its redeliveries (the `X-GitHub-Delivery` header).
+    #[serde(default)]
+    pub guid: String,
     pub status_code: Option<u16>,
     pub event: String,
     pub delivered_at: Option<String>,

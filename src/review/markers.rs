@@ -3,6 +3,9 @@
 //! several), a marker on the summary comment, the head commit the summary describes.
 
 pub const SUMMARY_MARKER: &str = "<!-- kubenudge:summary -->";
+/// Ends the body of the review that carries the inline comments, so a review whose answer was
+/// lost can be found and adopted.
+pub const REVIEW_MARKER: &str = "<!-- kubenudge:review -->";
 pub const FIXED_MARKER: &str = "<!-- kubenudge:fixed -->";
 const FINGERPRINT_PREFIX: &str = "<!-- kubenudge:fingerprint=";
 const HEAD_PREFIX: &str = "<!-- kubenudge:head=";

@@ -1,6 +1,11 @@
 //! One review, from GitHub to GitHub: find the summary (skip a head commit already reviewed),
 //! open the check run, read the changed manifests, lint, plan, post, close the check run.
 //! Whatever fails, the check run ends `completed`.
+//!
+//! Every write is made once: what was posted is recorded in the [`Ledger`] as it goes, so a
+//! review interrupted by a crash resumes where it stopped, and a create whose answer was lost
+//! (timeout, 5xx) looks for what it made — the check run by name and head SHA, the review by
+//! commit and marker, the summary by its marker — and adopts it before creating again.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -8,6 +13,7 @@ use std::sync::{Arc, Mutex};
 use anyhow::{Context as _, anyhow};
 
 use super::events::{CHECK_NAME, Job, external_id};
+use super::ledger::{self, Ledger};
 use super::policy;
 use crate::config::CONFIG_PATH;
 use crate::engine::{LintOptions, lint};
@@ -15,6 +21,7 @@ use crate::github::{
     CheckAnnotation, CheckRunOutput, CheckRunWrite, GitHubApi, IssueComment, PullNumber,
     ReviewCommentWrite, ReviewWrite,
 };
+use crate::review::REVIEW_MARKER;
 use crate::policy::PssPolicy;
 use crate::review::policy::PolicyReport;
 use crate::review::{
@@ -86,7 +93,8 @@ pub struct ReviewContext {
     pub config: ReviewConfig,
     pub enforcement: Enforcement,
     pub blobs: BlobCache,
-    /// Link to this service's run page, if any (unused for now: the app's homepage shows).
+    /// The check run's "Details" link: a URL with `{repo}` (owner/name) and `{pr}` filled
+    /// per run, e.g. `https://github.com/{repo}/pull/{pr}`.
     pub details_url: Option<String>,
     /// Today's date for rollout stages and countdowns.
     pub today: super::policy::Clock,
@@ -103,15 +111,24 @@ fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-/// Runs one review of `job` on pull request `pr`.
+/// Runs one review of `job` on pull request `pr`, recording what it posts in `ledger`.
 pub async fn run<G: GitHubApi + Clone + 'static>(
     api: G,
     job: Job,
     pr: PullNumber,
     cx: Arc<ReviewContext>,
+    ledger: Ledger,
 ) -> Outcome {
     let repo = &job.repo;
     let sha = job.head_sha.0.clone();
+    if let Err(e) = ledger.load(job.force).await {
+        return fail_before_run(&api, &job, pr, format!("reading the store: {e}")).await;
+    }
+    if ledger.finished_by_this_job() {
+        // This job finished the review and died before marking itself done.
+        return Outcome::AlreadyReviewed;
+    }
+    let ledger = Arc::new(ledger);
 
     // Check events do not say whether the pull request is still open at this head.
     let mut base_sha = job.base_sha.as_ref().map(|b| b.0.clone());
@@ -154,8 +171,9 @@ pub async fn run<G: GitHubApi + Clone + 'static>(
         return Outcome::AlreadyReviewed;
     }
 
-    let mut existing_run = None;
-    if job.reconcile {
+    // A run this head's review opened before (then crashed) is finished, not duplicated.
+    let mut existing_run = ledger.get(ledger::CHECK_RUN).map(|id| id as u64);
+    if existing_run.is_none() && (job.reconcile || ledger.resuming()) {
         match api.list_check_runs(repo, &sha, CHECK_NAME).await {
             Ok(runs) => {
                 if !job.force && runs.iter().any(|r| r.status == "completed") {
@@ -177,7 +195,10 @@ pub async fn run<G: GitHubApi + Clone + 'static>(
                 name: Some(CHECK_NAME.to_string()),
                 head_sha: Some(sha.clone()),
                 external_id: Some(external_id(pr)),
-                details_url: cx.details_url.clone(),
+                details_url: cx.details_url.as_ref().map(|t| {
+                    t.replace("{repo}", &repo.to_string())
+                        .replace("{pr}", &pr.0.to_string())
+                }),
                 status: Some("in_progress"),
                 started_at: Some(now()),
                 output: Some(CheckRunOutput {
@@ -187,12 +208,15 @@ pub async fn run<G: GitHubApi + Clone + 'static>(
                 }),
                 ..CheckRunWrite::default()
             };
-            match api.create_check_run(repo, &create).await {
-                Ok(run) => run.id,
+            match create_check_run_once(&api, repo, &sha, &create).await {
+                Ok(id) => id,
                 Err(e) => return Outcome::Failed(format!("creating the check run: {e}")),
             }
         }
     };
+    if let Err(e) = ledger.check_run(run_id, false).await {
+        tracing::warn!(error = %e, "cannot record the check run in the store");
+    }
 
     // The review itself runs in its own task so that even a panic ends the check run.
     let completed = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -206,6 +230,7 @@ pub async fn run<G: GitHubApi + Clone + 'static>(
         summary,
         Arc::clone(&cx),
         Arc::clone(&completed),
+        Arc::clone(&ledger),
     ));
     let result = match task.await {
         Ok(r) => r,
@@ -218,16 +243,67 @@ pub async fn run<G: GitHubApi + Clone + 'static>(
             tracing::error!(repo = %repo, pr = pr.0, error = %what, "review failed");
             if !completed.load(std::sync::atomic::Ordering::SeqCst) {
                 let outcome = review::failure_check(&what);
-                if let Err(e) = api
+                match api
                     .update_check_run(repo, run_id, &completion(&outcome, Vec::new()))
                     .await
                 {
-                    tracing::error!(error = %e, "could not end the check run of a failed review");
+                    Ok(()) => {
+                        let _ = ledger.check_run(run_id, true).await;
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "could not end the check run of a failed review")
+                    }
                 }
             }
             Outcome::Failed(what)
         }
     }
+}
+
+/// Creates the check run; after an answer that leaves open whether GitHub made it, adopts the
+/// open `kubenudge` run of this head if there is one.
+async fn create_check_run_once<G: GitHubApi>(
+    api: &G,
+    repo: &crate::github::RepoRef,
+    sha: &str,
+    create: &CheckRunWrite,
+) -> Result<u64, crate::github::GitHubError> {
+    match api.create_check_run(repo, create).await {
+        Ok(run) => Ok(run.id),
+        Err(e) if e.is_ambiguous() => {
+            let runs = api.list_check_runs(repo, sha, CHECK_NAME).await?;
+            match runs
+                .iter()
+                .filter(|r| r.status != "completed")
+                .max_by_key(|r| r.id)
+            {
+                Some(run) => {
+                    tracing::info!(run = run.id, "adopting the check run an unanswered request made");
+                    Ok(run.id)
+                }
+                None => api.create_check_run(repo, create).await.map(|r| r.id),
+            }
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The review of this commit kubenudge already posted, if any.
+async fn posted_review<G: GitHubApi>(
+    api: &G,
+    repo: &crate::github::RepoRef,
+    pr: PullNumber,
+    sha: &str,
+) -> Result<Option<u64>, crate::github::GitHubError> {
+    Ok(api
+        .list_reviews(repo, pr)
+        .await?
+        .iter()
+        .find(|r| {
+            r.commit_id.as_deref() == Some(sha)
+                && r.body.as_deref().is_some_and(|b| b.contains(REVIEW_MARKER))
+        })
+        .map(|r| r.id))
 }
 
 /// A review that failed before its check run existed still leaves a completed run, if
@@ -348,6 +424,7 @@ fn apply_policy(
     });
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn review_and_post<G: GitHubApi>(
     api: G,
     job: Job,
@@ -356,6 +433,7 @@ async fn review_and_post<G: GitHubApi>(
     summary: Option<IssueComment>,
     cx: Arc<ReviewContext>,
     completed: Arc<std::sync::atomic::AtomicBool>,
+    ledger: Arc<Ledger>,
 ) -> anyhow::Result<&'static str> {
     let repo = &job.repo;
     let sha = &job.head_sha.0;
@@ -585,10 +663,18 @@ async fn review_and_post<G: GitHubApi>(
     apply_policy(&mut plan, &decisions, &policy_report, &diffs, &previous);
 
     let mut summary_body = plan.summary_comment.clone();
-    if !plan.comments.is_empty() {
+    // A review posted before a crash (recorded, or found by its commit and marker) is not
+    // posted again: its comments are those this plan would post.
+    let mut posted = ledger.get(ledger::REVIEW).map(|id| id as u64);
+    if posted.is_none() && !plan.comments.is_empty() && ledger.resuming() {
+        posted = posted_review(&api, repo, pr, sha)
+            .await
+            .context("looking for a review posted before")?;
+    }
+    if posted.is_none() && !plan.comments.is_empty() {
         let review = ReviewWrite {
             commit_id: sha.clone(),
-            body: plan.review_body.clone(),
+            body: format!("{}\n\n{REVIEW_MARKER}", plan.review_body),
             event: "COMMENT",
             comments: plan
                 .comments
@@ -603,17 +689,34 @@ async fn review_and_post<G: GitHubApi>(
                 })
                 .collect(),
         };
-        if let Err(e) = api.create_review(repo, pr, &review).await {
-            if e.status() == Some(http::StatusCode::UNPROCESSABLE_ENTITY) {
+        let created = match api.create_review(repo, pr, &review).await {
+            Err(e) if e.is_ambiguous() => {
+                match posted_review(&api, repo, pr, sha)
+                    .await
+                    .context("looking for the review an unanswered request made")?
+                {
+                    Some(id) => Ok(id),
+                    None => api.create_review(repo, pr, &review).await,
+                }
+            }
+            other => other,
+        };
+        match created {
+            Ok(id) => {
+                ledger
+                    .put(ledger::REVIEW, id as i64)
+                    .await
+                    .context("recording the review in the store")?;
+            }
+            Err(e) if e.status() == Some(http::StatusCode::UNPROCESSABLE_ENTITY) => {
                 // The diff moved under us; the findings stay in the summary and the check run.
                 tracing::warn!(error = %e, "GitHub refused the inline comments");
                 summary_body = summary_body.replace(
                     SUMMARY_MARKER,
                     &format!("{SUMMARY_MARKER}\n> [!NOTE]\n> GitHub refused the inline comments ({e}); every finding is listed below.\n"),
                 );
-            } else {
-                return Err(anyhow!(e).context("posting the review"));
             }
+            Err(e) => return Err(anyhow!(e).context("posting the review")),
         }
     }
     for fixed in &plan.fixed {
@@ -629,7 +732,12 @@ async fn review_and_post<G: GitHubApi>(
         .map(|c| c.iter().map(to_annotation).collect())
         .collect();
     let last_batch = batches.pop().unwrap_or_default();
-    for batch in batches {
+    // Batches sent before a crash are not appended twice.
+    let sent = ledger.get(ledger::ANNOTATION_BATCHES).unwrap_or(0).max(0) as usize;
+    for (i, batch) in batches.into_iter().enumerate() {
+        if i < sent {
+            continue;
+        }
         // Annotations are appended on each update; the last batch goes with the completion.
         let update = CheckRunWrite {
             output: Some(CheckRunOutput {
@@ -642,23 +750,61 @@ async fn review_and_post<G: GitHubApi>(
         api.update_check_run(repo, run_id, &update)
             .await
             .context("adding annotations to the check run")?;
+        ledger
+            .put(ledger::ANNOTATION_BATCHES, i as i64 + 1)
+            .await
+            .context("recording annotations in the store")?;
     }
     api.update_check_run(repo, run_id, &completion(&plan.check, last_batch))
         .await
         .context("completing the check run")?;
     completed.store(true, std::sync::atomic::Ordering::SeqCst);
+    if let Err(e) = ledger.check_run(run_id, true).await {
+        tracing::warn!(error = %e, "cannot record the completed check run");
+    }
 
     // Last, so its head marker means "this commit was fully reviewed".
-    match &summary {
-        Some(c) if c.body.as_deref() == Some(summary_body.as_str()) => {}
-        Some(c) => api
-            .update_issue_comment(repo, c.id, &summary_body)
-            .await
-            .context("updating the summary comment")?,
-        None => api
-            .create_issue_comment(repo, pr, &summary_body)
-            .await
-            .context("posting the summary comment")?,
-    }
+    let summary_id = match &summary {
+        Some(c) if c.body.as_deref() == Some(summary_body.as_str()) => c.id,
+        Some(c) => {
+            api.update_issue_comment(repo, c.id, &summary_body)
+                .await
+                .context("updating the summary comment")?;
+            c.id
+        }
+        None => match api.create_issue_comment(repo, pr, &summary_body).await {
+            Ok(id) => id,
+            Err(e) if e.is_ambiguous() => {
+                let made = api
+                    .list_issue_comments(repo, pr)
+                    .await
+                    .context("looking for the summary an unanswered request made")?
+                    .into_iter()
+                    .find(|c| c.body.as_deref().is_some_and(|b| b.contains(SUMMARY_MARKER)));
+                match made {
+                    Some(c) if c.body.as_deref() == Some(summary_body.as_str()) => c.id,
+                    Some(c) => {
+                        api.update_issue_comment(repo, c.id, &summary_body)
+                            .await
+                            .context("updating the summary comment")?;
+                        c.id
+                    }
+                    None => api
+                        .create_issue_comment(repo, pr, &summary_body)
+                        .await
+                        .context("posting the summary comment")?,
+                }
+            }
+            Err(e) => return Err(anyhow!(e).context("posting the summary comment")),
+        },
+    };
+    ledger
+        .put(ledger::SUMMARY, summary_id as i64)
+        .await
+        .context("recording the summary in the store")?;
+    ledger
+        .finished()
+        .await
+        .context("recording the finished review in the store")?;
     Ok(plan.check.conclusion.as_str())
 }
