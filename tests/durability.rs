@@ -155,7 +155,11 @@ fn sqlite_url(dir: &std::path::Path) -> String {
 #[tokio::test]
 async fn killed_while_posting_the_review_then_restarted_the_review_completes_once() {
     let h = Harness::start().await;
-    h.set_pull(1, SHA1, &[ChangedFile::added("deploy/web.yaml", &insecure())]);
+    h.set_pull(
+        1,
+        SHA1,
+        &[ChangedFile::added("deploy/web.yaml", &insecure())],
+    );
     let dir = tempfile::tempdir().unwrap();
     let url = sqlite_url(dir.path());
     // GitHub takes the review but the answer never arrives before the kill.
@@ -172,7 +176,10 @@ async fn killed_while_posting_the_review_then_restarted_the_review_completes_onc
             .await,
         202
     );
-    until(&h.fake, "the review to reach GitHub", |m| m.reviews.len() == 1).await;
+    until(&h.fake, "the review to reach GitHub", |m| {
+        m.reviews.len() == 1
+    })
+    .await;
     first.kill();
     h.fake.model().delays.clear();
     {
@@ -195,7 +202,11 @@ async fn killed_while_posting_the_review_then_restarted_the_review_completes_onc
 #[tokio::test]
 async fn killed_right_after_the_202_the_review_still_happens_once() {
     let h = Harness::start().await;
-    h.set_pull(1, SHA1, &[ChangedFile::added("deploy/web.yaml", &insecure())]);
+    h.set_pull(
+        1,
+        SHA1,
+        &[ChangedFile::added("deploy/web.yaml", &insecure())],
+    );
     let dir = tempfile::tempdir().unwrap();
     let url = sqlite_url(dir.path());
     let mut first = Server::start(&h.fake, &url, dir.path(), "first");
@@ -222,7 +233,11 @@ async fn killed_right_after_the_202_the_review_still_happens_once() {
 #[tokio::test]
 async fn a_create_whose_answer_is_lost_is_adopted_not_repeated() {
     let h = Harness::start().await;
-    h.set_pull(1, SHA1, &[ChangedFile::added("deploy/web.yaml", &insecure())]);
+    h.set_pull(
+        1,
+        SHA1,
+        &[ChangedFile::added("deploy/web.yaml", &insecure())],
+    );
     {
         let mut m = h.fake.model();
         for op in [
@@ -236,7 +251,10 @@ async fn a_create_whose_answer_is_lost_is_adopted_not_repeated() {
     h.review("pull_request", "d1", &pull_request_event("opened", 1, SHA1))
         .await;
     reviewed_once(&h.fake.model());
-    assert!(h.fake.model().ambiguous.is_empty(), "every create hit a 502");
+    assert!(
+        h.fake.model().ambiguous.is_empty(),
+        "every create hit a 502"
+    );
 }
 
 #[tokio::test]
@@ -268,7 +286,11 @@ async fn failed_deliveries_are_redelivered_once_each_and_successful_ones_never()
             .await
             .unwrap();
     assert_eq!(first, 1);
-    assert_eq!(h.fake.model().redelivered, vec![1000], "the latest attempt of g-down");
+    assert_eq!(
+        h.fake.model().redelivered,
+        vec![1000],
+        "the latest attempt of g-down"
+    );
     let pages = h
         .fake
         .model()
@@ -290,8 +312,16 @@ async fn failed_deliveries_are_redelivered_once_each_and_successful_ones_never()
 #[tokio::test]
 async fn a_fork_pull_requests_rerequested_check_suite_is_reviewed() {
     let h = Harness::start().await;
-    h.set_pull(3, SHA2, &[ChangedFile::added("deploy/web.yaml", &insecure())]);
-    h.set_pull(5, SHA1, &[ChangedFile::added("deploy/web.yaml", &insecure())]);
+    h.set_pull(
+        3,
+        SHA2,
+        &[ChangedFile::added("deploy/web.yaml", &insecure())],
+    );
+    h.set_pull(
+        5,
+        SHA1,
+        &[ChangedFile::added("deploy/web.yaml", &insecure())],
+    );
     // A fork's check suite names no pull request, and kubenudge never saw this head before.
     h.review(
         "check_suite",
@@ -303,7 +333,10 @@ async fn a_fork_pull_requests_rerequested_check_suite_is_reviewed() {
         let m = h.fake.model();
         assert_eq!(m.check_runs.len(), 1);
         assert_eq!(m.check_runs[0].head_sha, SHA1);
-        assert_eq!(m.check_runs[0].external_id.as_deref(), Some("kubenudge:pr=5"));
+        assert_eq!(
+            m.check_runs[0].external_id.as_deref(),
+            Some("kubenudge:pr=5")
+        );
         assert_eq!(
             m.check_runs[0].details_url.as_deref(),
             Some("https://github.com/Codertocat/Hello-World/pull/5")
@@ -334,13 +367,25 @@ async fn two_replicas_sharing_postgresql_post_one_check_run_and_one_set_of_comme
         ..Options::default()
     })
     .await;
-    a.set_pull(1, SHA1, &[ChangedFile::added("deploy/web.yaml", &insecure())]);
-    a.set_pull(2, SHA2, &[ChangedFile::added("deploy/api.yaml", &insecure())]);
+    a.set_pull(
+        1,
+        SHA1,
+        &[ChangedFile::added("deploy/web.yaml", &insecure())],
+    );
+    a.set_pull(
+        2,
+        SHA2,
+        &[ChangedFile::added("deploy/api.yaml", &insecure())],
+    );
     // GitHub delivers each event once, but a load balancer retrying, or both replicas
     // receiving it, must not double the review.
     let deliveries = [
         ("pull_request", "d1", pull_request_event("opened", 1, SHA1)),
-        ("check_suite", "d2", check_suite_event("requested", SHA1, &[(1, SHA1)])),
+        (
+            "check_suite",
+            "d2",
+            check_suite_event("requested", SHA1, &[(1, SHA1)]),
+        ),
         ("pull_request", "d3", pull_request_event("opened", 2, SHA2)),
     ];
     let mut accepted = 0;
@@ -348,7 +393,11 @@ async fn two_replicas_sharing_postgresql_post_one_check_run_and_one_set_of_comme
         let (x, y) = tokio::join!(a.deliver(event, id, payload), b.deliver(event, id, payload));
         let mut codes = [x, y];
         codes.sort();
-        assert_eq!(codes, [200, 202], "one replica stores it, the other sees it stored");
+        assert_eq!(
+            codes,
+            [200, 202],
+            "one replica stores it, the other sees it stored"
+        );
         accepted += 1;
     }
     assert_eq!(accepted, 3);

@@ -880,9 +880,10 @@ async fn start_up_reconciliation_redelivers_recent_failed_deliveries() {
         delivery(4, "pull_request", 502, 100), // older than GitHub's 3-day window
         delivery(5, "issues", 502, 1),       // not an event kubenudge handles
     ];
-    let n = kubenudge::server::redeliver_failed_deliveries(&h.service.github, &h.service.store, now)
-        .await
-        .unwrap();
+    let n =
+        kubenudge::server::redeliver_failed_deliveries(&h.service.github, &h.service.store, now)
+            .await
+            .unwrap();
     assert_eq!(n, 2);
     assert_eq!(h.fake.model().redelivered, vec![1, 3]);
     h.assert_no_protocol_errors();

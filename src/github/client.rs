@@ -14,8 +14,8 @@ use serde::de::DeserializeOwned;
 use tokio::sync::Mutex;
 
 use super::auth::{AppCredentials, CachedToken, TokenCache};
-use super::limits::SharedLimits;
 use super::ids::InstallationId;
+use super::limits::SharedLimits;
 use super::retry::{GitHubError, RetryPolicy, rate_limit_wait};
 use super::types::{HookDelivery, InstallationToken};
 
@@ -416,7 +416,9 @@ fn next_page(headers: &HeaderMap, base_url: &str) -> Option<String> {
         return Some(rest.to_string());
     }
     let after_scheme = url.split_once("://").map_or(url, |(_, r)| r);
-    after_scheme.find('/').map(|i| after_scheme[i..].to_string())
+    after_scheme
+        .find('/')
+        .map(|i| after_scheme[i..].to_string())
 }
 
 pub(crate) fn decode<T: DeserializeOwned>(body: &str, what: &str) -> Result<T, GitHubError> {

@@ -4,8 +4,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::github::{InstallationId, SharedLimits};
 use crate::github::BoxFuture;
+use crate::github::{InstallationId, SharedLimits};
 use crate::store::{Store, now_ms};
 
 pub struct StoreLimits {
@@ -51,7 +51,12 @@ impl SharedLimits for StoreLimits {
         })
     }
 
-    fn record(&self, installation: InstallationId, remaining: i64, reset: i64) -> BoxFuture<'_, ()> {
+    fn record(
+        &self,
+        installation: InstallationId,
+        remaining: i64,
+        reset: i64,
+    ) -> BoxFuture<'_, ()> {
         Box::pin(async move {
             if let Err(e) = self
                 .store

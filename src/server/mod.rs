@@ -255,7 +255,10 @@ async fn webhook(
         Err(e) => {
             // GitHub records the failure; reconciliation asks for the delivery again.
             tracing::error!(delivery, error = %e, "cannot store the delivery");
-            return (StatusCode::SERVICE_UNAVAILABLE, "cannot store the delivery\n");
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "cannot store the delivery\n",
+            );
         }
     }
     match parsed {

@@ -75,7 +75,10 @@ pub async fn redeliver_failed_deliveries(
             } else {
                 guid.to_string()
             };
-            match store.claim_redelivery(&key, d.id as i64, now.timestamp_millis()).await {
+            match store
+                .claim_redelivery(&key, d.id as i64, now.timestamp_millis())
+                .await
+            {
                 Ok(true) => {}
                 Ok(false) => continue,
                 Err(e) => {
@@ -119,12 +122,17 @@ pub async fn finish_abandoned_runs(
             }),
             ..CheckRunWrite::default()
         };
-        match api.update_check_run(&repo, run.run_id as u64, &update).await {
+        match api
+            .update_check_run(&repo, run.run_id as u64, &update)
+            .await
+        {
             Ok(()) => {
                 store.record_check_run(&run, true, now_ms()).await?;
                 finished += 1;
             }
-            Err(e) => tracing::warn!(run = run.run_id, error = %e, "cannot complete an abandoned check run"),
+            Err(e) => {
+                tracing::warn!(run = run.run_id, error = %e, "cannot complete an abandoned check run")
+            }
         }
     }
     Ok(finished)
@@ -155,7 +163,10 @@ pub async fn reconcile_once(service: &Arc<Service>) {
     let grace = service.workers_lease() * 2;
     match finish_abandoned_runs(&service.github, &service.store, grace).await {
         Ok(0) => {}
-        Ok(n) => tracing::info!(finished = n, "reconciliation: abandoned check runs completed"),
+        Ok(n) => tracing::info!(
+            finished = n,
+            "reconciliation: abandoned check runs completed"
+        ),
         Err(e) => tracing::warn!(error = %e, "reconciliation: abandoned check runs"),
     }
     let cut = now_ms() - RETENTION.as_millis() as i64;

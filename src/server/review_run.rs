@@ -21,8 +21,8 @@ use crate::github::{
     CheckAnnotation, CheckRunOutput, CheckRunWrite, GitHubApi, IssueComment, PullNumber,
     ReviewCommentWrite, ReviewWrite,
 };
-use crate::review::REVIEW_MARKER;
 use crate::policy::PssPolicy;
+use crate::review::REVIEW_MARKER;
 use crate::review::policy::PolicyReport;
 use crate::review::{
     self, Annotation, CheckOutcome, Conclusion, Enforcement, FileDiff, ReviewConfig, ReviewInput,
@@ -278,7 +278,10 @@ async fn create_check_run_once<G: GitHubApi>(
                 .max_by_key(|r| r.id)
             {
                 Some(run) => {
-                    tracing::info!(run = run.id, "adopting the check run an unanswered request made");
+                    tracing::info!(
+                        run = run.id,
+                        "adopting the check run an unanswered request made"
+                    );
                     Ok(run.id)
                 }
                 None => api.create_check_run(repo, create).await.map(|r| r.id),
@@ -780,7 +783,11 @@ async fn review_and_post<G: GitHubApi>(
                     .await
                     .context("looking for the summary an unanswered request made")?
                     .into_iter()
-                    .find(|c| c.body.as_deref().is_some_and(|b| b.contains(SUMMARY_MARKER)));
+                    .find(|c| {
+                        c.body
+                            .as_deref()
+                            .is_some_and(|b| b.contains(SUMMARY_MARKER))
+                    });
                 match made {
                     Some(c) if c.body.as_deref() == Some(summary_body.as_str()) => c.id,
                     Some(c) => {

@@ -202,7 +202,10 @@ mod tests {
         })
         .unwrap_err()
         .join("\n");
-        assert!(err.contains("KUBENUDGE_DATABASE_URL must be sqlite://PATH"), "{err}");
+        assert!(
+            err.contains("KUBENUDGE_DATABASE_URL must be sqlite://PATH"),
+            "{err}"
+        );
         assert!(!err.contains("hunter2"), "{err}");
     }
 }

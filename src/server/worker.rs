@@ -11,10 +11,10 @@ use std::time::Duration;
 
 use tokio::sync::{Notify, Semaphore, watch};
 
+use super::Service;
 use super::events::{Job, Request, pr_from_external_id};
 use super::ledger::Ledger;
 use super::review_run::{self, Outcome};
-use super::Service;
 use crate::github::{GitHubApi, PullNumber};
 use crate::store::{ClaimedJob, JobState, Store, now_ms};
 
@@ -116,7 +116,10 @@ impl Workers {
             .cloned()
             .collect();
         for job in held {
-            tracing::warn!(job = job.id, "shutdown deadline: giving the job back to the store");
+            tracing::warn!(
+                job = job.id,
+                "shutdown deadline: giving the job back to the store"
+            );
             if let Err(e) = store.release(&job, &self.owner, None).await {
                 tracing::error!(job = job.id, error = %e, "could not give the job back; its lease will expire");
             }
@@ -192,6 +195,15 @@ async fn run_claimed(service: &Arc<Service>, claimed: ClaimedJob) {
         }
     };
     job.force = claimed.force;
+    tracing::info!(
+        job = claimed.id,
+        delivery = claimed.delivery_id.as_deref().unwrap_or("-"),
+        attempt = claimed.attempts,
+        repo = %job.repo,
+        pr = %claimed.pr_key,
+        sha = %job.head_sha,
+        "review claimed"
+    );
     if claimed.attempts > MAX_ATTEMPTS {
         tracing::error!(job = claimed.id, repo = %job.repo, sha = %job.head_sha,
             attempts = claimed.attempts, "giving up on a job that never finished");
@@ -213,10 +225,15 @@ async fn run_claimed(service: &Arc<Service>, claimed: ClaimedJob) {
                 {
                     Ok(true) => {}
                     Ok(false) => {
-                        tracing::warn!(job = claimed.id, "lease lost: another worker took the job over");
+                        tracing::warn!(
+                            job = claimed.id,
+                            "lease lost: another worker took the job over"
+                        );
                         break;
                     }
-                    Err(e) => tracing::warn!(job = claimed.id, error = %e, "cannot renew the lease"),
+                    Err(e) => {
+                        tracing::warn!(job = claimed.id, error = %e, "cannot renew the lease")
+                    }
                 }
             }
         })
@@ -225,8 +242,7 @@ async fn run_claimed(service: &Arc<Service>, claimed: ClaimedJob) {
     let state = match job.request.clone() {
         Request::Pull { pr, .. } => {
             let ledger = Ledger::new(Arc::clone(&service.store), &job, pr, &claimed);
-            let outcome =
-                review_run::run(api, job, pr, Arc::clone(&service.review), ledger).await;
+            let outcome = review_run::run(api, job, pr, Arc::clone(&service.review), ledger).await;
             let state = match outcome {
                 Outcome::Failed(_) => JobState::Failed,
                 _ => JobState::Done,

@@ -107,6 +107,8 @@ pub struct ClaimedJob {
     pub payload: String,
     /// Attempts including this one.
     pub attempts: i64,
+    /// The delivery that asked for it (for logs).
+    pub delivery_id: Option<String>,
 }
 
 /// A check run kubenudge opened and never saw completed.
@@ -354,9 +356,9 @@ impl Store {
              ORDER BY j.id LIMIT 1{lock}"
         );
         let candidate = sqlx::query(&sql1)
-        .bind(now)
-        .fetch_optional(&mut *conn)
-        .await?;
+            .bind(now)
+            .fetch_optional(&mut *conn)
+            .await?;
         let Some(candidate) = candidate else {
             return Ok(None);
         };
@@ -379,14 +381,14 @@ impl Store {
             return Ok(None);
         }
         let sql2 = format!(
-            "SELECT id, head_sha, force_review, payload, attempts FROM jobs \
+            "SELECT id, head_sha, force_review, payload, attempts, delivery_id FROM jobs \
              WHERE pr_key = $2 AND {CLAIMABLE} ORDER BY id DESC"
         );
         let rows = sqlx::query(&sql2)
-        .bind(now)
-        .bind(&pr_key)
-        .fetch_all(&mut *conn)
-        .await?;
+            .bind(now)
+            .bind(&pr_key)
+            .fetch_all(&mut *conn)
+            .await?;
         let Some(newest) = rows.first() else {
             self.drop_lease(conn, &pr_key, owner).await?;
             return Ok(None);
@@ -405,14 +407,14 @@ impl Store {
              attempts = attempts + 1, force_review = $5 WHERE id = $2 AND {CLAIMABLE}"
         );
         let claimed = sqlx::query(&sql3)
-        .bind(now)
-        .bind(id)
-        .bind(owner)
-        .bind(until)
-        .bind(i64::from(force))
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
+            .bind(now)
+            .bind(id)
+            .bind(owner)
+            .bind(until)
+            .bind(i64::from(force))
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
         if claimed == 0 {
             self.drop_lease(conn, &pr_key, owner).await?;
             return Ok(None);
@@ -422,11 +424,11 @@ impl Store {
              WHERE pr_key = $2 AND id <> $3 AND {CLAIMABLE}"
         );
         sqlx::query(&sql4)
-        .bind(now)
-        .bind(&pr_key)
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
+            .bind(now)
+            .bind(&pr_key)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
         Ok(Some(ClaimedJob {
             id,
             pr_key,
@@ -434,6 +436,7 @@ impl Store {
             force,
             payload: newest.try_get(3)?,
             attempts: newest.try_get::<i64, _>(4)? + 1,
+            delivery_id: newest.try_get(5)?,
         }))
     }
 
@@ -543,10 +546,9 @@ impl Store {
 
     /// Jobs waiting or running (an expired lease counts: it is still to be done).
     pub async fn unfinished_jobs(&self) -> Result<i64, StoreError> {
-        let row =
-            sqlx::query("SELECT COUNT(*) FROM jobs WHERE state IN ('queued', 'running')")
-                .fetch_one(&self.pool)
-                .await?;
+        let row = sqlx::query("SELECT COUNT(*) FROM jobs WHERE state IN ('queued', 'running')")
+            .fetch_one(&self.pool)
+            .await?;
         Ok(row.try_get(0)?)
     }
 
@@ -650,10 +652,7 @@ impl Store {
     }
 
     /// Check runs opened before `before`, not completed, with no job of their head to come.
-    pub async fn abandoned_check_runs(
-        &self,
-        before: i64,
-    ) -> Result<Vec<OpenCheckRun>, StoreError> {
+    pub async fn abandoned_check_runs(&self, before: i64) -> Result<Vec<OpenCheckRun>, StoreError> {
         let rows = sqlx::query(
             "SELECT run_id, installation, repo, head_sha FROM check_runs c \
              WHERE completed = 0 AND created_at < $1 AND NOT EXISTS \
@@ -756,7 +755,11 @@ impl Store {
 
     /// Every replica holds its requests for an installation until `until` (a secondary rate
     /// limit one of them hit).
-    pub async fn block_installation(&self, installation: i64, until: i64) -> Result<(), StoreError> {
+    pub async fn block_installation(
+        &self,
+        installation: i64,
+        until: i64,
+    ) -> Result<(), StoreError> {
         self.ensure_rate_row(installation).await?;
         sqlx::query(
             "UPDATE rate_limits SET blocked_until = \

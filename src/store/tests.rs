@@ -97,7 +97,11 @@ async fn a_released_job_runs_again_under_its_new_key() {
         .unwrap();
     let again = s.claim("w", 2, 1_000).await.unwrap().unwrap();
     assert_eq!(
-        (again.pr_key.as_str(), again.payload.as_str(), again.attempts),
+        (
+            again.pr_key.as_str(),
+            again.payload.as_str(),
+            again.attempts
+        ),
         ("o/r#9", "{\"pr\":9}", 1)
     );
 }
@@ -114,7 +118,13 @@ async fn finished_work_is_pruned_after_the_retention() {
     let j = s.claim("w", 1, 1_000).await.unwrap().unwrap();
     s.finish(&j, "w", JobState::Done, 2).await.unwrap();
     let pruned = s.prune(100).await.unwrap();
-    assert_eq!(pruned, Pruned { jobs: 1, deliveries: 1 });
+    assert_eq!(
+        pruned,
+        Pruned {
+            jobs: 1,
+            deliveries: 1
+        }
+    );
     assert_eq!(s.unfinished_jobs().await.unwrap(), 1, "waiting work stays");
     assert_eq!(s.delivery_count().await.unwrap(), 1);
 }
@@ -142,6 +152,8 @@ async fn a_bad_url_says_what_is_accepted_without_echoing_it() {
     let text = err.to_string();
     assert!(text.contains("sqlite://PATH"), "{text}");
     assert!(!text.contains("hunter2"), "{text}");
-    let err = Store::open("sqlite:///nonexistent-dir/k.db").await.unwrap_err();
+    let err = Store::open("sqlite:///nonexistent-dir/k.db")
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("not a directory"), "{err}");
 }

@@ -389,7 +389,9 @@ impl Respond for Responder {
             r
         };
         let b = body.unwrap_or(Value::Null);
-        let response = self.dispatch(&mut model, &method, op, &params, &query, &b, paged, number, page, per_page, request);
+        let response = self.dispatch(
+            &mut model, &method, op, &params, &query, &b, paged, number, page, per_page, request,
+        );
         if let Some(i) = model
             .ambiguous
             .iter()

@@ -13,7 +13,9 @@ pub struct TempPostgres {
 }
 
 fn find_bin() -> Option<PathBuf> {
-    if let Ok(out) = Command::new("sh").args(["-c", "command -v pg_ctl"]).output()
+    if let Ok(out) = Command::new("sh")
+        .args(["-c", "command -v pg_ctl"])
+        .output()
         && out.status.success()
     {
         let path = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
