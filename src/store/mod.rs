@@ -325,7 +325,7 @@ impl Store {
         if postgres {
             sqlx::query("BEGIN").execute(&mut *conn).await?;
         }
-        let result = self.claim_on(&mut *conn, owner, now, lease_ms).await;
+        let result = self.claim_on(&mut conn, owner, now, lease_ms).await;
         if postgres {
             let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
             if sqlx::query(end).execute(&mut *conn).await.is_err() {
