@@ -571,7 +571,7 @@ impl Responder {
                     annotation_batches: Vec::new(),
                     details_url: b["details_url"].as_str().map(str::to_string),
                 };
-                apply_run_update(&mut run, &b);
+                apply_run_update(&mut run, b);
                 let v = run_json(&run);
                 model.check_runs.push(run);
                 ResponseTemplate::new(201).set_body_json(v)
@@ -579,7 +579,7 @@ impl Responder {
             ("PATCH", "/repos/{owner}/{repo}/check-runs/{check_run_id}") => {
                 let id = number("check_run_id");
                 let Some(run) = model.check_runs.iter_mut().find(|r| r.id == id) else { return error(404, "Not Found") };
-                apply_run_update(run, &b);
+                apply_run_update(run, b);
                 let v = run_json(run);
                 ResponseTemplate::new(200).set_body_json(v)
             }
