@@ -12,6 +12,9 @@ pub struct DiffEntry {
     pub status: String,
     pub patch: Option<String>,
     pub previous_filename: Option<String>,
+    /// Lines added plus lines deleted.
+    #[serde(default)]
+    pub changes: Option<u64>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

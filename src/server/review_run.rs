@@ -260,6 +260,39 @@ pub async fn run<G: GitHubApi + Clone + 'static>(
     }
 }
 
+/// A diff this large (lines changed) may come from a file above the size limit.
+const LARGE_DIFF_LINES: u64 = 20_000;
+
+/// Sizes (from the head tree) of the changed manifests that may be too large to read: GitHub
+/// leaves out the patch of a large diff, and the files listing gives no size. Empty — and no
+/// request — when every changed manifest has a patch of modest size or is cached.
+async fn large_file_sizes<G: GitHubApi>(
+    api: &G,
+    repo: &crate::github::RepoRef,
+    sha: &str,
+    files: &[crate::github::DiffEntry],
+    cache: &BlobCache,
+) -> anyhow::Result<HashMap<String, u64>> {
+    let suspect = files.iter().any(|f| {
+        f.status != "removed"
+            && is_manifest_path(&f.filename)
+            && f.sha.as_deref().is_some_and(|s| cache.get(s).is_none())
+            && (f.patch.is_none() || f.changes.unwrap_or(0) > LARGE_DIFF_LINES)
+    });
+    if !suspect {
+        return Ok(HashMap::new());
+    }
+    let tree = api
+        .get_tree(repo, sha)
+        .await
+        .context("reading the head commit's tree for file sizes")?;
+    Ok(tree
+        .tree
+        .into_iter()
+        .filter_map(|e| Some((e.path, e.size?)))
+        .collect())
+}
+
 /// Creates the check run; after an answer that leaves open whether GitHub made it, adopts the
 /// open `kubenudge` run of this head if there is one.
 async fn create_check_run_once<G: GitHubApi>(
@@ -447,8 +480,11 @@ async fn review_and_post<G: GitHubApi>(
     let mut inputs = Vec::new();
     let mut diffs = HashMap::new();
     let mut other_files = Vec::new();
+    let mut problems: Vec<String> = Vec::new();
     // The pull request's own version of the configuration: validated, never applied.
     let mut head_config: Option<Arc<Vec<u8>>> = None;
+    let sizes = large_file_sizes(&api, repo, sha, &files, &cx.blobs).await?;
+    let max_bytes = crate::manifest::Limits::default().max_file_bytes as u64;
     for f in &files {
         if f.status == "removed" {
             continue;
@@ -461,6 +497,18 @@ async fn review_and_post<G: GitHubApi>(
             other_files.push(f.filename.clone());
             continue;
         };
+        if let Some(&size) = sizes.get(&f.filename)
+            && size > max_bytes
+        {
+            // Never read into memory what would be refused anyway.
+            problems.push(format!(
+                "`{}` is {} MiB, above the {} MiB limit; not read",
+                f.filename,
+                size / (1024 * 1024),
+                max_bytes / (1024 * 1024)
+            ));
+            continue;
+        }
         let bytes = policy::blob(&api, repo, &cx.blobs, blob_sha, &f.filename).await?;
         if let Some(patch) = &f.patch {
             diffs.insert(f.filename.clone(), FileDiff::parse(patch));
@@ -652,7 +700,6 @@ async fn review_and_post<G: GitHubApi>(
     } else {
         Vec::new()
     };
-    let problems: Vec<String> = Vec::new();
     let mut plan = plan_review(&ReviewInput {
         head_sha: sha,
         result: &result,
