@@ -70,6 +70,13 @@ pub struct CheckRunList {
 pub struct ReviewComment {
     pub id: u64,
     pub body: String,
+    #[serde(default)]
+    pub path: Option<String>,
+    /// The line in the pull request's current diff; `null` when the comment is outdated.
+    #[serde(default)]
+    pub line: Option<u64>,
+    #[serde(default)]
+    pub start_line: Option<u64>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

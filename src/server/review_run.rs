@@ -695,7 +695,18 @@ async fn review_and_post<G: GitHubApi>(
             .await
             .context("listing review comments")?
             .iter()
-            .filter_map(|c| review::parse_previous_comment(c.id, &c.body))
+            .filter_map(|c| {
+                let mut previous = review::parse_previous_comment(c.id, &c.body)?;
+                previous.anchor = match (&c.path, c.line) {
+                    (Some(path), Some(line)) => Some(review::CommentAnchor {
+                        path: path.clone(),
+                        line: line as usize,
+                        start_line: c.start_line.map(|l| l as usize),
+                    }),
+                    _ => None,
+                };
+                Some(previous)
+            })
             .collect()
     } else {
         Vec::new()
@@ -773,6 +784,11 @@ async fn review_and_post<G: GitHubApi>(
         api.update_review_comment(repo, fixed.id, &fixed.body)
             .await
             .context("marking a fixed finding's comment")?;
+    }
+    for refreshed in &plan.refreshed {
+        api.update_review_comment(repo, refreshed.id, &refreshed.body)
+            .await
+            .context("refreshing a comment whose suggestion changed")?;
     }
 
     let mut batches: Vec<Vec<CheckAnnotation>> = plan

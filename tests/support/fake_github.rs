@@ -657,7 +657,7 @@ impl Responder {
             ("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/comments") => {
                 let pr = number("pull_number");
                 let items = model.review_comments.iter().filter(|c| c.pr == pr)
-                    .map(|c| json!({"id": c.id, "body": c.body, "path": c.path, "line": c.line, "commit_id": c.commit_id}))
+                    .map(|c| json!({"id": c.id, "body": c.body, "path": c.path, "line": c.line, "start_line": c.start_line, "commit_id": c.commit_id}))
                     .collect();
                 paged(items)
             }

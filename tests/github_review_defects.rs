@@ -1,6 +1,7 @@
-//! The App within GitHub's limits: a summary that lists every finding that fits in a
-//! comment, a file too large to lint never downloaded, and a rate limit one replica hit
-//! honoured by the others through the shared store.
+//! Review defects found by driving the App as GitHub would: a summary that stopped listing
+//! findings long before GitHub's comment limit, a file too large to lint downloaded anyway, an
+//! old suggestion left stale after the lines it replaces were edited, and a rate limit one
+//! replica hit ignored by the others.
 
 mod support;
 
@@ -75,7 +76,10 @@ async fn a_file_above_the_size_limit_is_named_not_downloaded() {
     );
     h.set_commit(
         SHA1,
-        &[("deploy/web.yaml", &insecure()), ("deploy/huge.yaml", &huge)],
+        &[
+            ("deploy/web.yaml", &insecure()),
+            ("deploy/huge.yaml", &huge),
+        ],
     );
     let requests = h
         .review("pull_request", "d1", &pull_request_event("opened", 1, SHA1))
@@ -85,7 +89,9 @@ async fn a_file_above_the_size_limit_is_named_not_downloaded() {
         "the 17 MiB blob was downloaded"
     );
     assert!(
-        requests.iter().any(|r| r.operation.ends_with("/git/trees/{tree_sha}")),
+        requests
+            .iter()
+            .any(|r| r.operation.ends_with("/git/trees/{tree_sha}")),
         "sizes come from the tree"
     );
     let summary = h.fake.model().issue_comments[0].body.clone();
@@ -93,7 +99,11 @@ async fn a_file_above_the_size_limit_is_named_not_downloaded() {
         summary.contains("`deploy/huge.yaml` is 17 MiB, above the 16 MiB limit; not read"),
         "{summary}"
     );
-    assert_eq!(h.fake.model().review_comments.len(), 2, "the rest is reviewed");
+    assert_eq!(
+        h.fake.model().review_comments.len(),
+        2,
+        "the rest is reviewed"
+    );
     h.assert_no_protocol_errors();
 }
 
@@ -112,8 +122,16 @@ async fn a_rate_limit_one_replica_hit_holds_the_other_too() {
         ..Options::default()
     })
     .await;
-    a.set_pull(1, SHA1, &[ChangedFile::added("deploy/web.yaml", &insecure())]);
-    a.set_pull(2, SHA2, &[ChangedFile::added("deploy/api.yaml", &insecure())]);
+    a.set_pull(
+        1,
+        SHA1,
+        &[ChangedFile::added("deploy/web.yaml", &insecure())],
+    );
+    a.set_pull(
+        2,
+        SHA2,
+        &[ChangedFile::added("deploy/api.yaml", &insecure())],
+    );
     let reset = chrono::Utc::now().timestamp() + 600;
     a.fake.model().faults.push_back(Fault {
         method: "GET",
@@ -151,4 +169,68 @@ async fn a_rate_limit_one_replica_hit_holds_the_other_too() {
     );
     assert_eq!(a.fake.model().issue_comments.len(), 2);
     a.assert_no_protocol_errors();
+}
+
+#[tokio::test]
+async fn an_old_suggestion_whose_fix_changed_is_refreshed_not_duplicated() {
+    let h = Harness::start().await;
+    let first = insecure();
+    h.set_pull(1, SHA1, &[ChangedFile::added("deploy/web.yaml", &first)]);
+    h.review("pull_request", "d1", &pull_request_event("opened", 1, SHA1))
+        .await;
+    let before: Vec<(u64, String)> = h
+        .fake
+        .model()
+        .review_comments
+        .iter()
+        .map(|c| (c.id, c.body.clone()))
+        .collect();
+    assert!(
+        before
+            .iter()
+            .any(|(_, b)| b.contains("containerPort: 8080")),
+        "{before:?}"
+    );
+    // The author changes the port on a line a suggestion replaces: applying the old
+    // suggestion would undo it.
+    let second = first.replace("containerPort: 8080", "containerPort: 9090");
+    h.set_pull(1, SHA2, &[ChangedFile::added("deploy/web.yaml", &second)]);
+    h.review(
+        "pull_request",
+        "d2",
+        &pull_request_event("synchronize", 1, SHA2),
+    )
+    .await;
+    let m = h.fake.model();
+    assert_eq!(m.reviews.len(), 1, "no new review for the same findings");
+    assert_eq!(
+        m.review_comments.len(),
+        before.len(),
+        "no duplicate comment"
+    );
+    let stale: Vec<&str> = m
+        .review_comments
+        .iter()
+        .filter(|c| c.body.contains("containerPort: 8080"))
+        .map(|c| c.body.as_str())
+        .collect();
+    assert!(stale.is_empty(), "stale suggestions: {stale:?}");
+    let refreshed = m
+        .review_comments
+        .iter()
+        .filter(|c| c.body.contains("containerPort: 9090") && c.body.contains("```suggestion"))
+        .count();
+    assert!(refreshed >= 1);
+    // A comment whose suggestion did not change is left alone.
+    let untouched = before
+        .iter()
+        .filter(|(id, body)| {
+            m.review_comments
+                .iter()
+                .any(|c| c.id == *id && c.body == *body)
+        })
+        .count();
+    assert_eq!(untouched + refreshed, before.len());
+    drop(m);
+    h.assert_no_protocol_errors();
 }
