@@ -416,3 +416,136 @@ async fn two_replicas_sharing_postgresql_post_one_check_run_and_one_set_of_comme
     let ran = a.service.outcomes().len() + b.service.outcomes().len();
     assert_eq!(ran, 3, "each job ran once, on one replica or the other");
 }
+
+#[tokio::test]
+async fn sigterm_lets_the_review_in_flight_finish_then_exits() {
+    let h = Harness::start().await;
+    h.set_pull(
+        1,
+        SHA1,
+        &[ChangedFile::added("deploy/web.yaml", &insecure())],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(dir.path());
+    h.fake.model().delays.push((
+        "POST",
+        "/repos/{owner}/{repo}/pulls/{pull_number}/reviews",
+        Duration::from_secs(2),
+    ));
+    let mut server = Server::start(&h.fake, &url, dir.path(), "server");
+    server.wait_ready().await;
+    assert_eq!(
+        server
+            .deliver("pull_request", "d1", &pull_request_event("opened", 1, SHA1))
+            .await,
+        202
+    );
+    until(&h.fake, "the review to reach GitHub", |m| {
+        m.reviews.len() == 1
+    })
+    .await;
+    let term = Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "still running: {}",
+            server.log_text()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(status.success(), "{status}: {}", server.log_text());
+    reviewed_once(&h.fake.model());
+    assert!(
+        server
+            .log_text()
+            .contains("every review in flight finished")
+    );
+}
+
+#[tokio::test]
+async fn claimers_racing_on_postgresql_never_hold_one_pull_request_twice() {
+    use kubenudge::store::{JobState, NewJob, Store};
+    use std::collections::HashSet;
+    use std::sync::{Arc, Mutex};
+    let pg = TempPostgres::start();
+    let first = Arc::new(Store::open(&pg.url()).await.unwrap());
+    let enqueued = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    // Pushes keep arriving while the workers claim: newer heads supersede waiting ones.
+    let enqueuer = {
+        let (store, enqueued) = (Arc::clone(&first), Arc::clone(&enqueued));
+        tokio::spawn(async move {
+            for i in 0..40 {
+                store
+                    .enqueue(
+                        &NewJob {
+                            pr_key: format!("o/r#{}", i % 5),
+                            head_sha: format!("{i}"),
+                            force: false,
+                            payload: "{}".into(),
+                        },
+                        0,
+                    )
+                    .await
+                    .unwrap();
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+            enqueued.store(true, std::sync::atomic::Ordering::SeqCst);
+        })
+    };
+    let held: Arc<Mutex<HashSet<String>>> = Arc::default();
+    let ran: Arc<Mutex<Vec<String>>> = Arc::default();
+    let mut tasks = Vec::new();
+    for worker in 0..6 {
+        // Separate pools: as separate replicas would connect.
+        let store = Store::open(&pg.url()).await.unwrap();
+        let (held, ran, enqueued) = (Arc::clone(&held), Arc::clone(&ran), Arc::clone(&enqueued));
+        tasks.push(tokio::spawn(async move {
+            let owner = format!("w{worker}");
+            let mut idle = 0;
+            while !enqueued.load(std::sync::atomic::Ordering::SeqCst) || idle < 20 {
+                let Some(job) = store.claim(&owner, 1, 60_000).await.unwrap() else {
+                    idle += 1;
+                    tokio::time::sleep(Duration::from_millis(2)).await;
+                    continue;
+                };
+                idle = 0;
+                assert!(
+                    held.lock().unwrap().insert(job.pr_key.clone()),
+                    "{} claimed while another worker held it",
+                    job.pr_key
+                );
+                ran.lock().unwrap().push(job.head_sha.clone());
+                tokio::time::sleep(Duration::from_millis(5)).await;
+                held.lock().unwrap().remove(&job.pr_key);
+                store.finish(&job, &owner, JobState::Done, 2).await.unwrap();
+            }
+        }));
+    }
+    enqueuer.await.unwrap();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let counts = first.job_counts().await.unwrap();
+    let ran = ran.lock().unwrap().clone();
+    assert_eq!(
+        counts.get(JobState::Queued) + counts.get(JobState::Running),
+        0
+    );
+    assert_eq!(counts.get(JobState::Done) as usize, ran.len());
+    assert_eq!(
+        counts.get(JobState::Done) + counts.get(JobState::Superseded),
+        40
+    );
+    // Every pull request's newest head ran.
+    for newest in 35..40 {
+        assert!(ran.contains(&newest.to_string()), "{newest} in {ran:?}");
+    }
+}
