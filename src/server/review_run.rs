@@ -260,6 +260,21 @@ pub async fn run<G: GitHubApi + Clone + 'static>(
     }
 }
 
+/// Brings an existing summary comment to `body` (no request when it already says it).
+async fn update_summary<G: GitHubApi>(
+    api: &G,
+    repo: &crate::github::RepoRef,
+    comment: &IssueComment,
+    body: &str,
+) -> anyhow::Result<u64> {
+    if comment.body.as_deref() != Some(body) {
+        api.update_issue_comment(repo, comment.id, body)
+            .await
+            .context("updating the summary comment")?;
+    }
+    Ok(comment.id)
+}
+
 /// A diff this large (lines changed) may come from a file above the size limit.
 const LARGE_DIFF_LINES: u64 = 20_000;
 
@@ -831,13 +846,7 @@ async fn review_and_post<G: GitHubApi>(
 
     // Last, so its head marker means "this commit was fully reviewed".
     let summary_id = match &summary {
-        Some(c) if c.body.as_deref() == Some(summary_body.as_str()) => c.id,
-        Some(c) => {
-            api.update_issue_comment(repo, c.id, &summary_body)
-                .await
-                .context("updating the summary comment")?;
-            c.id
-        }
+        Some(c) => update_summary(&api, repo, c, &summary_body).await?,
         None => match api.create_issue_comment(repo, pr, &summary_body).await {
             Ok(id) => id,
             Err(e) if e.is_ambiguous() => {
@@ -852,13 +861,7 @@ async fn review_and_post<G: GitHubApi>(
                             .is_some_and(|b| b.contains(SUMMARY_MARKER))
                     });
                 match made {
-                    Some(c) if c.body.as_deref() == Some(summary_body.as_str()) => c.id,
-                    Some(c) => {
-                        api.update_issue_comment(repo, c.id, &summary_body)
-                            .await
-                            .context("updating the summary comment")?;
-                        c.id
-                    }
+                    Some(c) => update_summary(&api, repo, &c, &summary_body).await?,
                     None => api
                         .create_issue_comment(repo, pr, &summary_body)
                         .await

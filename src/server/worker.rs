@@ -103,6 +103,10 @@ impl Workers {
         self.stopping.store(true, Ordering::SeqCst);
         self.wake.notify_waiters();
         let mut rx = self.in_flight.subscribe();
+        let running = *rx.borrow();
+        if running > 0 {
+            tracing::info!(running, grace = ?self.options.shutdown_grace, "waiting for reviews in flight");
+        }
         let drained = tokio::time::timeout(self.options.shutdown_grace, rx.wait_for(|n| *n == 0));
         if drained.await.is_ok() {
             tracing::info!("every review in flight finished");

@@ -183,7 +183,7 @@ impl Store {
                 && !dir.is_dir()
             {
                 return Err(StoreError::Url(format!(
-                    "names a SQLite file in {}, which is not a directory",
+                    "names a SQLite file in {}, which is not an existing directory",
                     dir.display()
                 )));
             }
@@ -231,15 +231,12 @@ impl Store {
                 .iter()
                 .map(|r| r.try_get::<i64, _>(0))
                 .collect::<Result<_, _>>()?;
-            for (version, sqlite, postgres) in schema::MIGRATIONS {
+            for (version, template) in schema::MIGRATIONS {
                 if applied.contains(version) {
                     continue;
                 }
-                let sql = match self.backend {
-                    Backend::Sqlite => sqlite,
-                    Backend::Postgres => postgres,
-                };
-                sqlx::raw_sql(sql).execute(&mut *conn).await?;
+                let sql = schema::statements(template, self.backend);
+                sqlx::raw_sql(&sql).execute(&mut *conn).await?;
                 sqlx::query(
                     "INSERT INTO kubenudge_schema (version, applied_at) VALUES ($1, $2) \
                      ON CONFLICT (version) DO NOTHING",

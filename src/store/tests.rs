@@ -155,5 +155,8 @@ async fn a_bad_url_says_what_is_accepted_without_echoing_it() {
     let err = Store::open("sqlite:///nonexistent-dir/k.db")
         .await
         .unwrap_err();
-    assert!(err.to_string().contains("not a directory"), "{err}");
+    assert!(
+        err.to_string().contains("not an existing directory"),
+        "{err}"
+    );
 }
