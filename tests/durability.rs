@@ -228,6 +228,15 @@ async fn killed_right_after_the_202_the_review_still_happens_once() {
         200
     );
     reviewed_once(&h.fake.model());
+    let (_, metrics) = http(second.addr, "GET", "/metrics", &[], b"", None).await;
+    assert!(
+        metrics.contains("kubenudge_jobs{state=\"done\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("kubenudge_deliveries_stored 1"),
+        "{metrics}"
+    );
 }
 
 #[tokio::test]
@@ -548,4 +557,75 @@ async fn claimers_racing_on_postgresql_never_hold_one_pull_request_twice() {
     for newest in 35..40 {
         assert!(ran.contains(&newest.to_string()), "{newest} in {ran:?}");
     }
+}
+
+#[tokio::test]
+async fn a_check_run_whose_review_will_not_resume_is_completed_by_reconciliation() {
+    use kubenudge::store::{NewJob, OpenCheckRun};
+    let h = Harness::start().await;
+    let open_run = |id: u64, sha: &str| support::fake_github::CheckRunRecord {
+        id,
+        head_sha: sha.into(),
+        name: "kubenudge".into(),
+        status: "in_progress".into(),
+        conclusion: None,
+        external_id: Some("kubenudge:pr=1".into()),
+        title: "Reviewing manifests".into(),
+        summary: String::new(),
+        annotations: vec![],
+        annotation_batches: vec![],
+        details_url: None,
+    };
+    h.fake.model().check_runs.push(open_run(901, SHA1));
+    h.fake.model().check_runs.push(open_run(902, SHA2));
+    let store = &h.service.store;
+    for (id, sha) in [(901, SHA1), (902, SHA2)] {
+        store
+            .record_check_run(
+                &OpenCheckRun {
+                    run_id: id,
+                    installation: fake_github::INSTALLATION_ID as i64,
+                    repo: format!("{}/{}", fake_github::OWNER, fake_github::REPO),
+                    head_sha: sha.into(),
+                },
+                false,
+                0,
+            )
+            .await
+            .unwrap();
+    }
+    // SHA2's review is still to come (its job waits): its run is left to it.
+    h.service.shutdown().await;
+    store
+        .enqueue(
+            &NewJob {
+                pr_key: "Codertocat/Hello-World#2".into(),
+                head_sha: SHA2.into(),
+                force: false,
+                payload: "{}".into(),
+            },
+            0,
+        )
+        .await
+        .unwrap();
+    let n = kubenudge::server::finish_abandoned_runs(&h.service.github, store, Duration::ZERO)
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+    {
+        let m = h.fake.model();
+        let run = |id| m.check_runs.iter().find(|r| r.id == id).unwrap();
+        assert_eq!(
+            (run(901).status.as_str(), run(901).conclusion.as_deref()),
+            ("completed", Some("neutral"))
+        );
+        assert_eq!(run(901).title, "Review did not finish");
+        assert_eq!(run(902).status, "in_progress");
+    }
+    // Once completed, it is not touched again.
+    let again = kubenudge::server::finish_abandoned_runs(&h.service.github, store, Duration::ZERO)
+        .await
+        .unwrap();
+    assert_eq!(again, 0);
+    h.assert_no_protocol_errors();
 }

@@ -162,7 +162,21 @@ async fn metrics_text(State(service): State<Arc<Service>>) -> (HeaderMap, String
         axum::http::header::CONTENT_TYPE,
         axum::http::HeaderValue::from_static("text/plain; version=0.0.4"),
     );
-    (headers, service.metrics.render(&service.github.counters))
+    let mut text = service.metrics.render(&service.github.counters);
+    // Jobs by state and stored deliveries come from the store: every replica reports the same.
+    if let (Ok(jobs), Ok(deliveries)) = (
+        service.store.job_counts().await,
+        service.store.delivery_count().await,
+    ) {
+        text.push_str("# HELP kubenudge_jobs Review jobs in the store, by state.\n# TYPE kubenudge_jobs gauge\n");
+        for (state, n) in &jobs.by_state {
+            text.push_str(&format!("kubenudge_jobs{{state=\"{state}\"}} {n}\n"));
+        }
+        text.push_str(&format!(
+            "# HELP kubenudge_deliveries_stored Webhook deliveries kept in the store.\n# TYPE kubenudge_deliveries_stored gauge\nkubenudge_deliveries_stored {deliveries}\n"
+        ));
+    }
+    (headers, text)
 }
 
 async fn webhook(
