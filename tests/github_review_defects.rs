@@ -157,7 +157,11 @@ async fn a_rate_limit_one_replica_hit_holds_the_other_too() {
     // Replica A stops (as on SIGTERM). B has not seen the 403; the store tells it to wait for
     // the same reset.
     a.service.shutdown().await;
-    assert_eq!(a.get("/readyz").await.0, 503, "a stopping replica is not ready");
+    assert_eq!(
+        a.get("/readyz").await.0,
+        503,
+        "a stopping replica is not ready"
+    );
     assert_eq!(b.get("/readyz").await.0, 200);
     let status = b
         .deliver("pull_request", "d2", &pull_request_event("opened", 2, SHA2))

@@ -53,6 +53,9 @@ impl Ledger {
             .find(|(k, _)| k == FINISHED_BY)
             .map(|(_, v)| *v);
         if force && finished_by.is_some_and(|j| j != self.job_id) {
+            // Cleared in the store too, so this run, if it is interrupted in turn, resumes
+            // its own record rather than starting a third.
+            self.store.clear_posted(&self.key).await?;
             entries.clear();
         }
         self.had_entries

@@ -614,6 +614,15 @@ impl Store {
         Ok(())
     }
 
+    /// Forgets what was posted for a head (a forced re-run starts a new record).
+    pub async fn clear_posted(&self, head_key: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM posted WHERE head_key = $1")
+            .bind(head_key)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// What was posted for a head: (kind, GitHub id).
     pub async fn posted(&self, head_key: &str) -> Result<Vec<(String, i64)>, StoreError> {
         let rows = sqlx::query("SELECT kind, github_id FROM posted WHERE head_key = $1")

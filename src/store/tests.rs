@@ -160,3 +160,19 @@ async fn a_bad_url_says_what_is_accepted_without_echoing_it() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn what_a_head_posted_is_recorded_replaced_and_cleared() {
+    let (_dir, s) = store().await;
+    s.record_posted("o/r#1@a", "review", 7, 0).await.unwrap();
+    s.record_posted("o/r#1@a", "summary", 8, 0).await.unwrap();
+    s.record_posted("o/r#1@a", "review", 9, 1).await.unwrap();
+    let mut posted = s.posted("o/r#1@a").await.unwrap();
+    posted.sort();
+    assert_eq!(
+        posted,
+        vec![("review".to_string(), 9), ("summary".to_string(), 8)]
+    );
+    s.clear_posted("o/r#1@a").await.unwrap();
+    assert!(s.posted("o/r#1@a").await.unwrap().is_empty());
+}
