@@ -15,8 +15,6 @@ pub mod signature;
 mod worker;
 
 pub use events::{CHECK_NAME, Job, Parsed, Request};
-pub use ledger::Ledger;
-pub use limits::StoreLimits;
 pub use metrics::Metrics;
 pub use reconcile::{finish_abandoned_runs, redeliver_failed_deliveries};
 pub use review_run::{BlobCache, Outcome, ReviewContext};
@@ -35,6 +33,7 @@ use sha2::{Digest as _, Sha256};
 
 use crate::github::GitHubApp;
 use crate::store::{NewDelivery, NewJob, Store, now_ms};
+use limits::StoreLimits;
 
 /// GitHub's webhook payload cap.
 pub const MAX_WEBHOOK_BYTES: usize = 25 * 1024 * 1024;
@@ -112,13 +111,6 @@ impl Service {
     /// rest back to the store for another replica (or the next start).
     pub async fn shutdown(&self) {
         self.workers.shutdown(&self.store).await;
-    }
-
-    /// Stores a job that no delivery carries (tests, tools) and wakes a worker.
-    pub async fn submit(&self, job: Job) -> Result<(), crate::store::StoreError> {
-        self.store.enqueue(&new_job(&job), now_ms()).await?;
-        self.workers.wake();
-        Ok(())
     }
 }
 
