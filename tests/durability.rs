@@ -152,26 +152,28 @@ fn sqlite_url(dir: &std::path::Path) -> String {
     format!("sqlite://{}", dir.join("kubenudge.db").display())
 }
 
-#[tokio::test]
-async fn killed_while_posting_the_review_then_restarted_the_review_completes_once() {
-    let h = Harness::start().await;
+/// A binary reviewing PR 1, stopped where its review request reached GitHub, whose answer
+/// comes only after `answer_after`.
+async fn review_in_flight(
+    h: &Harness,
+    dir: &std::path::Path,
+    answer_after: Duration,
+) -> (Server, String) {
     h.set_pull(
         1,
         SHA1,
         &[ChangedFile::added("deploy/web.yaml", &insecure())],
     );
-    let dir = tempfile::tempdir().unwrap();
-    let url = sqlite_url(dir.path());
-    // GitHub takes the review but the answer never arrives before the kill.
+    let url = sqlite_url(dir);
     h.fake.model().delays.push((
         "POST",
         "/repos/{owner}/{repo}/pulls/{pull_number}/reviews",
-        Duration::from_secs(120),
+        answer_after,
     ));
-    let mut first = Server::start(&h.fake, &url, dir.path(), "first");
-    first.wait_ready().await;
+    let server = Server::start(&h.fake, &url, dir, "first");
+    server.wait_ready().await;
     assert_eq!(
-        first
+        server
             .deliver("pull_request", "d1", &pull_request_event("opened", 1, SHA1))
             .await,
         202
@@ -180,6 +182,15 @@ async fn killed_while_posting_the_review_then_restarted_the_review_completes_onc
         m.reviews.len() == 1
     })
     .await;
+    (server, url)
+}
+
+#[tokio::test]
+async fn killed_while_posting_the_review_then_restarted_the_review_completes_once() {
+    let h = Harness::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    // GitHub takes the review but the answer never arrives before the kill.
+    let (mut first, url) = review_in_flight(&h, dir.path(), Duration::from_secs(120)).await;
     first.kill();
     h.fake.model().delays.clear();
     {
@@ -429,30 +440,8 @@ async fn two_replicas_sharing_postgresql_post_one_check_run_and_one_set_of_comme
 #[tokio::test]
 async fn sigterm_lets_the_review_in_flight_finish_then_exits() {
     let h = Harness::start().await;
-    h.set_pull(
-        1,
-        SHA1,
-        &[ChangedFile::added("deploy/web.yaml", &insecure())],
-    );
     let dir = tempfile::tempdir().unwrap();
-    let url = sqlite_url(dir.path());
-    h.fake.model().delays.push((
-        "POST",
-        "/repos/{owner}/{repo}/pulls/{pull_number}/reviews",
-        Duration::from_secs(2),
-    ));
-    let mut server = Server::start(&h.fake, &url, dir.path(), "server");
-    server.wait_ready().await;
-    assert_eq!(
-        server
-            .deliver("pull_request", "d1", &pull_request_event("opened", 1, SHA1))
-            .await,
-        202
-    );
-    until(&h.fake, "the review to reach GitHub", |m| {
-        m.reviews.len() == 1
-    })
-    .await;
+    let (mut server, _) = review_in_flight(&h, dir.path(), Duration::from_secs(2)).await;
     let term = Command::new("kill")
         .args(["-TERM", &server.child.id().to_string()])
         .status()
