@@ -152,11 +152,17 @@ fn sqlite_url(dir: &std::path::Path) -> String {
     format!("sqlite://{}", dir.join("kubenudge.db").display())
 }
 
-/// A binary reviewing PR 1, stopped where its review request reached GitHub, whose answer
-/// comes only after `answer_after`.
+/// The review's request that reaches GitHub but whose answer is held back.
+const POST_REVIEW: (&str, &str) = ("POST", "/repos/{owner}/{repo}/pulls/{pull_number}/reviews");
+const PATCH_RUN: (&str, &str) = ("PATCH", "/repos/{owner}/{repo}/check-runs/{check_run_id}");
+
+/// A binary reviewing PR 1, held where `held` reached GitHub (until `reached` holds of the
+/// fake), its answer coming only after `answer_after`.
 async fn review_in_flight(
     h: &Harness,
     dir: &std::path::Path,
+    held: (&'static str, &'static str),
+    reached: impl Fn(&fake_github::Model) -> bool,
     answer_after: Duration,
 ) -> (Server, String) {
     h.set_pull(
@@ -165,11 +171,7 @@ async fn review_in_flight(
         &[ChangedFile::added("deploy/web.yaml", &insecure())],
     );
     let url = sqlite_url(dir);
-    h.fake.model().delays.push((
-        "POST",
-        "/repos/{owner}/{repo}/pulls/{pull_number}/reviews",
-        answer_after,
-    ));
+    h.fake.model().delays.push((held.0, held.1, answer_after));
     let server = Server::start(&h.fake, &url, dir, "first");
     server.wait_ready().await;
     assert_eq!(
@@ -178,10 +180,7 @@ async fn review_in_flight(
             .await,
         202
     );
-    until(&h.fake, "the review to reach GitHub", |m| {
-        m.reviews.len() == 1
-    })
-    .await;
+    until(&h.fake, "the held request to reach GitHub", reached).await;
     (server, url)
 }
 
@@ -190,7 +189,14 @@ async fn killed_while_posting_the_review_then_restarted_the_review_completes_onc
     let h = Harness::start().await;
     let dir = tempfile::tempdir().unwrap();
     // GitHub takes the review but the answer never arrives before the kill.
-    let (mut first, url) = review_in_flight(&h, dir.path(), Duration::from_secs(120)).await;
+    let (mut first, url) = review_in_flight(
+        &h,
+        dir.path(),
+        POST_REVIEW,
+        |m| m.reviews.len() == 1,
+        Duration::from_secs(120),
+    )
+    .await;
     first.kill();
     h.fake.model().delays.clear();
     {
@@ -441,7 +447,14 @@ async fn two_replicas_sharing_postgresql_post_one_check_run_and_one_set_of_comme
 async fn sigterm_lets_the_review_in_flight_finish_then_exits() {
     let h = Harness::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let (mut server, _) = review_in_flight(&h, dir.path(), Duration::from_secs(2)).await;
+    let (mut server, _) = review_in_flight(
+        &h,
+        dir.path(),
+        POST_REVIEW,
+        |m| m.reviews.len() == 1,
+        Duration::from_secs(2),
+    )
+    .await;
     let term = Command::new("kill")
         .args(["-TERM", &server.child.id().to_string()])
         .status()
@@ -617,4 +630,32 @@ async fn a_check_run_whose_review_will_not_resume_is_completed_by_reconciliation
         .unwrap();
     assert_eq!(again, 0);
     h.assert_no_protocol_errors();
+}
+
+#[tokio::test]
+async fn killed_between_completing_the_check_run_and_the_summary_resumes_at_the_summary() {
+    let h = Harness::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (mut first, url) = review_in_flight(
+        &h,
+        dir.path(),
+        PATCH_RUN,
+        |m| m.check_runs.iter().any(|r| r.status == "completed"),
+        Duration::from_secs(120),
+    )
+    .await;
+    first.kill();
+    h.fake.model().delays.clear();
+    let annotations = h.fake.model().check_runs[0].annotations.len();
+    assert!(annotations > 0);
+    let second = Server::start(&h.fake, &url, dir.path(), "second");
+    second.wait_ready().await;
+    until(&h.fake, "the summary", |m| !m.issue_comments.is_empty()).await;
+    let m = h.fake.model();
+    reviewed_once(&m);
+    assert_eq!(
+        m.check_runs[0].annotations.len(),
+        annotations,
+        "no annotation added twice"
+    );
 }

@@ -59,6 +59,15 @@ pub struct CheckRun {
     pub status: String,
     pub conclusion: Option<String>,
     pub external_id: Option<String>,
+    #[serde(default)]
+    pub output: Option<CheckRunOutputCount>,
+}
+
+/// The part of a check run's `output` kubenudge reads back.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CheckRunOutputCount {
+    #[serde(default)]
+    pub annotations_count: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

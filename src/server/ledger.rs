@@ -1,5 +1,5 @@
 //! What a review of one head commit has posted so far, recorded in the store as it goes: the
-//! check run, the review, the annotation batches, the summary. A review interrupted by a crash
+//! check run, the review, the annotation batches, the completion, the summary. A review interrupted by a crash
 //! resumes where it stopped instead of posting again.
 
 use std::sync::{Arc, Mutex};
@@ -12,6 +12,8 @@ pub const CHECK_RUN: &str = "check_run";
 pub const REVIEW: &str = "review";
 pub const ANNOTATION_BATCHES: &str = "annotation_batches";
 pub const SUMMARY: &str = "summary";
+/// The check run the review completed.
+pub const COMPLETED_RUN: &str = "completed_run";
 /// The job that finished the head's review.
 pub const FINISHED_BY: &str = "finished_by";
 

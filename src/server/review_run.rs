@@ -813,8 +813,26 @@ async fn review_and_post<G: GitHubApi>(
         .map(|c| c.iter().map(to_annotation).collect())
         .collect();
     let last_batch = batches.pop().unwrap_or_default();
-    // Batches sent before a crash are not appended twice.
-    let sent = ledger.get(ledger::ANNOTATION_BATCHES).unwrap_or(0).max(0) as usize;
+    // Batches sent before a crash are not appended twice: what the store recorded, or what
+    // GitHub already holds (a crash can come between GitHub applying a request and the store
+    // recording it).
+    let mut sent = ledger.get(ledger::ANNOTATION_BATCHES).unwrap_or(0).max(0) as usize;
+    if ledger.resuming() && ledger.get(ledger::COMPLETED_RUN) != Some(run_id as i64) {
+        let runs = api
+            .list_check_runs(repo, sha, CHECK_NAME)
+            .await
+            .context("reading the check run's state")?;
+        if let Some(run) = runs.iter().find(|r| r.id == run_id) {
+            if run.status == "completed" {
+                ledger
+                    .put(ledger::COMPLETED_RUN, run_id as i64)
+                    .await
+                    .context("recording the completed check run")?;
+            }
+            let held = run.output.as_ref().map_or(0, |o| o.annotations_count);
+            sent = sent.max(held as usize / ANNOTATIONS_PER_REQUEST);
+        }
+    }
     for (i, batch) in batches.into_iter().enumerate() {
         if i < sent {
             continue;
@@ -836,9 +854,16 @@ async fn review_and_post<G: GitHubApi>(
             .await
             .context("recording annotations in the store")?;
     }
-    api.update_check_run(repo, run_id, &completion(&plan.check, last_batch))
-        .await
-        .context("completing the check run")?;
+    // Completed before a crash: completing again would append the last batch twice.
+    if ledger.get(ledger::COMPLETED_RUN) != Some(run_id as i64) {
+        api.update_check_run(repo, run_id, &completion(&plan.check, last_batch))
+            .await
+            .context("completing the check run")?;
+        ledger
+            .put(ledger::COMPLETED_RUN, run_id as i64)
+            .await
+            .context("recording the completed check run")?;
+    }
     completed.store(true, std::sync::atomic::Ordering::SeqCst);
     if let Err(e) = ledger.check_run(run_id, true).await {
         tracing::warn!(error = %e, "cannot record the completed check run");
