@@ -17,6 +17,8 @@ use super::types::*;
 const MAX_FILE_PAGES: u32 = 30;
 /// Comments pages read at most (100 each); a pull request with more is unusual.
 const MAX_COMMENT_PAGES: u32 = 20;
+/// Open pull-request pages read to find a fork's head commit (100 each).
+const MAX_PULL_PAGES: u32 = 10;
 
 pub trait GitHubApi: Send + Sync {
     fn get_pull(
@@ -64,12 +66,23 @@ pub trait GitHubApi: Send + Sync {
         id: u64,
         run: &CheckRunWrite,
     ) -> impl Future<Output = Result<(), GitHubError>> + Send;
+    /// Posts a review; returns its id.
     fn create_review(
         &self,
         repo: &RepoRef,
         pr: PullNumber,
         review: &ReviewWrite,
-    ) -> impl Future<Output = Result<(), GitHubError>> + Send;
+    ) -> impl Future<Output = Result<u64, GitHubError>> + Send;
+    fn list_reviews(
+        &self,
+        repo: &RepoRef,
+        pr: PullNumber,
+    ) -> impl Future<Output = Result<Vec<Review>, GitHubError>> + Send;
+    /// The repository's open pull requests (a fork PR's check suite names none).
+    fn list_open_pulls(
+        &self,
+        repo: &RepoRef,
+    ) -> impl Future<Output = Result<Vec<PullRequest>, GitHubError>> + Send;
     fn list_review_comments(
         &self,
         repo: &RepoRef,
@@ -86,12 +99,13 @@ pub trait GitHubApi: Send + Sync {
         repo: &RepoRef,
         pr: PullNumber,
     ) -> impl Future<Output = Result<Vec<IssueComment>, GitHubError>> + Send;
+    /// Posts a comment; returns its id.
     fn create_issue_comment(
         &self,
         repo: &RepoRef,
         pr: PullNumber,
         body: &str,
-    ) -> impl Future<Output = Result<(), GitHubError>> + Send;
+    ) -> impl Future<Output = Result<u64, GitHubError>> + Send;
     fn update_issue_comment(
         &self,
         repo: &RepoRef,
@@ -321,15 +335,39 @@ impl GitHubApi for InstallationClient {
         repo: &RepoRef,
         pr: PullNumber,
         review: &ReviewWrite,
-    ) -> Result<(), GitHubError> {
-        self.request(
-            Method::POST,
+    ) -> Result<u64, GitHubError> {
+        let what = "POST /repos/{owner}/{repo}/pulls/{pull_number}/reviews";
+        let raw = self
+            .request(
+                Method::POST,
+                &format!("{}/pulls/{}/reviews", repo.api_path(), pr.0),
+                Some(&to_json(review)),
+                what,
+            )
+            .await?;
+        decode::<Created>(&raw.body, what).map(|c| c.id)
+    }
+
+    async fn list_reviews(
+        &self,
+        repo: &RepoRef,
+        pr: PullNumber,
+    ) -> Result<Vec<Review>, GitHubError> {
+        self.get_pages(
             &format!("{}/pulls/{}/reviews", repo.api_path(), pr.0),
-            Some(&to_json(review)),
-            "POST /repos/{owner}/{repo}/pulls/{pull_number}/reviews",
+            MAX_COMMENT_PAGES,
+            "GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews",
         )
         .await
-        .map(|_| ())
+    }
+
+    async fn list_open_pulls(&self, repo: &RepoRef) -> Result<Vec<PullRequest>, GitHubError> {
+        self.get_pages(
+            &format!("{}/pulls", repo.api_path()),
+            MAX_PULL_PAGES,
+            "GET /repos/{owner}/{repo}/pulls",
+        )
+        .await
     }
 
     async fn list_review_comments(
@@ -378,14 +416,19 @@ impl GitHubApi for InstallationClient {
         repo: &RepoRef,
         pr: PullNumber,
         body: &str,
-    ) -> Result<(), GitHubError> {
-        self.write_body(
-            Method::POST,
-            &format!("{}/issues/{}/comments", repo.api_path(), pr.0),
-            body,
-            "POST /repos/{owner}/{repo}/issues/{issue_number}/comments",
-        )
-        .await
+    ) -> Result<u64, GitHubError> {
+        let what = "POST /repos/{owner}/{repo}/issues/{issue_number}/comments";
+        let raw = self
+            .request(
+                Method::POST,
+                &format!("{}/issues/{}/comments", repo.api_path(), pr.0),
+                Some(&to_json(&BodyWrite {
+                    body: body.to_string(),
+                })),
+                what,
+            )
+            .await?;
+        decode::<Created>(&raw.body, what).map(|c| c.id)
     }
 
     async fn update_issue_comment(

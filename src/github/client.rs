@@ -15,6 +15,7 @@ use tokio::sync::Mutex;
 
 use super::auth::{AppCredentials, CachedToken, TokenCache};
 use super::ids::InstallationId;
+use super::limits::SharedLimits;
 use super::retry::{GitHubError, RetryPolicy, rate_limit_wait};
 use super::types::{HookDelivery, InstallationToken};
 
@@ -36,8 +37,13 @@ pub struct GitHubApp {
     tokens: TokenCache<Octocrab>,
     token_exchange: Mutex<()>,
     last_write: Mutex<Option<Instant>>,
+    /// Rate-limit state shared with other replicas (when the service has a store).
+    shared: std::sync::OnceLock<Arc<dyn SharedLimits>>,
     pub counters: RequestCounters,
 }
+
+/// Pages of `GET /app/hook/deliveries` read per reconciliation (100 each).
+const MAX_DELIVERY_PAGES: usize = 10;
 
 /// One answer: status, headers, body text.
 pub(crate) struct RawResponse {
@@ -60,8 +66,15 @@ impl GitHubApp {
             tokens: TokenCache::default(),
             token_exchange: Mutex::new(()),
             last_write: Mutex::new(None),
+            shared: std::sync::OnceLock::new(),
             counters: RequestCounters::default(),
         }))
+    }
+
+    /// Shares rate-limit waits and write spacing per installation with other replicas;
+    /// set once, before the first request.
+    pub fn share_limits(&self, limits: Arc<dyn SharedLimits>) {
+        let _ = self.shared.set(limits);
     }
 
     pub fn app_id(&self) -> u64 {
@@ -106,6 +119,7 @@ impl GitHubApp {
                 &format!("/app/installations/{}/access_tokens", id.0),
                 None,
                 what,
+                None,
             )
             .await?;
         self.counters
@@ -134,20 +148,24 @@ impl GitHubApp {
         Ok(client)
     }
 
-    /// Recent webhook deliveries (JWT-authenticated), newest first.
+    /// Recent webhook deliveries (JWT-authenticated), newest first, following GitHub's
+    /// cursor pagination for up to 1,000 deliveries.
     pub async fn list_hook_deliveries(&self) -> Result<Vec<HookDelivery>, GitHubError> {
         let client = self.app_client()?;
         let what = "GET /app/hook/deliveries";
-        let raw = self
-            .send(
-                &client,
-                Method::GET,
-                "/app/hook/deliveries?per_page=100",
-                None,
-                what,
-            )
-            .await?;
-        decode(&raw.body, what)
+        let mut path = "/app/hook/deliveries?per_page=100".to_string();
+        let mut all = Vec::new();
+        for _ in 0..MAX_DELIVERY_PAGES {
+            let raw = self
+                .send(&client, Method::GET, &path, None, what, None)
+                .await?;
+            all.extend(decode::<Vec<HookDelivery>>(&raw.body, what)?);
+            match next_page(&raw.headers, &self.base_url) {
+                Some(next) => path = next,
+                None => break,
+            }
+        }
+        Ok(all)
     }
 
     /// Asks GitHub to deliver a webhook again.
@@ -159,6 +177,7 @@ impl GitHubApp {
             &format!("/app/hook/deliveries/{delivery_id}/attempts"),
             None,
             "POST /app/hook/deliveries/{id}/attempts",
+            None,
         )
         .await
         .map(|_| ())
@@ -179,7 +198,19 @@ impl GitHubApp {
         self.policy.sleep(wait).await;
     }
 
-    /// Sends one request with retries, rate-limit waits and write spacing.
+    /// Waits as the replicas' shared state asks: a rate limit one of them hit, and the next
+    /// write slot of the installation.
+    async fn shared_wait(&self, limits: &Arc<dyn SharedLimits>, id: InstallationId, write: bool) {
+        let wait = limits
+            .before_request(id, write, self.policy.write_spacing)
+            .await
+            .min(self.policy.max_rate_limit_wait);
+        self.policy.sleep(wait).await;
+    }
+
+    /// Sends one request with retries, rate-limit waits and write spacing. A request that
+    /// creates something (a POST) is not repeated after an answer that leaves open whether it
+    /// was applied (5xx, timeout): the caller looks for what it made first.
     pub(crate) async fn send(
         &self,
         client: &Octocrab,
@@ -187,15 +218,22 @@ impl GitHubApp {
         path: &str,
         body: Option<&serde_json::Value>,
         what: &str,
+        installation: Option<InstallationId>,
     ) -> Result<RawResponse, GitHubError> {
         let policy = &self.policy;
         let is_write = method != Method::GET;
+        let creates = method == Method::POST
+            && !path.ends_with("/access_tokens")
+            && !path.ends_with("/attempts");
+        let shared = installation.and_then(|id| Some((id, self.shared.get()?)));
         let mut attempt = 0;
         let mut rate_limit_waits = 0;
         loop {
             attempt += 1;
-            if is_write {
-                self.space_writes().await;
+            match shared {
+                Some((id, limits)) => self.shared_wait(limits, id, is_write).await,
+                None if is_write => self.space_writes().await,
+                None => {}
             }
             self.counters.requests.fetch_add(1, Ordering::Relaxed);
             let sent = tokio::time::timeout(
@@ -207,6 +245,19 @@ impl GitHubApp {
                 Err(_) => format!("no answer within {:?}", policy.request_timeout),
                 Ok(Err(e)) => e,
                 Ok(Ok((status, headers, text))) => {
+                    if let Some((id, limits)) = shared {
+                        let header = |name: &str| {
+                            headers
+                                .get(name)
+                                .and_then(|v| v.to_str().ok())
+                                .and_then(|v| v.trim().parse::<i64>().ok())
+                        };
+                        if let (Some(remaining), Some(reset)) =
+                            (header("x-ratelimit-remaining"), header("x-ratelimit-reset"))
+                        {
+                            limits.record(id, remaining, reset).await;
+                        }
+                    }
                     if status.is_success() {
                         return Ok(RawResponse {
                             headers,
@@ -229,6 +280,10 @@ impl GitHubApp {
                             });
                         }
                         tracing::warn!(what, ?wait, %status, "GitHub rate limit; waiting");
+                        if let Some((id, limits)) = shared {
+                            // The other replicas hold their requests for this installation too.
+                            limits.block(id, wait).await;
+                        }
                         self.counters
                             .rate_limit_waits
                             .fetch_add(1, Ordering::Relaxed);
@@ -247,7 +302,7 @@ impl GitHubApp {
                     format!("{status}: {}", error_message(&text))
                 }
             };
-            if attempt >= policy.max_attempts {
+            if attempt >= policy.max_attempts || creates {
                 self.counters.failures.fetch_add(1, Ordering::Relaxed);
                 return Err(GitHubError::Transport {
                     what: what.to_string(),
@@ -289,9 +344,10 @@ impl InstallationClient {
         what: &str,
     ) -> Result<RawResponse, GitHubError> {
         let client = self.app.installation_client(self.installation).await?;
+        let id = Some(self.installation);
         let result = self
             .app
-            .send(&client, method.clone(), path, body, what)
+            .send(&client, method.clone(), path, body, what, id)
             .await;
         if let Err(GitHubError::Status { status, .. }) = &result
             && *status == StatusCode::UNAUTHORIZED
@@ -299,7 +355,7 @@ impl InstallationClient {
             // Revoked or expired early: get a fresh token once.
             self.app.tokens.forget(self.installation);
             let client = self.app.installation_client(self.installation).await?;
-            return self.app.send(&client, method, path, body, what).await;
+            return self.app.send(&client, method, path, body, what, id).await;
         }
         result
     }
@@ -343,6 +399,26 @@ async fn execute(
         .await
         .map_err(|e| e.to_string())?;
     Ok((status, headers, text))
+}
+
+/// The path and query of the `rel="next"` link, relative to the API base URL.
+fn next_page(headers: &HeaderMap, base_url: &str) -> Option<String> {
+    let link = headers.get(http::header::LINK)?.to_str().ok()?;
+    let url = link
+        .split(',')
+        .find(|part| part.contains("rel=\"next\""))?
+        .split(';')
+        .next()?
+        .trim()
+        .trim_start_matches('<')
+        .trim_end_matches('>');
+    if let Some(rest) = url.strip_prefix(base_url) {
+        return Some(rest.to_string());
+    }
+    let after_scheme = url.split_once("://").map_or(url, |(_, r)| r);
+    after_scheme
+        .find('/')
+        .map(|i| after_scheme[i..].to_string())
 }
 
 pub(crate) fn decode<T: DeserializeOwned>(body: &str, what: &str) -> Result<T, GitHubError> {

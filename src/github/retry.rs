@@ -97,6 +97,12 @@ pub enum GitHubError {
 }
 
 impl GitHubError {
+    /// The request may or may not have been applied (no answer, or a 5xx): look before
+    /// creating again.
+    pub fn is_ambiguous(&self) -> bool {
+        matches!(self, GitHubError::Transport { .. })
+    }
+
     pub fn status(&self) -> Option<StatusCode> {
         match self {
             GitHubError::Status { status, .. } => Some(*status),

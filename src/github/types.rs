@@ -12,6 +12,9 @@ pub struct DiffEntry {
     pub status: String,
     pub patch: Option<String>,
     pub previous_filename: Option<String>,
+    /// Lines added plus lines deleted.
+    #[serde(default)]
+    pub changes: Option<u64>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -56,6 +59,15 @@ pub struct CheckRun {
     pub status: String,
     pub conclusion: Option<String>,
     pub external_id: Option<String>,
+    #[serde(default)]
+    pub output: Option<CheckRunOutputCount>,
+}
+
+/// The part of a check run's `output` kubenudge reads back.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CheckRunOutputCount {
+    #[serde(default)]
+    pub annotations_count: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -67,6 +79,13 @@ pub struct CheckRunList {
 pub struct ReviewComment {
     pub id: u64,
     pub body: String,
+    #[serde(default)]
+    pub path: Option<String>,
+    /// The line in the pull request's current diff; `null` when the comment is outdated.
+    #[serde(default)]
+    pub line: Option<u64>,
+    #[serde(default)]
+    pub start_line: Option<u64>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -96,9 +115,28 @@ pub struct InstallationToken {
     pub expires_at: String,
 }
 
+/// The id of something GitHub created (a review, a comment).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Created {
+    pub id: u64,
+}
+
+/// `pull-request-review` from `GET /pulls/{n}/reviews`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Review {
+    pub id: u64,
+    #[serde(default)]
+    pub body: Option<String>,
+    #[serde(default)]
+    pub commit_id: Option<String>,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct HookDelivery {
     pub id: u64,
+    /// Shared by a delivery and its redeliveries (the `X-GitHub-Delivery` header).
+    #[serde(default)]
+    pub guid: String,
     pub status_code: Option<u16>,
     pub event: String,
     pub delivered_at: Option<String>,

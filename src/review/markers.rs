@@ -3,12 +3,23 @@
 //! several), a marker on the summary comment, the head commit the summary describes.
 
 pub const SUMMARY_MARKER: &str = "<!-- kubenudge:summary -->";
+/// Ends the body of the review that carries the inline comments, so a review whose answer was
+/// lost can be found and adopted.
+pub const REVIEW_MARKER: &str = "<!-- kubenudge:review -->";
 pub const FIXED_MARKER: &str = "<!-- kubenudge:fixed -->";
 const FINGERPRINT_PREFIX: &str = "<!-- kubenudge:fingerprint=";
 const HEAD_PREFIX: &str = "<!-- kubenudge:head=";
 
-/// An inline comment kubenudge posted on an earlier push.
+/// Where an earlier comment sits in the pull request's current diff.
 #[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommentAnchor {
+    pub path: String,
+    pub line: usize,
+    pub start_line: Option<usize>,
+}
+
+/// An inline comment kubenudge posted on an earlier push.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct PreviousComment {
     pub id: u64,
     /// The findings the comment is about (one for comments written before suggestions were
@@ -17,6 +28,17 @@ pub struct PreviousComment {
     /// Already edited to say the finding was fixed.
     pub fixed: bool,
     pub body: String,
+    /// Its place in the current diff; `None` when GitHub calls it outdated (or it is unknown),
+    /// and then its text is never refreshed.
+    pub anchor: Option<CommentAnchor>,
+}
+
+/// The ```suggestion block of a comment body, if any.
+pub(crate) fn suggestion_block(body: &str) -> Option<&str> {
+    let start = body.find("```suggestion")?;
+    let rest = &body[start..];
+    let end = rest[3..].find("```").map_or(rest.len(), |e| e + 6);
+    Some(&rest[..end.min(rest.len())])
 }
 
 /// `<!-- kubenudge:fingerprint=a1b2,c3d4 -->`: comma-separated, so a comment written for one
@@ -56,6 +78,7 @@ pub fn parse_previous_comment(id: u64, body: &str) -> Option<PreviousComment> {
         fingerprints,
         fixed: body.contains(FIXED_MARKER),
         body: body.to_string(),
+        anchor: None,
     })
 }
 

@@ -12,7 +12,8 @@ mod render;
 pub use diff::{FileDiff, Hunk};
 pub use enforcement::{Enforcement, Mode, RolloutStages};
 pub use markers::{
-    FIXED_MARKER, PreviousComment, SUMMARY_MARKER, parse_previous_comment, summary_head_sha,
+    CommentAnchor, FIXED_MARKER, PreviousComment, REVIEW_MARKER, SUMMARY_MARKER,
+    parse_previous_comment, summary_head_sha,
 };
 pub use plan::{
     Annotation, AnnotationLevel, CheckOutcome, Conclusion, FixedComment, InlineComment,

@@ -124,6 +124,10 @@ pub struct ReviewPlan {
     /// Body of the review that carries `comments`.
     pub review_body: String,
     pub fixed: Vec<FixedComment>,
+    /// Earlier comments still open whose suggestion changed (the lines it replaces were
+    /// edited, or the fix improved), with their new body: an old suggestion applied as it
+    /// was would undo the author's edit.
+    pub refreshed: Vec<FixedComment>,
     /// Body of the summary issue comment (markers included).
     pub summary_comment: String,
     pub check: CheckOutcome,
@@ -246,6 +250,7 @@ pub fn plan_review(input: &ReviewInput<'_>) -> ReviewPlan {
         })
         .collect();
     tally.fixed = fixed.len();
+    let refreshed = refreshed_comments(input);
 
     // A manifest that cannot be read was not checked: never call that a success.
     let read_errors = &input.result.errors;
@@ -281,9 +286,82 @@ pub fn plan_review(input: &ReviewInput<'_>) -> ReviewPlan {
         review_body: render::review_body(tally.new_inline, comments.len()),
         comments,
         fixed,
+        refreshed,
         summary_comment: report.summary_comment(),
         check,
     }
+}
+
+/// Open earlier comments whose findings all remain, still anchored where this review would
+/// put them, but whose ```suggestion would now read differently. The comments of a file are
+/// drafted again together, as the first review drafted them, so merged regions come out the
+/// same.
+fn refreshed_comments(input: &ReviewInput<'_>) -> Vec<FixedComment> {
+    let findings = &input.result.findings;
+    let open: Vec<&PreviousComment> = input
+        .previous
+        .iter()
+        .filter(|p| !p.fixed && p.anchor.is_some())
+        .collect();
+    let mut paths: Vec<&str> = open
+        .iter()
+        .filter_map(|p| p.anchor.as_ref().map(|a| a.path.as_str()))
+        .collect();
+    paths.sort_unstable();
+    paths.dedup();
+    let mut out = Vec::new();
+    for path in paths {
+        let (Some(diff), file) = (input.diffs.get(path), input.result.file(path)) else {
+            continue;
+        };
+        let indices: Vec<usize> = findings
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| {
+                f.file == path
+                    && input.enforcement.comments_inline(f)
+                    && open
+                        .iter()
+                        .any(|p| p.fingerprints.contains(&f.fingerprint()))
+            })
+            .map(|(i, _)| i)
+            .collect();
+        if indices.is_empty() {
+            continue;
+        }
+        let drafted: Vec<InlineComment> = drafts(findings, file, &indices, diff)
+            .iter()
+            .map(|draft| {
+                let about: Vec<&Finding> = draft.findings.iter().map(|&i| &findings[i]).collect();
+                render::inline_comment(draft, &about, file, input.config, input.enforcement)
+            })
+            .collect();
+        for previous in open
+            .iter()
+            .filter(|p| p.anchor.as_ref().is_some_and(|a| a.path == path))
+        {
+            let Some(anchor) = &previous.anchor else {
+                continue;
+            };
+            let mut wanted = previous.fingerprints.clone();
+            wanted.sort();
+            let Some(now) = drafted.iter().find(|c| {
+                let mut have = c.fingerprints.clone();
+                have.sort();
+                c.line == anchor.line && c.start_line == anchor.start_line && have == wanted
+            }) else {
+                continue;
+            };
+            let old = super::markers::suggestion_block(&previous.body);
+            if old.is_some() && old != super::markers::suggestion_block(&now.body) {
+                out.push(FixedComment {
+                    id: previous.id,
+                    body: now.body.clone(),
+                });
+            }
+        }
+    }
+    out
 }
 
 /// What an inline comment shows of its findings' fix.

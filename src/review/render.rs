@@ -17,9 +17,6 @@ use crate::manifest::{ManifestFile, SkipReason};
 /// Findings (with their index in the lint result) by file.
 type FindingsByFile<'a> = BTreeMap<&'a str, Vec<(usize, &'a Finding)>>;
 
-/// Files listed per rule in the summary, so that a large pull request still shows every rule
-/// within GitHub's comment size limit.
-const FILES_PER_RULE: usize = 20;
 /// GitHub's limit on annotation titles.
 const ANNOTATION_TITLE_MAX: usize = 255;
 /// Well under GitHub's 64 KB annotation message limit.
@@ -573,8 +570,9 @@ impl Report<'_, '_> {
                     "\n**[`{rule}`]({})** — {count}\n",
                     guidance_url(input.config, rule)
                 );
-                let more = files.len().saturating_sub(FILES_PER_RULE);
-                for (file, findings) in files.into_iter().take(FILES_PER_RULE) {
+                // Every file: the comment is cut only where GitHub's 65,536-character limit
+                // would refuse it (`truncate_body`).
+                for (file, findings) in files {
                     let _ = writeln!(md, "- `{file}`");
                     for (i, f) in findings {
                         let mark = match not_inline.get(&i) {
@@ -589,13 +587,6 @@ impl Report<'_, '_> {
                             f.line, f.object, f.message
                         );
                     }
-                }
-                if more > 0 {
-                    let _ = writeln!(
-                        md,
-                        "- and {more} more {} (the check run's annotations list every finding)",
-                        plural(more, "file", "files")
-                    );
                 }
             }
         }

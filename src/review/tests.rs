@@ -299,12 +299,14 @@ fn a_merged_comment_is_fixed_once_all_its_findings_are_gone() {
             fingerprints: vec![still.clone(), "00000000000000aa".into()],
             fixed: false,
             body: "x".into(),
+            anchor: None,
         },
         PreviousComment {
             id: 2,
             fingerprints: vec!["00000000000000bb".into(), "00000000000000cc".into()],
             fixed: false,
             body: "y".into(),
+            anchor: None,
         },
     ];
     let p = plan(&result, &diffs, &previous, &ReviewConfig::default(), &[]);
@@ -345,12 +347,14 @@ fn previous_comments_limits_and_unlinted_files_shape_the_summary() {
             .collect(),
         fixed: false,
         body: "old".into(),
+        anchor: None,
     };
     let gone = PreviousComment {
         id: 11,
         fingerprints: vec!["0123456789abcdef".into()],
         fixed: false,
         body: "**Do this**\n\n```suggestion\nx: 1\n```\n<!-- kubenudge:fingerprint=0123456789abcdef -->".into(),
+        anchor: None,
     };
     let config = ReviewConfig {
         max_inline_comments: 0,

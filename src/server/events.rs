@@ -7,7 +7,7 @@ use crate::github::{CommitSha, InstallationId, PullNumber, RepoRef};
 pub const CHECK_NAME: &str = "kubenudge";
 
 /// What a webhook asks for.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Request {
     /// Review the head commit of a known pull request.
     Pull {
@@ -19,8 +19,8 @@ pub enum Request {
     HeadSha { external_id: Option<String> },
 }
 
-/// A review to run.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A review to run (stored as JSON in the job queue).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Job {
     pub installation: InstallationId,
     pub repo: RepoRef,
@@ -33,6 +33,17 @@ pub struct Job {
     /// Check GitHub for an existing kubenudge run on the commit first (check-suite events and
     /// redeliveries): reuse one left in progress by a crash, skip when one is completed.
     pub reconcile: bool,
+}
+
+impl Job {
+    /// The key jobs are serialised by across replicas: the pull request, or for a check
+    /// event that names none (a fork's), the head commit until its pull request is found.
+    pub fn pr_key(&self) -> String {
+        match &self.request {
+            Request::Pull { pr, .. } => format!("{}#{}", self.repo, pr.0),
+            Request::HeadSha { .. } => format!("{}@{}", self.repo, self.head_sha),
+        }
+    }
 }
 
 #[derive(Debug)]

@@ -23,6 +23,18 @@ const HELP: &[(&str, &str)] = &[
         "Webhook deliveries refused, by reason.",
     ),
     ("kubenudge_reviews_total", "Reviews finished, by outcome."),
+    (
+        "kubenudge_deliveries_stored_total",
+        "Webhook deliveries stored before the answer.",
+    ),
+    (
+        "kubenudge_jobs_claimed_total",
+        "Review jobs claimed from the store by this replica.",
+    ),
+    (
+        "kubenudge_deliveries_redelivered_total",
+        "Failed deliveries GitHub was asked to redeliver.",
+    ),
 ];
 
 impl Metrics {

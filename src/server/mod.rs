@@ -1,25 +1,26 @@
-//! The service: axum routes (`POST /webhook`, `GET /healthz`, `GET /metrics`), the webhook
-//! gate (size limit, signature, event parsing, delivery de-duplication), the job queue and
-//! its workers, and start-up reconciliation. Handlers only enqueue and answer; workers talk
-//! to GitHub.
+//! The service: axum routes (`POST /webhook`, `GET /healthz`, `GET /readyz`, `GET /metrics`),
+//! the webhook gate (size limit, signature, event parsing, storing the delivery and its job
+//! before answering), the workers that claim jobs from the store, reconciliation and
+//! graceful shutdown. Handlers only store and answer; workers talk to GitHub.
 
 mod events;
+mod ledger;
+mod limits;
 mod metrics;
 pub mod policy;
-mod queue;
 mod reconcile;
 mod review_run;
 mod settings;
 pub mod signature;
+mod worker;
 
 pub use events::{CHECK_NAME, Job, Parsed, Request};
 pub use metrics::Metrics;
-pub use queue::ReviewQueue;
-pub use reconcile::redeliver_failed_deliveries;
+pub use reconcile::{finish_abandoned_runs, redeliver_failed_deliveries};
 pub use review_run::{BlobCache, Outcome, ReviewContext};
 pub use settings::Settings;
+pub use worker::WorkOptions;
 
-use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
@@ -28,84 +29,52 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use secrecy::SecretString;
+use sha2::{Digest as _, Sha256};
 
-use crate::github::{GitHubApi, GitHubApp, PullNumber, RepoRef};
+use crate::github::GitHubApp;
+use crate::store::{NewDelivery, NewJob, Store, now_ms};
+use limits::StoreLimits;
 
 /// GitHub's webhook payload cap.
 pub const MAX_WEBHOOK_BYTES: usize = 25 * 1024 * 1024;
-/// Delivery ids remembered for de-duplication.
-const REMEMBERED_DELIVERIES: usize = 10_000;
-/// Head commits remembered to find a fork pull request from a check event.
-const REMEMBERED_HEADS: usize = 10_000;
-
-/// A bounded set that forgets its oldest entries.
-struct RecentSet<K> {
-    set: HashSet<K>,
-    order: VecDeque<K>,
-    cap: usize,
-}
-
-impl<K: std::hash::Hash + Eq + Clone> RecentSet<K> {
-    fn new(cap: usize) -> Self {
-        RecentSet {
-            set: HashSet::new(),
-            order: VecDeque::new(),
-            cap,
-        }
-    }
-
-    /// False when `key` was already there.
-    fn insert(&mut self, key: K) -> bool {
-        if !self.set.insert(key.clone()) {
-            return false;
-        }
-        self.order.push_back(key);
-        while self.order.len() > self.cap {
-            if let Some(old) = self.order.pop_front() {
-                self.set.remove(&old);
-            }
-        }
-        true
-    }
-}
-
-/// Pull request by (repository, head SHA), with insertion order for eviction.
-type HeadIndex = (
-    HashMap<(RepoRef, String), PullNumber>,
-    VecDeque<(RepoRef, String)>,
-);
 
 pub struct Service {
     pub github: Arc<GitHubApp>,
     webhook_secret: SecretString,
-    pub queue: Arc<ReviewQueue>,
+    pub store: Arc<Store>,
     pub metrics: Metrics,
     pub review: Arc<ReviewContext>,
-    deliveries: Mutex<RecentSet<String>>,
-    heads: Mutex<HeadIndex>,
+    workers: worker::Workers,
     outcomes: Mutex<Vec<Outcome>>,
 }
 
 impl Service {
+    /// A service over `store`; call [`Service::start`] to run its workers.
     pub fn new(
         github: Arc<GitHubApp>,
         webhook_secret: SecretString,
         review: ReviewContext,
-        max_concurrent_reviews: usize,
+        store: Arc<Store>,
+        work: WorkOptions,
     ) -> Arc<Self> {
+        github.share_limits(Arc::new(StoreLimits::new(Arc::clone(&store))));
         Arc::new(Service {
             github,
             webhook_secret,
-            queue: ReviewQueue::new(max_concurrent_reviews),
+            store,
             metrics: Metrics::default(),
             review: Arc::new(review),
-            deliveries: Mutex::new(RecentSet::new(REMEMBERED_DELIVERIES)),
-            heads: Mutex::new((HashMap::new(), VecDeque::new())),
+            workers: worker::Workers::new(work),
             outcomes: Mutex::new(Vec::new()),
         })
     }
 
-    /// Outcomes of the reviews run so far (bounded; for tests and diagnostics).
+    /// Starts claiming jobs from the store (stored work a previous process left included).
+    pub fn start(self: &Arc<Self>) {
+        worker::start(Arc::clone(self));
+    }
+
+    /// Outcomes of the reviews this process ran (bounded; for tests and diagnostics).
     pub fn outcomes(&self) -> Vec<Outcome> {
         self.outcomes
             .lock()
@@ -113,100 +82,47 @@ impl Service {
             .clone()
     }
 
-    /// Waits until every accepted delivery has been handled.
+    fn record_outcome(&self, outcome: Outcome) {
+        let label = match &outcome {
+            Outcome::Completed(c) => format!("outcome=\"{c}\""),
+            Outcome::AlreadyReviewed => "outcome=\"already_reviewed\"".to_string(),
+            Outcome::NotCurrent => "outcome=\"not_current\"".to_string(),
+            Outcome::Failed(_) => "outcome=\"failed\"".to_string(),
+        };
+        self.metrics.inc("kubenudge_reviews_total", label);
+        let mut outcomes = self.outcomes.lock().unwrap_or_else(|p| p.into_inner());
+        if outcomes.len() >= 1_000 {
+            outcomes.remove(0);
+        }
+        outcomes.push(outcome);
+    }
+
+    /// How long a claimed job is held without renewal.
+    pub(crate) fn workers_lease(&self) -> std::time::Duration {
+        self.workers.lease()
+    }
+
+    /// Waits until the store holds no unfinished job and this process runs none.
     pub async fn wait_idle(&self) {
-        self.queue.wait_idle().await;
+        self.workers.wait_idle(&self.store).await;
     }
 
-    fn remember_head(&self, repo: &RepoRef, sha: &str, pr: PullNumber) {
-        let mut heads = self.heads.lock().unwrap_or_else(|p| p.into_inner());
-        let key = (repo.clone(), sha.to_string());
-        if heads.0.insert(key.clone(), pr).is_none() {
-            heads.1.push_back(key);
-            while heads.1.len() > REMEMBERED_HEADS {
-                if let Some(old) = heads.1.pop_front() {
-                    heads.0.remove(&old);
-                }
-            }
-        }
+    /// Stops claiming, waits for running reviews up to the shutdown deadline, and gives the
+    /// rest back to the store for another replica (or the next start).
+    pub async fn shutdown(&self) {
+        self.workers.shutdown(&self.store).await;
     }
+}
 
-    fn known_head(&self, repo: &RepoRef, sha: &str) -> Option<PullNumber> {
-        let heads = self.heads.lock().unwrap_or_else(|p| p.into_inner());
-        heads.0.get(&(repo.clone(), sha.to_string())).copied()
-    }
-
-    /// Accepts a parsed job: queues it, or first finds its pull request.
-    pub fn submit(self: &Arc<Self>, job: Job) {
-        match &job.request {
-            Request::Pull { pr, .. } => {
-                let pr = *pr;
-                self.remember_head(&job.repo, &job.head_sha.0, pr);
-                self.enqueue(job, pr);
-            }
-            Request::HeadSha { external_id } => {
-                if let Some(pr) = external_id
-                    .as_deref()
-                    .and_then(events::pr_from_external_id)
-                    .or_else(|| self.known_head(&job.repo, &job.head_sha.0))
-                {
-                    self.enqueue(job, pr);
-                    return;
-                }
-                // A fork pull request's check suite: our earlier run on this commit names it.
-                let service = Arc::clone(self);
-                let hold = self.queue.hold();
-                tokio::spawn(async move {
-                    let api = service.github.installation(job.installation);
-                    match api
-                        .list_check_runs(&job.repo, &job.head_sha.0, CHECK_NAME)
-                        .await
-                    {
-                        Ok(runs) => {
-                            let pr = runs
-                                .iter()
-                                .filter_map(|r| r.external_id.as_deref())
-                                .find_map(events::pr_from_external_id);
-                            match pr {
-                                Some(pr) => service.enqueue(job, pr),
-                                None => tracing::info!(
-                                    repo = %job.repo, sha = %job.head_sha,
-                                    "no pull request known for this commit; a pull_request event will start its review"
-                                ),
-                            }
-                        }
-                        Err(e) => {
-                            tracing::error!(error = %e, "looking up the pull request of a commit")
-                        }
-                    }
-                    drop(hold);
-                });
-            }
-        }
-    }
-
-    fn enqueue(self: &Arc<Self>, job: Job, pr: PullNumber) {
-        let service = Arc::clone(self);
-        let runner: queue::Runner = Arc::new(move |job: Job, pr: PullNumber| {
-            let service = Arc::clone(&service);
-            Box::pin(async move {
-                let api = service.github.installation(job.installation);
-                let outcome = review_run::run(api, job, pr, Arc::clone(&service.review)).await;
-                let label = match &outcome {
-                    Outcome::Completed(c) => format!("outcome=\"{c}\""),
-                    Outcome::AlreadyReviewed => "outcome=\"already_reviewed\"".to_string(),
-                    Outcome::NotCurrent => "outcome=\"not_current\"".to_string(),
-                    Outcome::Failed(_) => "outcome=\"failed\"".to_string(),
-                };
-                service.metrics.inc("kubenudge_reviews_total", label);
-                let mut outcomes = service.outcomes.lock().unwrap_or_else(|p| p.into_inner());
-                if outcomes.len() >= 1_000 {
-                    outcomes.remove(0);
-                }
-                outcomes.push(outcome);
-            })
-        });
-        self.queue.enqueue(job, pr, runner);
+/// The store's view of a job: its pull-request key (a fork PR's check suite knows only the
+/// head commit until a worker finds its pull request), head and payload.
+fn new_job(job: &Job) -> NewJob {
+    NewJob {
+        pr_key: job.pr_key(),
+        head_sha: job.head_sha.0.clone(),
+        force: job.force,
+        // Our own type always serialises.
+        payload: serde_json::to_string(job).unwrap_or_default(),
     }
 }
 
@@ -214,9 +130,22 @@ pub fn router(service: Arc<Service>) -> Router {
     Router::new()
         .route("/webhook", post(webhook))
         .route("/healthz", get(|| async { "ok\n" }))
+        .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_text))
         .layer(DefaultBodyLimit::max(MAX_WEBHOOK_BYTES))
         .with_state(service)
+}
+
+/// 200 when the store answers and is migrated: a replica that cannot store deliveries must
+/// not get them.
+async fn readyz(State(service): State<Arc<Service>>) -> (StatusCode, &'static str) {
+    if service.workers.stopping() {
+        (StatusCode::SERVICE_UNAVAILABLE, "shutting down\n")
+    } else if service.store.ready().await {
+        (StatusCode::OK, "ready\n")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "store not available\n")
+    }
 }
 
 async fn metrics_text(State(service): State<Arc<Service>>) -> (HeaderMap, String) {
@@ -225,7 +154,21 @@ async fn metrics_text(State(service): State<Arc<Service>>) -> (HeaderMap, String
         axum::http::header::CONTENT_TYPE,
         axum::http::HeaderValue::from_static("text/plain; version=0.0.4"),
     );
-    (headers, service.metrics.render(&service.github.counters))
+    let mut text = service.metrics.render(&service.github.counters);
+    // Jobs by state and stored deliveries come from the store: every replica reports the same.
+    if let (Ok(jobs), Ok(deliveries)) = (
+        service.store.job_counts().await,
+        service.store.delivery_count().await,
+    ) {
+        text.push_str("# HELP kubenudge_jobs Review jobs in the store, by state.\n# TYPE kubenudge_jobs gauge\n");
+        for (state, n) in &jobs.by_state {
+            text.push_str(&format!("kubenudge_jobs{{state=\"{state}\"}} {n}\n"));
+        }
+        text.push_str(&format!(
+            "# HELP kubenudge_deliveries_stored Webhook deliveries kept in the store.\n# TYPE kubenudge_deliveries_stored gauge\nkubenudge_deliveries_stored {deliveries}\n"
+        ));
+    }
+    (headers, text)
 }
 
 async fn webhook(
@@ -285,22 +228,53 @@ async fn webhook(
             return (StatusCode::BAD_REQUEST, "payload not understood\n");
         }
     };
-    if let Some(id) = &delivery {
-        let mut seen = service.deliveries.lock().unwrap_or_else(|p| p.into_inner());
-        if !seen.insert(id.clone()) {
+    let digest = hex::encode(Sha256::digest(&body));
+    // GitHub always names the delivery; without a name, identical bodies are one delivery.
+    let delivery = delivery.unwrap_or_else(|| format!("sha256:{digest}"));
+    let job = match &parsed {
+        Parsed::Job(job) => Some(new_job(job)),
+        Parsed::Ignored(_) => None,
+    };
+    let stored = service
+        .store
+        .record_delivery(
+            &NewDelivery {
+                id: &delivery,
+                event: &event,
+                digest: &digest,
+                payload: &body,
+            },
+            job.as_ref(),
+            now_ms(),
+        )
+        .await;
+    match stored {
+        Ok(true) => service
+            .metrics
+            .inc("kubenudge_deliveries_stored_total", String::new()),
+        Ok(false) => {
             service
                 .metrics
                 .inc("kubenudge_webhooks_rejected_total", "reason=\"duplicate\"");
             return (StatusCode::OK, "delivery already accepted\n");
         }
+        Err(e) => {
+            // GitHub records the failure; reconciliation asks for the delivery again.
+            tracing::error!(delivery, error = %e, "cannot store the delivery");
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "cannot store the delivery\n",
+            );
+        }
     }
     match parsed {
         Parsed::Ignored(why) => {
-            tracing::debug!(event, why, "webhook ignored");
+            tracing::debug!(event, delivery, why, "webhook ignored");
             (StatusCode::ACCEPTED, "ignored\n")
         }
         Parsed::Job(job) => {
-            service.submit(job);
+            tracing::info!(event, delivery, repo = %job.repo, sha = %job.head_sha, "queued");
+            service.workers.wake();
             (StatusCode::ACCEPTED, "queued\n")
         }
     }
@@ -337,7 +311,8 @@ fn metric_label(event: &str) -> String {
         .collect()
 }
 
-/// `kubenudge serve`: checks the settings, reconciles, then serves until stopped.
+/// `kubenudge serve`: checks the settings, opens the store, reconciles, then serves until
+/// SIGTERM.
 pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     use anyhow::Context as _;
     let credentials = crate::github::AppCredentials::new(settings.app_id, &settings.private_key)
@@ -348,6 +323,10 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         crate::github::RetryPolicy::default(),
     )
     .map_err(|e| anyhow::anyhow!(e))?;
+    let store = Store::open(&settings.database_url)
+        .await
+        .context("opening the store")?;
+    tracing::info!(backend = ?store.backend(), "store open and migrated");
     let service = Service::new(
         github,
         settings.webhook_secret,
@@ -355,27 +334,24 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
             config: settings.review,
             enforcement: crate::review::Enforcement::default(),
             blobs: BlobCache::new(64 * 1024 * 1024),
-            details_url: None,
+            details_url: settings.details_url,
             today: policy::utc_clock(),
             configs: policy::ConfigCache::default(),
         },
-        settings.max_concurrent_reviews,
+        Arc::new(store),
+        settings.work,
     );
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
         .with_context(|| format!("cannot listen on {}", settings.listen))?;
     tracing::info!(listen = %settings.listen, "kubenudge serving webhooks on /webhook");
-    let reconciling = Arc::clone(&service.github);
-    tokio::spawn(async move {
-        match redeliver_failed_deliveries(&reconciling, chrono::Utc::now()).await {
-            Ok(n) => tracing::info!(redelivered = n, "start-up reconciliation done"),
-            Err(e) => tracing::warn!(error = %e, "start-up reconciliation failed"),
-        }
-    });
+    service.start();
+    reconcile::start(Arc::clone(&service), settings.reconcile_every);
     axum::serve(listener, router(Arc::clone(&service)))
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("serving")?;
-    service.wait_idle().await;
+    tracing::info!("stopping: finishing reviews in flight");
+    service.shutdown().await;
     Ok(())
 }

@@ -1,6 +1,11 @@
 //! One review, from GitHub to GitHub: find the summary (skip a head commit already reviewed),
 //! open the check run, read the changed manifests, lint, plan, post, close the check run.
 //! Whatever fails, the check run ends `completed`.
+//!
+//! Every write is made once: what was posted is recorded in the [`Ledger`] as it goes, so a
+//! review interrupted by a crash resumes where it stopped, and a create whose answer was lost
+//! (timeout, 5xx) looks for what it made — the check run by name and head SHA, the review by
+//! commit and marker, the summary by its marker — and adopts it before creating again.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -8,6 +13,7 @@ use std::sync::{Arc, Mutex};
 use anyhow::{Context as _, anyhow};
 
 use super::events::{CHECK_NAME, Job, external_id};
+use super::ledger::{self, Ledger};
 use super::policy;
 use crate::config::CONFIG_PATH;
 use crate::engine::{LintOptions, lint};
@@ -16,6 +22,7 @@ use crate::github::{
     ReviewCommentWrite, ReviewWrite,
 };
 use crate::policy::PssPolicy;
+use crate::review::REVIEW_MARKER;
 use crate::review::policy::PolicyReport;
 use crate::review::{
     self, Annotation, CheckOutcome, Conclusion, Enforcement, FileDiff, ReviewConfig, ReviewInput,
@@ -86,7 +93,8 @@ pub struct ReviewContext {
     pub config: ReviewConfig,
     pub enforcement: Enforcement,
     pub blobs: BlobCache,
-    /// Link to this service's run page, if any (unused for now: the app's homepage shows).
+    /// The check run's "Details" link: a URL with `{repo}` (owner/name) and `{pr}` filled
+    /// per run, e.g. `https://github.com/{repo}/pull/{pr}`.
     pub details_url: Option<String>,
     /// Today's date for rollout stages and countdowns.
     pub today: super::policy::Clock,
@@ -103,15 +111,24 @@ fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-/// Runs one review of `job` on pull request `pr`.
+/// Runs one review of `job` on pull request `pr`, recording what it posts in `ledger`.
 pub async fn run<G: GitHubApi + Clone + 'static>(
     api: G,
     job: Job,
     pr: PullNumber,
     cx: Arc<ReviewContext>,
+    ledger: Ledger,
 ) -> Outcome {
     let repo = &job.repo;
     let sha = job.head_sha.0.clone();
+    if let Err(e) = ledger.load(job.force).await {
+        return fail_before_run(&api, &job, pr, format!("reading the store: {e}")).await;
+    }
+    if ledger.finished_by_this_job() {
+        // This job finished the review and died before marking itself done.
+        return Outcome::AlreadyReviewed;
+    }
+    let ledger = Arc::new(ledger);
 
     // Check events do not say whether the pull request is still open at this head.
     let mut base_sha = job.base_sha.as_ref().map(|b| b.0.clone());
@@ -154,8 +171,9 @@ pub async fn run<G: GitHubApi + Clone + 'static>(
         return Outcome::AlreadyReviewed;
     }
 
-    let mut existing_run = None;
-    if job.reconcile {
+    // A run this head's review opened before (then crashed) is finished, not duplicated.
+    let mut existing_run = ledger.get(ledger::CHECK_RUN).map(|id| id as u64);
+    if existing_run.is_none() && (job.reconcile || ledger.resuming()) {
         match api.list_check_runs(repo, &sha, CHECK_NAME).await {
             Ok(runs) => {
                 if !job.force && runs.iter().any(|r| r.status == "completed") {
@@ -177,7 +195,10 @@ pub async fn run<G: GitHubApi + Clone + 'static>(
                 name: Some(CHECK_NAME.to_string()),
                 head_sha: Some(sha.clone()),
                 external_id: Some(external_id(pr)),
-                details_url: cx.details_url.clone(),
+                details_url: cx.details_url.as_ref().map(|t| {
+                    t.replace("{repo}", &repo.to_string())
+                        .replace("{pr}", &pr.0.to_string())
+                }),
                 status: Some("in_progress"),
                 started_at: Some(now()),
                 output: Some(CheckRunOutput {
@@ -187,12 +208,15 @@ pub async fn run<G: GitHubApi + Clone + 'static>(
                 }),
                 ..CheckRunWrite::default()
             };
-            match api.create_check_run(repo, &create).await {
-                Ok(run) => run.id,
+            match create_check_run_once(&api, repo, &sha, &create).await {
+                Ok(id) => id,
                 Err(e) => return Outcome::Failed(format!("creating the check run: {e}")),
             }
         }
     };
+    if let Err(e) = ledger.check_run(run_id, false).await {
+        tracing::warn!(error = %e, "cannot record the check run in the store");
+    }
 
     // The review itself runs in its own task so that even a panic ends the check run.
     let completed = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -206,6 +230,7 @@ pub async fn run<G: GitHubApi + Clone + 'static>(
         summary,
         Arc::clone(&cx),
         Arc::clone(&completed),
+        Arc::clone(&ledger),
     ));
     let result = match task.await {
         Ok(r) => r,
@@ -218,16 +243,118 @@ pub async fn run<G: GitHubApi + Clone + 'static>(
             tracing::error!(repo = %repo, pr = pr.0, error = %what, "review failed");
             if !completed.load(std::sync::atomic::Ordering::SeqCst) {
                 let outcome = review::failure_check(&what);
-                if let Err(e) = api
+                match api
                     .update_check_run(repo, run_id, &completion(&outcome, Vec::new()))
                     .await
                 {
-                    tracing::error!(error = %e, "could not end the check run of a failed review");
+                    Ok(()) => {
+                        let _ = ledger.check_run(run_id, true).await;
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "could not end the check run of a failed review")
+                    }
                 }
             }
             Outcome::Failed(what)
         }
     }
+}
+
+/// Brings an existing summary comment to `body` (no request when it already says it).
+async fn update_summary<G: GitHubApi>(
+    api: &G,
+    repo: &crate::github::RepoRef,
+    comment: &IssueComment,
+    body: &str,
+) -> anyhow::Result<u64> {
+    if comment.body.as_deref() != Some(body) {
+        api.update_issue_comment(repo, comment.id, body)
+            .await
+            .context("updating the summary comment")?;
+    }
+    Ok(comment.id)
+}
+
+/// A diff this large (lines changed) may come from a file above the size limit.
+const LARGE_DIFF_LINES: u64 = 20_000;
+
+/// Sizes (from the head tree) of the changed manifests that may be too large to read: GitHub
+/// leaves out the patch of a large diff, and the files listing gives no size. Empty — and no
+/// request — when every changed manifest has a patch of modest size or is cached.
+async fn large_file_sizes<G: GitHubApi>(
+    api: &G,
+    repo: &crate::github::RepoRef,
+    sha: &str,
+    files: &[crate::github::DiffEntry],
+    cache: &BlobCache,
+) -> anyhow::Result<HashMap<String, u64>> {
+    let suspect = files.iter().any(|f| {
+        f.status != "removed"
+            && is_manifest_path(&f.filename)
+            && f.sha.as_deref().is_some_and(|s| cache.get(s).is_none())
+            && (f.patch.is_none() || f.changes.unwrap_or(0) > LARGE_DIFF_LINES)
+    });
+    if !suspect {
+        return Ok(HashMap::new());
+    }
+    let tree = api
+        .get_tree(repo, sha)
+        .await
+        .context("reading the head commit's tree for file sizes")?;
+    Ok(tree
+        .tree
+        .into_iter()
+        .filter_map(|e| Some((e.path, e.size?)))
+        .collect())
+}
+
+/// Creates the check run; after an answer that leaves open whether GitHub made it, adopts the
+/// open `kubenudge` run of this head if there is one.
+async fn create_check_run_once<G: GitHubApi>(
+    api: &G,
+    repo: &crate::github::RepoRef,
+    sha: &str,
+    create: &CheckRunWrite,
+) -> Result<u64, crate::github::GitHubError> {
+    match api.create_check_run(repo, create).await {
+        Ok(run) => Ok(run.id),
+        Err(e) if e.is_ambiguous() => {
+            let runs = api.list_check_runs(repo, sha, CHECK_NAME).await?;
+            match runs
+                .iter()
+                .filter(|r| r.status != "completed")
+                .max_by_key(|r| r.id)
+            {
+                Some(run) => {
+                    tracing::info!(
+                        run = run.id,
+                        "adopting the check run an unanswered request made"
+                    );
+                    Ok(run.id)
+                }
+                None => api.create_check_run(repo, create).await.map(|r| r.id),
+            }
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The review of this commit kubenudge already posted, if any.
+async fn posted_review<G: GitHubApi>(
+    api: &G,
+    repo: &crate::github::RepoRef,
+    pr: PullNumber,
+    sha: &str,
+) -> Result<Option<u64>, crate::github::GitHubError> {
+    Ok(api
+        .list_reviews(repo, pr)
+        .await?
+        .iter()
+        .find(|r| {
+            r.commit_id.as_deref() == Some(sha)
+                && r.body.as_deref().is_some_and(|b| b.contains(REVIEW_MARKER))
+        })
+        .map(|r| r.id))
 }
 
 /// A review that failed before its check run existed still leaves a completed run, if
@@ -348,6 +475,7 @@ fn apply_policy(
     });
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn review_and_post<G: GitHubApi>(
     api: G,
     job: Job,
@@ -356,6 +484,7 @@ async fn review_and_post<G: GitHubApi>(
     summary: Option<IssueComment>,
     cx: Arc<ReviewContext>,
     completed: Arc<std::sync::atomic::AtomicBool>,
+    ledger: Arc<Ledger>,
 ) -> anyhow::Result<&'static str> {
     let repo = &job.repo;
     let sha = &job.head_sha.0;
@@ -366,8 +495,11 @@ async fn review_and_post<G: GitHubApi>(
     let mut inputs = Vec::new();
     let mut diffs = HashMap::new();
     let mut other_files = Vec::new();
+    let mut problems: Vec<String> = Vec::new();
     // The pull request's own version of the configuration: validated, never applied.
     let mut head_config: Option<Arc<Vec<u8>>> = None;
+    let sizes = large_file_sizes(&api, repo, sha, &files, &cx.blobs).await?;
+    let max_bytes = crate::manifest::Limits::default().max_file_bytes as u64;
     for f in &files {
         if f.status == "removed" {
             continue;
@@ -380,6 +512,18 @@ async fn review_and_post<G: GitHubApi>(
             other_files.push(f.filename.clone());
             continue;
         };
+        if let Some(&size) = sizes.get(&f.filename)
+            && size > max_bytes
+        {
+            // Never read into memory what would be refused anyway.
+            problems.push(format!(
+                "`{}` is {} MiB, above the {} MiB limit; not read",
+                f.filename,
+                size / (1024 * 1024),
+                max_bytes / (1024 * 1024)
+            ));
+            continue;
+        }
         let bytes = policy::blob(&api, repo, &cx.blobs, blob_sha, &f.filename).await?;
         if let Some(patch) = &f.patch {
             diffs.insert(f.filename.clone(), FileDiff::parse(patch));
@@ -569,12 +713,22 @@ async fn review_and_post<G: GitHubApi>(
             .await
             .context("listing review comments")?
             .iter()
-            .filter_map(|c| review::parse_previous_comment(c.id, &c.body))
+            .filter_map(|c| {
+                let mut previous = review::parse_previous_comment(c.id, &c.body)?;
+                previous.anchor = match (&c.path, c.line) {
+                    (Some(path), Some(line)) => Some(review::CommentAnchor {
+                        path: path.clone(),
+                        line: line as usize,
+                        start_line: c.start_line.map(|l| l as usize),
+                    }),
+                    _ => None,
+                };
+                Some(previous)
+            })
             .collect()
     } else {
         Vec::new()
     };
-    let problems: Vec<String> = Vec::new();
     let mut plan = plan_review(&ReviewInput {
         head_sha: sha,
         result: &result,
@@ -588,10 +742,18 @@ async fn review_and_post<G: GitHubApi>(
     apply_policy(&mut plan, &decisions, &policy_report, &diffs, &previous);
 
     let mut summary_body = plan.summary_comment.clone();
-    if !plan.comments.is_empty() {
+    // A review posted before a crash (recorded, or found by its commit and marker) is not
+    // posted again: its comments are those this plan would post.
+    let mut posted = ledger.get(ledger::REVIEW).map(|id| id as u64);
+    if posted.is_none() && !plan.comments.is_empty() && ledger.resuming() {
+        posted = posted_review(&api, repo, pr, sha)
+            .await
+            .context("looking for a review posted before")?;
+    }
+    if posted.is_none() && !plan.comments.is_empty() {
         let review = ReviewWrite {
             commit_id: sha.clone(),
-            body: plan.review_body.clone(),
+            body: format!("{}\n\n{REVIEW_MARKER}", plan.review_body),
             event: "COMMENT",
             comments: plan
                 .comments
@@ -606,23 +768,45 @@ async fn review_and_post<G: GitHubApi>(
                 })
                 .collect(),
         };
-        if let Err(e) = api.create_review(repo, pr, &review).await {
-            if e.status() == Some(http::StatusCode::UNPROCESSABLE_ENTITY) {
+        let created = match api.create_review(repo, pr, &review).await {
+            Err(e) if e.is_ambiguous() => {
+                match posted_review(&api, repo, pr, sha)
+                    .await
+                    .context("looking for the review an unanswered request made")?
+                {
+                    Some(id) => Ok(id),
+                    None => api.create_review(repo, pr, &review).await,
+                }
+            }
+            other => other,
+        };
+        match created {
+            Ok(id) => {
+                ledger
+                    .put(ledger::REVIEW, id as i64)
+                    .await
+                    .context("recording the review in the store")?;
+            }
+            Err(e) if e.status() == Some(http::StatusCode::UNPROCESSABLE_ENTITY) => {
                 // The diff moved under us; the findings stay in the summary and the check run.
                 tracing::warn!(error = %e, "GitHub refused the inline comments");
                 summary_body = summary_body.replace(
                     SUMMARY_MARKER,
                     &format!("{SUMMARY_MARKER}\n> [!NOTE]\n> GitHub refused the inline comments ({e}); every finding is listed below.\n"),
                 );
-            } else {
-                return Err(anyhow!(e).context("posting the review"));
             }
+            Err(e) => return Err(anyhow!(e).context("posting the review")),
         }
     }
     for fixed in &plan.fixed {
         api.update_review_comment(repo, fixed.id, &fixed.body)
             .await
             .context("marking a fixed finding's comment")?;
+    }
+    for refreshed in &plan.refreshed {
+        api.update_review_comment(repo, refreshed.id, &refreshed.body)
+            .await
+            .context("refreshing a comment whose suggestion changed")?;
     }
 
     let mut batches: Vec<Vec<CheckAnnotation>> = plan
@@ -632,7 +816,30 @@ async fn review_and_post<G: GitHubApi>(
         .map(|c| c.iter().map(to_annotation).collect())
         .collect();
     let last_batch = batches.pop().unwrap_or_default();
-    for batch in batches {
+    // Batches sent before a crash are not appended twice: what the store recorded, or what
+    // GitHub already holds (a crash can come between GitHub applying a request and the store
+    // recording it).
+    let mut sent = ledger.get(ledger::ANNOTATION_BATCHES).unwrap_or(0).max(0) as usize;
+    if ledger.resuming() && ledger.get(ledger::COMPLETED_RUN) != Some(run_id as i64) {
+        let runs = api
+            .list_check_runs(repo, sha, CHECK_NAME)
+            .await
+            .context("reading the check run's state")?;
+        if let Some(run) = runs.iter().find(|r| r.id == run_id) {
+            if run.status == "completed" {
+                ledger
+                    .put(ledger::COMPLETED_RUN, run_id as i64)
+                    .await
+                    .context("recording the completed check run")?;
+            }
+            let held = run.output.as_ref().map_or(0, |o| o.annotations_count);
+            sent = sent.max(held as usize / ANNOTATIONS_PER_REQUEST);
+        }
+    }
+    for (i, batch) in batches.into_iter().enumerate() {
+        if i < sent {
+            continue;
+        }
         // Annotations are appended on each update; the last batch goes with the completion.
         let update = CheckRunWrite {
             output: Some(CheckRunOutput {
@@ -645,23 +852,60 @@ async fn review_and_post<G: GitHubApi>(
         api.update_check_run(repo, run_id, &update)
             .await
             .context("adding annotations to the check run")?;
+        ledger
+            .put(ledger::ANNOTATION_BATCHES, i as i64 + 1)
+            .await
+            .context("recording annotations in the store")?;
     }
-    api.update_check_run(repo, run_id, &completion(&plan.check, last_batch))
-        .await
-        .context("completing the check run")?;
+    // Completed before a crash: completing again would append the last batch twice.
+    if ledger.get(ledger::COMPLETED_RUN) != Some(run_id as i64) {
+        api.update_check_run(repo, run_id, &completion(&plan.check, last_batch))
+            .await
+            .context("completing the check run")?;
+        ledger
+            .put(ledger::COMPLETED_RUN, run_id as i64)
+            .await
+            .context("recording the completed check run")?;
+    }
     completed.store(true, std::sync::atomic::Ordering::SeqCst);
+    if let Err(e) = ledger.check_run(run_id, true).await {
+        tracing::warn!(error = %e, "cannot record the completed check run");
+    }
 
     // Last, so its head marker means "this commit was fully reviewed".
-    match &summary {
-        Some(c) if c.body.as_deref() == Some(summary_body.as_str()) => {}
-        Some(c) => api
-            .update_issue_comment(repo, c.id, &summary_body)
-            .await
-            .context("updating the summary comment")?,
-        None => api
-            .create_issue_comment(repo, pr, &summary_body)
-            .await
-            .context("posting the summary comment")?,
-    }
+    let summary_id = match &summary {
+        Some(c) => update_summary(&api, repo, c, &summary_body).await?,
+        None => match api.create_issue_comment(repo, pr, &summary_body).await {
+            Ok(id) => id,
+            Err(e) if e.is_ambiguous() => {
+                let made = api
+                    .list_issue_comments(repo, pr)
+                    .await
+                    .context("looking for the summary an unanswered request made")?
+                    .into_iter()
+                    .find(|c| {
+                        c.body
+                            .as_deref()
+                            .is_some_and(|b| b.contains(SUMMARY_MARKER))
+                    });
+                match made {
+                    Some(c) => update_summary(&api, repo, &c, &summary_body).await?,
+                    None => api
+                        .create_issue_comment(repo, pr, &summary_body)
+                        .await
+                        .context("posting the summary comment")?,
+                }
+            }
+            Err(e) => return Err(anyhow!(e).context("posting the summary comment")),
+        },
+    };
+    ledger
+        .put(ledger::SUMMARY, summary_id as i64)
+        .await
+        .context("recording the summary in the store")?;
+    ledger
+        .finished()
+        .await
+        .context("recording the finished review in the store")?;
     Ok(plan.check.conclusion.as_str())
 }

@@ -5,7 +5,9 @@ use std::net::SocketAddr;
 
 use secrecy::SecretString;
 
+use super::worker::WorkOptions;
 use crate::review::ReviewConfig;
+use crate::store::{Backend, DEFAULT_DATABASE_URL};
 
 pub struct Settings {
     pub app_id: u64,
@@ -14,7 +16,13 @@ pub struct Settings {
     pub api_url: String,
     pub listen: SocketAddr,
     pub review: ReviewConfig,
-    pub max_concurrent_reviews: usize,
+    /// `KUBENUDGE_DATABASE_URL`: `sqlite://PATH` or `postgres://…` (may hold a password:
+    /// never logged).
+    pub database_url: String,
+    pub work: WorkOptions,
+    pub reconcile_every: std::time::Duration,
+    /// Where a check run's "Details" link leads: the pull request on GitHub's web site.
+    pub details_url: Option<String>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -98,6 +106,22 @@ impl Settings {
         };
         review.max_inline_comments = number("KUBENUDGE_MAX_INLINE_COMMENTS", 30, &mut problems);
         let max_concurrent_reviews = number("KUBENUDGE_MAX_CONCURRENT_REVIEWS", 4, &mut problems);
+        let database_url =
+            get("KUBENUDGE_DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string());
+        if let Err(e) = Backend::of_url(database_url.trim()) {
+            problems.push(format!("KUBENUDGE_DATABASE_URL {e}"));
+        }
+        let seconds = |name: &str, default: usize, problems: &mut Vec<String>| {
+            std::time::Duration::from_secs(number(name, default, problems) as u64)
+        };
+        let reconcile_every = seconds("KUBENUDGE_RECONCILE_SECONDS", 300, &mut problems);
+        let work = WorkOptions {
+            max_concurrent_reviews,
+            lease: seconds("KUBENUDGE_LEASE_SECONDS", 60, &mut problems),
+            shutdown_grace: seconds("KUBENUDGE_SHUTDOWN_SECONDS", 25, &mut problems),
+            ..WorkOptions::default()
+        };
+        let details_url = web_url(&api_url);
         if !problems.is_empty() {
             return Err(problems);
         }
@@ -108,9 +132,24 @@ impl Settings {
             api_url,
             listen,
             review,
-            max_concurrent_reviews,
+            database_url: database_url.trim().to_string(),
+            work,
+            reconcile_every,
+            details_url,
         })
     }
+}
+
+/// GitHub's web site for an API URL: github.com for api.github.com, the host itself for
+/// GitHub Enterprise Server (`https://HOST/api/v3`). `{repo}` and `{pr}` are filled per run.
+fn web_url(api_url: &str) -> Option<String> {
+    let api = api_url.trim_end_matches('/');
+    let web = if api == "https://api.github.com" {
+        "https://github.com".to_string()
+    } else {
+        api.strip_suffix("/api/v3")?.to_string()
+    };
+    Some(format!("{web}/{{repo}}/pull/{{pr}}"))
 }
 
 #[cfg(test)]
@@ -144,5 +183,29 @@ mod tests {
         assert_eq!(s.api_url, "https://api.github.com");
         assert_eq!(s.listen.to_string(), "0.0.0.0:3000");
         assert_eq!(s.review.max_inline_comments, 30);
+        assert_eq!(s.database_url, "sqlite://kubenudge.db");
+        assert_eq!(s.reconcile_every.as_secs(), 300);
+        assert_eq!(
+            s.details_url.as_deref(),
+            Some("https://github.com/{repo}/pull/{pr}")
+        );
+    }
+
+    #[test]
+    fn a_database_url_of_another_kind_is_refused_without_echoing_it() {
+        let err = Settings::from_env(|name| match name {
+            "GITHUB_APP_ID" => Some("42".into()),
+            "GITHUB_APP_PRIVATE_KEY" => Some("pem".into()),
+            "GITHUB_WEBHOOK_SECRET" => Some("s".into()),
+            "KUBENUDGE_DATABASE_URL" => Some("mysql://u:hunter2@db/k".into()),
+            _ => None,
+        })
+        .unwrap_err()
+        .join("\n");
+        assert!(
+            err.contains("KUBENUDGE_DATABASE_URL must be sqlite://PATH"),
+            "{err}"
+        );
+        assert!(!err.contains("hunter2"), "{err}");
     }
 }

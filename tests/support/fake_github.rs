@@ -2,7 +2,9 @@
 //! files with patches), blobs, check runs, reviews and their comments, issue comments, and the
 //! installation-token endpoint (checking the app JWT). Every request body is validated against
 //! the request schema of its operation in `openapi-subset.json`; a request to an operation not
-//! in the subset is an error. Failures can be injected per operation.
+//! in the subset is an error. Failures can be injected per operation: refused outright
+//! (`faults`), applied but answered with a 502 (`ambiguous`: the client cannot tell), or
+//! applied and answered late (`delays`: a process killed meanwhile never hears back).
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -46,6 +48,18 @@ pub struct CheckRunRecord {
     pub annotations: Vec<Value>,
     /// Annotations per request, as sent.
     pub annotation_batches: Vec<usize>,
+    pub details_url: Option<String>,
+}
+
+/// A posted review: pull request, event, number of comments, commit, body.
+#[derive(Debug, Clone)]
+pub struct ReviewRecord {
+    pub id: u64,
+    pub pr: u64,
+    pub event: String,
+    pub comments: usize,
+    pub commit_id: String,
+    pub body: String,
 }
 
 #[derive(Debug, Clone)]
@@ -86,12 +100,22 @@ pub struct LoggedRequest {
     pub path: String,
 }
 
+impl Model {
+    /// Posted reviews as (pull request, event, comment count).
+    pub fn review_summaries(&self) -> Vec<(u64, String, usize)> {
+        self.reviews
+            .iter()
+            .map(|r| (r.pr, r.event.clone(), r.comments))
+            .collect()
+    }
+}
+
 #[derive(Default)]
 pub struct Model {
     pub pulls: HashMap<u64, FakePull>,
     pub blobs: HashMap<String, Vec<u8>>,
     pub check_runs: Vec<CheckRunRecord>,
-    pub reviews: Vec<(u64, String, usize)>,
+    pub reviews: Vec<ReviewRecord>,
     pub review_comments: Vec<ReviewCommentRecord>,
     pub issue_comments: Vec<IssueCommentRecord>,
     pub requests: Vec<LoggedRequest>,
@@ -99,6 +123,10 @@ pub struct Model {
     pub rejected_reviews: usize,
     pub tokens: Vec<String>,
     pub faults: VecDeque<Fault>,
+    /// (method, operation, times): applied, then answered 502.
+    pub ambiguous: Vec<(&'static str, &'static str, usize)>,
+    /// (method, operation, delay): applied, then answered after the delay.
+    pub delays: Vec<(&'static str, &'static str, std::time::Duration)>,
     /// `GET /app/hook/deliveries` answers these; redelivered ids are recorded.
     pub hook_deliveries: Vec<Value>,
     pub redelivered: Vec<u64>,
@@ -108,6 +136,8 @@ pub struct Model {
     pub trees: HashMap<String, Vec<(String, String)>>,
     /// Base commit of a pull request, by number (`pulls/get` answers it).
     pub base_shas: HashMap<u64, String>,
+    /// The fake's own URL (for pagination links).
+    pub base_url: String,
     next_id: u64,
 }
 
@@ -359,7 +389,49 @@ impl Respond for Responder {
             r
         };
         let b = body.unwrap_or(Value::Null);
-        match (method.as_str(), op.name.as_str()) {
+        let response = self.dispatch(
+            &mut model, &method, op, &params, &query, &b, paged, number, page, per_page, request,
+        );
+        if let Some(i) = model
+            .ambiguous
+            .iter()
+            .position(|(m, o, _)| *m == method && *o == op.name)
+        {
+            model.ambiguous[i].2 -= 1;
+            if model.ambiguous[i].2 == 0 {
+                model.ambiguous.remove(i);
+            }
+            return error(502, "Server Error");
+        }
+        if let Some((_, _, delay)) = model
+            .delays
+            .iter()
+            .find(|(m, o, _)| *m == method && *o == op.name)
+        {
+            return response.set_delay(*delay);
+        }
+        response
+    }
+}
+
+impl Responder {
+    #[allow(clippy::too_many_arguments)]
+    fn dispatch(
+        &self,
+        model: &mut Model,
+        method: &str,
+        op: &Operation,
+        params: &HashMap<String, String>,
+        query: &HashMap<String, String>,
+        b: &Value,
+        paged: impl Fn(Vec<Value>) -> ResponseTemplate,
+        number: impl Fn(&str) -> u64,
+        page: usize,
+        per_page: usize,
+        request: &Request,
+    ) -> ResponseTemplate {
+        let _ = (page, request);
+        match (method, op.name.as_str()) {
             ("POST", "/app/installations/{installation_id}/access_tokens") => {
                 if number("installation_id") != INSTALLATION_ID {
                     return error(404, "Not Found");
@@ -374,7 +446,39 @@ impl Respond for Responder {
                     "repository_selection": "all"
                 }))
             }
-            ("GET", "/app/hook/deliveries") => ResponseTemplate::new(200).set_body_json(Value::Array(model.hook_deliveries.clone())),
+            ("GET", "/app/hook/deliveries") => {
+                // GitHub's cursor pagination: the `next` link carries an opaque cursor.
+                let start = query.get("cursor").and_then(|c| c.parse::<usize>().ok()).unwrap_or(0);
+                let items: Vec<Value> = model.hook_deliveries.iter().skip(start).take(per_page).cloned().collect();
+                let mut r = ResponseTemplate::new(200).set_body_json(Value::Array(items));
+                if start + per_page < model.hook_deliveries.len() {
+                    r = r.insert_header("link", format!(
+                        "<{}/app/hook/deliveries?per_page={per_page}&cursor={}>; rel=\"next\"",
+                        model.base_url, start + per_page
+                    ).as_str());
+                }
+                r
+            }
+            ("GET", "/repos/{owner}/{repo}/pulls") => {
+                if query.get("state").is_some_and(|s| s != "open") {
+                    model.errors.push("pulls listed with a state other than open".into());
+                }
+                let mut numbers: Vec<&u64> = model.pulls.keys().collect();
+                numbers.sort();
+                let items = numbers.into_iter().filter(|n| model.pulls[n].state == "open").map(|n| {
+                    let p = &model.pulls[n];
+                    json!({"number": n, "state": p.state, "head": {"sha": p.head_sha, "ref": "b"},
+                           "base": {"sha": model.base_shas.get(n).cloned().unwrap_or_default(), "ref": "main"}})
+                }).collect();
+                paged(items)
+            }
+            ("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/reviews") => {
+                let pr = number("pull_number");
+                let items = model.reviews.iter().filter(|r| r.pr == pr)
+                    .map(|r| json!({"id": r.id, "body": r.body, "commit_id": r.commit_id, "state": "COMMENTED"}))
+                    .collect();
+                paged(items)
+            }
             ("POST", "/app/hook/deliveries/{delivery_id}/attempts") => {
                 let id = number("delivery_id");
                 model.redelivered.push(id);
@@ -465,8 +569,9 @@ impl Respond for Responder {
                     summary: String::new(),
                     annotations: Vec::new(),
                     annotation_batches: Vec::new(),
+                    details_url: b["details_url"].as_str().map(str::to_string),
                 };
-                apply_run_update(&mut run, &b);
+                apply_run_update(&mut run, b);
                 let v = run_json(&run);
                 model.check_runs.push(run);
                 ResponseTemplate::new(201).set_body_json(v)
@@ -474,7 +579,7 @@ impl Respond for Responder {
             ("PATCH", "/repos/{owner}/{repo}/check-runs/{check_run_id}") => {
                 let id = number("check_run_id");
                 let Some(run) = model.check_runs.iter_mut().find(|r| r.id == id) else { return error(404, "Not Found") };
-                apply_run_update(run, &b);
+                apply_run_update(run, b);
                 let v = run_json(run);
                 ResponseTemplate::new(200).set_body_json(v)
             }
@@ -527,7 +632,14 @@ impl Respond for Responder {
                 }
                 let commit = b["commit_id"].as_str().unwrap_or(&pull.head_sha).to_string();
                 let review_id = model.id();
-                model.reviews.push((pr, b["event"].as_str().unwrap_or("").to_string(), comments.len()));
+                model.reviews.push(ReviewRecord {
+                    id: review_id,
+                    pr,
+                    event: b["event"].as_str().unwrap_or("").to_string(),
+                    comments: comments.len(),
+                    commit_id: commit.clone(),
+                    body: b["body"].as_str().unwrap_or("").to_string(),
+                });
                 for c in comments {
                     let id = model.id();
                     model.review_comments.push(ReviewCommentRecord {
@@ -545,7 +657,7 @@ impl Respond for Responder {
             ("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/comments") => {
                 let pr = number("pull_number");
                 let items = model.review_comments.iter().filter(|c| c.pr == pr)
-                    .map(|c| json!({"id": c.id, "body": c.body, "path": c.path, "line": c.line, "commit_id": c.commit_id}))
+                    .map(|c| json!({"id": c.id, "body": c.body, "path": c.path, "line": c.line, "start_line": c.start_line, "commit_id": c.commit_id}))
                     .collect();
                 paged(items)
             }
@@ -668,7 +780,10 @@ impl Responder {
 impl FakeGitHub {
     pub async fn start() -> FakeGitHub {
         let server = MockServer::start().await;
-        let model = Arc::new(Mutex::new(Model::default()));
+        let model = Arc::new(Mutex::new(Model {
+            base_url: server.uri(),
+            ..Model::default()
+        }));
         let public_key = DecodingKey::from_rsa_pem(
             &std::fs::read(concat!(
                 env!("CARGO_MANIFEST_DIR"),

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod fake_github;
+pub mod postgres;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -17,7 +18,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use fake_github::{APP_ID, FakeFile, FakeGitHub, FakePull, INSTALLATION_ID, OWNER, REPO};
 use kubenudge::github::{AppCredentials, GitHubApp, RetryPolicy, Sleeper};
 use kubenudge::review::{Enforcement, ReviewConfig};
-use kubenudge::server::{BlobCache, ReviewContext, Service, router, signature};
+use kubenudge::server::{BlobCache, ReviewContext, Service, WorkOptions, router, signature};
+use kubenudge::store::Store;
 
 pub const SECRET: &str = "test webhook secret";
 /// The base commit of every pull request event.
@@ -29,6 +31,8 @@ pub struct Harness {
     pub addr: SocketAddr,
     /// Every wait the client asked for (backoff, rate limits, write spacing).
     pub sleeps: Arc<Mutex<Vec<Duration>>>,
+    /// Holds the SQLite store of this harness.
+    _dir: Option<tempfile::TempDir>,
 }
 
 pub struct Options {
@@ -37,6 +41,10 @@ pub struct Options {
     pub max_attempts: u32,
     /// Today's date for rollout stages (fixed, so countdowns are stable).
     pub today: chrono::NaiveDate,
+    /// The store; a fresh SQLite file when `None`.
+    pub database_url: Option<String>,
+    /// An existing fake GitHub to talk to (two replicas of one service).
+    pub fake_uri: Option<String>,
 }
 
 impl Default for Options {
@@ -46,6 +54,8 @@ impl Default for Options {
             max_inline_comments: 30,
             max_attempts: 4,
             today: chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(),
+            database_url: None,
+            fake_uri: None,
         }
     }
 }
@@ -81,11 +91,20 @@ impl Harness {
             ..RetryPolicy::default()
         };
         let github = GitHubApp::new(
-            &fake.uri(),
+            options.fake_uri.as_deref().unwrap_or(&fake.uri()),
             AppCredentials::new(APP_ID, &pem).unwrap(),
             policy,
         )
         .unwrap();
+        let (dir, url) = match options.database_url {
+            Some(url) => (None, url),
+            None => {
+                let dir = tempfile::tempdir().unwrap();
+                let url = format!("sqlite://{}", dir.path().join("kubenudge.db").display());
+                (Some(dir), url)
+            }
+        };
+        let store = Arc::new(Store::open(&url).await.expect("store opens"));
         let service = Service::new(
             github,
             SecretString::from(SECRET),
@@ -96,12 +115,18 @@ impl Harness {
                 },
                 enforcement: options.enforcement,
                 blobs: BlobCache::new(16 * 1024 * 1024),
-                details_url: None,
+                details_url: Some("https://github.com/{repo}/pull/{pr}".into()),
                 today: Arc::new(move || options.today),
                 configs: kubenudge::server::policy::ConfigCache::default(),
             },
-            4,
+            store,
+            WorkOptions {
+                max_concurrent_reviews: 4,
+                poll: Duration::from_millis(50),
+                ..WorkOptions::default()
+            },
         );
+        service.start();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let app = router(Arc::clone(&service));
@@ -113,6 +138,7 @@ impl Harness {
             service,
             addr,
             sleeps,
+            _dir: dir,
         }
     }
 
