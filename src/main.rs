@@ -11,7 +11,9 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
     let cli = kubenudge::cli::Cli::parse();
-    let mut stdin = std::io::stdin().lock();
+    // Not locked here: `kubenudge lsp` reads standard input from a thread of its own, which
+    // would wait forever for a lock held by this one. `Stdin` locks per read.
+    let mut stdin = std::io::stdin();
     let mut console = Console {
         stdin: &mut stdin,
         color: Console::color_wanted(

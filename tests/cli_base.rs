@@ -383,3 +383,46 @@ fn bad_input_gets_a_clear_message() {
     let parsed = Cli::try_parse_from(["kubenudge", "check", "--base", "main", "--fix"]);
     assert!(parsed.is_err(), "--base and --fix conflict");
 }
+
+/// A branch that adds a NetworkPolicy shows what it does to who can reach whom: `other` can no
+/// longer reach `backend`, `frontend` still can (only on its port).
+#[test]
+fn a_new_network_policy_prints_the_connectivity_diff() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let workload = |name: &str| {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\n  namespace: shop\nspec:\n  selector:\n    matchLabels: {{app: {name}}}\n  template:\n    metadata:\n      labels: {{app: {name}}}\n    spec:\n      containers:\n        - name: {name}\n          image: nginx:1.27\n          ports:\n            - containerPort: 8080\n"
+        )
+    };
+    git(root, &["init", "-q"]);
+    for name in ["frontend", "backend", "other"] {
+        write(root, &format!("deploy/{name}.yaml"), &workload(name));
+    }
+    git(root, &["add", "."]);
+    git(root, &["commit", "-q", "-m", "base"]);
+    git(root, &["checkout", "-q", "-b", "feature"]);
+    write(
+        root,
+        "deploy/policy.yaml",
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: backend\n  namespace: shop\nspec:\n  podSelector:\n    matchLabels: {app: backend}\n  ingress:\n    - from:\n        - podSelector:\n            matchLabels: {app: frontend}\n      ports:\n        - port: 8080\n",
+    );
+    let (_, out, err) = run_cli(&["check", "--base", "main", root.to_str().unwrap()]);
+    assert!(out.contains("Connectivity diff:"), "{out}\n{err}");
+    // np-guard's diff lines.
+    assert!(
+        out.contains("diff-type: removed, source: shop/other[Deployment], destination: shop/backend[Deployment], ref1: All Connections, ref2: No Connections"),
+        "{out}"
+    );
+    assert!(
+        out.contains("diff-type: changed, source: shop/frontend[Deployment], destination: shop/backend[Deployment], ref1: All Connections, ref2: TCP 8080"),
+        "{out}"
+    );
+    // A change that touches no connectivity prints no diff.
+    git(root, &["add", "."]);
+    git(root, &["commit", "-q", "-m", "policy"]);
+    git(root, &["checkout", "-q", "-b", "readme"]);
+    write(root, "README.md", "# shop\n");
+    let (_, out, _) = run_cli(&["check", "--base", "feature", root.to_str().unwrap()]);
+    assert!(!out.contains("Connectivity diff"), "{out}");
+}

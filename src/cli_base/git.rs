@@ -125,6 +125,28 @@ pub fn changes_since(dir: &Path, base: &str) -> Result<Changes, String> {
     })
 }
 
+/// The files deleted since `commit` (committed or not), relative to the root.
+pub fn deleted_since(root: &Path, commit: &str) -> Vec<String> {
+    git(
+        root,
+        &[
+            "diff",
+            "--name-only",
+            "--no-renames",
+            "--diff-filter=D",
+            "-z",
+            commit,
+        ],
+    )
+    .map(|out| {
+        out.split(|b| *b == 0)
+            .filter(|p| !p.is_empty())
+            .map(|p| String::from_utf8_lossy(p).into_owned())
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
 /// The content of `path` (relative to the root) at `commit`; `None` when it does not exist
 /// there.
 pub fn file_at(root: &Path, commit: &str, path: &str) -> Option<Vec<u8>> {

@@ -11,6 +11,7 @@
 //! policies and labels is computed from [`ChangedRun::base_file`] (each changed file as it
 //! was at the merge-base) next to the head files, and printed after the findings.
 
+mod connectivity;
 mod git;
 mod review_md;
 
@@ -150,7 +151,16 @@ pub(crate) fn check_base(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Wr
             let _ = writeln!(err, "{scope}");
             crate::report::render_json(&result)
         }
-        _ => crate::report::render_text(&result) + &outcome.stage_notes + &scope + "\n",
+        _ => {
+            let connectivity = connectivity::connectivity_diff(&run)
+                .map(|d| format!("\n{d}"))
+                .unwrap_or_default();
+            crate::report::render_text(&result)
+                + &outcome.stage_notes
+                + &scope
+                + "\n"
+                + &connectivity
+        }
     };
     let _ = out.write_all(rendered.as_bytes());
     if !args.exit_zero && (outcome.blocking || !result.errors.is_empty()) {
