@@ -38,14 +38,7 @@ pub(super) fn plan(
         &run.changes.root,
         run.inputs.iter().map(|(path, _)| path.as_str()),
     );
-    let resolver = NamespaceResolver::new(
-        result
-            .files
-            .iter()
-            .map(|f| (f.path.as_str(), f.source.text()))
-            .chain(kustomizations.iter().map(|(p, t)| (p.as_str(), t.as_str()))),
-        "",
-    );
+    let resolver = NamespaceResolver::from_lint_and_kustomizations(&result, &kustomizations);
     let decisions = rollout::review(
         &result,
         &PolicyInput {

@@ -65,14 +65,7 @@ pub(crate) fn analyse(
             fix_all: OnceCell::new(),
         };
     };
-    let resolver = NamespaceResolver::new(
-        result
-            .files
-            .iter()
-            .map(|f| (f.path.as_str(), f.source.text()))
-            .chain(kustomizations.iter().map(|(p, t)| (p.as_str(), t.as_str()))),
-        "",
-    );
+    let resolver = NamespaceResolver::from_lint_and_kustomizations(&result, &kustomizations);
     let review = rollout::review(
         &result,
         &PolicyInput {

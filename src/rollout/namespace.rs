@@ -80,6 +80,22 @@ impl NamespaceResolver {
         )
     }
 
+    /// [`Self::from_lint`] plus kustomization files that were not linted (`(path, text)`:
+    /// the App and `check --base` fetch the ones above the changed manifests).
+    pub fn from_lint_and_kustomizations(
+        result: &LintResult,
+        kustomizations: &[(String, String)],
+    ) -> Self {
+        Self::new(
+            result
+                .files
+                .iter()
+                .map(|f| (f.path.as_str(), f.source.text()))
+                .chain(kustomizations.iter().map(|(p, t)| (p.as_str(), t.as_str()))),
+            "",
+        )
+    }
+
     /// The path relative to the repository root.
     pub fn repo_path<'p>(&self, path: &'p str) -> &'p str {
         path.strip_prefix(self.prefix.as_str()).unwrap_or(path)

@@ -668,14 +668,7 @@ async fn review_and_post<G: GitHubApi>(
             tree_truncated = truncated;
         }
     }
-    let resolver = NamespaceResolver::new(
-        result
-            .files
-            .iter()
-            .map(|f| (f.path.as_str(), f.source.text()))
-            .chain(kustomizations.iter().map(|(p, t)| (p.as_str(), t.as_str()))),
-        "",
-    );
+    let resolver = NamespaceResolver::from_lint_and_kustomizations(&result, &kustomizations);
     let decisions = rollout::review(
         &result,
         &PolicyInput {
