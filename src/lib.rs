@@ -17,3 +17,4 @@ pub mod review;
 pub mod rollout;
 pub mod rules;
 pub mod server;
+pub mod web;

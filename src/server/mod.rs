@@ -1,23 +1,28 @@
-//! The service: axum routes (`POST /webhook`, `GET /healthz`, `GET /metrics`), the webhook
+//! The service: axum routes (`POST /webhook`, `GET /healthz`, `GET /metrics`, the HTML
+//! pages of `crate::web` and set-up mode when no App exists yet), the webhook
 //! gate (size limit, signature, event parsing, delivery de-duplication), the job queue and
 //! its workers, and start-up reconciliation. Handlers only enqueue and answer; workers talk
 //! to GitHub.
 
+mod credentials;
 mod events;
 mod metrics;
+mod pages;
 pub mod policy;
 mod queue;
 mod reconcile;
 mod review_run;
 mod settings;
+mod setup;
 pub mod signature;
 
-pub use events::{CHECK_NAME, Job, Parsed, Request};
-pub use metrics::Metrics;
+pub use events::{CHECK_NAME, Job, Parsed, Request, parse as parse_event};
+pub use metrics::{Metrics, Rejection};
 pub use queue::ReviewQueue;
 pub use reconcile::redeliver_failed_deliveries;
 pub use review_run::{BlobCache, Outcome, ReviewContext};
-pub use settings::Settings;
+pub use settings::{Settings, SetupSettings, needs_setup};
+pub use setup::{SetupService, serve_setup, setup_router};
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -93,11 +98,12 @@ impl Service {
         review: ReviewContext,
         max_concurrent_reviews: usize,
     ) -> Arc<Self> {
+        let metrics = Metrics::new(&github.counters);
         Arc::new(Service {
             github,
             webhook_secret,
             queue: ReviewQueue::new(max_concurrent_reviews),
-            metrics: Metrics::default(),
+            metrics,
             review: Arc::new(review),
             deliveries: Mutex::new(RecentSet::new(REMEMBERED_DELIVERIES)),
             heads: Mutex::new((HashMap::new(), VecDeque::new())),
@@ -189,22 +195,36 @@ impl Service {
         let service = Arc::clone(self);
         let runner: queue::Runner = Arc::new(move |job: Job, pr: PullNumber| {
             let service = Arc::clone(&service);
-            Box::pin(async move {
-                let api = service.github.installation(job.installation);
-                let outcome = review_run::run(api, job, pr, Arc::clone(&service.review)).await;
-                let label = match &outcome {
-                    Outcome::Completed(c) => format!("outcome=\"{c}\""),
-                    Outcome::AlreadyReviewed => "outcome=\"already_reviewed\"".to_string(),
-                    Outcome::NotCurrent => "outcome=\"not_current\"".to_string(),
-                    Outcome::Failed(_) => "outcome=\"failed\"".to_string(),
-                };
-                service.metrics.inc("kubenudge_reviews_total", label);
-                let mut outcomes = service.outcomes.lock().unwrap_or_else(|p| p.into_inner());
-                if outcomes.len() >= 1_000 {
-                    outcomes.remove(0);
-                }
-                outcomes.push(outcome);
-            })
+            // Every log line of the review names the delivery, repository, PR and head.
+            let span = tracing::info_span!(
+                "review",
+                delivery = job.delivery.as_deref().unwrap_or("-"),
+                repo = %job.repo,
+                pr = pr.0,
+                sha = %job.head_sha,
+            );
+            Box::pin(tracing::Instrument::instrument(
+                async move {
+                    let started = std::time::Instant::now();
+                    let api = service.github.installation(job.installation);
+                    let outcome = review_run::run(api, job, pr, Arc::clone(&service.review)).await;
+                    let label = match &outcome {
+                        Outcome::Completed(c) => c,
+                        Outcome::AlreadyReviewed => "already_reviewed",
+                        Outcome::NotCurrent => "not_current",
+                        Outcome::Failed(_) => "failed",
+                    };
+                    let seconds = started.elapsed().as_secs_f64();
+                    tracing::info!(outcome = label, seconds, "review finished");
+                    service.metrics.review_finished(label, seconds);
+                    let mut outcomes = service.outcomes.lock().unwrap_or_else(|p| p.into_inner());
+                    if outcomes.len() >= 1_000 {
+                        outcomes.remove(0);
+                    }
+                    outcomes.push(outcome);
+                },
+                span,
+            ))
         });
         self.queue.enqueue(job, pr, runner);
     }
@@ -215,6 +235,10 @@ pub fn router(service: Arc<Service>) -> Router {
         .route("/webhook", post(webhook))
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/metrics", get(metrics_text))
+        .merge(pages::rule_routes(Some(pages::help_of(Arc::clone(
+            &service.review,
+        )))))
+        .merge(pages::setup_closed())
         .layer(DefaultBodyLimit::max(MAX_WEBHOOK_BYTES))
         .with_state(service)
 }
@@ -223,9 +247,9 @@ async fn metrics_text(State(service): State<Arc<Service>>) -> (HeaderMap, String
     let mut headers = HeaderMap::new();
     headers.insert(
         axum::http::header::CONTENT_TYPE,
-        axum::http::HeaderValue::from_static("text/plain; version=0.0.4"),
+        axum::http::HeaderValue::from_static(metrics::CONTENT_TYPE),
     );
-    (headers, service.metrics.render(&service.github.counters))
+    (headers, service.metrics.render())
 }
 
 async fn webhook(
@@ -241,17 +265,13 @@ async fn webhook(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > MAX_WEBHOOK_BYTES) {
-        service
-            .metrics
-            .inc("kubenudge_webhooks_rejected_total", "reason=\"too_large\"");
+        service.metrics.rejected(Rejection::too_large);
         return (StatusCode::PAYLOAD_TOO_LARGE, "payload above 25 MiB\n");
     }
     let body: Bytes = match axum::body::to_bytes(body, MAX_WEBHOOK_BYTES).await {
         Ok(b) => b,
         Err(_) => {
-            service
-                .metrics
-                .inc("kubenudge_webhooks_rejected_total", "reason=\"too_large\"");
+            service.metrics.rejected(Rejection::too_large);
             return (StatusCode::PAYLOAD_TOO_LARGE, "payload above 25 MiB\n");
         }
     };
@@ -261,16 +281,11 @@ async fn webhook(
         &body,
         header("x-hub-signature-256"),
     ) {
-        service
-            .metrics
-            .inc("kubenudge_webhooks_rejected_total", "reason=\"signature\"");
+        service.metrics.rejected(Rejection::signature);
         return (StatusCode::UNAUTHORIZED, "bad or missing signature\n");
     }
     let event = header("x-github-event").unwrap_or("").to_string();
-    service.metrics.inc(
-        "kubenudge_webhooks_total",
-        format!("event=\"{}\"", metric_label(&event)),
-    );
+    service.metrics.webhook(&event);
     if event == "ping" {
         return (StatusCode::OK, "pong\n");
     }
@@ -279,18 +294,14 @@ async fn webhook(
         Ok(p) => p,
         Err(e) => {
             tracing::warn!(event, error = %e, "webhook payload not understood");
-            service
-                .metrics
-                .inc("kubenudge_webhooks_rejected_total", "reason=\"payload\"");
+            service.metrics.rejected(Rejection::payload);
             return (StatusCode::BAD_REQUEST, "payload not understood\n");
         }
     };
     if let Some(id) = &delivery {
         let mut seen = service.deliveries.lock().unwrap_or_else(|p| p.into_inner());
         if !seen.insert(id.clone()) {
-            service
-                .metrics
-                .inc("kubenudge_webhooks_rejected_total", "reason=\"duplicate\"");
+            service.metrics.rejected(Rejection::duplicate);
             return (StatusCode::OK, "delivery already accepted\n");
         }
     }
@@ -299,7 +310,19 @@ async fn webhook(
             tracing::debug!(event, why, "webhook ignored");
             (StatusCode::ACCEPTED, "ignored\n")
         }
-        Parsed::Job(job) => {
+        Parsed::Job(mut job) => {
+            job.delivery = delivery;
+            tracing::info!(
+                delivery = job.delivery.as_deref().unwrap_or("-"),
+                event,
+                repo = %job.repo,
+                sha = %job.head_sha,
+                pr = match &job.request {
+                    Request::Pull { pr, .. } => pr.0,
+                    Request::HeadSha { .. } => 0,
+                },
+                "delivery accepted"
+            );
             service.submit(job);
             (StatusCode::ACCEPTED, "queued\n")
         }
@@ -307,7 +330,7 @@ async fn webhook(
 }
 
 /// Ctrl-C, or SIGTERM (what Kubernetes sends before stopping a pod).
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
@@ -327,14 +350,6 @@ async fn shutdown_signal() {
     {
         let _ = tokio::signal::ctrl_c().await;
     }
-}
-
-fn metric_label(event: &str) -> String {
-    event
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
-        .take(40)
-        .collect()
 }
 
 /// `kubenudge serve`: checks the settings, reconciles, then serves until stopped.

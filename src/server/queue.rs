@@ -122,6 +122,7 @@ mod tests {
 
     fn job(pr: u64, sha: &str) -> Job {
         Job {
+            delivery: None,
             installation: InstallationId(1),
             repo: RepoRef {
                 owner: "o".into(),

@@ -549,6 +549,8 @@ async fn review_and_post<G: GitHubApi>(
         preview_unread,
         tree_truncated,
     };
+    // Links name the repository so its guidance page can show the repository's help text.
+    let review_config = cx.config.for_repository(&repo.to_string());
     let enforcement = Enforcement {
         mode: cx.enforcement.mode,
         pss,
@@ -556,7 +558,7 @@ async fn review_and_post<G: GitHubApi>(
             &decisions,
             config,
             &policy_report.summary_sections(),
-            |rule| review::guidance_url(&cx.config, rule),
+            |rule| review::guidance_url(&review_config, rule),
         )),
     };
 
@@ -579,7 +581,7 @@ async fn review_and_post<G: GitHubApi>(
         other_files: &other_files,
         problems: &problems,
         previous: &previous,
-        config: &cx.config,
+        config: &review_config,
         enforcement: &enforcement,
     });
     apply_policy(&mut plan, &decisions, &policy_report, &diffs, &previous);

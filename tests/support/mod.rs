@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod fake_github;
+pub mod manifest_flow;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -37,6 +38,8 @@ pub struct Options {
     pub max_attempts: u32,
     /// Today's date for rollout stages (fixed, so countdowns are stable).
     pub today: chrono::NaiveDate,
+    /// Serve the rule pages as `KUBENUDGE_PUBLIC_URL` does: comments link to this server.
+    pub public_url: bool,
 }
 
 impl Default for Options {
@@ -46,11 +49,12 @@ impl Default for Options {
             max_inline_comments: 30,
             max_attempts: 4,
             today: chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(),
+            public_url: false,
         }
     }
 }
 
-fn data(path: &str) -> String {
+pub fn data(path: &str) -> String {
     format!("{}/tests/data/github/{path}", env!("CARGO_MANIFEST_DIR"))
 }
 
@@ -66,6 +70,8 @@ impl Harness {
 
     pub async fn start_with(options: Options) -> Harness {
         let fake = FakeGitHub::start().await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
         let sleeps = Arc::new(Mutex::new(Vec::new()));
         let recorded = Arc::clone(&sleeps);
         // Waits are recorded, not slept: tests stay fast and can check them.
@@ -93,6 +99,8 @@ impl Harness {
                 config: ReviewConfig {
                     max_inline_comments: options.max_inline_comments,
                     docs_base_url: "https://github.com/kubenudge/kubenudge/blob/main".into(),
+                    rule_pages_url: options.public_url.then(|| format!("http://{addr}")),
+                    ..ReviewConfig::default()
                 },
                 enforcement: options.enforcement,
                 blobs: BlobCache::new(16 * 1024 * 1024),
@@ -102,8 +110,6 @@ impl Harness {
             },
             4,
         );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
         let app = router(Arc::clone(&service));
         tokio::spawn(async move {
             axum::serve(listener, app).await.unwrap();
