@@ -198,7 +198,8 @@ pub async fn run<G: GitHubApi + Clone + 'static>(
     let completed = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let mut reviewed = job.clone();
     reviewed.base_sha = base_sha.map(crate::github::CommitSha);
-    let task = tokio::spawn(review_and_post(
+    // In the review's span, so its log lines keep the delivery, repository, PR and head.
+    let task = tokio::spawn(tracing::Instrument::in_current_span(review_and_post(
         api.clone(),
         reviewed,
         pr,
@@ -206,7 +207,7 @@ pub async fn run<G: GitHubApi + Clone + 'static>(
         summary,
         Arc::clone(&cx),
         Arc::clone(&completed),
-    ));
+    )));
     let result = match task.await {
         Ok(r) => r,
         Err(e) => Err(anyhow!("the review stopped unexpectedly ({e})")),

@@ -199,7 +199,11 @@ async fn callback(
     service.configured.store(true, Ordering::SeqCst);
     service.finished.notify_one();
     tracing::info!(app_id = app.id, slug = %app.slug, dir = %dir.display(), "GitHub App created; credentials stored");
-    let stored_in = dir.display().to_string();
+    // The absolute path: the person reading the page may not know the working directory.
+    let stored_in = std::fs::canonicalize(dir)
+        .unwrap_or_else(|_| dir.clone())
+        .display()
+        .to_string();
     Html(web::setup_done(&web::CreatedApp {
         id: app.id,
         name: &app.name,
@@ -217,9 +221,14 @@ pub async fn serve_setup(settings: SetupSettings) -> anyhow::Result<bool> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;
+    let page = match &service.settings.public_url {
+        Some(url) => format!("{url}/setup"),
+        None if listen.ip().is_unspecified() => format!("http://localhost:{}/setup", listen.port()),
+        None => format!("http://{listen}/setup"),
+    };
     tracing::info!(
         %listen,
-        "no GitHub App credentials: open /setup in a browser to create the App"
+        "no GitHub App credentials yet: open {page} in a browser to create the App"
     );
     let done = Arc::clone(&service);
     let stop = async move {

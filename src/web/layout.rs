@@ -55,6 +55,10 @@ input[type=text] { width:100%; max-width:26rem; font:inherit; padding:.4rem .6re
 button { font:inherit; font-weight:600; color:#fff; background:var(--ok); border:1px solid rgba(31,35,40,.15);
          border-radius:6px; padding:.5rem 1.1rem; margin-top:1rem; cursor:pointer; }
 button:hover { filter:brightness(1.08); }
+button.secondary { color:var(--ink); background:var(--bg); border-color:var(--line); }
+h1 code { background:none; padding:0; font-size:.95em; }
+form.aside { margin-top:1.75rem; padding-top:.25rem; border-top:1px dashed var(--line); }
+form.aside button { margin-top:.5rem; }
 ol.steps li { margin:.4rem 0; }
 footer { color:var(--muted); font-size:.85rem; text-align:center; padding:2rem 1rem; border-top:1px solid var(--line); }
 "#;

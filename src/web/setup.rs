@@ -101,10 +101,10 @@ pub fn setup_form(form: &SetupForm<'_>) -> String {
 <p>The App will belong to {owner}.</p>
 <button type="submit" id="create">Create GitHub App</button>
 </form>
-<form id="choose-owner" action="/setup" method="get">
-<label for="org">For an organization instead (its login):</label>
+<form id="choose-owner" class="aside" action="/setup" method="get">
+<label for="org">Create it for an organization instead (its login):</label>
 <input type="text" id="org" name="org" value="{org}" placeholder="my-org" autocomplete="off">
-<button type="submit" id="use-org">Use this organization</button>
+<button type="submit" class="secondary" id="use-org">Use this organization</button>
 </form>
 <h2>What the App may do</h2>
 <table><thead><tr><th>Permission</th><th>Access</th></tr></thead><tbody>{permissions}</tbody></table>
@@ -140,7 +140,7 @@ pub fn setup_done(app: &CreatedApp<'_>) -> String {
 <li><a id="install" href="{install}">Install the App</a> on the repositories it should review.</li>
 <li>Open a pull request that changes a Kubernetes manifest: kubenudge adds a <code>kubenudge</code> check and comments.</li>
 <li>Keep a copy of <code>{dir}</code> in your secret manager: GitHub shows the private key only once. To run kubenudge elsewhere, pass the same values as <code>GITHUB_APP_ID</code>, <code>GITHUB_APP_PRIVATE_KEY</code> and <code>GITHUB_WEBHOOK_SECRET</code>.</li>
-<li>Optionally describe your rollout in <code>.github/kubenudge.yml</code> (see the <a href="/rules">rules</a>).</li>
+<li>Optionally describe your rollout in each repository's <code>.github/kubenudge.yml</code>: stages per namespace, exceptions, and the help text its <a href="/rules">rule pages</a> show.</li>
 </ol>
 "#,
         name = escape(app.name),

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod fake_github;
+pub mod logs;
 pub mod manifest_flow;
 
 use std::net::SocketAddr;
@@ -69,6 +70,7 @@ impl Harness {
     }
 
     pub async fn start_with(options: Options) -> Harness {
+        logs::capture();
         let fake = FakeGitHub::start().await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -212,6 +214,34 @@ impl Harness {
         model.trees.insert(sha.to_string(), tree);
     }
 
+    /// The secrets this harness's service holds or was handed, by name.
+    pub fn secrets(&self) -> Vec<(String, String)> {
+        let pem = std::fs::read_to_string(data("test-app-key.pem")).unwrap();
+        let mut secrets = vec![("webhook secret".to_string(), SECRET.to_string())];
+        // Every line of the key's body: a log that printed any part of it is a leak.
+        for line in pem.lines().filter(|l| !l.starts_with("-----")) {
+            secrets.push(("private key".to_string(), line.to_string()));
+        }
+        for token in &self.fake.model().tokens {
+            secrets.push(("installation token".to_string(), token.clone()));
+        }
+        // A JWT's header, base64url of `{"alg":` or `{"typ":`.
+        secrets.push(("app JWT".to_string(), "eyJhbGciOi".to_string()));
+        secrets.push(("app JWT".to_string(), "eyJ0eXAiOi".to_string()));
+        secrets
+    }
+
+    /// Fails when any secret of [`Harness::secrets`] is in the captured logs.
+    pub fn assert_no_secret_in_logs(&self) {
+        let secrets = self.secrets();
+        let pairs: Vec<(&str, &str)> = secrets
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        let leaked = logs::leaked(&pairs);
+        assert!(leaked.is_empty(), "secrets in the logs: {leaked:?}");
+    }
+
     /// Schema violations, unknown operations and authentication errors seen by the fake.
     pub fn assert_no_protocol_errors(&self) {
         let errors = self.fake.model().errors.clone();
@@ -225,6 +255,15 @@ impl Harness {
             "requests GitHub would refuse:\n{}",
             errors.join("\n")
         );
+    }
+}
+
+/// Every App test checks, as it ends, that nothing it logged holds a secret.
+impl Drop for Harness {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            self.assert_no_secret_in_logs();
+        }
     }
 }
 
