@@ -37,7 +37,10 @@ async fn set_up_mode_ends_once_the_app_is_stored_and_serve_then_reads_it() {
     // Wait (up to 10 s) for the port: the task binds it first thing.
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     while tokio::net::TcpStream::connect(addr).await.is_err() {
-        assert!(std::time::Instant::now() < deadline, "set-up mode never listened");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "set-up mode never listened"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let (status, form) = http(addr, "GET", "/setup", &[], b"", None).await;

@@ -231,6 +231,69 @@ mod tests {
     }
 
     #[test]
+    fn the_credentials_directory_fills_what_the_environment_leaves_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let creds = dir.path().join("app");
+        let env = |extra: Option<(&'static str, &'static str)>| {
+            let creds = creds.display().to_string();
+            move |name: &str| match name {
+                "KUBENUDGE_APP_CREDENTIALS_DIR" => Some(creds.clone()),
+                "KUBENUDGE_PUBLIC_URL" => Some("https://kn.example.com/".into()),
+                n => extra.filter(|(k, _)| *k == n).map(|(_, v)| v.to_string()),
+            }
+        };
+        assert!(needs_setup(env(None)));
+        let err = Settings::from_env(env(None)).unwrap_err().join("\n");
+        assert!(err.contains("has no app-id"), "{err}");
+        credentials::write(
+            &creds,
+            42,
+            &SecretString::from("pem"),
+            &SecretString::from("from-file"),
+        )
+        .unwrap();
+        assert!(!needs_setup(env(None)));
+        let s = Settings::from_env(env(None)).unwrap();
+        assert_eq!(s.app_id, 42);
+        assert_eq!(s.public_url.as_deref(), Some("https://kn.example.com"));
+        assert_eq!(
+            s.review.rule_pages_url.as_deref(),
+            Some("https://kn.example.com")
+        );
+        // The environment wins over the files.
+        let s = Settings::from_env(env(Some(("GITHUB_APP_ID", "7")))).unwrap();
+        assert_eq!(s.app_id, 7);
+        assert!(!needs_setup(
+            |n: &str| (n == "GITHUB_APP_ID").then(|| "7".to_string())
+        ));
+    }
+
+    #[test]
+    fn setup_finds_the_github_web_address() {
+        let web = |api: Option<&str>| {
+            SetupSettings::from_env(|n| match n {
+                "GITHUB_API_URL" => api.map(str::to_string),
+                _ => None,
+            })
+            .unwrap()
+            .web_url
+        };
+        assert_eq!(web(None), "https://github.com");
+        assert_eq!(
+            web(Some("https://ghe.example.com/api/v3/")),
+            "https://ghe.example.com"
+        );
+        let err = SetupSettings::from_env(|n| {
+            (n == "KUBENUDGE_PUBLIC_URL").then(|| "kn.example.com".to_string())
+        })
+        .unwrap_err();
+        assert!(
+            err[0].contains("KUBENUDGE_PUBLIC_URL must be an http(s) URL"),
+            "{err:?}"
+        );
+    }
+
+    #[test]
     fn defaults_apply() {
         let s = Settings::from_env(|name| match name {
             "GITHUB_APP_ID" => Some("42".into()),
