@@ -50,6 +50,9 @@ th { background:var(--bg); }
 .callout.warn { border-left-color:var(--warn); }
 .callout h2 { border:0; margin:.1rem 0 .4rem; padding:0; font-size:1.05rem; }
 .family { margin-top:2rem; }
+table.rules { table-layout:fixed; }
+table.rules th:first-child { width:47%; }
+table.rules td:first-child code { white-space:nowrap; }
 label { font-weight:600; display:block; margin:.75rem 0 .25rem; }
 input[type=text] { width:100%; max-width:26rem; font:inherit; padding:.4rem .6rem; border:1px solid var(--line); border-radius:6px; }
 button { font:inherit; font-weight:600; color:#fff; background:var(--ok); border:1px solid rgba(31,35,40,.15);

@@ -31,6 +31,16 @@ pub fn markdown_to_html(markdown: &str) -> String {
     out
 }
 
+/// One line of Markdown (a rule summary's `code` spans) as inline HTML.
+fn inline_markdown(text: &str) -> String {
+    let html = markdown_to_html(text);
+    let html = html.trim_end();
+    html.strip_prefix("<p>")
+        .and_then(|h| h.strip_suffix("</p>"))
+        .unwrap_or(html)
+        .to_string()
+}
+
 /// `/rules`: every rule, grouped by family, with its one-line summary.
 pub fn rules_index() -> String {
     let mut families: BTreeMap<&str, Vec<&dyn crate::rules::Rule>> = BTreeMap::new();
@@ -47,14 +57,14 @@ pub fn rules_index() -> String {
     );
     for (family, rules) in families {
         body.push_str(&format!(
-            "<section class=\"family\">\n<h2>{}</h2>\n<table>\n<thead><tr><th>Rule</th><th>Summary</th></tr></thead>\n<tbody>\n",
+            "<section class=\"family\">\n<h2>{}</h2>\n<table class=\"rules\">\n<thead><tr><th>Rule</th><th>Summary</th></tr></thead>\n<tbody>\n",
             escape(family)
         ));
         for rule in rules {
             let id = escape(rule.id());
             body.push_str(&format!(
                 "<tr><td><a href=\"/rules/{id}\"><code>{id}</code></a></td><td>{}</td></tr>\n",
-                escape(rule.summary())
+                inline_markdown(rule.summary())
             ));
         }
         body.push_str("</tbody>\n</table>\n</section>\n");
@@ -70,7 +80,7 @@ pub fn rule_page(rule_id: &str, help: Option<&RepoHelp>) -> Option<String> {
         "<p><span class=\"badge\">{family}</span></p>\n<h1><code>{id}</code></h1>\n<p class=\"lead\">{summary}</p>\n",
         family = escape(crate::rules::family(rule_id)),
         id = escape(rule_id),
-        summary = escape(rule.summary()),
+        summary = inline_markdown(rule.summary()),
     );
     if let Some(help) = help.filter(|h| h.contact.is_some() || h.exceptions.is_some()) {
         body.push_str(&repo_help(help));
@@ -131,6 +141,12 @@ mod tests {
         for rule in crate::rules::all() {
             assert!(html.contains(&format!("href=\"/rules/{}\"", rule.id())));
         }
+        // Summaries' `code` spans are code, not backticks.
+        assert!(
+            html.contains("<code>ignore.kubenudge.io/&lt;rule-name&gt;</code>"),
+            "{html}"
+        );
+        assert!(!html.contains('`'));
     }
 
     #[test]

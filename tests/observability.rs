@@ -1,5 +1,6 @@
-//! What the App logs: every line of a review names its delivery, repository, pull request
-//! and head commit, and no secret (webhook secret, private key, installation token, JWT,
+//! What the App tells its operator. `/metrics`: GitHub answers by operation and status,
+//! rate-limit remaining by installation, review latency. Logs: every line of a review names
+//! its delivery, repository, pull request and head commit, and no secret (webhook secret, private key, installation token, JWT,
 //! the credentials GitHub hands `/setup`) ever appears — through a clean review, retries,
 //! a revoked token, refused deliveries and both ends of the set-up exchange. (Every other
 //! App test checks the same secrets as its harness is dropped.)
@@ -26,7 +27,7 @@ spec:
 ";
 
 #[tokio::test]
-async fn review_logs_carry_the_delivery_repository_pr_and_head_and_no_secret() {
+async fn metrics_count_github_answers_and_logs_carry_the_delivery_and_no_secret() {
     let h = Harness::start().await;
     h.set_pull(1, SHA1, &[ChangedFile::added("deploy/web.yaml", INSECURE)]);
     {
@@ -37,7 +38,7 @@ async fn review_logs_carry_the_delivery_repository_pr_and_head_and_no_secret() {
             operation: "/repos/{owner}/{repo}/pulls/{pull_number}/files",
             times: 1,
             status: 502,
-            headers: vec![],
+            headers: vec![("x-ratelimit-remaining", "4321".into())],
             body: serde_json::json!({"message": "Server Error"}),
         });
         m.faults.push_back(Fault {
@@ -82,6 +83,20 @@ async fn review_logs_carry_the_delivery_repository_pr_and_head_and_no_secret() {
         h.fake.model().tokens.len() >= 2,
         "the revoked token was replaced"
     );
+
+    let (_, metrics) = h.get("/metrics").await;
+    for line in [
+        "kubenudge_github_responses_total{route=\"GET /repos/{owner}/{repo}/pulls/{pull_number}/files\",status=\"502\"} 1",
+        "kubenudge_github_responses_total{route=\"GET /repos/{owner}/{repo}/pulls/{pull_number}/files\",status=\"200\"} 1",
+        "kubenudge_github_responses_total{route=\"GET /repos/{owner}/{repo}/git/blobs/{file_sha}\",status=\"401\"} 1",
+        "kubenudge_github_rate_limit_remaining{installation=\"4242\"} 4321",
+        "kubenudge_webhooks_rejected_total{reason=\"signature\"} 1",
+        "kubenudge_webhooks_rejected_total{reason=\"payload\"} 1",
+        "kubenudge_reviews_total{outcome=\"neutral\"} 1",
+        "kubenudge_review_duration_seconds_count 1",
+    ] {
+        assert!(metrics.contains(line), "{line} missing from\n{metrics}");
+    }
 
     let logs = logs::text();
     let finished = logs
