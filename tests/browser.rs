@@ -363,6 +363,20 @@ async fn a_review_comment_links_to_the_rule_page_with_the_repository_help() {
         format!("{base}/rules/pod-security/allow-privilege-escalation?repo=Codertocat/Hello-World")
     );
 
+    // The summary links to the same pages; nothing points to a GitHub repository the
+    // self-hosting team does not have.
+    let summary = h.fake.model().issue_comments[0].body.clone();
+    assert!(
+        summary.contains(&format!(
+            "({base}/rules/pod-security/allow-privilege-escalation?repo=Codertocat/Hello-World)"
+        )),
+        "{summary}"
+    );
+    assert!(
+        !summary.contains("github.com/kubenudge") && !comment.contains("github.com/kubenudge"),
+        "{summary}\n{comment}"
+    );
+
     let (_driver, c) = browser().await;
     c.goto(&link).await.unwrap();
     snap(&c, "rule-page-with-repository-help").await;
