@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
-use kubenudge::server::{SetupService, SetupSettings, setup_router};
+use kubenudge::server::setup_router;
 use serde_json::json;
 use support::manifest_flow::{self, CREATED_APP_ID, CREATED_WEBHOOK_SECRET};
 use support::*;
@@ -140,16 +140,7 @@ async fn setup_creates_the_app_on_github_stores_its_credentials_and_closes() {
     let flow = manifest_flow::mount(&fake, &pem).await;
     let dir = tempfile::tempdir().unwrap();
     let creds = dir.path().join("kubenudge-app");
-    let setup = SetupService::new(
-        SetupSettings {
-            listen: "127.0.0.1:0".parse().unwrap(),
-            api_url: fake.uri(),
-            web_url: fake.uri(),
-            public_url: None,
-            credentials_dir: creds.clone(),
-        },
-        kubenudge::github::RetryPolicy::default(),
-    );
+    let setup = manifest_flow::service(&fake, None, creds.clone());
     let base = serve(setup_router(Arc::clone(&setup))).await;
     let (_driver, c) = browser().await;
 
@@ -262,15 +253,10 @@ async fn a_forged_or_replayed_callback_is_refused_with_a_way_back() {
     let fake = fake_github::FakeGitHub::start().await;
     let flow = manifest_flow::mount(&fake, "pem").await;
     let dir = tempfile::tempdir().unwrap();
-    let setup = SetupService::new(
-        SetupSettings {
-            listen: "127.0.0.1:0".parse().unwrap(),
-            api_url: fake.uri(),
-            web_url: fake.uri(),
-            public_url: Some("https://kubenudge.example.com".into()),
-            credentials_dir: dir.path().join("creds"),
-        },
-        kubenudge::github::RetryPolicy::default(),
+    let setup = manifest_flow::service(
+        &fake,
+        Some("https://kubenudge.example.com"),
+        dir.path().join("creds"),
     );
     let base = serve(setup_router(Arc::clone(&setup))).await;
     let (_driver, c) = browser().await;

@@ -9,7 +9,7 @@ mod support;
 
 use std::sync::Arc;
 
-use kubenudge::server::{SetupService, SetupSettings, setup_router};
+use kubenudge::server::setup_router;
 use support::fake_github::Fault;
 use support::manifest_flow::{self, CREATED_WEBHOOK_SECRET};
 use support::*;
@@ -124,28 +124,14 @@ async fn the_setup_exchange_logs_no_credential() {
     let pem = std::fs::read_to_string(data("test-app-key.pem")).unwrap();
     manifest_flow::mount(&fake, &pem).await;
     let dir = tempfile::tempdir().unwrap();
-    let setup = SetupService::new(
-        SetupSettings {
-            listen: "127.0.0.1:0".parse().unwrap(),
-            api_url: fake.uri(),
-            web_url: fake.uri(),
-            public_url: Some("http://127.0.0.1:1".into()),
-            credentials_dir: dir.path().join("creds"),
-        },
-        kubenudge::github::RetryPolicy::default(),
-    );
+    let setup = manifest_flow::service(&fake, Some("http://127.0.0.1:1"), dir.path().join("creds"));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(axum::serve(listener, setup_router(Arc::clone(&setup))).into_future());
     // The form hands out a state; GitHub's redirect brings it back with the code.
     let (status, form) = http(addr, "GET", "/setup", &[], b"", None).await;
     assert_eq!(status, 200);
-    let state = form
-        .split("state=")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .expect("the form carries a state")
-        .to_string();
+    let state = manifest_flow::form_state(&form);
     // A wrong code first (GitHub refuses it and the failure is logged), then the real one.
     let (status, _) = http(
         addr,
@@ -158,12 +144,7 @@ async fn the_setup_exchange_logs_no_credential() {
     .await;
     assert_eq!(status, 502);
     let (_, form) = http(addr, "GET", "/setup", &[], b"", None).await;
-    let state = form
-        .split("state=")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .unwrap()
-        .to_string();
+    let state = manifest_flow::form_state(&form);
     let (status, page) = http(
         addr,
         "GET",

@@ -5,7 +5,7 @@ mod support;
 
 use std::time::Duration;
 
-use kubenudge::server::{Settings, SetupSettings, needs_setup, serve_setup};
+use kubenudge::server::{Settings, needs_setup, serve_setup};
 use support::manifest_flow::{self, CREATED_APP_ID};
 use support::*;
 
@@ -27,13 +27,12 @@ async fn set_up_mode_ends_once_the_app_is_stored_and_serve_then_reads_it() {
         .unwrap()
         .port();
     let addr: std::net::SocketAddr = ([127, 0, 0, 1], port).into();
-    let serving = tokio::spawn(serve_setup(SetupSettings {
-        listen: addr,
-        api_url: fake.uri(),
-        web_url: fake.uri(),
-        public_url: None,
-        credentials_dir: creds.clone(),
-    }));
+    let serving = tokio::spawn(serve_setup(manifest_flow::settings(
+        &fake,
+        addr,
+        None,
+        creds.clone(),
+    )));
     // Wait (up to 10 s) for the port: the task binds it first thing.
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     while tokio::net::TcpStream::connect(addr).await.is_err() {
@@ -47,11 +46,7 @@ async fn set_up_mode_ends_once_the_app_is_stored_and_serve_then_reads_it() {
     assert_eq!(status, 200);
     let (status, _) = http(addr, "POST", "/webhook", &[], b"{}", None).await;
     assert_eq!(status, 503, "no webhooks before there is an App");
-    let state = form
-        .split("state=")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .unwrap();
+    let state = manifest_flow::form_state(&form);
     let (status, page) = http(
         addr,
         "GET",

@@ -13,6 +13,7 @@ use wiremock::matchers::{method, path_regex};
 use wiremock::{Mock, Request, Respond, ResponseTemplate};
 
 use super::fake_github::FakeGitHub;
+use kubenudge::server::{SetupService, SetupSettings};
 
 pub const CREATED_APP_ID: u64 = 90210;
 pub const CREATED_WEBHOOK_SECRET: &str = "whsec-made-by-the-fake-github";
@@ -183,4 +184,46 @@ pub async fn mount(fake: &FakeGitHub, pem: &str) -> Arc<Mutex<ManifestFlow>> {
         .mount(&fake.server)
         .await;
     flow
+}
+
+/// Set-up settings against `fake` (API and web), storing into `credentials_dir`.
+pub fn settings(
+    fake: &FakeGitHub,
+    listen: std::net::SocketAddr,
+    public_url: Option<&str>,
+    credentials_dir: std::path::PathBuf,
+) -> SetupSettings {
+    SetupSettings {
+        listen,
+        api_url: fake.uri(),
+        web_url: fake.uri(),
+        public_url: public_url.map(str::to_string),
+        credentials_dir,
+    }
+}
+
+/// A set-up service against `fake` (its listen address unused: tests serve its router).
+pub fn service(
+    fake: &FakeGitHub,
+    public_url: Option<&str>,
+    credentials_dir: std::path::PathBuf,
+) -> Arc<SetupService> {
+    SetupService::new(
+        settings(
+            fake,
+            ([127, 0, 0, 1], 0).into(),
+            public_url,
+            credentials_dir,
+        ),
+        kubenudge::github::RetryPolicy::default(),
+    )
+}
+
+/// The `state` a set-up form carries in its action URL (GitHub sends it back).
+pub fn form_state(form: &str) -> String {
+    form.split("state=")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the form carries a state")
+        .to_string()
 }
