@@ -10,10 +10,19 @@ use super::credentials;
 use crate::review::ReviewConfig;
 
 /// True when no App credentials are configured, in the environment or in the credentials
-/// directory: `kubenudge serve` then starts in set-up mode.
+/// directory: `kubenudge serve` then starts in set-up mode. Any one App variable set means
+/// the operator configures by hand, so a missing one is reported instead.
 pub fn needs_setup(var: impl Fn(&str) -> Option<String>) -> bool {
     let set = |name: &str| var(name).is_some_and(|v| !v.trim().is_empty());
-    !set("GITHUB_APP_ID") && !credentials::stored(&credentials::dir_from_env(&var))
+    let by_hand = [
+        "GITHUB_APP_ID",
+        "GITHUB_APP_PRIVATE_KEY",
+        "GITHUB_APP_PRIVATE_KEY_PATH",
+        "GITHUB_WEBHOOK_SECRET",
+    ]
+    .iter()
+    .any(|name| set(name));
+    !by_hand && !credentials::stored(&credentials::dir_from_env(&var))
 }
 
 /// What set-up mode needs: where to listen, where GitHub is, where to store what it returns.
