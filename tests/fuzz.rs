@@ -81,9 +81,9 @@ fn lint_and_fix(path: &str, bytes: &[u8]) -> Result<(), TestCaseError> {
     Ok(())
 }
 
-/// Lines built from the pieces Kubernetes manifests and YAML's odd corners are made of.
-fn yamlish() -> impl Strategy<Value = String> {
-    let key = prop::sample::select(vec![
+/// The pieces Kubernetes manifests and YAML's odd corners are made of.
+fn yamlish_piece() -> impl Strategy<Value = &'static str> {
+    prop::sample::select(vec![
         "apiVersion: v1",
         "apiVersion: apps/v1",
         "kind: Pod",
@@ -151,7 +151,12 @@ fn yamlish() -> impl Strategy<Value = String> {
         "selector: {matchLabels: {a: b}}",
         "é: ü",
         "🚀: 1",
-    ]);
+    ])
+}
+
+/// Lines of pieces at random indentation.
+fn yamlish() -> impl Strategy<Value = String> {
+    let key = yamlish_piece();
     let line =
         (0usize..7, key).prop_map(|(indent, piece)| format!("{}{piece}", "  ".repeat(indent)));
     (
@@ -163,6 +168,45 @@ fn yamlish() -> impl Strategy<Value = String> {
             let text = lines.join(if crlf { "\r\n" } else { "\n" });
             if bom { format!("\u{feff}{text}") } else { text }
         })
+}
+
+/// A real insecure Deployment with line edits: a piece inserted at a line's indentation (or
+/// one level deeper), a line dropped or repeated. Most results still parse and have findings
+/// with fixes, so the fixer meets odd but plausible files.
+fn edited_manifest() -> impl Strategy<Value = String> {
+    const BASE: &str = include_str!("../fixtures/insecure-deployment.yaml");
+    let lines: Vec<&'static str> = BASE.lines().collect();
+    let n = lines.len();
+    let edit = (0..n, 0u8..4, yamlish_piece());
+    prop::collection::vec(edit, 1..6).prop_map(move |edits| {
+        let mut out: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+        for (at, kind, piece) in edits {
+            let at = at % out.len().max(1);
+            let indent: String = out
+                .get(at)
+                .map(|l| l.chars().take_while(|c| *c == ' ').collect())
+                .unwrap_or_default();
+            match kind {
+                0 => out.insert(at, format!("{indent}{piece}")),
+                1 => out.insert(at + 1, format!("{indent}  {piece}")),
+                2 if out.len() > 1 => {
+                    out.remove(at);
+                }
+                _ => {
+                    let line = out[at].clone();
+                    out.insert(at, line);
+                }
+            }
+        }
+        out.join("\n") + "\n"
+    })
+}
+
+#[test]
+fn edited_manifests_through_parse_lint_fix() {
+    fuzz("edited manifests", edited_manifest(), |text| {
+        lint_and_fix("deploy/web.yaml", text.as_bytes())
+    });
 }
 
 #[test]
