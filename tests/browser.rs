@@ -123,6 +123,23 @@ async fn text(c: &Client, css: &str) -> String {
     }
 }
 
+/// The page's `h1` once it reads `want` (a navigation the last click started), or whatever it
+/// reads after 15 s.
+async fn heading_becomes(c: &Client, want: &str) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let now = match c.find(Locator::Css("h1")).await {
+            // The element can go stale while the next page loads.
+            Ok(element) => element.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        if now == want || std::time::Instant::now() > deadline {
+            return now;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
 async fn serve(app: axum::Router) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -180,8 +197,12 @@ async fn setup_creates_the_app_on_github_stores_its_credentials_and_closes() {
         .await
         .unwrap();
 
-    // GitHub created the App and sent the browser back; the code was exchanged.
-    assert_eq!(text(&c, "h1").await, "kubenudge is set up");
+    // GitHub created the App and sent the browser back; the code was exchanged. The click
+    // does not wait for that round trip (two redirects), so wait for the page.
+    assert_eq!(
+        heading_becomes(&c, "kubenudge is set up").await,
+        "kubenudge is set up"
+    );
     snap(&c, "setup-done").await;
     let page = text(&c, "main").await;
     assert!(page.contains(&format!("App ID {CREATED_APP_ID}")), "{page}");
