@@ -11,7 +11,9 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
     let cli = kubenudge::cli::Cli::parse();
-    let mut stdin = std::io::stdin().lock();
+    // Not locked for the whole run: `kubenudge lsp` reads stdin on lsp-server's own thread,
+    // which would wait for this lock forever.
+    let mut stdin = std::io::stdin();
     let mut console = Console {
         stdin: &mut stdin,
         color: Console::color_wanted(
