@@ -151,6 +151,14 @@ pub(super) fn start(service: Arc<Service>) {
                 )
                 .await;
             match claimed {
+                Ok(Some(job)) if workers.stopping() => {
+                    // Shutdown began while this claim was under way: give the job back
+                    // untouched, for another replica or the next start.
+                    if let Err(e) = service.store.release(&job, &workers.owner, None).await {
+                        tracing::warn!(job = job.id, error = %e, "could not give the job back; its lease will expire");
+                    }
+                    break;
+                }
                 Ok(Some(job)) => {
                     service.metrics.job_claimed();
                     workers.in_flight.send_modify(|n| *n += 1);
