@@ -258,15 +258,21 @@ pub fn run_in(
 }
 
 fn serve(err: &mut dyn Write) -> i32 {
-    let settings = match crate::server::Settings::from_env(|name| std::env::var(name).ok()) {
-        Ok(s) => s,
-        Err(problems) => {
-            let _ = writeln!(err, "error: kubenudge serve cannot start:");
-            for p in problems {
-                let _ = writeln!(err, "  - {p}");
-            }
-            return EXIT_ERROR;
+    let env = |name: &str| std::env::var(name).ok();
+    let report = |err: &mut dyn Write, problems: Vec<String>| {
+        let _ = writeln!(err, "error: kubenudge serve cannot start:");
+        for p in problems {
+            let _ = writeln!(err, "  - {p}");
         }
+        EXIT_ERROR
+    };
+    let setup = if crate::server::needs_setup(env) {
+        match crate::server::SetupSettings::from_env(env) {
+            Ok(s) => Some(s),
+            Err(problems) => return report(err, problems),
+        }
+    } else {
+        None
     };
     let _ = tracing_subscriber::fmt()
         .with_env_filter(
@@ -282,6 +288,21 @@ fn serve(err: &mut dyn Write) -> i32 {
             let _ = writeln!(err, "error: cannot start the async runtime: {e}");
             return EXIT_ERROR;
         }
+    };
+    // No App yet: serve the set-up pages until one is created, then review with it.
+    if let Some(setup) = setup {
+        match runtime.block_on(crate::server::serve_setup(setup)) {
+            Ok(true) => {}
+            Ok(false) => return EXIT_CLEAN,
+            Err(e) => {
+                let _ = writeln!(err, "error: {e:#}");
+                return EXIT_ERROR;
+            }
+        }
+    }
+    let settings = match crate::server::Settings::from_env(env) {
+        Ok(s) => s,
+        Err(problems) => return report(err, problems),
     };
     match runtime.block_on(crate::server::serve(settings)) {
         Ok(()) => EXIT_CLEAN,

@@ -27,3 +27,4 @@ pub mod rollout;
 pub mod rules;
 pub mod server;
 pub mod store;
+pub mod web;

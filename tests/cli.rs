@@ -163,7 +163,7 @@ fn the_bots_own_deployment_passes_its_checks_at_restricted() {
     assert_eq!(code, 0, "{err}");
     let (_, text, _) = run_cli(&["check", "deploy/"]);
     assert!(
-        text.contains("All checks passed (4 objects in 4 files)."),
+        text.contains("All checks passed (11 objects in 9 files)."),
         "{text}"
     );
 }

@@ -3,12 +3,15 @@
 //! waits out rate limits and spaces writes.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use http::{HeaderMap, Method, StatusCode};
 use octocrab::Octocrab;
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 use tokio::sync::Mutex;
@@ -19,14 +22,56 @@ use super::limits::SharedLimits;
 use super::retry::{GitHubError, RetryPolicy, rate_limit_wait};
 use super::types::{HookDelivery, InstallationToken};
 
-/// Counters for `/metrics`.
+/// What the client counts, as Prometheus metrics `server::Metrics` registers (the handles are
+/// shared: registering clones them, counting goes to the same atomics).
 #[derive(Debug, Default)]
 pub struct RequestCounters {
-    pub requests: AtomicU64,
-    pub retries: AtomicU64,
-    pub rate_limit_waits: AtomicU64,
-    pub failures: AtomicU64,
-    pub token_exchanges: AtomicU64,
+    pub requests: Counter,
+    pub retries: Counter,
+    pub rate_limit_waits: Counter,
+    pub failures: Counter,
+    pub token_exchanges: Counter,
+    /// Answers by operation (`POST /repos/{owner}/{repo}/check-runs`) and status (`201`, or
+    /// `timeout` / `transport` when none came).
+    pub by_route: Family<RouteLabels, Counter>,
+    /// `x-ratelimit-remaining` of the latest answer, by who asked (`app` or the installation id).
+    pub rate_limit_remaining: Family<CallerLabels, Gauge>,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RouteLabels {
+    pub route: String,
+    pub status: String,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct CallerLabels {
+    pub installation: String,
+}
+
+impl RequestCounters {
+    fn answered(&self, route: &str, status: &str) {
+        self.by_route
+            .get_or_create(&RouteLabels {
+                route: route.to_string(),
+                status: status.to_string(),
+            })
+            .inc();
+    }
+
+    fn rate_limit(&self, caller: &str, headers: &HeaderMap) {
+        if let Some(remaining) = headers
+            .get("x-ratelimit-remaining")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<i64>().ok())
+        {
+            self.rate_limit_remaining
+                .get_or_create(&CallerLabels {
+                    installation: caller.to_string(),
+                })
+                .set(remaining);
+        }
+    }
 }
 
 /// The app: credentials, the API base URL and the state shared by all installations.
@@ -122,9 +167,7 @@ impl GitHubApp {
                 None,
             )
             .await?;
-        self.counters
-            .token_exchanges
-            .fetch_add(1, Ordering::Relaxed);
+        self.counters.token_exchanges.inc();
         let token: InstallationToken = decode(&raw.body, what)?;
         let expires_at = DateTime::parse_from_rfc3339(&token.expires_at)
             .map(|t| t.with_timezone(&Utc))
@@ -220,6 +263,8 @@ impl GitHubApp {
         what: &str,
         installation: Option<InstallationId>,
     ) -> Result<RawResponse, GitHubError> {
+        // The rate-limit gauge's label: the installation, or `app` for the App's own JWT.
+        let caller = installation.map_or_else(|| "app".to_string(), |id| id.0.to_string());
         let policy = &self.policy;
         let is_write = method != Method::GET;
         let creates = method == Method::POST
@@ -235,15 +280,21 @@ impl GitHubApp {
                 None if is_write => self.space_writes().await,
                 None => {}
             }
-            self.counters.requests.fetch_add(1, Ordering::Relaxed);
+            self.counters.requests.inc();
             let sent = tokio::time::timeout(
                 policy.request_timeout,
                 execute(client, method.clone(), path, body),
             )
             .await;
             let failure = match sent {
-                Err(_) => format!("no answer within {:?}", policy.request_timeout),
-                Ok(Err(e)) => e,
+                Err(_) => {
+                    self.counters.answered(what, "timeout");
+                    format!("no answer within {:?}", policy.request_timeout)
+                }
+                Ok(Err(e)) => {
+                    self.counters.answered(what, "transport");
+                    e
+                }
                 Ok(Ok((status, headers, text))) => {
                     if let Some((id, limits)) = shared {
                         let header = |name: &str| {
@@ -258,6 +309,8 @@ impl GitHubApp {
                             limits.record(id, remaining, reset).await;
                         }
                     }
+                    self.counters.answered(what, status.as_str());
+                    self.counters.rate_limit(&caller, &headers);
                     if status.is_success() {
                         return Ok(RawResponse {
                             headers,
@@ -273,7 +326,7 @@ impl GitHubApp {
                         rate_limit_waits,
                     ) {
                         if wait > policy.max_rate_limit_wait || attempt >= policy.max_attempts {
-                            self.counters.failures.fetch_add(1, Ordering::Relaxed);
+                            self.counters.failures.inc();
                             return Err(GitHubError::RateLimited {
                                 what: what.to_string(),
                                 wait,
@@ -284,15 +337,13 @@ impl GitHubApp {
                             // The other replicas hold their requests for this installation too.
                             limits.block(id, wait).await;
                         }
-                        self.counters
-                            .rate_limit_waits
-                            .fetch_add(1, Ordering::Relaxed);
+                        self.counters.rate_limit_waits.inc();
                         rate_limit_waits += 1;
                         policy.sleep(wait).await;
                         continue;
                     }
                     if !status.is_server_error() {
-                        self.counters.failures.fetch_add(1, Ordering::Relaxed);
+                        self.counters.failures.inc();
                         return Err(GitHubError::Status {
                             status,
                             what: what.to_string(),
@@ -303,7 +354,7 @@ impl GitHubApp {
                 }
             };
             if attempt >= policy.max_attempts || creates {
-                self.counters.failures.fetch_add(1, Ordering::Relaxed);
+                self.counters.failures.inc();
                 return Err(GitHubError::Transport {
                     what: what.to_string(),
                     attempts: attempt,
@@ -318,7 +369,7 @@ impl GitHubApp {
                 failure,
                 "GitHub request failed; retrying"
             );
-            self.counters.retries.fetch_add(1, Ordering::Relaxed);
+            self.counters.retries.inc();
             policy.sleep(wait).await;
         }
     }
@@ -361,7 +412,7 @@ impl InstallationClient {
     }
 }
 
-fn build_client(
+pub(crate) fn build_client(
     base_url: &str,
     token: Option<SecretString>,
     policy: &RetryPolicy,
@@ -379,7 +430,7 @@ fn build_client(
         .map_err(|e| format!("cannot build the GitHub client ({e})"))
 }
 
-async fn execute(
+pub(crate) async fn execute(
     client: &Octocrab,
     method: Method,
     path: &str,
@@ -429,7 +480,7 @@ pub(crate) fn decode<T: DeserializeOwned>(body: &str, what: &str) -> Result<T, G
 }
 
 /// GitHub's `message` field (and the first error), else a bounded prefix of the body.
-fn error_message(body: &str) -> String {
+pub(crate) fn error_message(body: &str) -> String {
     #[derive(serde::Deserialize)]
     struct Error {
         message: Option<String>,

@@ -19,6 +19,21 @@ pub struct ReviewConfig {
     pub max_inline_comments: usize,
     /// Where `docs/rules/...` pages live, e.g. `https://github.com/kubenudge/kubenudge/blob/main`.
     pub docs_base_url: String,
+    /// This service's public URL (`KUBENUDGE_PUBLIC_URL`): when set, guidance links go to its
+    /// `/rules/<rule-id>` pages instead of `docs_base_url`.
+    pub rule_pages_url: Option<String>,
+    /// The repository under review (`owner/name`), so a rule page can show its help text.
+    pub repository: Option<String>,
+}
+
+impl ReviewConfig {
+    /// The same settings for one repository's review.
+    pub fn for_repository(&self, repository: &str) -> ReviewConfig {
+        ReviewConfig {
+            repository: Some(repository.to_string()),
+            ..self.clone()
+        }
+    }
 }
 
 impl Default for ReviewConfig {
@@ -26,6 +41,8 @@ impl Default for ReviewConfig {
         ReviewConfig {
             max_inline_comments: 30,
             docs_base_url: "https://github.com/kubenudge/kubenudge/blob/main".to_string(),
+            rule_pages_url: None,
+            repository: None,
         }
     }
 }

@@ -721,11 +721,34 @@ fn stage_words(mode: Mode) -> &'static str {
     }
 }
 
+/// The service's `/rules/<rule-id>` page (naming the repository, whose help text it shows)
+/// when a public URL is set, else the Markdown page under `docs_base_url`.
 fn guidance_url(config: &ReviewConfig, rule: &str) -> String {
-    format!(
-        "{}/docs/rules/{rule}.md",
-        config.docs_base_url.trim_end_matches('/')
-    )
+    match &config.rule_pages_url {
+        Some(base) => {
+            let page = format!("{}/rules/{rule}", base.trim_end_matches('/'));
+            match &config.repository {
+                Some(repo) => format!("{page}?repo={}", query_value(repo)),
+                None => page,
+            }
+        }
+        None => format!(
+            "{}/docs/rules/{rule}.md",
+            config.docs_base_url.trim_end_matches('/')
+        ),
+    }
+}
+
+/// `owner/name` percent-encoded for a query string (`/` kept: it is legal there).
+fn query_value(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 /// The first sentence of the rule's "Why it matters" section, else the finding's message.

@@ -539,3 +539,44 @@ fn an_unreadable_manifest_is_not_a_success() {
         p.summary_comment
     );
 }
+
+#[test]
+fn guidance_links_go_to_the_service_when_it_has_a_public_url() {
+    let default = ReviewConfig::default();
+    assert_eq!(
+        guidance_url(&default, "pod-security/privileged"),
+        "https://github.com/kubenudge/kubenudge/blob/main/docs/rules/pod-security/privileged.md"
+    );
+    let served = ReviewConfig {
+        rule_pages_url: Some("https://kubenudge.example.com/".into()),
+        ..ReviewConfig::default()
+    };
+    assert_eq!(
+        guidance_url(&served, "pod-security/privileged"),
+        "https://kubenudge.example.com/rules/pod-security/privileged"
+    );
+    assert_eq!(
+        guidance_url(
+            &served.for_repository("acme/shop"),
+            "pod-security/privileged"
+        ),
+        "https://kubenudge.example.com/rules/pod-security/privileged?repo=acme/shop"
+    );
+    // The links in a planned comment use it too.
+    let result = linted(&[("pod.yaml", POD)]);
+    let diffs: HashMap<String, FileDiff> = [("pod.yaml".to_string(), added(POD))].into();
+    let p = plan(
+        &result,
+        &diffs,
+        &[],
+        &served.for_repository("acme/shop"),
+        &[],
+    );
+    assert!(
+        p.comments.iter().any(|c| c
+            .body
+            .contains("(https://kubenudge.example.com/rules/hardening/read-only-root-filesystem?repo=acme/shop)")),
+        "{:#?}",
+        p.comments
+    );
+}

@@ -22,6 +22,8 @@ pub enum Request {
 /// A review to run (stored as JSON in the job queue).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Job {
+    /// `X-GitHub-Delivery` of the webhook that asked for it, for the logs.
+    pub delivery: Option<String>,
     pub installation: InstallationId,
     pub repo: RepoRef,
     pub head_sha: CommitSha,
@@ -70,6 +72,7 @@ pub fn parse(event: &str, body: &[u8]) -> Result<Parsed, serde_json::Error> {
                 return Ok(Parsed::Ignored("no installation in payload"));
             };
             Ok(Parsed::Job(Job {
+                delivery: None,
                 installation: InstallationId(installation.id),
                 repo: e.repository.to_ref(),
                 head_sha: CommitSha(e.pull_request.head.sha),
@@ -95,6 +98,7 @@ pub fn parse(event: &str, body: &[u8]) -> Result<Parsed, serde_json::Error> {
             };
             let head = e.check_run.head_sha.clone();
             Ok(Parsed::Job(Job {
+                delivery: None,
                 installation: InstallationId(installation.id),
                 repo: e.repository.to_ref(),
                 request: pull_for(&head, &e.check_run.pull_requests, e.check_run.external_id),
@@ -114,6 +118,7 @@ pub fn parse(event: &str, body: &[u8]) -> Result<Parsed, serde_json::Error> {
             };
             let head = e.check_suite.head_sha.clone();
             Ok(Parsed::Job(Job {
+                delivery: None,
                 installation: InstallationId(installation.id),
                 repo: e.repository.to_ref(),
                 request: pull_for(&head, &e.check_suite.pull_requests, None),

@@ -1,24 +1,29 @@
-//! The service: axum routes (`POST /webhook`, `GET /healthz`, `GET /readyz`, `GET /metrics`),
-//! the webhook gate (size limit, signature, event parsing, storing the delivery and its job
-//! before answering), the workers that claim jobs from the store, reconciliation and
-//! graceful shutdown. Handlers only store and answer; workers talk to GitHub.
+//! The service: axum routes (`POST /webhook`, `GET /healthz`, `GET /readyz`, `GET /metrics`,
+//! the HTML pages of `crate::web`, and set-up mode when no App exists yet), the webhook gate
+//! (size limit, signature, event parsing, storing the delivery and its job before answering),
+//! the workers that claim jobs from the store, reconciliation and graceful shutdown. Handlers
+//! only store and answer; workers talk to GitHub.
 
+mod credentials;
 mod events;
 mod ledger;
 mod limits;
 mod metrics;
+mod pages;
 pub mod policy;
 mod reconcile;
 mod review_run;
 mod settings;
+mod setup;
 pub mod signature;
 mod worker;
 
-pub use events::{CHECK_NAME, Job, Parsed, Request};
-pub use metrics::Metrics;
+pub use events::{CHECK_NAME, Job, Parsed, Request, parse as parse_event};
+pub use metrics::{Metrics, Rejection};
 pub use reconcile::{finish_abandoned_runs, redeliver_failed_deliveries};
 pub use review_run::{BlobCache, Outcome, ReviewContext};
-pub use settings::Settings;
+pub use settings::{Settings, SetupSettings, needs_setup};
+pub use setup::{SetupService, serve_setup, setup_router};
 pub use worker::WorkOptions;
 
 use std::sync::{Arc, Mutex};
@@ -58,11 +63,12 @@ impl Service {
         work: WorkOptions,
     ) -> Arc<Self> {
         github.share_limits(Arc::new(StoreLimits::new(Arc::clone(&store))));
+        let metrics = Metrics::new(&github.counters);
         Arc::new(Service {
             github,
             webhook_secret,
             store,
-            metrics: Metrics::default(),
+            metrics,
             review: Arc::new(review),
             workers: worker::Workers::new(work),
             outcomes: Mutex::new(Vec::new()),
@@ -82,14 +88,10 @@ impl Service {
             .clone()
     }
 
-    fn record_outcome(&self, outcome: Outcome) {
-        let label = match &outcome {
-            Outcome::Completed(c) => format!("outcome=\"{c}\""),
-            Outcome::AlreadyReviewed => "outcome=\"already_reviewed\"".to_string(),
-            Outcome::NotCurrent => "outcome=\"not_current\"".to_string(),
-            Outcome::Failed(_) => "outcome=\"failed\"".to_string(),
-        };
-        self.metrics.inc("kubenudge_reviews_total", label);
+    /// A review ended after `seconds`: counted, timed and kept for [`Service::outcomes`].
+    fn record_outcome(&self, outcome: Outcome, seconds: f64) {
+        self.metrics
+            .review_finished(worker::outcome_label(&outcome), seconds);
         let mut outcomes = self.outcomes.lock().unwrap_or_else(|p| p.into_inner());
         if outcomes.len() >= 1_000 {
             outcomes.remove(0);
@@ -132,6 +134,10 @@ pub fn router(service: Arc<Service>) -> Router {
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_text))
+        .merge(pages::rule_routes(Some(pages::help_of(Arc::clone(
+            &service.review,
+        )))))
+        .merge(pages::setup_closed())
         .layer(DefaultBodyLimit::max(MAX_WEBHOOK_BYTES))
         .with_state(service)
 }
@@ -152,22 +158,19 @@ async fn metrics_text(State(service): State<Arc<Service>>) -> (HeaderMap, String
     let mut headers = HeaderMap::new();
     headers.insert(
         axum::http::header::CONTENT_TYPE,
-        axum::http::HeaderValue::from_static("text/plain; version=0.0.4"),
+        axum::http::HeaderValue::from_static(metrics::CONTENT_TYPE),
     );
-    let mut text = service.metrics.render(&service.github.counters);
-    // Jobs by state and stored deliveries come from the store: every replica reports the same.
-    if let (Ok(jobs), Ok(deliveries)) = (
+    let text = match (
         service.store.job_counts().await,
         service.store.delivery_count().await,
     ) {
-        text.push_str("# HELP kubenudge_jobs Review jobs in the store, by state.\n# TYPE kubenudge_jobs gauge\n");
-        for (state, n) in &jobs.by_state {
-            text.push_str(&format!("kubenudge_jobs{{state=\"{state}\"}} {n}\n"));
-        }
-        text.push_str(&format!(
-            "# HELP kubenudge_deliveries_stored Webhook deliveries kept in the store.\n# TYPE kubenudge_deliveries_stored gauge\nkubenudge_deliveries_stored {deliveries}\n"
-        ));
-    }
+        // Jobs by state and stored deliveries come from the store: every replica reports the
+        // same.
+        (Ok(jobs), Ok(deliveries)) => service
+            .metrics
+            .render_with_store(&jobs.by_state, deliveries),
+        _ => service.metrics.render(),
+    };
     (headers, text)
 }
 
@@ -184,17 +187,13 @@ async fn webhook(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > MAX_WEBHOOK_BYTES) {
-        service
-            .metrics
-            .inc("kubenudge_webhooks_rejected_total", "reason=\"too_large\"");
+        service.metrics.rejected(Rejection::too_large);
         return (StatusCode::PAYLOAD_TOO_LARGE, "payload above 25 MiB\n");
     }
     let body: Bytes = match axum::body::to_bytes(body, MAX_WEBHOOK_BYTES).await {
         Ok(b) => b,
         Err(_) => {
-            service
-                .metrics
-                .inc("kubenudge_webhooks_rejected_total", "reason=\"too_large\"");
+            service.metrics.rejected(Rejection::too_large);
             return (StatusCode::PAYLOAD_TOO_LARGE, "payload above 25 MiB\n");
         }
     };
@@ -204,35 +203,32 @@ async fn webhook(
         &body,
         header("x-hub-signature-256"),
     ) {
-        service
-            .metrics
-            .inc("kubenudge_webhooks_rejected_total", "reason=\"signature\"");
+        service.metrics.rejected(Rejection::signature);
         return (StatusCode::UNAUTHORIZED, "bad or missing signature\n");
     }
     let event = header("x-github-event").unwrap_or("").to_string();
-    service.metrics.inc(
-        "kubenudge_webhooks_total",
-        format!("event=\"{}\"", metric_label(&event)),
-    );
+    service.metrics.webhook(&event);
     if event == "ping" {
         return (StatusCode::OK, "pong\n");
     }
     let delivery = header("x-github-delivery").map(str::to_string);
-    let parsed = match events::parse(&event, &body) {
+    let mut parsed = match events::parse(&event, &body) {
         Ok(p) => p,
         Err(e) => {
             tracing::warn!(event, error = %e, "webhook payload not understood");
-            service
-                .metrics
-                .inc("kubenudge_webhooks_rejected_total", "reason=\"payload\"");
+            service.metrics.rejected(Rejection::payload);
             return (StatusCode::BAD_REQUEST, "payload not understood\n");
         }
     };
     let digest = hex::encode(Sha256::digest(&body));
     // GitHub always names the delivery; without a name, identical bodies are one delivery.
     let delivery = delivery.unwrap_or_else(|| format!("sha256:{digest}"));
-    let job = match &parsed {
-        Parsed::Job(job) => Some(new_job(job)),
+    let job = match &mut parsed {
+        Parsed::Job(job) => {
+            // The stored job names its delivery: the worker's `review` span carries it.
+            job.delivery = Some(delivery.clone());
+            Some(new_job(job))
+        }
         Parsed::Ignored(_) => None,
     };
     let stored = service
@@ -249,13 +245,9 @@ async fn webhook(
         )
         .await;
     match stored {
-        Ok(true) => service
-            .metrics
-            .inc("kubenudge_deliveries_stored_total", String::new()),
+        Ok(true) => service.metrics.delivery_recorded(),
         Ok(false) => {
-            service
-                .metrics
-                .inc("kubenudge_webhooks_rejected_total", "reason=\"duplicate\"");
+            service.metrics.rejected(Rejection::duplicate);
             return (StatusCode::OK, "delivery already accepted\n");
         }
         Err(e) => {
@@ -273,7 +265,17 @@ async fn webhook(
             (StatusCode::ACCEPTED, "ignored\n")
         }
         Parsed::Job(job) => {
-            tracing::info!(event, delivery, repo = %job.repo, sha = %job.head_sha, "queued");
+            tracing::info!(
+                delivery,
+                event,
+                repo = %job.repo,
+                sha = %job.head_sha,
+                pr = match &job.request {
+                    Request::Pull { pr, .. } => pr.0,
+                    Request::HeadSha { .. } => 0,
+                },
+                "delivery stored"
+            );
             service.workers.wake();
             (StatusCode::ACCEPTED, "queued\n")
         }
@@ -281,7 +283,7 @@ async fn webhook(
 }
 
 /// Ctrl-C, or SIGTERM (what Kubernetes sends before stopping a pod).
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
@@ -301,14 +303,6 @@ async fn shutdown_signal() {
     {
         let _ = tokio::signal::ctrl_c().await;
     }
-}
-
-fn metric_label(event: &str) -> String {
-    event
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
-        .take(40)
-        .collect()
 }
 
 /// `kubenudge serve`: checks the settings, opens the store, reconciles, then serves until

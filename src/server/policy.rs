@@ -10,7 +10,7 @@ use anyhow::Context as _;
 use chrono::NaiveDate;
 
 use super::review_run::BlobCache;
-use crate::config::{CONFIG_PATH, Config, ConfigError, load_or_default};
+use crate::config::{CONFIG_PATH, Config, ConfigError, Help, load_or_default};
 use crate::github::{GitHubApi, RepoRef};
 use crate::review::Enforcement;
 
@@ -35,9 +35,30 @@ type ConfigMap = HashMap<ConfigKey, Option<Arc<Vec<u8>>>>;
 #[derive(Default)]
 pub struct ConfigCache {
     inner: Mutex<(ConfigMap, VecDeque<ConfigKey>)>,
+    /// The `help:` of each repository's latest reviewed base commit, for its rule pages.
+    help: Mutex<(HashMap<String, Help>, VecDeque<String>)>,
 }
 
 impl ConfigCache {
+    /// What the repository's configuration says about help, as of its latest review.
+    pub fn repository_help(&self, repo: &str) -> Option<Help> {
+        let help = self.help.lock().unwrap_or_else(|p| p.into_inner());
+        help.0.get(repo).cloned()
+    }
+
+    fn remember_help(&self, repo: &RepoRef, value: &Help) {
+        let mut help = self.help.lock().unwrap_or_else(|p| p.into_inner());
+        let (map, order) = &mut *help;
+        if map.insert(repo.to_string(), value.clone()).is_none() {
+            order.push_back(repo.to_string());
+        }
+        while order.len() > CACHED_CONFIGS {
+            if let Some(old) = order.pop_front() {
+                map.remove(&old);
+            }
+        }
+    }
+
     fn get(&self, key: &ConfigKey) -> Option<Option<Arc<Vec<u8>>>> {
         let inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         inner.0.get(key).cloned()
@@ -100,7 +121,7 @@ pub async fn base_config<G: GitHubApi>(
             b
         }
     };
-    Ok(match bytes {
+    let base = match bytes {
         None => BaseConfig {
             config: service_defaults(enforcement),
             errors: Vec::new(),
@@ -109,7 +130,9 @@ pub async fn base_config<G: GitHubApi>(
             let (config, errors) = load_or_default(CONFIG_PATH, &bytes);
             BaseConfig { config, errors }
         }
-    })
+    };
+    cache.remember_help(repo, &base.config.help);
+    Ok(base)
 }
 
 /// Blob contents, from the cache or GitHub.

@@ -151,9 +151,7 @@ pub async fn reconcile_once(service: &Arc<Service>) {
     match redeliver_failed_deliveries(&service.github, &service.store, Utc::now()).await {
         Ok(n) => {
             for _ in 0..n {
-                service
-                    .metrics
-                    .inc("kubenudge_deliveries_redelivered_total", String::new());
+                service.metrics.redelivered();
             }
             tracing::info!(redelivered = n, "reconciliation: deliveries checked");
         }

@@ -222,7 +222,8 @@ pub async fn run<G: GitHubApi + Clone + 'static>(
     let completed = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let mut reviewed = job.clone();
     reviewed.base_sha = base_sha.map(crate::github::CommitSha);
-    let task = tokio::spawn(review_and_post(
+    // In the review's span, so its log lines keep the delivery, repository, PR and head.
+    let task = tokio::spawn(tracing::Instrument::in_current_span(review_and_post(
         api.clone(),
         reviewed,
         pr,
@@ -231,7 +232,7 @@ pub async fn run<G: GitHubApi + Clone + 'static>(
         Arc::clone(&cx),
         Arc::clone(&completed),
         Arc::clone(&ledger),
-    ));
+    )));
     let result = match task.await {
         Ok(r) => r,
         Err(e) => Err(anyhow!("the review stopped unexpectedly ({e})")),
@@ -689,6 +690,8 @@ async fn review_and_post<G: GitHubApi>(
         preview_unread,
         tree_truncated,
     };
+    // Links name the repository so its guidance page can show the repository's help text.
+    let review_config = cx.config.for_repository(&repo.to_string());
     let enforcement = Enforcement {
         mode: cx.enforcement.mode,
         pss,
@@ -696,7 +699,7 @@ async fn review_and_post<G: GitHubApi>(
             &decisions,
             config,
             &policy_report.summary_sections(),
-            |rule| review::guidance_url(&cx.config, rule),
+            |rule| review::guidance_url(&review_config, rule),
         )),
     };
 
@@ -729,7 +732,7 @@ async fn review_and_post<G: GitHubApi>(
         other_files: &other_files,
         problems: &problems,
         previous: &previous,
-        config: &cx.config,
+        config: &review_config,
         enforcement: &enforcement,
     });
     apply_policy(&mut plan, &decisions, &policy_report, &diffs, &previous);

@@ -2,14 +2,110 @@
 //! reported together, before anything starts.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 use secrecy::SecretString;
 
+use super::credentials;
 use super::worker::WorkOptions;
 use crate::review::ReviewConfig;
 use crate::store::{Backend, DEFAULT_DATABASE_URL};
 
+/// True when no App credentials are configured, in the environment or in the credentials
+/// directory: `kubenudge serve` then starts in set-up mode. Any one App variable set means
+/// the operator configures by hand, so a missing one is reported instead.
+pub fn needs_setup(var: impl Fn(&str) -> Option<String>) -> bool {
+    let set = |name: &str| var(name).is_some_and(|v| !v.trim().is_empty());
+    let by_hand = [
+        "GITHUB_APP_ID",
+        "GITHUB_APP_PRIVATE_KEY",
+        "GITHUB_APP_PRIVATE_KEY_PATH",
+        "GITHUB_WEBHOOK_SECRET",
+    ]
+    .iter()
+    .any(|name| set(name));
+    !by_hand && !credentials::stored(&credentials::dir_from_env(&var))
+}
+
+/// What set-up mode needs: where to listen, where GitHub is, where to store what it returns.
+#[derive(Debug, Clone)]
+pub struct SetupSettings {
+    pub listen: SocketAddr,
+    /// The REST API (`GITHUB_API_URL`), for the code exchange.
+    pub api_url: String,
+    /// GitHub's web address, where the manifest form is posted (`GITHUB_WEB_URL`, else derived
+    /// from the API URL: `https://github.com`, or `https://HOST` for `https://HOST/api/v3`).
+    pub web_url: String,
+    pub public_url: Option<String>,
+    pub credentials_dir: PathBuf,
+}
+
+impl SetupSettings {
+    pub fn from_env(var: impl Fn(&str) -> Option<String>) -> Result<SetupSettings, Vec<String>> {
+        let mut problems = Vec::new();
+        let get = |name: &str| var(name).filter(|v| !v.trim().is_empty());
+        let api_url = api_url(get("GITHUB_API_URL"), &mut problems);
+        let web_url = match get("GITHUB_WEB_URL") {
+            Some(url) => http_url("GITHUB_WEB_URL", url, &mut problems),
+            None => web_url_of(&api_url),
+        };
+        let listen = listen(get("KUBENUDGE_LISTEN"), &mut problems);
+        let public_url =
+            get("KUBENUDGE_PUBLIC_URL").map(|u| http_url("KUBENUDGE_PUBLIC_URL", u, &mut problems));
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        Ok(SetupSettings {
+            listen,
+            api_url,
+            web_url,
+            public_url,
+            credentials_dir: credentials::dir_from_env(&var),
+        })
+    }
+}
+
+/// GitHub's web address for an API URL.
+fn web_url_of(api_url: &str) -> String {
+    let api = api_url.trim_end_matches('/');
+    if api == "https://api.github.com" {
+        "https://github.com".to_string()
+    } else {
+        api.strip_suffix("/api/v3").unwrap_or(api).to_string()
+    }
+}
+
+fn http_url(name: &str, url: String, problems: &mut Vec<String>) -> String {
+    let url = url.trim().trim_end_matches('/').to_string();
+    if !(url.starts_with("https://") || url.starts_with("http://")) {
+        problems.push(format!("{name} must be an http(s) URL, got {url:?}"));
+    }
+    url
+}
+
+fn api_url(value: Option<String>, problems: &mut Vec<String>) -> String {
+    http_url(
+        "GITHUB_API_URL",
+        value.unwrap_or_else(|| "https://api.github.com".to_string()),
+        problems,
+    )
+}
+
+fn listen(value: Option<String>, problems: &mut Vec<String>) -> SocketAddr {
+    let text = value.unwrap_or_else(|| "0.0.0.0:3000".to_string());
+    text.trim().parse::<SocketAddr>().unwrap_or_else(|_| {
+        problems.push(format!(
+            "KUBENUDGE_LISTEN must be host:port such as 0.0.0.0:3000, got {text:?}"
+        ));
+        SocketAddr::from(([0, 0, 0, 0], 3000))
+    })
+}
+
 pub struct Settings {
+    /// Where `/setup` stored the App credentials (read when the environment has none).
+    pub credentials_dir: PathBuf,
+    /// `KUBENUDGE_PUBLIC_URL`: how GitHub and browsers reach this service.
+    pub public_url: Option<String>,
     pub app_id: u64,
     pub private_key: SecretString,
     pub webhook_secret: SecretString,
@@ -40,12 +136,24 @@ impl Settings {
     pub fn from_env(var: impl Fn(&str) -> Option<String>) -> Result<Settings, Vec<String>> {
         let mut problems = Vec::new();
         let get = |name: &str| var(name).filter(|v| !v.trim().is_empty());
-        let app_id = match get("GITHUB_APP_ID") {
+        let dir = credentials::dir_from_env(&var);
+        // The environment wins; the credentials directory (written by `/setup`, or a mounted
+        // Secret) fills what it leaves out.
+        let from_dir = |file: &str, problems: &mut Vec<String>| {
+            credentials::read(&dir, file).unwrap_or_else(|e| {
+                problems.push(e);
+                None
+            })
+        };
+        let app_id = match get("GITHUB_APP_ID")
+            .or_else(|| from_dir(credentials::APP_ID_FILE, &mut problems))
+        {
             None => {
-                problems.push(
-                    "GITHUB_APP_ID is not set (the numeric App ID from the app's settings page)"
-                        .to_string(),
-                );
+                problems.push(format!(
+                    "GITHUB_APP_ID is not set (the numeric App ID from the app's settings page), and {} has no {}",
+                    dir.display(),
+                    credentials::APP_ID_FILE
+                ));
                 0
             }
             Some(v) => v.trim().parse::<u64>().unwrap_or_else(|_| {
@@ -67,29 +175,25 @@ impl Settings {
                     None
                 }
             },
-            (None, None) => {
-                problems.push("set GITHUB_APP_PRIVATE_KEY (PEM text) or GITHUB_APP_PRIVATE_KEY_PATH (a .pem file)".to_string());
-                None
-            }
+            (None, None) => match from_dir(credentials::PRIVATE_KEY_FILE, &mut problems) {
+                Some(pem) => Some(SecretString::from(pem)),
+                None => {
+                    problems.push("set GITHUB_APP_PRIVATE_KEY (PEM text) or GITHUB_APP_PRIVATE_KEY_PATH (a .pem file)".to_string());
+                    None
+                }
+            },
         };
-        let webhook_secret = get("GITHUB_WEBHOOK_SECRET").map(SecretString::from);
+        let webhook_secret = get("GITHUB_WEBHOOK_SECRET")
+            .or_else(|| from_dir(credentials::WEBHOOK_SECRET_FILE, &mut problems))
+            .map(SecretString::from);
         if webhook_secret.is_none() {
             problems
                 .push("GITHUB_WEBHOOK_SECRET is not set (the app's webhook secret)".to_string());
         }
-        let api_url = get("GITHUB_API_URL").unwrap_or_else(|| "https://api.github.com".to_string());
-        if !(api_url.starts_with("https://") || api_url.starts_with("http://")) {
-            problems.push(format!(
-                "GITHUB_API_URL must be an http(s) URL, got {api_url:?}"
-            ));
-        }
-        let listen_text = get("KUBENUDGE_LISTEN").unwrap_or_else(|| "0.0.0.0:3000".to_string());
-        let listen = listen_text.parse::<SocketAddr>().unwrap_or_else(|_| {
-            problems.push(format!(
-                "KUBENUDGE_LISTEN must be host:port such as 0.0.0.0:3000, got {listen_text:?}"
-            ));
-            SocketAddr::from(([0, 0, 0, 0], 3000))
-        });
+        let api_url = api_url(get("GITHUB_API_URL"), &mut problems);
+        let listen = listen(get("KUBENUDGE_LISTEN"), &mut problems);
+        let public_url =
+            get("KUBENUDGE_PUBLIC_URL").map(|u| http_url("KUBENUDGE_PUBLIC_URL", u, &mut problems));
         let mut review = ReviewConfig::default();
         if let Some(url) = get("KUBENUDGE_DOCS_BASE_URL") {
             review.docs_base_url = url.trim_end_matches('/').to_string();
@@ -104,6 +208,7 @@ impl Settings {
                 }
             },
         };
+        review.rule_pages_url = public_url.clone();
         review.max_inline_comments = number("KUBENUDGE_MAX_INLINE_COMMENTS", 30, &mut problems);
         let max_concurrent_reviews = number("KUBENUDGE_MAX_CONCURRENT_REVIEWS", 4, &mut problems);
         let database_url =
@@ -126,6 +231,8 @@ impl Settings {
             return Err(problems);
         }
         Ok(Settings {
+            credentials_dir: dir,
+            public_url,
             app_id,
             private_key: private_key.unwrap_or_else(|| SecretString::from("")),
             webhook_secret: webhook_secret.unwrap_or_else(|| SecretString::from("")),
@@ -169,6 +276,69 @@ mod tests {
         assert!(text.contains("GITHUB_APP_PRIVATE_KEY"), "{text}");
         assert!(text.contains("GITHUB_WEBHOOK_SECRET"), "{text}");
         assert!(text.contains("KUBENUDGE_LISTEN"), "{text}");
+    }
+
+    #[test]
+    fn the_credentials_directory_fills_what_the_environment_leaves_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let creds = dir.path().join("app");
+        let env = |extra: Option<(&'static str, &'static str)>| {
+            let creds = creds.display().to_string();
+            move |name: &str| match name {
+                "KUBENUDGE_APP_CREDENTIALS_DIR" => Some(creds.clone()),
+                "KUBENUDGE_PUBLIC_URL" => Some("https://kn.example.com/".into()),
+                n => extra.filter(|(k, _)| *k == n).map(|(_, v)| v.to_string()),
+            }
+        };
+        assert!(needs_setup(env(None)));
+        let err = Settings::from_env(env(None)).unwrap_err().join("\n");
+        assert!(err.contains("has no app-id"), "{err}");
+        credentials::write(
+            &creds,
+            42,
+            &SecretString::from("pem"),
+            &SecretString::from("from-file"),
+        )
+        .unwrap();
+        assert!(!needs_setup(env(None)));
+        let s = Settings::from_env(env(None)).unwrap();
+        assert_eq!(s.app_id, 42);
+        assert_eq!(s.public_url.as_deref(), Some("https://kn.example.com"));
+        assert_eq!(
+            s.review.rule_pages_url.as_deref(),
+            Some("https://kn.example.com")
+        );
+        // The environment wins over the files.
+        let s = Settings::from_env(env(Some(("GITHUB_APP_ID", "7")))).unwrap();
+        assert_eq!(s.app_id, 7);
+        assert!(!needs_setup(
+            |n: &str| (n == "GITHUB_APP_ID").then(|| "7".to_string())
+        ));
+    }
+
+    #[test]
+    fn setup_finds_the_github_web_address() {
+        let web = |api: Option<&str>| {
+            SetupSettings::from_env(|n| match n {
+                "GITHUB_API_URL" => api.map(str::to_string),
+                _ => None,
+            })
+            .unwrap()
+            .web_url
+        };
+        assert_eq!(web(None), "https://github.com");
+        assert_eq!(
+            web(Some("https://ghe.example.com/api/v3/")),
+            "https://ghe.example.com"
+        );
+        let err = SetupSettings::from_env(|n| {
+            (n == "KUBENUDGE_PUBLIC_URL").then(|| "kn.example.com".to_string())
+        })
+        .unwrap_err();
+        assert!(
+            err[0].contains("KUBENUDGE_PUBLIC_URL must be an http(s) URL"),
+            "{err:?}"
+        );
     }
 
     #[test]

@@ -151,10 +151,16 @@ pub(super) fn start(service: Arc<Service>) {
                 )
                 .await;
             match claimed {
+                Ok(Some(job)) if workers.stopping() => {
+                    // Shutdown began while this claim was under way: give the job back
+                    // untouched, for another replica or the next start.
+                    if let Err(e) = service.store.release(&job, &workers.owner, None).await {
+                        tracing::warn!(job = job.id, error = %e, "could not give the job back; its lease will expire");
+                    }
+                    break;
+                }
                 Ok(Some(job)) => {
-                    service
-                        .metrics
-                        .inc("kubenudge_jobs_claimed_total", String::new());
+                    service.metrics.job_claimed();
                     workers.in_flight.send_modify(|n| *n += 1);
                     workers
                         .held
@@ -199,9 +205,16 @@ async fn run_claimed(service: &Arc<Service>, claimed: ClaimedJob) {
         }
     };
     job.force = claimed.force;
+    // The delivery that stored the job (the first, when later ones joined it).
+    let delivery = claimed
+        .delivery_id
+        .clone()
+        .or_else(|| job.delivery.clone())
+        .unwrap_or_else(|| "-".to_string());
+    job.delivery = Some(delivery.clone());
     tracing::info!(
         job = claimed.id,
-        delivery = claimed.delivery_id.as_deref().unwrap_or("-"),
+        delivery = delivery.as_str(),
         attempt = claimed.attempts,
         repo = %job.repo,
         pr = %claimed.pr_key,
@@ -245,13 +258,36 @@ async fn run_claimed(service: &Arc<Service>, claimed: ClaimedJob) {
     let api = service.github.installation(job.installation);
     let state = match job.request.clone() {
         Request::Pull { pr, .. } => {
+            // Every log line of the review names the delivery, repository, PR and head.
+            let span = tracing::info_span!(
+                "review",
+                delivery = delivery.as_str(),
+                repo = %job.repo,
+                pr = pr.0,
+                sha = %job.head_sha,
+            );
             let ledger = Ledger::new(Arc::clone(&service.store), &job, pr, &claimed);
-            let outcome = review_run::run(api, job, pr, Arc::clone(&service.review), ledger).await;
+            let review = Arc::clone(&service.review);
+            let (outcome, seconds) = tracing::Instrument::instrument(
+                async move {
+                    let started = std::time::Instant::now();
+                    let outcome = review_run::run(api, job, pr, review, ledger).await;
+                    let seconds = started.elapsed().as_secs_f64();
+                    tracing::info!(
+                        outcome = outcome_label(&outcome),
+                        seconds,
+                        "review finished"
+                    );
+                    (outcome, seconds)
+                },
+                span,
+            )
+            .await;
             let state = match outcome {
                 Outcome::Failed(_) => JobState::Failed,
                 _ => JobState::Done,
             };
-            service.record_outcome(outcome);
+            service.record_outcome(outcome, seconds);
             Some(state)
         }
         Request::HeadSha { external_id } => {
@@ -317,4 +353,14 @@ async fn find_pull<G: GitHubApi>(
         .iter()
         .find(|p| p.head.sha == job.head_sha.0)
         .map(|p| PullNumber(p.number)))
+}
+
+/// The `outcome` label of a finished review.
+pub(super) fn outcome_label(outcome: &Outcome) -> &'static str {
+    match outcome {
+        Outcome::Completed(c) => c,
+        Outcome::AlreadyReviewed => "already_reviewed",
+        Outcome::NotCurrent => "not_current",
+        Outcome::Failed(_) => "failed",
+    }
 }

@@ -4,6 +4,8 @@
 #![allow(dead_code)]
 
 pub mod fake_github;
+pub mod logs;
+pub mod manifest_flow;
 pub mod postgres;
 
 use std::net::SocketAddr;
@@ -45,6 +47,8 @@ pub struct Options {
     pub database_url: Option<String>,
     /// An existing fake GitHub to talk to (two replicas of one service).
     pub fake_uri: Option<String>,
+    /// Serve the rule pages as `KUBENUDGE_PUBLIC_URL` does: comments link to this server.
+    pub public_url: bool,
 }
 
 impl Default for Options {
@@ -56,11 +60,12 @@ impl Default for Options {
             today: chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(),
             database_url: None,
             fake_uri: None,
+            public_url: false,
         }
     }
 }
 
-fn data(path: &str) -> String {
+pub fn data(path: &str) -> String {
     format!("{}/tests/data/github/{path}", env!("CARGO_MANIFEST_DIR"))
 }
 
@@ -75,7 +80,10 @@ impl Harness {
     }
 
     pub async fn start_with(options: Options) -> Harness {
+        logs::capture();
         let fake = FakeGitHub::start().await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
         let sleeps = Arc::new(Mutex::new(Vec::new()));
         let recorded = Arc::clone(&sleeps);
         // Waits are recorded, not slept: tests stay fast and can check them.
@@ -112,6 +120,8 @@ impl Harness {
                 config: ReviewConfig {
                     max_inline_comments: options.max_inline_comments,
                     docs_base_url: "https://github.com/kubenudge/kubenudge/blob/main".into(),
+                    rule_pages_url: options.public_url.then(|| format!("http://{addr}")),
+                    ..ReviewConfig::default()
                 },
                 enforcement: options.enforcement,
                 blobs: BlobCache::new(16 * 1024 * 1024),
@@ -127,8 +137,6 @@ impl Harness {
             },
         );
         service.start();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
         let app = router(Arc::clone(&service));
         tokio::spawn(async move {
             axum::serve(listener, app).await.unwrap();
@@ -232,6 +240,34 @@ impl Harness {
         model.trees.insert(sha.to_string(), tree);
     }
 
+    /// The secrets this harness's service holds or was handed, by name.
+    pub fn secrets(&self) -> Vec<(String, String)> {
+        let pem = std::fs::read_to_string(data("test-app-key.pem")).unwrap();
+        let mut secrets = vec![("webhook secret".to_string(), SECRET.to_string())];
+        // Every line of the key's body: a log that printed any part of it is a leak.
+        for line in pem.lines().filter(|l| !l.starts_with("-----")) {
+            secrets.push(("private key".to_string(), line.to_string()));
+        }
+        for token in &self.fake.model().tokens {
+            secrets.push(("installation token".to_string(), token.clone()));
+        }
+        // A JWT's header, base64url of `{"alg":` or `{"typ":`.
+        secrets.push(("app JWT".to_string(), "eyJhbGciOi".to_string()));
+        secrets.push(("app JWT".to_string(), "eyJ0eXAiOi".to_string()));
+        secrets
+    }
+
+    /// Fails when any secret of [`Harness::secrets`] is in the captured logs.
+    pub fn assert_no_secret_in_logs(&self) {
+        let secrets = self.secrets();
+        let pairs: Vec<(&str, &str)> = secrets
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        let leaked = logs::leaked(&pairs);
+        assert!(leaked.is_empty(), "secrets in the logs: {leaked:?}");
+    }
+
     /// Schema violations, unknown operations and authentication errors seen by the fake.
     pub fn assert_no_protocol_errors(&self) {
         let errors = self.fake.model().errors.clone();
@@ -245,6 +281,15 @@ impl Harness {
             "requests GitHub would refuse:\n{}",
             errors.join("\n")
         );
+    }
+}
+
+/// Every App test checks, as it ends, that nothing it logged holds a secret.
+impl Drop for Harness {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            self.assert_no_secret_in_logs();
+        }
     }
 }
 
