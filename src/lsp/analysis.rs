@@ -65,7 +65,7 @@ pub(crate) fn analyse(
             fix_all: OnceCell::new(),
         };
     };
-    let resolver = NamespaceResolver::from_lint_and_kustomizations(&result, &kustomizations);
+    let resolver = NamespaceResolver::from_lint_and_kustomizations(&result, kustomizations);
     let review = rollout::review(
         &result,
         &PolicyInput {
