@@ -115,7 +115,7 @@ async fn warn_with_a_date_counts_down_in_comment_and_summary() {
     );
     let body = summary(&h);
     assert!(
-        body.contains("will block merges in `payments` from 2027-01-15, in 54 days"),
+        body.contains("restricted becomes blocking in `payments` on 2027-01-15, in 54 days"),
         "{body}"
     );
     insta::assert_snapshot!("warn_countdown_inline_comment", comment);

@@ -107,7 +107,7 @@ fn pull_request_note(files: &[&str], today: &str) -> (String, Conclusion) {
 fn impact_note_warn_with_countdown() {
     let (note, conclusion) = pull_request_note(&["apps/payments/workloads.yaml"], "2026-11-22");
     assert_eq!(conclusion, Conclusion::Neutral);
-    assert!(note.contains("will block merges in `payments` from 2027-01-15, in 54 days"));
+    assert!(note.contains("restricted becomes blocking in `payments` on 2027-01-15, in 54 days"));
     insta::assert_snapshot!(note);
 }
 
@@ -134,7 +134,7 @@ fn audit_findings_stay_out_of_the_pull_request_note() {
         "{note}"
     );
     assert!(
-        note.contains("`prod` is audited for now and kubenudge will block merges in `prod` from 2027-02-01, in 71 days."),
+        note.contains("`prod` is audited for now, then restricted becomes blocking in `prod` on 2027-02-01, in 71 days."),
         "{note}"
     );
     assert!(!note.contains("Deployment/checkout"), "{note}");

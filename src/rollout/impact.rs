@@ -294,9 +294,9 @@ fn summary(out: &mut String, review: &Review, config: &Config, scope: Scope, sho
         }
         if let Some(c) = countdown(&ns.name, &ns.stage) {
             let c = match ns.stage.effective {
-                Mode::Audit => format!("{name} is audited for now and kubenudge {c}"),
-                Mode::Off => format!("{name} is not checked yet and kubenudge {c}"),
-                _ => format!("kubenudge {c}"),
+                Mode::Audit => format!("{name} is audited for now, then {c}"),
+                Mode::Off => format!("{name} is not checked yet, then {c}"),
+                _ => c,
             };
             pending.push((ns.stage.enforce_from, c));
         } else {

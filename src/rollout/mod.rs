@@ -227,6 +227,20 @@ impl Stage {
                 levels: ModeLevels::single(Mode::Enforce, level),
             });
         }
+        // `enforce-from` is a two-step schedule: while its date is ahead, it is the next step,
+        // announced as schedules announce theirs ("restricted becomes blocking … on …").
+        if let (Some(date), Some(days_left)) = (self.enforce_from, self.days_left)
+            && self.mode != Mode::Enforce
+        {
+            let now = ModeLevels::single(self.mode, level);
+            let then = ModeLevels::single(Mode::Enforce, level);
+            self.next = Some(NextStep {
+                date,
+                days_left,
+                levels: then,
+                change: step_change(&now, &then),
+            });
+        }
         self
     }
 

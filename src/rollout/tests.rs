@@ -73,7 +73,7 @@ fn enforce_from_turns_warn_into_enforce_on_that_day() {
     assert_eq!(before.stage.days_left, Some(54));
     assert_eq!(
         impact::countdown("payments", &before.stage).as_deref(),
-        Some("will block merges in `payments` from 2027-01-15, in 54 days")
+        Some("restricted becomes blocking in `payments` on 2027-01-15, in 54 days")
     );
     assert_eq!(
         impact::stage_note("payments", &before.stage),
@@ -86,7 +86,7 @@ fn enforce_from_turns_warn_into_enforce_on_that_day() {
     );
     assert_eq!(
         impact::countdown("payments", &eve.stage).as_deref(),
-        Some("will block merges in `payments` from 2027-01-15, in 1 day")
+        Some("restricted becomes blocking in `payments` on 2027-01-15, in 1 day")
     );
     for day in ["2027-01-15", "2027-06-01"] {
         let after = one(&app(), config, day);
