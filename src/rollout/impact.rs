@@ -34,9 +34,9 @@ fn days(n: i64) -> String {
     }
 }
 
-/// "will block merges in `payments` from 2027-01-15, in 54 days", while enforcement is ahead;
-/// with levels per mode, the next step: "restricted becomes blocking in `payments` on
-/// 2027-03-01, in 87 days".
+/// The next step while one is ahead: "restricted becomes blocking in `payments` on
+/// 2027-03-01, in 87 days" (a schedule, levels per mode, or `enforce-from`); "will block
+/// merges in `payments` from …" only for a pending date the stage has no level for.
 pub fn countdown(namespace: &str, stage: &Stage) -> Option<String> {
     if let Some(next) = &stage.next {
         return Some(format!(
