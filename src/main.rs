@@ -3,12 +3,6 @@ use std::io::IsTerminal;
 use clap::Parser;
 use kubenudge::cli::Console;
 
-// The engine allocates many small nodes, strings and findings and frees them in bulk: glibc's
-// malloc spent a quarter of a big run in malloc/free/consolidate; mimalloc's per-thread free
-// lists make that a few percent.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() {
     let cli = kubenudge::cli::Cli::parse();
     // Not locked here: `kubenudge lsp` reads standard input from a thread of its own, which
