@@ -126,14 +126,21 @@ async fn text(c: &Client, css: &str) -> String {
 /// The page's `h1` once it reads `want` (a navigation the last click started), or whatever it
 /// reads after 15 s.
 async fn heading_becomes(c: &Client, want: &str) -> String {
+    text_becomes(c, "h1", |now| now == want).await
+}
+
+/// The text of `css` once `done` accepts it, or whatever it is after 15 s. A click on a
+/// submit button returns before the next page has loaded, so a read right after it can
+/// still see the old page.
+async fn text_becomes(c: &Client, css: &str, done: impl Fn(&str) -> bool) -> String {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
     loop {
-        let now = match c.find(Locator::Css("h1")).await {
+        let now = match c.find(Locator::Css(css)).await {
             // The element can go stale while the next page loads.
             Ok(element) => element.text().await.unwrap_or_default(),
             Err(_) => String::new(),
         };
-        if now == want || std::time::Instant::now() > deadline {
+        if done(&now) || std::time::Instant::now() > deadline {
             return now;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
@@ -182,11 +189,13 @@ async fn setup_creates_the_app_on_github_stores_its_credentials_and_closes() {
         .click()
         .await
         .unwrap();
+    let create = text_becomes(&c, "#create-app", |now| {
+        now.contains("the organization acme-corp")
+    })
+    .await;
     assert!(
-        text(&c, "#create-app")
-            .await
-            .contains("the organization acme-corp"),
-        "{}",
+        create.contains("the organization acme-corp"),
+        "{create}\n{}",
         text(&c, "main").await
     );
     snap(&c, "setup-form-organization").await;
@@ -251,7 +260,10 @@ async fn setup_creates_the_app_on_github_stores_its_credentials_and_closes() {
 
     // The install link leads to GitHub's install page for the new App.
     install.click().await.unwrap();
-    assert_eq!(text(&c, "h1").await, "Install kubenudge-test");
+    assert_eq!(
+        heading_becomes(&c, "Install kubenudge-test").await,
+        "Install kubenudge-test"
+    );
 
     // Set-up is closed now, and a replayed callback does nothing.
     c.goto(&format!("{base}/setup")).await.unwrap();
@@ -263,7 +275,10 @@ async fn setup_creates_the_app_on_github_stores_its_credentials_and_closes() {
     ))
     .await
     .unwrap();
-    assert_eq!(text(&c, "h1").await, "kubenudge is already set up");
+    assert_eq!(
+        heading_becomes(&c, "kubenudge is already set up").await,
+        "kubenudge is already set up"
+    );
     assert_eq!(flow.lock().unwrap().exchanged.len(), 1);
     c.close().await.unwrap();
 }
@@ -288,7 +303,10 @@ async fn a_forged_or_replayed_callback_is_refused_with_a_way_back() {
     ))
     .await
     .unwrap();
-    assert_eq!(text(&c, "h1").await, "Set-up did not finish");
+    assert_eq!(
+        heading_becomes(&c, "Set-up did not finish").await,
+        "Set-up did not finish"
+    );
     assert!(
         text(&c, "#problem")
             .await
@@ -303,7 +321,10 @@ async fn a_forged_or_replayed_callback_is_refused_with_a_way_back() {
         .click()
         .await
         .unwrap();
-    assert_eq!(text(&c, "h1").await, "Set up kubenudge");
+    assert_eq!(
+        heading_becomes(&c, "Set up kubenudge").await,
+        "Set up kubenudge"
+    );
     assert!(
         text(&c, "main")
             .await
@@ -434,7 +455,7 @@ async fn a_review_comment_links_to_the_rule_page_with_the_repository_help() {
         .click()
         .await
         .unwrap();
-    assert_eq!(text(&c, "h1").await, "Rules");
+    assert_eq!(heading_becomes(&c, "Rules").await, "Rules");
     snap(&c, "rules-index").await;
     let links = c.find_all(Locator::Css("main table a")).await.unwrap();
     assert_eq!(links.len(), kubenudge::rules::all().len());
@@ -444,14 +465,17 @@ async fn a_review_comment_links_to_the_rule_page_with_the_repository_help() {
         .click()
         .await
         .unwrap();
-    assert_eq!(text(&c, "h1").await, "pod-security/privileged");
+    assert_eq!(
+        heading_becomes(&c, "pod-security/privileged").await,
+        "pod-security/privileged"
+    );
     assert!(c.find(Locator::Id("repository-help")).await.is_err());
 
     // A mistyped rule gets a page that says so, and a way on.
     c.goto(&format!("{base}/rules/pod-security/privilegd"))
         .await
         .unwrap();
-    assert_eq!(text(&c, "h1").await, "Not found");
+    assert_eq!(heading_becomes(&c, "Not found").await, "Not found");
     assert!(
         text(&c, "main")
             .await
