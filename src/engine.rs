@@ -293,6 +293,7 @@ fn run_rule(rule: &dyn Rule, cx: &RuleContext<'_>) -> Vec<(Finding, Option<FixPl
                 field_path: v.path,
                 policy: is_pss.then(|| cx.pss.to_string()),
                 fix: None,
+                overlays: Vec::new(),
             };
             (finding, v.fix)
         })
