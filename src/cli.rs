@@ -83,7 +83,7 @@ pub enum Format {
 #[derive(Args, Debug)]
 pub struct CheckArgs {
     /// Files or directories to check; directories are walked for *.yaml, *.yml and *.json,
-    /// respecting .gitignore.
+    /// respecting .gitignore. Kustomize overlays among them are built and checked as built.
     pub paths: Vec<PathBuf>,
     /// How findings are printed (docs/output-formats.md).
     #[arg(long, value_enum, default_value_t = Format::Text)]
