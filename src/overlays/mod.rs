@@ -76,7 +76,11 @@ impl Overlays {
         if dirs.is_empty() {
             return Overlays::default();
         }
-        let entries = render::entry_points(fs, &dirs);
+        Overlays::build_entries(fs, &render::entry_points(fs, &dirs), limits)
+    }
+
+    /// Builds the entry points `entries` (kustomization directories), reading through `fs`.
+    pub fn build_entries(fs: &dyn FileSource, entries: &[PathBuf], limits: &Limits) -> Overlays {
         let build_limits = BuildLimits {
             file: limits.clone(),
             ..BuildLimits::default()
@@ -109,6 +113,45 @@ impl Overlays {
             }
         }
         overlays
+    }
+
+    /// Keeps the builds that read one of `paths` (and the failures of entry points at or
+    /// above one of them): what a change to those files affects.
+    pub fn retain_reading(&mut self, paths: &BTreeSet<String>) {
+        self.built
+            .retain(|b| b.build.files.iter().any(|(_, p, _)| paths.contains(p)));
+        self.errors.retain(|e| {
+            paths.contains(&e.file)
+                || paths.iter().any(|p| {
+                    let dir = e.file.rsplit_once('/').map_or("", |(d, _)| d);
+                    dir.is_empty() || p.starts_with(&format!("{dir}/"))
+                })
+        });
+        self.consumed = self
+            .built
+            .iter()
+            .flat_map(|b| b.build.files.iter().map(|(_, p, _)| p.to_string()))
+            .collect();
+        let dirs: Vec<String> = self.built.iter().map(|b| format!("{}: ", b.dir)).collect();
+        self.notes
+            .retain(|n| dirs.iter().any(|d| n.starts_with(d.as_str())));
+    }
+
+    /// Lints `inputs` with these builds: files a build read are replaced by the builds'
+    /// output (see [`lint`]).
+    pub fn lint_inputs(&self, inputs: Vec<(String, Vec<u8>)>, options: &LintOptions) -> LintResult {
+        let mut all: Vec<(String, Vec<u8>)> = inputs
+            .into_iter()
+            .filter(|(p, _)| !self.consumed.contains(p))
+            .collect();
+        all.extend(
+            self.built
+                .iter()
+                .map(|b| (b.path.clone(), b.text.as_bytes().to_vec())),
+        );
+        let mut result = crate::engine::lint(&all, options);
+        result.errors.extend(self.errors.iter().cloned());
+        result
     }
 
     /// The entry point directories built, in scan order.
@@ -191,18 +234,7 @@ pub fn lint(
 ) -> (LintResult, Overlays) {
     let paths: Vec<&str> = inputs.iter().map(|(p, _)| p.as_str()).collect();
     let overlays = Overlays::build(fs, &paths, &options.limits);
-    let mut all: Vec<(String, Vec<u8>)> = inputs
-        .into_iter()
-        .filter(|(p, _)| !overlays.consumed.contains(p))
-        .collect();
-    all.extend(
-        overlays
-            .built
-            .iter()
-            .map(|b| (b.path.clone(), b.text.as_bytes().to_vec())),
-    );
-    let mut result = crate::engine::lint(&all, options);
-    result.errors.extend(overlays.errors.iter().cloned());
+    let result = overlays.lint_inputs(inputs, options);
     (result, overlays)
 }
 

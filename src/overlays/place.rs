@@ -257,9 +257,9 @@ fn origin_plan(
 /// (rule, object, field path) of a finding on built text: what must be gone after a fix.
 type BuiltKey = (&'static str, ObjectRef, String);
 
-struct Entry {
+struct Entry<T> {
     finding: Finding,
-    stage: Option<Mode>,
+    payload: T,
     plan: Option<(String, usize, FixPlan)>,
     /// The built findings it stands for: (entry point, key).
     sources: Vec<(usize, BuiltKey)>,
@@ -281,19 +281,46 @@ impl Overlays {
         if self.built.is_empty() {
             return;
         }
-        let limits = &options.limits;
-        let mut origins = OriginFiles::default();
         let findings = std::mem::take(&mut result.findings);
         let aligned = stages.len() == findings.len();
-        let mut entries: Vec<Entry> = Vec::with_capacity(findings.len());
+        let items: Vec<(Finding, Option<Mode>)> = findings
+            .into_iter()
+            .enumerate()
+            .map(|(i, f)| (f, aligned.then(|| stages[i])))
+            .collect();
+        let placed = self.place_items(result, items, |a, b| *a = (*a).max(b), fs, options);
+        stages.clear();
+        if aligned {
+            stages.extend(placed.iter().map(|(_, s)| s.unwrap_or(Mode::Enforce)));
+        }
+        result.findings = placed.into_iter().map(|(f, _)| f).collect();
+    }
+
+    /// [`Overlays::place`] for findings that carry something of their own (a rollout stage, a
+    /// rollout decision): `merge` folds the payload of a finding into the one it merges with.
+    /// Returns the placed findings in report order (file, line, column, rule); `result` gets
+    /// the origin files and placed errors, and no findings.
+    pub fn place_items<T>(
+        &self,
+        result: &mut LintResult,
+        items: Vec<(Finding, T)>,
+        merge: impl Fn(&mut T, T),
+        fs: &dyn FileSource,
+        options: &LintOptions,
+    ) -> Vec<(Finding, T)> {
+        if self.built.is_empty() {
+            return items;
+        }
+        let limits = &options.limits;
+        let mut origins = OriginFiles::default();
+        let mut entries: Vec<Entry<T>> = Vec::with_capacity(items.len());
         let mut merged: HashMap<(&'static str, String, usize, String, String), usize> =
             HashMap::new();
-        for (i, mut f) in findings.into_iter().enumerate() {
-            let stage = aligned.then(|| stages[i]);
+        for (mut f, payload) in items {
             let Some(bi) = self.by_path(&f.file) else {
                 entries.push(Entry {
                     finding: f,
-                    stage,
+                    payload,
                     plan: None,
                     sources: Vec::new(),
                 });
@@ -345,7 +372,7 @@ impl Overlays {
                     if !e.finding.overlays.contains(&built.dir) {
                         e.finding.overlays.push(built.dir.clone());
                     }
-                    e.stage = e.stage.max(stage);
+                    merge(&mut e.payload, payload);
                     e.sources.push((bi, key));
                 }
                 None => {
@@ -353,7 +380,7 @@ impl Overlays {
                     merged.insert(merge_key, entries.len());
                     entries.push(Entry {
                         finding: f,
-                        stage,
+                        payload,
                         plan,
                         sources: vec![(bi, key)],
                     });
@@ -367,11 +394,10 @@ impl Overlays {
             let (a, b) = (&a.finding, &b.finding);
             (&a.file, a.line, a.column, a.rule).cmp(&(&b.file, b.line, b.column, b.rule))
         });
-        stages.clear();
-        if aligned {
-            stages.extend(entries.iter().map(|e| e.stage.unwrap_or(Mode::Enforce)));
-        }
-        let findings: Vec<Finding> = entries.into_iter().map(|e| e.finding).collect();
+        let placed: Vec<(Finding, T)> = entries
+            .into_iter()
+            .map(|e| (e.finding, e.payload))
+            .collect();
         let errors = self.place_errors(std::mem::take(&mut result.errors));
 
         // The origin files replace the built texts: every file a build read is shown as
@@ -394,7 +420,6 @@ impl Overlays {
             }
         }
         result.files = files;
-        result.findings = findings;
         result.errors = errors;
         result.skipped = old
             .skipped
@@ -402,11 +427,12 @@ impl Overlays {
             .filter(|(p, _)| !built_paths.contains(p.as_str()))
             .collect();
         result.stats = old.stats;
+        placed
     }
 
     /// Each origin object's plans realised together (one verification parse), as the engine
     /// does for a file's objects.
-    fn realize_fixes(&self, entries: &mut [Entry], origins: &mut OriginFiles) {
+    fn realize_fixes<T>(&self, entries: &mut [Entry<T>], origins: &mut OriginFiles) {
         let mut by_object: HashMap<(String, usize), Vec<usize>> = HashMap::new();
         for (i, e) in entries.iter().enumerate() {
             if let Some((file, oi, _)) = &e.plan {
@@ -432,9 +458,9 @@ impl Overlays {
     /// Keeps a fix only when, applied to its file, every entry point that reads the file
     /// rebuilds without the finding. The fixes of a file are tried together first, then one by
     /// one for those the joint run did not clear.
-    fn verify_fixes(
+    fn verify_fixes<T>(
         &self,
-        entries: &mut [Entry],
+        entries: &mut [Entry<T>],
         origins: &OriginFiles,
         fs: &dyn FileSource,
         options: &LintOptions,
@@ -473,12 +499,12 @@ impl Overlays {
 
     /// Applies `fixes` to the origin file, rebuilds the entry points that read it and says,
     /// for each of `entries[at]`, whether none of its built findings is left.
-    fn converges(
+    fn converges<T>(
         &self,
         of: &OriginFile,
         fixes: &[&Fix],
         at: &[usize],
-        entries: &[Entry],
+        entries: &[Entry<T>],
         fs: &dyn FileSource,
         options: &LintOptions,
     ) -> Vec<bool> {
