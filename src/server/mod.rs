@@ -9,6 +9,7 @@ mod events;
 mod ledger;
 mod limits;
 mod metrics;
+mod overlays;
 mod pages;
 pub mod policy;
 mod reconcile;

@@ -16,7 +16,8 @@ use super::events::{CHECK_NAME, Job, external_id};
 use super::ledger::{self, Ledger};
 use super::policy;
 use crate::config::CONFIG_PATH;
-use crate::engine::{LintOptions, lint};
+use super::overlays::PullOverlays;
+use crate::engine::LintOptions;
 use crate::github::{
     CheckAnnotation, CheckRunOutput, CheckRunWrite, GitHubApi, IssueComment, PullNumber,
     ReviewCommentWrite, ReviewWrite,
@@ -576,7 +577,19 @@ async fn review_and_post<G: GitHubApi>(
         partial_repository: true,
         ..LintOptions::default()
     };
-    let mut result = lint(&inputs, &options);
+    // Kustomize overlays the pull request touches are built at head and base (`overlays.rs`).
+    let overlays = PullOverlays::prepare(
+        &api,
+        repo,
+        &cx.blobs,
+        sha,
+        base_sha.as_deref(),
+        &files,
+        &inputs,
+        &options,
+    )
+    .await?;
+    let mut result = overlays.lint(&inputs, &options);
 
     // The head tree is read only when the policy needs files the pull request did not change.
     let changed: Vec<&str> = inputs.iter().map(|(p, _)| p.as_str()).collect();
@@ -670,7 +683,7 @@ async fn review_and_post<G: GitHubApi>(
         }
     }
     let resolver = NamespaceResolver::from_lint_and_kustomizations(&result, &kustomizations);
-    let decisions = rollout::review(
+    let mut decisions = rollout::review(
         &result,
         &PolicyInput {
             config,
@@ -679,6 +692,7 @@ async fn review_and_post<G: GitHubApi>(
             namespaces: &resolver,
         },
     );
+    overlays.place(&mut result, &mut decisions, &options);
     // The planner sees the findings the policy reports (audit ones too: the check run shows
     // them); excepted, ignored and `off` findings are only named in the impact note.
     result.findings = decisions.reported().map(|d| d.finding.clone()).collect();
@@ -736,6 +750,7 @@ async fn review_and_post<G: GitHubApi>(
         enforcement: &enforcement,
     });
     apply_policy(&mut plan, &decisions, &policy_report, &diffs, &previous);
+    overlays.note_summary(&mut plan);
 
     let mut summary_body = plan.summary_comment.clone();
     // A review posted before a crash (recorded, or found by its commit and marker) is not
