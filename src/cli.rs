@@ -9,8 +9,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::engine::{FixRun, LintOptions, fix, lint};
 use crate::manifest::{ChartDirs, chart_dir_of};
 use crate::overlays::Overlays;
-use crate::render::Disk;
 use crate::policy::{Level, PssPolicy, Version};
+use crate::render::Disk;
 use crate::rules::selection::{SelectionLayer, Selector};
 
 pub use crate::cli_docs::{man_page, reference_markdown};

@@ -128,7 +128,12 @@ async fn a_prod_patch_gets_its_comment_on_the_patch_line_and_only_what_is_new() 
     let model = h.fake.model();
 
     // One comment, on the patch line that sets the value.
-    assert_eq!(model.review_comments.len(), 1, "{:#?}", model.review_comments);
+    assert_eq!(
+        model.review_comments.len(),
+        1,
+        "{:#?}",
+        model.review_comments
+    );
     let comment = &model.review_comments[0];
     assert_eq!(
         (comment.path.as_str(), comment.line),
@@ -146,10 +151,7 @@ async fn a_prod_patch_gets_its_comment_on_the_patch_line_and_only_what_is_new() 
     for a in &run.annotations {
         assert_eq!(a["path"], "overlays/prod/debug.yaml", "{a}");
         assert!(
-            a["message"]
-                .as_str()
-                .unwrap_or("")
-                .contains("privileged"),
+            a["message"].as_str().unwrap_or("").contains("privileged"),
             "{a}"
         );
     }

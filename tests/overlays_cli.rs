@@ -186,10 +186,7 @@ fn a_broken_overlay_is_an_error_at_its_line_and_the_others_are_checked() {
     );
     assert_eq!(errors[0]["line"], 4);
     assert!(
-        errors[0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("gone.yaml"),
+        errors[0]["message"].as_str().unwrap().contains("gone.yaml"),
         "{errors:#?}"
     );
     assert!(
@@ -209,5 +206,9 @@ fn the_readme_command_reads_well() {
     for line in out.lines().filter(|l| l.contains("debug-tools.yaml:")) {
         assert!(line.contains("pod-security/privileged"), "{line}");
     }
-    assert!(out.contains("= overlays: fixtures/kustomize/overlays/dev, fixtures/kustomize/overlays/prod"));
+    assert!(
+        out.contains(
+            "= overlays: fixtures/kustomize/overlays/dev, fixtures/kustomize/overlays/prod"
+        )
+    );
 }

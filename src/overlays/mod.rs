@@ -93,13 +93,9 @@ impl Overlays {
         for outcome in outcomes {
             match outcome {
                 Ok(built) => {
-                    overlays.consumed.extend(
-                        built
-                            .build
-                            .files
-                            .iter()
-                            .map(|(_, p, _)| p.to_string()),
-                    );
+                    overlays
+                        .consumed
+                        .extend(built.build.files.iter().map(|(_, p, _)| p.to_string()));
                     overlays.notes.extend(
                         built
                             .build
@@ -284,6 +280,11 @@ pub fn fix(
 ) -> FixRun {
     let mut edited = Edited::new(fs);
     let mut current: Vec<(String, Vec<u8>)> = inputs.to_vec();
+    let slot_of: HashMap<String, usize> = inputs
+        .iter()
+        .enumerate()
+        .map(|(i, (p, _))| (p.clone(), i))
+        .collect();
     let mut applied = 0;
     let mut passes = 0;
     let result = loop {
@@ -292,59 +293,25 @@ pub fn fix(
         if passes == MAX_FIX_PASSES {
             break result;
         }
-        let mut fixes_by_file: HashMap<&str, Vec<&crate::finding::Fix>> = HashMap::new();
-        for f in &result.findings {
-            if let Some(fix) = f
-                .fix
-                .as_ref()
-                .filter(|x| crate::fix::applicable(x, include_unsafe))
-            {
-                fixes_by_file.entry(f.file.as_str()).or_default().push(fix);
-            }
-        }
-        let mut writes: Vec<(String, Vec<u8>)> = Vec::new();
-        for file in &result.files {
-            let Some(fixes) = fixes_by_file.get(file.path.as_str()) else {
-                continue;
-            };
-            let out = crate::fix::fix_file(file, fixes);
-            if out.applied == 0 || out.text == file.source.text() {
-                continue;
-            }
-            applied += out.applied;
-            let mut bytes = Vec::with_capacity(out.text.len() + 3);
-            if file.source.has_bom() {
-                bytes.extend_from_slice("\u{feff}".as_bytes());
-            }
-            bytes.extend_from_slice(out.text.as_bytes());
-            writes.push((file.path.clone(), bytes));
-        }
+        let (writes, n) = crate::engine::apply_fixes(&result, include_unsafe);
+        applied += n;
         passes += 1;
         if writes.is_empty() {
             break result;
         }
         for (path, bytes) in writes {
-            if let Some(slot) = current.iter_mut().find(|(p, _)| *p == path) {
-                slot.1 = bytes.clone();
+            if let Some(&slot) = slot_of.get(&path) {
+                current[slot].1 = bytes.clone();
             }
             edited.set(&path, bytes);
         }
-    };
-    let text = |bytes: &[u8]| {
-        let s = String::from_utf8_lossy(bytes).into_owned();
-        s.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(s)
     };
     let mut changed: Vec<FixedFile> = edited
         .files
         .iter()
         .filter_map(|(path, after)| {
             let before = fs.read(path).ok()?;
-            (before != *after).then(|| FixedFile {
-                path: render::display_path(path),
-                before: text(&before),
-                after: text(after),
-                bytes: after.clone(),
-            })
+            (before != *after).then(|| FixedFile::new(&render::display_path(path), &before, after))
         })
         .collect();
     changed.sort_by(|a, b| a.path.cmp(&b.path));

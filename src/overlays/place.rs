@@ -107,7 +107,12 @@ struct OriginFiles {
 }
 
 impl OriginFiles {
-    fn get(&mut self, path: &str, text: &SourceText, limits: &crate::manifest::Limits) -> &OriginFile {
+    fn get(
+        &mut self,
+        path: &str,
+        text: &SourceText,
+        limits: &crate::manifest::Limits,
+    ) -> &OriginFile {
         if !self.files.contains_key(path) {
             self.order.push(path.to_string());
             self.files
@@ -338,8 +343,13 @@ impl Overlays {
             let fix = f.fix.take();
             let mut plan = None;
             if let Some(root) = root
-                && let Some(placed) =
-                    locate(root, &f.field_path, &built.build.files, &mut origins, limits)
+                && let Some(placed) = locate(
+                    root,
+                    &f.field_path,
+                    &built.build.files,
+                    &mut origins,
+                    limits,
+                )
             {
                 f.file = placed.file;
                 f.byte = placed.byte;
@@ -529,7 +539,8 @@ impl Overlays {
             if !built.reads(&file.path) {
                 continue;
             }
-            let Ok(build) = render::build_kustomization(&edited, &PathBuf::from(&built.dir), &limits)
+            let Ok(build) =
+                render::build_kustomization(&edited, &PathBuf::from(&built.dir), &limits)
             else {
                 return vec![false; at.len()];
             };
@@ -548,11 +559,10 @@ impl Overlays {
         }
         at.iter()
             .map(|i| {
-                entries[*i].sources.iter().all(|(bi, key)| {
-                    remaining
-                        .get(bi)
-                        .is_none_or(|left| !left.contains(key))
-                })
+                entries[*i]
+                    .sources
+                    .iter()
+                    .all(|(bi, key)| remaining.get(bi).is_none_or(|left| !left.contains(key)))
             })
             .collect()
     }

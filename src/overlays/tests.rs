@@ -298,7 +298,9 @@ fn a_build_error_is_at_its_line_and_the_other_overlays_are_still_checked() {
         .expect("the missing file is an error");
     assert_eq!(missing.line, 3);
     assert!(
-        missing.message.starts_with("cannot build overlays/broken: "),
+        missing
+            .message
+            .starts_with("cannot build overlays/broken: "),
         "{}",
         missing.message
     );

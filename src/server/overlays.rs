@@ -108,7 +108,10 @@ async fn fetch_tree<G: GitHubApi>(
     let dirs: BTreeSet<String> = entries
         .iter()
         .filter(|(p, _)| is_kustomization(p))
-        .map(|(p, _)| p.rsplit_once('/').map_or(String::new(), |(d, _)| d.to_string()))
+        .map(|(p, _)| {
+            p.rsplit_once('/')
+                .map_or(String::new(), |(d, _)| d.to_string())
+        })
         .collect();
     let wanted: Vec<&(String, String)> = entries
         .iter()

@@ -14,9 +14,9 @@ use anyhow::{Context as _, anyhow};
 
 use super::events::{CHECK_NAME, Job, external_id};
 use super::ledger::{self, Ledger};
+use super::overlays::PullOverlays;
 use super::policy;
 use crate::config::CONFIG_PATH;
-use super::overlays::PullOverlays;
 use crate::engine::LintOptions;
 use crate::github::{
     CheckAnnotation, CheckRunOutput, CheckRunWrite, GitHubApi, IssueComment, PullNumber,
