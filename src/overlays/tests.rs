@@ -344,3 +344,71 @@ fn the_namespace_a_kustomization_sets_is_the_objects_namespace_for_pod_security_
     assert_eq!(non_root.len(), 1, "{:#?}", result.findings);
     assert_eq!(non_root[0].overlays, ["overlays/dev"]);
 }
+
+#[test]
+fn an_absent_field_under_a_part_a_patch_replaces_is_fixed_in_the_patch() {
+    let mut fs = tree();
+    fs.0.insert(
+        PathBuf::from("overlays/prod/debug.yaml"),
+        "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  template:
+    spec:
+      containers:
+      - name: web
+        securityContext:
+          $patch: replace
+          allowPrivilegeEscalation: false
+          capabilities:
+            drop: [ALL]
+"
+        .into(),
+    );
+    let result = check(&fs, fs.inputs());
+    let read_only = of_rule(&result, "hardening/read-only-root-filesystem");
+    let at: Vec<(&str, usize, &[String])> = read_only
+        .iter()
+        .map(|f| (f.file.as_str(), f.line, f.overlays.as_slice()))
+        .collect();
+    assert_eq!(
+        at,
+        [
+            (
+                "base/deployment.yaml",
+                19,
+                &["overlays/dev".to_string()][..]
+            ),
+            (
+                "overlays/prod/debug.yaml",
+                10,
+                &["overlays/prod".to_string()][..]
+            ),
+        ]
+    );
+    // Prod's fix goes into the patch that replaced the securityContext, and converges.
+    let run = fix(&fs, &fs.inputs(), &LintOptions::default(), true);
+    let patch = run
+        .changed
+        .iter()
+        .find(|f| f.path == "overlays/prod/debug.yaml")
+        .expect("the patch is fixed");
+    assert!(
+        patch.after.contains("readOnlyRootFilesystem: true"),
+        "{}",
+        patch.after
+    );
+    let mut fixed = fs;
+    for f in &run.changed {
+        fixed.0.insert(PathBuf::from(&f.path), f.after.clone());
+    }
+    assert!(
+        of_rule(
+            &check(&fixed, fixed.inputs()),
+            "hardening/read-only-root-filesystem"
+        )
+        .is_empty()
+    );
+}
