@@ -65,6 +65,9 @@ fn is_kustomization(file: &ManifestFile) -> bool {
             .any(|o| o.api_version.starts_with("kustomize.config.k8s.io/"))
 }
 
+/// Fixes of one file verified one by one after the joint verification failed them, at most.
+const MAX_RETRIES_ALONE: usize = 16;
+
 /// Deeper than any manifest the limits let through; stops a walk through aliases early.
 const MAX_WALK_DEPTH: usize = 256;
 
@@ -492,12 +495,17 @@ impl Overlays {
                 .filter_map(|i| entries[*i].finding.fix.as_ref())
                 .collect();
             let joint = self.converges(of, &fixes, &at, entries, fs, options);
+            let mut retries = 0;
             for (k, ok) in joint.iter().enumerate() {
                 if *ok {
                     continue;
                 }
-                let alone = self.converges(of, &fixes[k..=k], &at[k..=k], entries, fs, options);
-                if !alone[0] {
+                // Each retry rebuilds every entry point that reads the file: bounded, so a
+                // file with many fixes that do not converge costs a fixed number of builds.
+                retries += 1;
+                if retries > MAX_RETRIES_ALONE
+                    || !self.converges(of, &fixes[k..=k], &at[k..=k], entries, fs, options)[0]
+                {
                     drop.push(at[k]);
                 }
             }
