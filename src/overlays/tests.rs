@@ -412,3 +412,41 @@ spec:
         .is_empty()
     );
 }
+
+#[test]
+fn a_fix_that_an_overlay_undoes_is_not_offered() {
+    // Prod keeps only two keys of the container's securityContext: a readOnlyRootFilesystem
+    // added to the base would be dropped again in prod, so the base fix does not converge.
+    let mut fs = tree();
+    fs.0.insert(
+        PathBuf::from("overlays/prod/debug.yaml"),
+        "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  template:
+    spec:
+      containers:
+      - name: web
+        securityContext:
+          $retainKeys: [allowPrivilegeEscalation, capabilities]
+"
+        .into(),
+    );
+    let result = check(&fs, fs.inputs());
+    let read_only = of_rule(&result, "hardening/read-only-root-filesystem");
+    assert_eq!(read_only.len(), 1, "{read_only:#?}");
+    assert_eq!(read_only[0].file, "base/deployment.yaml");
+    assert_eq!(read_only[0].overlays, ["overlays/dev", "overlays/prod"]);
+    assert!(read_only[0].fix.is_none(), "{:?}", read_only[0].fix);
+    // Without the prod patch the same fix is offered (the test above the fixture's).
+    assert!(
+        of_rule(
+            &check(&tree(), tree().inputs()),
+            "hardening/read-only-root-filesystem"
+        )[0]
+        .fix
+        .is_some()
+    );
+}
