@@ -15,6 +15,7 @@ use super::ChangedRun;
 use crate::config::{CONFIG_PATH, Config, ConfigError, load_or_default};
 use crate::engine::LintResult;
 use crate::policy::PssPolicy;
+use crate::review::connectivity::{ConnectivityInput, connectivity_review, insert_section};
 use crate::review::policy::{
     MAX_PREVIEW_FILES, PolicyReport, config_error_comment, rollout_stages,
 };
@@ -124,6 +125,19 @@ pub(super) fn plan(
         {
             plan.comments.push(config_error_comment(e));
         }
+    }
+    // And, when the change touches policies or what they select, the Connectivity section.
+    if let Some((base, head)) = super::connectivity::repository_sides(run)
+        && let Some(found) = connectivity_review(&ConnectivityInput {
+            base: &base,
+            head: &head,
+            diffs: &diffs,
+            open_fingerprints: &[],
+            unread: 0,
+        })
+    {
+        plan.summary_comment = insert_section(&plan.summary_comment, &found.section, 65_536);
+        plan.comments.extend(found.comments);
     }
     plan
 }

@@ -4,6 +4,7 @@
 //! the workers that claim jobs from the store, reconciliation and graceful shutdown. Handlers
 //! only store and answer; workers talk to GitHub.
 
+mod connectivity;
 mod credentials;
 mod events;
 mod ledger;

@@ -167,7 +167,7 @@ pub async fn tree_files<G: GitHubApi>(
     let tree = api
         .get_tree(repo, sha)
         .await
-        .context("reading the head commit's tree")?;
+        .with_context(|| format!("reading the tree of commit {}", &sha[..sha.len().min(7)]))?;
     let files = tree
         .tree
         .into_iter()
@@ -175,6 +175,34 @@ pub async fn tree_files<G: GitHubApi>(
         .filter_map(|e| Some((e.path, e.sha?)))
         .collect();
     Ok((files, tree.truncated))
+}
+
+/// The trees one review reads, by commit: the label preview and the connectivity section
+/// both need the head commit's, and GitHub is asked once.
+#[derive(Default)]
+pub struct TreeMemo(Mutex<HashMap<String, Arc<Tree>>>);
+
+/// A commit's files, and whether GitHub cut the listing short.
+pub type Tree = (Vec<TreeFile>, bool);
+
+impl TreeMemo {
+    /// [`tree_files`] of `sha`, read at most once per review.
+    pub async fn files<G: GitHubApi>(
+        &self,
+        api: &G,
+        repo: &RepoRef,
+        sha: &str,
+    ) -> anyhow::Result<Arc<Tree>> {
+        if let Some(t) = self.0.lock().unwrap_or_else(|p| p.into_inner()).get(sha) {
+            return Ok(Arc::clone(t));
+        }
+        let tree = Arc::new(tree_files(api, repo, sha).await?);
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(sha.to_string(), Arc::clone(&tree));
+        Ok(tree)
+    }
 }
 
 /// True for the kustomization files that can set the namespace of `paths`' objects.

@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 
 use anyhow::{Context as _, anyhow};
 
+use super::connectivity;
 use super::events::{CHECK_NAME, Job, external_id};
 use super::ledger::{self, Ledger};
 use super::policy;
@@ -476,6 +477,51 @@ fn apply_policy(
     });
 }
 
+/// Adds the "Connectivity" section to the summary and the check run, and its comments on the
+/// policy lines that newly block or open a connection. Earlier connectivity comments are
+/// never marked "fixed": no finding carries them.
+fn add_connectivity(
+    plan: &mut review::ReviewPlan,
+    sides: &connectivity::BothSides,
+    diffs: &HashMap<String, FileDiff>,
+    previous: &[review::PreviousComment],
+) {
+    let is_connectivity = |f: &String| f.starts_with(review::connectivity::FINGERPRINT_PREFIX);
+    plan.fixed.retain(|f| {
+        previous
+            .iter()
+            .find(|p| p.id == f.id)
+            .is_none_or(|p| !p.fingerprints.iter().any(is_connectivity))
+    });
+    let open: Vec<String> = previous
+        .iter()
+        .flat_map(|p| {
+            p.fingerprints
+                .iter()
+                .filter(|f| is_connectivity(f))
+                .cloned()
+        })
+        .collect();
+    let Some(found) =
+        review::connectivity::connectivity_review(&review::connectivity::ConnectivityInput {
+            base: &sides.base,
+            head: &sides.head,
+            diffs,
+            open_fingerprints: &open,
+            unread: sides.unread,
+        })
+    else {
+        return;
+    };
+    plan.summary_comment =
+        review::connectivity::insert_section(&plan.summary_comment, &found.section, 65_536);
+    plan.check.summary = review::truncate_body(
+        &format!("{}\n\n{}", plan.check.summary.trim_end(), found.section),
+        65_535,
+    );
+    plan.comments.extend(found.comments);
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn review_and_post<G: GitHubApi>(
     api: G,
@@ -625,13 +671,15 @@ async fn review_and_post<G: GitHubApi>(
     let labels_change = !head_namespace_files.is_empty()
         && !preview_label_changes(&base_namespace_files, &head_namespace_files, config).is_empty();
 
+    let trees = policy::TreeMemo::default();
     let mut kustomizations: Vec<(String, String)> = Vec::new();
     let mut previews = Vec::new();
     let mut preview_unread = 0;
     let mut tree_truncated = false;
     if labels_change || (namespace_matters && unnamed_objects) {
-        let (tree, truncated) = policy::tree_files(&api, repo, sha).await?;
-        for (path, blob_sha) in &tree {
+        let read = trees.files(&api, repo, sha).await?;
+        let (tree, truncated) = (&read.0, read.1);
+        for (path, blob_sha) in tree {
             if !changed.contains(&path.as_str())
                 && policy::is_kustomization_for(path, changed.iter().copied())
             {
@@ -643,7 +691,7 @@ async fn review_and_post<G: GitHubApi>(
             // Every manifest of the head commit, the changed ones from memory.
             let mut head_all: Vec<(String, Vec<u8>)> = inputs.clone();
             let mut unread = 0;
-            for (path, blob_sha) in &tree {
+            for (path, blob_sha) in tree {
                 if !is_manifest_path(path)
                     || path == CONFIG_PATH
                     || changed.contains(&path.as_str())
@@ -736,6 +784,39 @@ async fn review_and_post<G: GitHubApi>(
         enforcement: &enforcement,
     });
     apply_policy(&mut plan, &decisions, &policy_report, &diffs, &previous);
+    if let Some(base_sha) = &base_sha {
+        // Connectivity is extra: when the trees cannot be read, the review still completes
+        // and says what is missing.
+        let sides = async {
+            if !connectivity::touches_connectivity(
+                &api,
+                repo,
+                &files,
+                &result.files,
+                Some(base_sha),
+            )
+            .await?
+            {
+                return Ok(None);
+            }
+            connectivity::both_sides(&api, repo, &cx.blobs, &trees, base_sha, sha)
+                .await
+                .map(Some)
+        };
+        match sides.await {
+            Ok(Some(sides)) => add_connectivity(&mut plan, &sides, &diffs, &previous),
+            Ok(None) => {}
+            Err(e) => {
+                tracing::warn!(error = %format!("{e:#}"), "connectivity not computed");
+                let note = format!(
+                    "{}\n\nkubenudge could not read the repository at both commits ({e}), so what this pull request changes about who can reach whom is not shown.\n",
+                    review::connectivity::HEADING
+                );
+                plan.summary_comment =
+                    review::connectivity::insert_section(&plan.summary_comment, &note, 65_536);
+            }
+        }
+    }
 
     let mut summary_body = plan.summary_comment.clone();
     // A review posted before a crash (recorded, or found by its commit and marker) is not
