@@ -226,3 +226,83 @@ async fn a_change_that_touches_no_network_object_reads_no_tree() {
     assert_eq!(trees_read(&requests), 0);
     assert!(!summary(&h).contains("### Connectivity"));
 }
+
+/// An egress policy that forgets DNS, in a pull request whose base configuration enforces:
+/// network-policy findings go through the same rollout policy as Pod Security ones. (The
+/// finding needs the whole repository — another policy could allow DNS — which the App has
+/// read because the pull request touches connectivity.)
+const EGRESS_WITHOUT_DNS: &str = "apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: backend-egress
+  namespace: shop
+spec:
+  podSelector:
+    matchLabels:
+      app: backend
+  policyTypes: [Egress]
+  egress:
+    - to:
+        - podSelector:
+            matchLabels:
+              app: frontend
+";
+
+async fn review_egress_policy(config: &str) -> Harness {
+    let h = Harness::start().await;
+    let shop = manifest("shop.yaml");
+    h.set_commit(
+        BASE_SHA,
+        &[("apps/shop.yaml", &shop), (".github/kubenudge.yml", config)],
+    );
+    h.set_pull(
+        1,
+        HEAD,
+        &[ChangedFile::added(
+            "policies/egress.yaml",
+            EGRESS_WITHOUT_DNS,
+        )],
+    );
+    h.review("pull_request", "d1", &pull_request_event("opened", 1, HEAD))
+        .await;
+    h.assert_no_protocol_errors();
+    h
+}
+
+#[tokio::test]
+async fn network_policy_findings_follow_the_rollout_policy() {
+    let h = review_egress_policy("mode: enforce\n").await;
+    let m = h.fake.model();
+    let run = m.check_runs[0].clone();
+    assert_eq!(
+        run.conclusion.as_deref(),
+        Some("failure"),
+        "{}",
+        run.summary
+    );
+    let dns = m
+        .review_comments
+        .iter()
+        .find(|c| c.body.contains("network-policy/egress-blocks-dns"))
+        .unwrap_or_else(|| panic!("{:#?}", m.review_comments));
+    assert!(dns.body.contains("**enforce**"), "{}", dns.body);
+    drop(m);
+
+    let excepted = "mode: enforce
+exceptions:
+  - rule: network-policy/egress-blocks-dns
+    object: shop/NetworkPolicy/backend-egress
+    reason: the backend resolves nothing, it calls IPs from its config
+    expires: 2027-06-01
+";
+    let h = review_egress_policy(excepted).await;
+    let m = h.fake.model();
+    assert!(
+        m.review_comments
+            .iter()
+            .all(|c| !c.body.contains("network-policy/egress-blocks-dns")),
+        "{:#?}",
+        m.review_comments
+    );
+    assert_ne!(m.check_runs[0].conclusion.as_deref(), Some("failure"));
+}

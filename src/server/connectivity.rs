@@ -20,8 +20,12 @@ pub const MAX_CONNECTIVITY_FILES: usize = 1_000;
 /// The repository at both commits, and how many manifests were left unread.
 pub struct BothSides {
     pub base: Vec<ManifestFile>,
-    pub head: Vec<ManifestFile>,
+    /// Shared with the lint, whose rules see the rest of the repository through it.
+    pub head: std::sync::Arc<Vec<ManifestFile>>,
     pub unread: usize,
+    /// Every manifest of the head commit was read (the tree listing was whole, nothing
+    /// over the limit): rules may conclude from what the repository lacks.
+    pub head_complete: bool,
 }
 
 fn is_manifest_path(path: &str) -> bool {
@@ -76,9 +80,10 @@ async fn manifests_at<G: GitHubApi>(
     blobs: &BlobCache,
     trees: &policy::TreeMemo,
     sha: &str,
-) -> anyhow::Result<(Vec<ManifestFile>, usize)> {
+) -> anyhow::Result<(Vec<ManifestFile>, usize, bool)> {
     let read = trees.files(api, repo, sha).await?;
-    let tree = &read.0;
+    let (tree, truncated) = (&read.files, read.truncated);
+    let max_bytes = Limits::default().max_file_bytes as u64;
     let charts = ChartDirs::from_paths(tree.iter().map(|(p, _)| p.as_str()));
     let mut files = Vec::new();
     let mut unread = 0;
@@ -86,7 +91,9 @@ async fn manifests_at<G: GitHubApi>(
         if !is_manifest_path(path) || charts.holds_template(path) {
             continue;
         }
-        if files.len() >= MAX_CONNECTIVITY_FILES {
+        // Never read what the size limit refuses anyway.
+        let oversized = read.sizes.get(path).is_some_and(|&n| n > max_bytes);
+        if files.len() >= MAX_CONNECTIVITY_FILES || oversized {
             unread += 1;
             continue;
         }
@@ -95,7 +102,7 @@ async fn manifests_at<G: GitHubApi>(
             files.push(file);
         }
     }
-    Ok((files, unread))
+    Ok((files, unread, truncated))
 }
 
 pub async fn both_sides<G: GitHubApi>(
@@ -106,15 +113,16 @@ pub async fn both_sides<G: GitHubApi>(
     base_sha: &str,
     head_sha: &str,
 ) -> anyhow::Result<BothSides> {
-    let (base, base_unread) = manifests_at(api, repo, blobs, trees, base_sha)
+    let (base, base_unread, _) = manifests_at(api, repo, blobs, trees, base_sha)
         .await
         .context("reading the base commit for connectivity")?;
-    let (head, head_unread) = manifests_at(api, repo, blobs, trees, head_sha)
+    let (head, head_unread, head_truncated) = manifests_at(api, repo, blobs, trees, head_sha)
         .await
         .context("reading the head commit for connectivity")?;
     Ok(BothSides {
         base,
-        head,
+        head: std::sync::Arc::new(head),
         unread: base_unread.max(head_unread),
+        head_complete: head_unread == 0 && !head_truncated,
     })
 }

@@ -155,35 +155,44 @@ pub async fn blob<G: GitHubApi>(
     Ok(b)
 }
 
-/// A file of the head tree: (path, blob SHA).
+/// A file of a commit's tree: (path, blob SHA).
 pub type TreeFile = (String, String);
 
+/// A commit's files (`git/trees/{sha}?recursive=1`, blobs only).
+#[derive(Debug, Default)]
+pub struct Tree {
+    pub files: Vec<TreeFile>,
+    /// Blob sizes by path, as GitHub lists them (never read what the limit refuses).
+    pub sizes: HashMap<String, u64>,
+    /// GitHub cut the listing short (over 100,000 entries or 7 MB).
+    pub truncated: bool,
+}
+
 /// The blobs of a commit's tree (files only).
-pub async fn tree_files<G: GitHubApi>(
-    api: &G,
-    repo: &RepoRef,
-    sha: &str,
-) -> anyhow::Result<(Vec<TreeFile>, bool)> {
+pub async fn tree_files<G: GitHubApi>(api: &G, repo: &RepoRef, sha: &str) -> anyhow::Result<Tree> {
     let tree = api
         .get_tree(repo, sha)
         .await
         .with_context(|| format!("reading the tree of commit {}", &sha[..sha.len().min(7)]))?;
-    let files = tree
-        .tree
-        .into_iter()
-        .filter(|e| e.kind == "blob")
-        .filter_map(|e| Some((e.path, e.sha?)))
-        .collect();
-    Ok((files, tree.truncated))
+    let mut out = Tree {
+        truncated: tree.truncated,
+        ..Tree::default()
+    };
+    for e in tree.tree.into_iter().filter(|e| e.kind == "blob") {
+        if let Some(size) = e.size {
+            out.sizes.insert(e.path.clone(), size);
+        }
+        if let Some(sha) = e.sha {
+            out.files.push((e.path, sha));
+        }
+    }
+    Ok(out)
 }
 
-/// The trees one review reads, by commit: the label preview and the connectivity section
-/// both need the head commit's, and GitHub is asked once.
+/// The trees one review reads, by commit: file sizes, the label preview and the connectivity
+/// section all need the head commit's, and GitHub is asked once.
 #[derive(Default)]
 pub struct TreeMemo(Mutex<HashMap<String, Arc<Tree>>>);
-
-/// A commit's files, and whether GitHub cut the listing short.
-pub type Tree = (Vec<TreeFile>, bool);
 
 impl TreeMemo {
     /// [`tree_files`] of `sha`, read at most once per review.

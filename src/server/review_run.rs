@@ -289,6 +289,7 @@ async fn large_file_sizes<G: GitHubApi>(
     sha: &str,
     files: &[crate::github::DiffEntry],
     cache: &BlobCache,
+    trees: &policy::TreeMemo,
 ) -> anyhow::Result<HashMap<String, u64>> {
     let suspect = files.iter().any(|f| {
         f.status != "removed"
@@ -299,15 +300,11 @@ async fn large_file_sizes<G: GitHubApi>(
     if !suspect {
         return Ok(HashMap::new());
     }
-    let tree = api
-        .get_tree(repo, sha)
+    let tree = trees
+        .files(api, repo, sha)
         .await
         .context("reading the head commit's tree for file sizes")?;
-    Ok(tree
-        .tree
-        .into_iter()
-        .filter_map(|e| Some((e.path, e.size?)))
-        .collect())
+    Ok(tree.sizes.clone())
 }
 
 /// Creates the check run; after an answer that leaves open whether GitHub made it, adopts the
@@ -545,7 +542,8 @@ async fn review_and_post<G: GitHubApi>(
     let mut problems: Vec<String> = Vec::new();
     // The pull request's own version of the configuration: validated, never applied.
     let mut head_config: Option<Arc<Vec<u8>>> = None;
-    let sizes = large_file_sizes(&api, repo, sha, &files, &cx.blobs).await?;
+    let trees = policy::TreeMemo::default();
+    let sizes = large_file_sizes(&api, repo, sha, &files, &cx.blobs, &trees).await?;
     let max_bytes = crate::manifest::Limits::default().max_file_bytes as u64;
     for f in &files {
         if f.status == "removed" {
@@ -614,12 +612,51 @@ async fn review_and_post<G: GitHubApi>(
         version: config.pss_version,
         origin: None,
     };
+    // When the pull request touches what connectivity depends on, the whole repository is
+    // read at both commits: for the Connectivity section, and so that the rules see the
+    // rest of the repository (the workloads a policy selects, the policy that allows DNS).
+    // Connectivity is extra: when the trees cannot be read the review still completes.
+    let connectivity_sides = match &base_sha {
+        Some(base_sha) => {
+            let head_files: Vec<crate::manifest::ManifestFile> = inputs
+                .iter()
+                .filter_map(|(p, b)| {
+                    crate::manifest::read_manifest(p, b, &crate::manifest::Limits::default()).ok()
+                })
+                .collect();
+            let read = async {
+                if !connectivity::touches_connectivity(
+                    &api,
+                    repo,
+                    &files,
+                    &head_files,
+                    Some(base_sha),
+                )
+                .await?
+                {
+                    return Ok(None);
+                }
+                connectivity::both_sides(&api, repo, &cx.blobs, &trees, base_sha, sha)
+                    .await
+                    .map(Some)
+            };
+            read.await.inspect_err(|e: &anyhow::Error| {
+                tracing::warn!(error = %format!("{e:#}"), "connectivity not computed");
+            })
+        }
+        None => Ok(None),
+    };
+    let (context, partial_repository) = match &connectivity_sides {
+        Ok(Some(sides)) => (Arc::clone(&sides.head), !sides.head_complete),
+        // Only the pull request's files are known: the rest of the repository is not.
+        _ => (Arc::default(), true),
+    };
     let options = LintOptions {
         pss: pss.clone(),
         pss_explicit: config.pss_explicit,
         rules: config.rules.clone(),
-        // Only the pull request's files are linted: the rest of the repository is unknown.
-        partial_repository: true,
+        partial_repository,
+        context,
         ..LintOptions::default()
     };
     let mut result = lint(&inputs, &options);
@@ -671,14 +708,13 @@ async fn review_and_post<G: GitHubApi>(
     let labels_change = !head_namespace_files.is_empty()
         && !preview_label_changes(&base_namespace_files, &head_namespace_files, config).is_empty();
 
-    let trees = policy::TreeMemo::default();
     let mut kustomizations: Vec<(String, String)> = Vec::new();
     let mut previews = Vec::new();
     let mut preview_unread = 0;
     let mut tree_truncated = false;
     if labels_change || (namespace_matters && unnamed_objects) {
         let read = trees.files(&api, repo, sha).await?;
-        let (tree, truncated) = (&read.0, read.1);
+        let (tree, truncated) = (&read.files, read.truncated);
         for (path, blob_sha) in tree {
             if !changed.contains(&path.as_str())
                 && policy::is_kustomization_for(path, changed.iter().copied())
@@ -784,37 +820,16 @@ async fn review_and_post<G: GitHubApi>(
         enforcement: &enforcement,
     });
     apply_policy(&mut plan, &decisions, &policy_report, &diffs, &previous);
-    if let Some(base_sha) = &base_sha {
-        // Connectivity is extra: when the trees cannot be read, the review still completes
-        // and says what is missing.
-        let sides = async {
-            if !connectivity::touches_connectivity(
-                &api,
-                repo,
-                &files,
-                &result.files,
-                Some(base_sha),
-            )
-            .await?
-            {
-                return Ok(None);
-            }
-            connectivity::both_sides(&api, repo, &cx.blobs, &trees, base_sha, sha)
-                .await
-                .map(Some)
-        };
-        match sides.await {
-            Ok(Some(sides)) => add_connectivity(&mut plan, &sides, &diffs, &previous),
-            Ok(None) => {}
-            Err(e) => {
-                tracing::warn!(error = %format!("{e:#}"), "connectivity not computed");
-                let note = format!(
-                    "{}\n\nkubenudge could not read the repository at both commits ({e}), so what this pull request changes about who can reach whom is not shown.\n",
-                    review::connectivity::HEADING
-                );
-                plan.summary_comment =
-                    review::connectivity::insert_section(&plan.summary_comment, &note, 65_536);
-            }
+    match &connectivity_sides {
+        Ok(Some(sides)) => add_connectivity(&mut plan, sides, &diffs, &previous),
+        Ok(None) => {}
+        Err(e) => {
+            let note = format!(
+                "{}\n\nkubenudge could not read the repository at both commits ({e}), so what this pull request changes about who can reach whom is not shown.\n",
+                review::connectivity::HEADING
+            );
+            plan.summary_comment =
+                review::connectivity::insert_section(&plan.summary_comment, &note, 65_536);
         }
     }
 
