@@ -272,21 +272,22 @@ async fn review_egress_policy(config: &str) -> Harness {
 #[tokio::test]
 async fn network_policy_findings_follow_the_rollout_policy() {
     let h = review_egress_policy("mode: enforce\n").await;
-    let m = h.fake.model();
-    let run = m.check_runs[0].clone();
-    assert_eq!(
-        run.conclusion.as_deref(),
-        Some("failure"),
-        "{}",
-        run.summary
-    );
-    let dns = m
-        .review_comments
-        .iter()
-        .find(|c| c.body.contains("network-policy/egress-blocks-dns"))
-        .unwrap_or_else(|| panic!("{:#?}", m.review_comments));
-    assert!(dns.body.contains("**enforce**"), "{}", dns.body);
-    drop(m);
+    {
+        let m = h.fake.model();
+        let run = m.check_runs[0].clone();
+        assert_eq!(
+            run.conclusion.as_deref(),
+            Some("failure"),
+            "{}",
+            run.summary
+        );
+        let dns = m
+            .review_comments
+            .iter()
+            .find(|c| c.body.contains("network-policy/egress-blocks-dns"))
+            .unwrap_or_else(|| panic!("{:#?}", m.review_comments));
+        assert!(dns.body.contains("**enforce**"), "{}", dns.body);
+    }
 
     let excepted = "mode: enforce
 exceptions:
