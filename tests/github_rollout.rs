@@ -284,12 +284,13 @@ async fn a_namespace_label_change_lists_workloads_outside_the_diff() {
     assert_eq!(run.conclusion.as_deref(), Some("neutral"));
     assert_eq!(run.title, "Namespace label change would reject 1 workload");
     insta::assert_snapshot!("namespace_label_change_summary", body);
-    // The tree once, the two workloads' blobs (README is not read).
+    // The head tree once (the preview and the connectivity section share it), the base tree
+    // once (connectivity), the two workloads' blobs (README is not read).
     let tree = requests
         .iter()
         .filter(|r| r.operation.ends_with("/git/trees/{tree_sha}"))
         .count();
-    assert_eq!(tree, 1);
+    assert_eq!(tree, 2);
 }
 
 #[tokio::test]
@@ -483,13 +484,41 @@ async fn a_namespace_change_that_keeps_its_labels_reads_nothing_more() {
         .await;
     report("namespace change without label change", &requests);
     h.assert_no_protocol_errors();
-    assert!(
-        !requests
+    // No Pod Security label changed: no preview. A label did change, which a
+    // namespaceSelector could match: the connectivity section reads each commit's tree once.
+    let trees = |requests: &[LoggedRequest]| {
+        requests
             .iter()
-            .any(|r| r.operation.ends_with("/git/trees/{tree_sha}")),
-        "no tree read"
-    );
+            .filter(|r| r.operation.ends_with("/git/trees/{tree_sha}"))
+            .count()
+    };
+    assert_eq!(trees(&requests), 2);
     assert!(!summary(&h).contains("Namespace label changes"));
+
+    // An annotation leaves every label alone: nothing more is read at all.
+    let h = Harness::start().await;
+    let annotated = NAMESPACE_BASE.replace(
+        "  labels:\n",
+        "  annotations:\n    owner: payments\n  labels:\n",
+    );
+    h.set_commit(
+        BASE_SHA,
+        &[("clusters/payments/namespace.yaml", NAMESPACE_BASE)],
+    );
+    h.set_pull(
+        1,
+        HEAD,
+        &[ChangedFile::modified(
+            "clusters/payments/namespace.yaml",
+            &annotated,
+            "@@ -4,0 +5,2 @@\n+  annotations:\n+    owner: payments",
+        )],
+    );
+    let requests = h
+        .review("pull_request", "d1", &pull_request_event("opened", 1, HEAD))
+        .await;
+    h.assert_no_protocol_errors();
+    assert_eq!(trees(&requests), 0, "no tree read");
 }
 
 /// `API` with the host network: a baseline violation (line 13) besides the restricted one.
@@ -559,4 +588,50 @@ async fn a_level_per_mode_fails_the_check_only_for_the_baseline_violation() {
     );
     assert!(body.contains("```mermaid\ngantt"), "{body}");
     insta::assert_snapshot!("levels_per_mode_summary", body);
+}
+
+#[tokio::test]
+async fn a_dated_rollout_shows_how_the_pull_request_moves_readiness() {
+    let config = "mode: warn\nenforce-from: 2027-01-15\n";
+    let h = Harness::start().await;
+    // At the base, `api` fails one restricted check; the pull request adds the host network
+    // (a baseline violation) and keeps the rest.
+    h.set_commit(BASE_SHA, &[(CONFIG, config), ("deploy/api.yaml", API)]);
+    let api = api_on_the_host_network();
+    h.set_pull(
+        1,
+        HEAD,
+        &[ChangedFile::modified(
+            "deploy/api.yaml",
+            &api,
+            "@@ -12,0 +13 @@\n+      hostNetwork: true",
+        )],
+    );
+    h.review("pull_request", "d1", &pull_request_event("opened", 1, HEAD))
+        .await;
+    h.assert_no_protocol_errors();
+    let body = summary(&h);
+    assert!(body.contains("### Readiness"), "{body}");
+    assert!(
+        body.contains("| `payments` | 1 | 1 finding in 1 workload (+1 since the base commit) | 2 findings in 1 workload (+1 since the base commit) |"),
+        "{body}"
+    );
+    // Without a date there is no timeline, and no readiness table either.
+    let h = Harness::start().await;
+    h.set_commit(
+        BASE_SHA,
+        &[(CONFIG, "mode: warn\n"), ("deploy/api.yaml", API)],
+    );
+    h.set_pull(
+        1,
+        HEAD,
+        &[ChangedFile::modified(
+            "deploy/api.yaml",
+            &api,
+            "@@ -12,0 +13 @@\n+      hostNetwork: true",
+        )],
+    );
+    h.review("pull_request", "d1", &pull_request_event("opened", 1, HEAD))
+        .await;
+    assert!(!summary(&h).contains("### Readiness"));
 }

@@ -75,7 +75,11 @@ pub(super) fn plan(
         rollout: Some(rollout_stages(
             &decisions,
             config,
-            &report.summary_sections(),
+            &format!(
+                "{}{}",
+                report.summary_sections(),
+                readiness(run, &result, &resolver, &kustomizations, config, &decisions)
+            ),
             |rule| guidance_url(&review_config, rule),
         )),
     };
@@ -140,6 +144,34 @@ pub(super) fn plan(
         plan.comments.extend(found.comments);
     }
     plan
+}
+
+/// With a dated rollout, the readiness of the changed workloads and its trend since the
+/// merge-base, as the App's summary shows it.
+fn readiness(
+    run: &ChangedRun,
+    head: &LintResult,
+    resolver: &NamespaceResolver,
+    kustomizations: &[(String, String)],
+    config: &Config,
+    decisions: &rollout::Review,
+) -> String {
+    use crate::rollout::readiness;
+    if !rollout::impact::has_dated_steps(decisions) {
+        return String::new();
+    }
+    let now = readiness::measure(head, resolver, config);
+    if now.is_empty() {
+        return String::new();
+    }
+    let inputs: Vec<(String, Vec<u8>)> = run
+        .inputs
+        .iter()
+        .filter_map(|(path, _)| Some((path.clone(), run.base_file(path)?)))
+        .collect();
+    let base = crate::engine::lint(&inputs, &crate::engine::LintOptions::default());
+    let base_resolver = NamespaceResolver::from_lint_and_kustomizations(&base, kustomizations);
+    readiness::render_pull_request_table(&now, &readiness::measure(&base, &base_resolver, config))
 }
 
 /// What a change of Namespace `enforce` labels would reject, as the App previews it: the

@@ -358,6 +358,20 @@ fn affected(out: &mut String, review: &Review, shown: &[&Decision]) {
     out.push('\n');
 }
 
+/// True when some namespace's steps have a date: a dated rollout is under way, and a pull
+/// request's summary shows its timeline and readiness.
+pub fn has_dated_steps(review: &Review) -> bool {
+    let rows: Vec<super::timeline::TimelineRow> = review
+        .namespaces
+        .iter()
+        .map(|ns| super::timeline::TimelineRow {
+            name: ns.name.clone(),
+            steps: ns.stage.timeline.clone(),
+        })
+        .collect();
+    super::timeline::gantt(&rows, review.today).is_some()
+}
+
 /// The steps of every namespace as a gantt chart, when some step has a date.
 fn timeline(out: &mut String, review: &Review) {
     let rows: Vec<super::timeline::TimelineRow> = review

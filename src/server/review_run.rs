@@ -474,6 +474,56 @@ fn apply_policy(
     });
 }
 
+/// Changed manifests whose base version is read for the readiness trend; above it the
+/// table shows the head alone.
+const MAX_READINESS_BASE_FILES: usize = 50;
+
+/// The readiness table of the workloads the pull request changes, with the trend since the
+/// base commit (their files there, read by path). Empty when nothing can be said; a failure
+/// to read the base leaves the table without its trend.
+#[allow(clippy::too_many_arguments)]
+async fn readiness_since_base<G: GitHubApi>(
+    api: &G,
+    repo: &crate::github::RepoRef,
+    files: &[crate::github::DiffEntry],
+    base_sha: Option<&str>,
+    head: &crate::engine::LintResult,
+    resolver: &NamespaceResolver,
+    kustomizations: &[(String, String)],
+    config: &crate::config::Config,
+) -> String {
+    use crate::rollout::readiness;
+    let now = readiness::measure(head, resolver, config);
+    if now.is_empty() {
+        return String::new();
+    }
+    let existing: Vec<&crate::github::DiffEntry> = files
+        .iter()
+        .filter(|f| {
+            f.status != "added" && is_manifest_path(&f.filename) && f.filename != CONFIG_PATH
+        })
+        .collect();
+    let Some(base_sha) = base_sha.filter(|_| existing.len() <= MAX_READINESS_BASE_FILES) else {
+        return readiness::render_table(&now, None);
+    };
+    let mut inputs = Vec::new();
+    for f in existing {
+        let old = f.previous_filename.as_deref().unwrap_or(&f.filename);
+        match api.get_file_at(repo, old, base_sha).await {
+            Ok(Some(bytes)) => inputs.push((f.filename.clone(), bytes)),
+            Ok(None) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "readiness trend not computed");
+                return readiness::render_table(&now, None);
+            }
+        }
+    }
+    let base = lint(&inputs, &LintOptions::default());
+    let base_resolver = NamespaceResolver::from_lint_and_kustomizations(&base, kustomizations);
+    let before = readiness::measure(&base, &base_resolver, config);
+    readiness::render_pull_request_table(&now, &before)
+}
+
 /// Adds the "Connectivity" section to the summary and the check run, and its comments on the
 /// policy lines that newly block or open a connection. Earlier connectivity comments are
 /// never marked "fixed": no finding carries them.
@@ -763,6 +813,23 @@ async fn review_and_post<G: GitHubApi>(
             namespaces: &resolver,
         },
     );
+    // With a dated rollout under way, the summary says how this pull request moves the
+    // namespaces it touches toward their next step.
+    let readiness = if rollout::impact::has_dated_steps(&decisions) {
+        readiness_since_base(
+            &api,
+            repo,
+            &files,
+            base_sha.as_deref(),
+            &result,
+            &resolver,
+            &kustomizations,
+            config,
+        )
+        .await
+    } else {
+        String::new()
+    };
     // The planner sees the findings the policy reports (audit ones too: the check run shows
     // them); excepted, ignored and `off` findings are only named in the impact note.
     result.findings = decisions.reported().map(|d| d.finding.clone()).collect();
@@ -782,7 +849,7 @@ async fn review_and_post<G: GitHubApi>(
         rollout: Some(review::policy::rollout_stages(
             &decisions,
             config,
-            &policy_report.summary_sections(),
+            &format!("{}{readiness}", policy_report.summary_sections()),
             |rule| review::guidance_url(&review_config, rule),
         )),
     };
