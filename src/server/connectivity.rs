@@ -7,8 +7,7 @@
 
 use anyhow::Context as _;
 
-use super::policy;
-use super::review_run::BlobCache;
+use super::github_files::{self, BlobCache, TreeMemo};
 use crate::config::CONFIG_PATH;
 use crate::github::{DiffEntry, GitHubApi, RepoRef};
 use crate::manifest::{ChartDirs, Limits, ManifestFile, read_manifest};
@@ -158,7 +157,7 @@ async fn manifests_at<G: GitHubApi>(
     api: &G,
     repo: &RepoRef,
     blobs: &BlobCache,
-    trees: &policy::TreeMemo,
+    trees: &TreeMemo,
     sha: &str,
 ) -> anyhow::Result<(Vec<ManifestFile>, usize, bool)> {
     let read = trees.files(api, repo, sha).await?;
@@ -177,7 +176,7 @@ async fn manifests_at<G: GitHubApi>(
             unread += 1;
             continue;
         }
-        let bytes = policy::blob(api, repo, blobs, blob_sha, path).await?;
+        let bytes = github_files::blob(api, repo, blobs, blob_sha, path).await?;
         if let Ok(file) = read_manifest(path, &bytes, &Limits::default()) {
             files.push(file);
         }
@@ -189,7 +188,7 @@ pub async fn both_sides<G: GitHubApi>(
     api: &G,
     repo: &RepoRef,
     blobs: &BlobCache,
-    trees: &policy::TreeMemo,
+    trees: &TreeMemo,
     base_sha: &str,
     head_sha: &str,
 ) -> anyhow::Result<BothSides> {

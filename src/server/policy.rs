@@ -9,7 +9,6 @@ use std::sync::{Arc, Mutex};
 use anyhow::Context as _;
 use chrono::NaiveDate;
 
-use super::review_run::BlobCache;
 use crate::config::{CONFIG_PATH, Config, ConfigError, Help, load_or_default};
 use crate::github::{GitHubApi, RepoRef};
 use crate::review::Enforcement;
@@ -133,85 +132,6 @@ pub async fn base_config<G: GitHubApi>(
     };
     cache.remember_help(repo, &base.config.help);
     Ok(base)
-}
-
-/// Blob contents, from the cache or GitHub.
-pub async fn blob<G: GitHubApi>(
-    api: &G,
-    repo: &RepoRef,
-    cache: &BlobCache,
-    sha: &str,
-    path: &str,
-) -> anyhow::Result<Arc<Vec<u8>>> {
-    if let Some(b) = cache.get(sha) {
-        return Ok(b);
-    }
-    let b = Arc::new(
-        api.get_blob(repo, sha)
-            .await
-            .with_context(|| format!("reading {path}"))?,
-    );
-    cache.put(sha, Arc::clone(&b));
-    Ok(b)
-}
-
-/// A file of a commit's tree: (path, blob SHA).
-pub type TreeFile = (String, String);
-
-/// A commit's files (`git/trees/{sha}?recursive=1`, blobs only).
-#[derive(Debug, Default)]
-pub struct Tree {
-    pub files: Vec<TreeFile>,
-    /// Blob sizes by path, as GitHub lists them (never read what the limit refuses).
-    pub sizes: HashMap<String, u64>,
-    /// GitHub cut the listing short (over 100,000 entries or 7 MB).
-    pub truncated: bool,
-}
-
-/// The blobs of a commit's tree (files only).
-pub async fn tree_files<G: GitHubApi>(api: &G, repo: &RepoRef, sha: &str) -> anyhow::Result<Tree> {
-    let tree = api
-        .get_tree(repo, sha)
-        .await
-        .with_context(|| format!("reading the tree of commit {}", &sha[..sha.len().min(7)]))?;
-    let mut out = Tree {
-        truncated: tree.truncated,
-        ..Tree::default()
-    };
-    for e in tree.tree.into_iter().filter(|e| e.kind == "blob") {
-        if let Some(size) = e.size {
-            out.sizes.insert(e.path.clone(), size);
-        }
-        if let Some(sha) = e.sha {
-            out.files.push((e.path, sha));
-        }
-    }
-    Ok(out)
-}
-
-/// The trees one review reads, by commit: file sizes, the label preview and the connectivity
-/// section all need the head commit's, and GitHub is asked once.
-#[derive(Default)]
-pub struct TreeMemo(Mutex<HashMap<String, Arc<Tree>>>);
-
-impl TreeMemo {
-    /// [`tree_files`] of `sha`, read at most once per review.
-    pub async fn files<G: GitHubApi>(
-        &self,
-        api: &G,
-        repo: &RepoRef,
-        sha: &str,
-    ) -> anyhow::Result<Arc<Tree>> {
-        if let Some(t) = self.0.lock().unwrap_or_else(|p| p.into_inner()).get(sha) {
-            return Ok(Arc::clone(t));
-        }
-        let tree = Arc::new(tree_files(api, repo, sha).await?);
-        self.0
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(sha.to_string(), Arc::clone(&tree));
-        Ok(tree)
-    }
 }
 
 /// True for the kustomization files that can set the namespace of `paths`' objects.

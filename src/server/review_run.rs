@@ -7,13 +7,14 @@
 //! (timeout, 5xx) looks for what it made — the check run by name and head SHA, the review by
 //! commit and marker, the summary by its marker — and adopts it before creating again.
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex};
+use std::collections::HashMap;
+use std::sync::Arc;
 
 use anyhow::{Context as _, anyhow};
 
 use super::connectivity;
 use super::events::{CHECK_NAME, Job, external_id};
+use super::github_files::{self, BlobCache, TreeMemo};
 use super::ledger::{self, Ledger};
 use super::policy;
 use crate::config::CONFIG_PATH;
@@ -44,49 +45,6 @@ pub enum Outcome {
     /// The pull request is closed or has moved to another head commit.
     NotCurrent,
     Failed(String),
-}
-
-type BlobMap = HashMap<String, Arc<Vec<u8>>>;
-
-/// File contents by blob SHA: a blob's content never changes, so pushes that leave a file
-/// alone cost no request for it.
-pub struct BlobCache {
-    max_bytes: usize,
-    /// Contents by SHA, insertion order (for eviction), total bytes.
-    inner: Mutex<(BlobMap, VecDeque<String>, usize)>,
-}
-
-impl BlobCache {
-    pub fn new(max_bytes: usize) -> Self {
-        BlobCache {
-            max_bytes,
-            inner: Mutex::new((HashMap::new(), VecDeque::new(), 0)),
-        }
-    }
-
-    pub(crate) fn get(&self, sha: &str) -> Option<Arc<Vec<u8>>> {
-        let inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        inner.0.get(sha).cloned()
-    }
-
-    pub(crate) fn put(&self, sha: &str, bytes: Arc<Vec<u8>>) {
-        let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        let (map, order, total) = &mut *inner;
-        if bytes.len() > self.max_bytes || map.contains_key(sha) {
-            return;
-        }
-        *total += bytes.len();
-        map.insert(sha.to_string(), bytes);
-        order.push_back(sha.to_string());
-        while *total > self.max_bytes {
-            let Some(oldest) = order.pop_front() else {
-                break;
-            };
-            if let Some(b) = map.remove(&oldest) {
-                *total -= b.len();
-            }
-        }
-    }
 }
 
 /// What every review shares.
@@ -289,7 +247,7 @@ async fn large_file_sizes<G: GitHubApi>(
     sha: &str,
     files: &[crate::github::DiffEntry],
     cache: &BlobCache,
-    trees: &policy::TreeMemo,
+    trees: &TreeMemo,
 ) -> anyhow::Result<HashMap<String, u64>> {
     let suspect = files.iter().any(|f| {
         f.status != "removed"
@@ -592,7 +550,7 @@ async fn review_and_post<G: GitHubApi>(
     let mut problems: Vec<String> = Vec::new();
     // The pull request's own version of the configuration: validated, never applied.
     let mut head_config: Option<Arc<Vec<u8>>> = None;
-    let trees = policy::TreeMemo::default();
+    let trees = TreeMemo::default();
     let sizes = large_file_sizes(&api, repo, sha, &files, &cx.blobs, &trees).await?;
     let max_bytes = crate::manifest::Limits::default().max_file_bytes as u64;
     for f in &files {
@@ -619,7 +577,7 @@ async fn review_and_post<G: GitHubApi>(
             ));
             continue;
         }
-        let bytes = policy::blob(&api, repo, &cx.blobs, blob_sha, &f.filename).await?;
+        let bytes = github_files::blob(&api, repo, &cx.blobs, blob_sha, &f.filename).await?;
         if let Some(patch) = &f.patch {
             diffs.insert(f.filename.clone(), FileDiff::parse(patch));
         }
@@ -769,7 +727,7 @@ async fn review_and_post<G: GitHubApi>(
             if !changed.contains(&path.as_str())
                 && policy::is_kustomization_for(path, changed.iter().copied())
             {
-                let bytes = policy::blob(&api, repo, &cx.blobs, blob_sha, path).await?;
+                let bytes = github_files::blob(&api, repo, &cx.blobs, blob_sha, path).await?;
                 kustomizations.push((path.clone(), String::from_utf8_lossy(&bytes).into_owned()));
             }
         }
@@ -788,7 +746,7 @@ async fn review_and_post<G: GitHubApi>(
                     unread += 1;
                     continue;
                 }
-                let bytes = policy::blob(&api, repo, &cx.blobs, blob_sha, path).await?;
+                let bytes = github_files::blob(&api, repo, &cx.blobs, blob_sha, path).await?;
                 head_all.push((path.clone(), bytes.as_ref().clone()));
             }
             // The base commit is the head commit with the changed Namespace files as they were.
