@@ -149,12 +149,7 @@ fn read(paths: &[PathBuf], err: &mut dyn Write) -> Result<Vec<ManifestFile>, i32
             let _ = writeln!(err, "error: cannot read {shown}: {e}");
             EXIT_ERROR
         })?;
-        match read_manifest(&shown, &bytes, &limits).or_else(|e| match tabs_as_spaces(&bytes) {
-            Some(spaced) if e.message.contains("tabs") => {
-                read_manifest(&shown, &spaced, &limits).map_err(|_| e)
-            }
-            _ => Err(e),
-        }) {
+        match read_manifest(&shown, &bytes, &limits) {
             Ok(file) => {
                 for e in &file.errors {
                     let _ = writeln!(err, "warning: {e}");
@@ -167,26 +162,4 @@ fn read(paths: &[PathBuf], err: &mut dyn Write) -> Result<Vec<ManifestFile>, i32
         }
     }
     Ok(parsed)
-}
-
-/// Leading tabs turned into spaces, byte for byte (so every line and column stays), or
-/// `None` when there are none. kubectl's YAML reader accepts a tab that opens a line inside a
-/// flow collection (`args: [` … `\t"-jar",`), which the strict reader rejects; whitespace is
-/// all it is there, so the file reads the same.
-fn tabs_as_spaces(bytes: &[u8]) -> Option<Vec<u8>> {
-    let mut out = bytes.to_vec();
-    let mut at_line_start = true;
-    let mut changed = false;
-    for b in &mut out {
-        match *b {
-            b'\n' => at_line_start = true,
-            b'\t' if at_line_start => {
-                *b = b' ';
-                changed = true;
-            }
-            b' ' => {}
-            _ => at_line_start = false,
-        }
-    }
-    changed.then_some(out)
 }

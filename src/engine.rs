@@ -30,6 +30,11 @@ pub struct LintOptions {
     /// rules then draw no conclusion from what the files do *not* contain (no workload
     /// selected, no policy allowing DNS), since the rest may be in files not given.
     pub partial_repository: bool,
+    /// The rest of the repository, read for context and never linted: what the rules' view
+    /// of other objects (workloads, Namespaces, policies) is built from besides the linted
+    /// files. A context file with the path of a linted file is left out (the linted version
+    /// wins). With the whole repository here, `partial_repository` can be false.
+    pub context: std::sync::Arc<Vec<ManifestFile>>,
 }
 
 /// Everything one run produced.
@@ -120,7 +125,17 @@ pub fn lint(inputs: &[(String, Vec<u8>)], options: &LintOptions) -> LintResult {
         .into_iter()
         .filter(|r| options.rules.enables(r.id()))
         .collect();
-    let repository = Repository::build(&result.files).partial(options.partial_repository);
+    let linted_paths: std::collections::HashSet<&str> =
+        result.files.iter().map(|f| f.path.as_str()).collect();
+    let repository = Repository::build_from(
+        result.files.iter().chain(
+            options
+                .context
+                .iter()
+                .filter(|f| !linted_paths.contains(f.path.as_str())),
+        ),
+    )
+    .partial(options.partial_repository);
     let linted: Vec<(Vec<Finding>, LintStats)> = result
         .files
         .par_iter()

@@ -387,6 +387,44 @@ fn bad_input_gets_a_clear_message() {
 /// A branch that adds a NetworkPolicy shows what it does to who can reach whom: `other` can no
 /// longer reach `backend`, `frontend` still can (only on its port).
 #[test]
+fn a_dated_rollout_shows_the_readiness_trend_in_review_md() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    git(root, &["init", "-q"]);
+    write(
+        root,
+        ".github/kubenudge.yml",
+        "mode: warn\nenforce-from: 2099-01-01\n",
+    );
+    write(root, "deploy/web.yaml", COMPLIANT);
+    git(root, &["add", "."]);
+    git(root, &["commit", "-q", "-m", "base"]);
+    git(root, &["checkout", "-q", "-b", "feature"]);
+    let sidecar = format!(
+        "{COMPLIANT}        - name: sidecar\n          image: busybox:1.36\n          securityContext:\n            privileged: true\n"
+    );
+    write(root, "deploy/web.yaml", &sidecar);
+    git(root, &["add", "."]);
+    git(root, &["commit", "-q", "-m", "sidecar"]);
+    let (_, md, err) = run_cli(&[
+        "check",
+        "--base",
+        "main",
+        "--format",
+        "review-md",
+        root.to_str().unwrap(),
+    ]);
+    assert!(md.contains("### Readiness"), "{md}\n{err}");
+    // The base was clean; the privileged sidecar adds findings at both levels.
+    let row = md
+        .lines()
+        .find(|l| l.starts_with("| `shop` |") && l.contains("since the base commit"))
+        .unwrap_or_else(|| panic!("{md}"));
+    assert!(row.contains("(+"), "{row}");
+    assert!(!row.contains("unchanged"), "{row}");
+}
+
+#[test]
 fn a_new_network_policy_prints_the_connectivity_diff() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
@@ -417,6 +455,24 @@ fn a_new_network_policy_prints_the_connectivity_diff() {
     assert!(
         out.contains("diff-type: changed, source: shop/frontend[Deployment], destination: shop/backend[Deployment], ref1: All Connections, ref2: TCP 8080"),
         "{out}"
+    );
+    // The App's view of the same change: the summary's Connectivity section (graph
+    // included) and a comment on the podSelector line that isolates the backend.
+    let (_, md, err) = run_cli(&[
+        "check",
+        "--base",
+        "main",
+        "--format",
+        "review-md",
+        root.to_str().unwrap(),
+    ]);
+    assert!(md.contains("### Connectivity"), "{md}\n{err}");
+    assert!(md.contains("```mermaid\ngraph LR"), "{md}");
+    assert!(
+        md.contains(
+            "### `deploy/policy.yaml` line 7\n\n**Connectivity:** this line newly **blocks**"
+        ),
+        "{md}"
     );
     // A change that touches no connectivity prints no diff.
     git(root, &["add", "."]);

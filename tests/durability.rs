@@ -439,8 +439,15 @@ async fn two_replicas_sharing_postgresql_post_one_check_run_and_one_set_of_comme
     assert_eq!(m.review_comments.len(), 4);
     assert_eq!(m.issue_comments.len(), 2, "one summary per pull request");
     assert!(m.errors.is_empty(), "{:?}", m.errors);
+    // Each job ran at most once, on one replica or the other. The two jobs of pull request 1
+    // (its pull_request and check_suite events, same head) run twice only when the first was
+    // claimed before the second arrived; claimed together, the newer one runs and the older
+    // is superseded. Either way nothing above was posted twice.
     let ran = a.service.outcomes().len() + b.service.outcomes().len();
-    assert_eq!(ran, 3, "each job ran once, on one replica or the other");
+    assert!(
+        (2..=3).contains(&ran),
+        "{ran} reviews ran for 3 jobs of 2 heads"
+    );
 }
 
 #[tokio::test]

@@ -109,8 +109,18 @@ fn assert_request_bound(
         .iter()
         .filter(|r| r.method == "PATCH" && r.operation.ends_with("/pulls/comments/{comment_id}"))
         .count();
-    let bound =
-        6 + files.div_ceil(100) + blobs + annotations.div_ceil(50) + fixed_edits.saturating_sub(1);
+    // A change to what connectivity depends on reads the base and head trees, once each.
+    let trees = requests
+        .iter()
+        .filter(|r| r.operation.ends_with("/git/trees/{tree_sha}"))
+        .count();
+    assert!(trees <= 2, "{scenario}: {trees} tree reads");
+    let bound = 6
+        + files.div_ceil(100)
+        + blobs
+        + trees
+        + annotations.div_ceil(50)
+        + fixed_edits.saturating_sub(1);
     eprintln!(
         "{scenario}: {} GitHub requests (bound {bound}; files {files}, new blobs {blobs}, annotations {annotations}, comments marked fixed {fixed_edits})",
         requests.len()

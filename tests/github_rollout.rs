@@ -284,12 +284,13 @@ async fn a_namespace_label_change_lists_workloads_outside_the_diff() {
     assert_eq!(run.conclusion.as_deref(), Some("neutral"));
     assert_eq!(run.title, "Namespace label change would reject 1 workload");
     insta::assert_snapshot!("namespace_label_change_summary", body);
-    // The tree once, the two workloads' blobs (README is not read).
+    // The head tree once (the preview and the connectivity section share it), the base tree
+    // once (connectivity), the two workloads' blobs (README is not read).
     let tree = requests
         .iter()
         .filter(|r| r.operation.ends_with("/git/trees/{tree_sha}"))
         .count();
-    assert_eq!(tree, 1);
+    assert_eq!(tree, 2);
 }
 
 #[tokio::test]
@@ -461,10 +462,10 @@ async fn a_kustomization_outside_the_diff_names_the_namespace() {
     assert_eq!(blobs, 2, "the manifest and its kustomization");
 }
 
-#[tokio::test]
-async fn a_namespace_change_that_keeps_its_labels_reads_nothing_more() {
+/// A pull request that edits `clusters/payments/namespace.yaml` (from `NAMESPACE_BASE`) into
+/// `head` with `patch`; returns the harness and how many trees the review read.
+async fn review_namespace_edit(head: &str, patch: &str) -> (Harness, usize) {
     let h = Harness::start().await;
-    let head = NAMESPACE_BASE.replace("  labels:\n", "  labels:\n    team: payments\n");
     h.set_commit(
         BASE_SHA,
         &[("clusters/payments/namespace.yaml", NAMESPACE_BASE)],
@@ -474,22 +475,42 @@ async fn a_namespace_change_that_keeps_its_labels_reads_nothing_more() {
         HEAD,
         &[ChangedFile::modified(
             "clusters/payments/namespace.yaml",
-            &head,
-            "@@ -5,0 +6 @@\n+    team: payments",
+            head,
+            patch,
         )],
     );
     let requests = h
         .review("pull_request", "d1", &pull_request_event("opened", 1, HEAD))
         .await;
-    report("namespace change without label change", &requests);
+    report("namespace edit", &requests);
     h.assert_no_protocol_errors();
-    assert!(
-        !requests
-            .iter()
-            .any(|r| r.operation.ends_with("/git/trees/{tree_sha}")),
-        "no tree read"
-    );
+    let trees = requests
+        .iter()
+        .filter(|r| r.operation.ends_with("/git/trees/{tree_sha}"))
+        .count();
+    (h, trees)
+}
+
+#[tokio::test]
+async fn a_namespace_change_that_keeps_its_labels_reads_nothing_more() {
+    // No Pod Security label changed: no preview. A label did change, which a
+    // namespaceSelector could match: the connectivity section reads each commit's tree once.
+    let head = NAMESPACE_BASE.replace("  labels:\n", "  labels:\n    team: payments\n");
+    let (h, trees) = review_namespace_edit(&head, "@@ -5,0 +6 @@\n+    team: payments").await;
+    assert_eq!(trees, 2);
     assert!(!summary(&h).contains("Namespace label changes"));
+
+    // An annotation leaves every label alone: nothing more is read at all.
+    let annotated = NAMESPACE_BASE.replace(
+        "  labels:\n",
+        "  annotations:\n    owner: payments\n  labels:\n",
+    );
+    let (_, trees) = review_namespace_edit(
+        &annotated,
+        "@@ -4,0 +5,2 @@\n+  annotations:\n+    owner: payments",
+    )
+    .await;
+    assert_eq!(trees, 0, "no tree read");
 }
 
 /// `API` with the host network: a baseline violation (line 13) besides the restricted one.
@@ -559,4 +580,37 @@ async fn a_level_per_mode_fails_the_check_only_for_the_baseline_violation() {
     );
     assert!(body.contains("```mermaid\ngantt"), "{body}");
     insta::assert_snapshot!("levels_per_mode_summary", body);
+}
+
+/// The summary of a pull request that adds the host network to `deploy/api.yaml` (`API` at
+/// the base, one restricted finding), under `config`.
+async fn summary_of_host_network_edit(config: &str) -> String {
+    let h = Harness::start().await;
+    h.set_commit(BASE_SHA, &[(CONFIG, config), ("deploy/api.yaml", API)]);
+    h.set_pull(
+        1,
+        HEAD,
+        &[ChangedFile::modified(
+            "deploy/api.yaml",
+            &api_on_the_host_network(),
+            "@@ -12,0 +13 @@\n+      hostNetwork: true",
+        )],
+    );
+    h.review("pull_request", "d1", &pull_request_event("opened", 1, HEAD))
+        .await;
+    h.assert_no_protocol_errors();
+    summary(&h)
+}
+
+#[tokio::test]
+async fn a_dated_rollout_shows_how_the_pull_request_moves_readiness() {
+    let body = summary_of_host_network_edit("mode: warn\nenforce-from: 2027-01-15\n").await;
+    assert!(body.contains("### Readiness"), "{body}");
+    assert!(
+        body.contains("| `payments` | 1 | 1 finding in 1 workload (+1 since the base commit) | 2 findings in 1 workload (+1 since the base commit) |"),
+        "{body}"
+    );
+    // Without a date there is no timeline, and no readiness table either.
+    let body = summary_of_host_network_edit("mode: warn\n").await;
+    assert!(!body.contains("### Readiness"), "{body}");
 }

@@ -12,7 +12,8 @@
 //! nothing (np-guard stops); pods of one owner with different labels are read from the first
 //! pod (np-guard stops when a policy uses a differing label). Kept on purpose, as np-guard
 //! does: every container port counts as TCP when an Ingress reaches it, IPv6 blocks are left
-//! out (IPv4 only), and a tab opening a line inside a flow list is read as a space.
+//! out (IPv4 only), and a tab opening a line inside a flow list is whitespace (as go-yaml reads
+//! it; the vendored parser does too, see `vendor/saphyr-parser/VENDORED.md`).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

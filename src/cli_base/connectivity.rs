@@ -9,42 +9,19 @@ use std::path::PathBuf;
 
 use crate::manifest::{Limits, ManifestFile, read_manifest};
 use crate::netpol;
+use crate::netpol::bears_on_connectivity;
 
 use super::ChangedRun;
 use super::git;
-
-/// Kinds whose change can change connectivity (workloads through their labels and ports).
-const CONNECTIVITY_KINDS: &[&str] = &[
-    "NetworkPolicy",
-    "AdminNetworkPolicy",
-    "BaselineAdminNetworkPolicy",
-    "Namespace",
-    "Service",
-    "Ingress",
-    "Route",
-    "Pod",
-    "Deployment",
-    "StatefulSet",
-    "DaemonSet",
-    "ReplicaSet",
-    "ReplicationController",
-    "Job",
-    "CronJob",
-];
 
 fn read(path: &str, bytes: &[u8]) -> Option<ManifestFile> {
     read_manifest(path, bytes, &Limits::default()).ok()
 }
 
-fn bears_on_connectivity(file: &ManifestFile) -> bool {
-    file.objects
-        .iter()
-        .any(|o| CONNECTIVITY_KINDS.contains(&o.kind.as_str()))
-}
-
-/// The connectivity diff as text (`Connectivity diff:` and one line per change), or `None`
-/// when the change does not touch what connectivity depends on, or changes nothing.
-pub(super) fn connectivity_diff(run: &ChangedRun) -> Option<String> {
+/// The repository at the merge-base and in the working tree (every manifest; changed and
+/// deleted files as they were at the merge-base), or `None` when the change touches nothing
+/// connectivity depends on.
+pub(super) fn repository_sides(run: &ChangedRun) -> Option<(Vec<ManifestFile>, Vec<ManifestFile>)> {
     let root = &run.changes.root;
     let deleted = git::deleted_since(root, &run.changes.merge_base);
     let changed: BTreeSet<&str> = run.inputs.iter().map(|(p, _)| p.as_str()).collect();
@@ -62,8 +39,7 @@ pub(super) fn connectivity_diff(run: &ChangedRun) -> Option<String> {
             .filter_map(|p| run.base_file(p).and_then(|b| read(p, &b)))
             .any(|f| bears_on_connectivity(&f))
     };
-    let touches = head_touches() || base_touches();
-    if !touches {
+    if !(head_touches() || base_touches()) {
         return None;
     }
     let (mut base, mut head) = (Vec::new(), Vec::new());
@@ -88,6 +64,13 @@ pub(super) fn connectivity_diff(run: &ChangedRun) -> Option<String> {
     for rel in &deleted {
         base.extend(run.base_file(rel).and_then(|b| read(rel, &b)));
     }
+    Some((base, head))
+}
+
+/// The connectivity diff as text (`Connectivity diff:` and one line per change), or `None`
+/// when the change does not touch what connectivity depends on, or changes nothing.
+pub(super) fn connectivity_diff(run: &ChangedRun) -> Option<String> {
+    let (base, head) = repository_sides(run)?;
     let diff = netpol::diff(&base, &head);
     (!diff.is_empty()).then(|| netpol::render_diff(&diff, netpol::Format::Txt))
 }

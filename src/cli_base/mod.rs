@@ -7,9 +7,9 @@
 //! the App's plan for a terminal (`review_md.rs`). It never words a finding itself: text and
 //! JSON come from `crate::report`, the comments from `crate::review::plan_review`.
 //!
-//! Seam for later: when the NetworkPolicy model lands, the connectivity diff of the changed
-//! policies and labels is computed from [`ChangedRun::base_file`] (each changed file as it
-//! was at the merge-base) next to the head files, and printed after the findings.
+//! When the change touches policies or what they select, the connectivity diff (text) or the
+//! App's Connectivity section (review-md) is computed from the repository at the merge-base
+//! ([`ChangedRun::base_file`]) and in the working tree (`connectivity.rs`).
 
 mod connectivity;
 mod git;

@@ -15,6 +15,7 @@ use super::ChangedRun;
 use crate::config::{CONFIG_PATH, Config, ConfigError, load_or_default};
 use crate::engine::LintResult;
 use crate::policy::PssPolicy;
+use crate::review::connectivity::{ConnectivityInput, connectivity_review, insert_section};
 use crate::review::policy::{
     MAX_PREVIEW_FILES, PolicyReport, config_error_comment, rollout_stages,
 };
@@ -74,7 +75,11 @@ pub(super) fn plan(
         rollout: Some(rollout_stages(
             &decisions,
             config,
-            &report.summary_sections(),
+            &format!(
+                "{}{}",
+                report.summary_sections(),
+                readiness(run, &result, &resolver, &kustomizations, config, &decisions)
+            ),
             |rule| guidance_url(&review_config, rule),
         )),
     };
@@ -125,7 +130,48 @@ pub(super) fn plan(
             plan.comments.push(config_error_comment(e));
         }
     }
+    // And, when the change touches policies or what they select, the Connectivity section.
+    if let Some((base, head)) = super::connectivity::repository_sides(run)
+        && let Some(found) = connectivity_review(&ConnectivityInput {
+            base: &base,
+            head: &head,
+            diffs: &diffs,
+            open_fingerprints: &[],
+            unread: 0,
+        })
+    {
+        plan.summary_comment = insert_section(&plan.summary_comment, &found.section, 65_536);
+        plan.comments.extend(found.comments);
+    }
     plan
+}
+
+/// With a dated rollout, the readiness of the changed workloads and its trend since the
+/// merge-base, as the App's summary shows it.
+fn readiness(
+    run: &ChangedRun,
+    head: &LintResult,
+    resolver: &NamespaceResolver,
+    kustomizations: &[(String, String)],
+    config: &Config,
+    decisions: &rollout::Review,
+) -> String {
+    use crate::rollout::readiness;
+    if !rollout::impact::has_dated_steps(decisions) {
+        return String::new();
+    }
+    let now = readiness::measure(head, resolver, config);
+    if now.is_empty() {
+        return String::new();
+    }
+    let inputs: Vec<(String, Vec<u8>)> = run
+        .inputs
+        .iter()
+        .filter_map(|(path, _)| Some((path.clone(), run.base_file(path)?)))
+        .collect();
+    let base = crate::engine::lint(&inputs, &crate::engine::LintOptions::default());
+    let base_resolver = NamespaceResolver::from_lint_and_kustomizations(&base, kustomizations);
+    readiness::render_pull_request_table(&now, &readiness::measure(&base, &base_resolver, config))
 }
 
 /// What a change of Namespace `enforce` labels would reject, as the App previews it: the

@@ -1,7 +1,5 @@
 //! The text of one file, with the tables that turn parser positions into bytes and lines.
 
-use super::yaml::ByteSpan;
-
 /// A file's text with its BOM removed, plus a line table. Byte offsets everywhere in the engine
 /// are offsets into [`SourceText::text`]; the BOM, if any, is re-added when a file is written.
 #[derive(Debug, Clone)]
@@ -121,4 +119,11 @@ impl SourceText {
         let t = self.line_text(line);
         t.len() - t.trim_start_matches(' ').len()
     }
+}
+
+/// Byte range `[start, end)` in the parsed text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ByteSpan {
+    pub start: usize,
+    pub end: usize,
 }

@@ -359,6 +359,25 @@ fn flow_collections_are_read_at_any_indentation_as_kubectl_does() {
 }
 
 #[test]
+fn a_tab_opening_a_line_inside_a_flow_collection_is_whitespace_as_kubectl_reads_it() {
+    // As in real Java samples: `args: [` then tab-indented items.
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: java\nspec:\n  containers:\n    - name: app\n      image: openjdk\n      args: [\n\t\"-jar\",\n\t\"app.jar\"\n      ]\n";
+    let file = read(pod);
+    assert!(file.errors.is_empty(), "{:?}", file.errors);
+    let p = &file.objects[0];
+    let arg = file
+        .node_at(p, &FieldPath::parse("spec.containers[0].args[1]"))
+        .expect("second arg");
+    assert_eq!(file.tree.as_str(arg), Some("app.jar"));
+    // Lines and columns stay those of the file: the tab is one column.
+    let loc = file.locate(p, &FieldPath::parse("spec.containers[0].args[1]"));
+    assert_eq!((loc.line, loc.column), (11, 2));
+    // A tab indenting a block mapping is still refused, as go-yaml refuses it.
+    let err = read_err(b"a:\n\tb: 1\n");
+    assert!(err.message.contains("tab"), "{}", err.message);
+}
+
+#[test]
 fn schema_mismatch_is_an_error_for_that_object_only() {
     let file = read(&format!(
         "apiVersion: v1\nkind: Pod\nmetadata: {{name: broken}}\nspec:\n  hostNetwork: [not, a, bool]\n---\n{POD}"

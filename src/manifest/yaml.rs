@@ -10,18 +10,12 @@ use saphyr_parser::{Event, Parser, ScalarStyle, Span};
 use std::collections::HashMap;
 
 use super::limits::Limits;
+pub use super::source::ByteSpan;
 use super::source::SourceText;
 
 /// Index of a node in a [`YamlTree`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct NodeId(pub u32);
-
-/// Byte range `[start, end)` in the parsed text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct ByteSpan {
-    pub start: usize,
-    pub end: usize,
-}
 
 /// How a scalar was written; fixes use it to keep the author's quoting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -61,6 +61,24 @@ impl ConnectionChange {
     pub fn from_ingress_controller(&self) -> bool {
         self.src == INGRESS_CONTROLLER
     }
+
+    /// np-guard's diff line: `diff-type: added, source: S, destination: D, ref1: …, ref2: …`
+    /// (also the order changes of one kind are listed in).
+    pub fn np_guard_line(&self) -> String {
+        let mut line = format!(
+            "diff-type: {}, source: {}, destination: {}, ref1: {}, ref2: {}",
+            self.kind.as_str(),
+            self.src,
+            self.dst,
+            self.before,
+            self.after
+        );
+        if let Some(info) = self.workloads_info() {
+            line.push_str(", workloads-diff-info: ");
+            line.push_str(&info);
+        }
+        line
+    }
 }
 
 /// All changes, in np-guard's order: changed, added, removed (policy connections first,
@@ -222,13 +240,7 @@ pub fn compare(base: &Connectivity, head: &Connectivity) -> ConnectivityDiff {
             }
         })
         .collect();
-    changes.sort_by_key(|c| {
-        (
-            c.kind,
-            c.from_ingress_controller(),
-            super::render::diff_line(c),
-        )
-    });
+    changes.sort_by_key(|c| (c.kind, c.from_ingress_controller(), c.np_guard_line()));
     let mut ordered: Vec<ConnectionChange> = Vec::with_capacity(changes.len());
     // np-guard lists every policy change before the ingress controller's.
     ordered.extend(

@@ -67,6 +67,43 @@ pub fn suggest(files: &[ManifestFile]) -> Vec<Suggestion> {
     suggest::suggest(files)
 }
 
+/// Suggestions for those of `workloads` (`ns/name[Kind]`) that no policy selects although
+/// other workloads of their namespace are isolated: what a pull request adding a workload
+/// next to protected ones should be offered.
+pub fn suggest_where_isolated(
+    files: &[ManifestFile],
+    workloads: &std::collections::BTreeSet<String>,
+) -> Vec<Suggestion> {
+    suggest::suggest_where_isolated(files, workloads)
+}
+
+/// Kinds whose objects can change who reaches whom (workloads through their labels and
+/// ports): a change touching none of them leaves connectivity as it was.
+pub const CONNECTIVITY_KINDS: &[&str] = &[
+    "NetworkPolicy",
+    "AdminNetworkPolicy",
+    "BaselineAdminNetworkPolicy",
+    "Namespace",
+    "Service",
+    "Ingress",
+    "Route",
+    "Pod",
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "ReplicaSet",
+    "ReplicationController",
+    "Job",
+    "CronJob",
+];
+
+/// Does `file` hold an object of one of the [`CONNECTIVITY_KINDS`]?
+pub fn bears_on_connectivity(file: &ManifestFile) -> bool {
+    file.objects
+        .iter()
+        .any(|o| CONNECTIVITY_KINDS.contains(&o.kind.as_str()))
+}
+
 /// Why `src` can or cannot reach `dst` (names as printed: `ns/name[Kind]`, an address or
 /// range, `{ingress-controller}`); `Err` says which name is unknown.
 pub fn explain(model: &Model, src: &str, dst: &str) -> Result<Explanation, String> {

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use super::connectivity::Connectivity;
-use super::diff::{ChangeKind, ConnectionChange, ConnectivityDiff};
+use super::diff::{ChangeKind, ConnectivityDiff};
 use super::explain::{Explanation, Reason, Verdict};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,22 +69,6 @@ pub fn render_connectivity(c: &Connectivity, format: Format) -> String {
     out
 }
 
-/// np-guard's diff line: `diff-type: added, source: S, destination: D, ref1: …, ref2: …`.
-pub fn diff_line(c: &ConnectionChange) -> String {
-    let mut line = format!(
-        "diff-type: {}, source: {}, destination: {}, ref1: {}, ref2: {}",
-        c.kind.as_str(),
-        c.src,
-        c.dst,
-        c.before,
-        c.after
-    );
-    if let Some(info) = c.workloads_info() {
-        let _ = write!(line, ", workloads-diff-info: {info}");
-    }
-    line
-}
-
 pub fn render_diff(d: &ConnectivityDiff, format: Format) -> String {
     let mut out = String::new();
     match format {
@@ -94,7 +78,7 @@ pub fn render_diff(d: &ConnectivityDiff, format: Format) -> String {
             }
             out.push_str("Connectivity diff:\n");
             for c in &d.changes {
-                out.push_str(&diff_line(c));
+                out.push_str(&c.np_guard_line());
                 out.push('\n');
             }
         }

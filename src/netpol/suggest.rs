@@ -71,6 +71,34 @@ pub fn suggest(files: &[ManifestFile]) -> Vec<Suggestion> {
         .collect()
 }
 
+/// [`suggest`], kept to `workloads` that sit in a namespace where some other workload is
+/// isolated by a policy (there, an unselected newcomer is the odd one out).
+pub fn suggest_where_isolated(
+    files: &[ManifestFile],
+    workloads: &std::collections::BTreeSet<String>,
+) -> Vec<Suggestion> {
+    let model = Model::from_files(files);
+    let isolated: std::collections::BTreeSet<&str> = model
+        .workloads
+        .iter()
+        .filter(|w| selected(&model, w))
+        .map(|w| w.namespace.as_str())
+        .collect();
+    let wanted: std::collections::BTreeSet<String> = model
+        .workloads
+        .iter()
+        .filter(|w| isolated.contains(w.namespace.as_str()) && workloads.contains(&w.id()))
+        .map(Workload::id)
+        .collect();
+    if wanted.is_empty() {
+        return Vec::new();
+    }
+    suggest(files)
+        .into_iter()
+        .filter(|s| wanted.contains(&s.workload))
+        .collect()
+}
+
 fn selected(model: &Model, w: &Workload) -> bool {
     model
         .policies

@@ -8,7 +8,7 @@ pub const SUMMARY_MARKER: &str = "<!-- kubenudge:summary -->";
 pub const REVIEW_MARKER: &str = "<!-- kubenudge:review -->";
 pub const FIXED_MARKER: &str = "<!-- kubenudge:fixed -->";
 const FINGERPRINT_PREFIX: &str = "<!-- kubenudge:fingerprint=";
-const HEAD_PREFIX: &str = "<!-- kubenudge:head=";
+pub(crate) const HEAD_PREFIX: &str = "<!-- kubenudge:head=";
 
 /// Where an earlier comment sits in the pull request's current diff.
 #[derive(Debug, Clone, PartialEq, Eq)]

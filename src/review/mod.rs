@@ -2,6 +2,7 @@
 //! to mark fixed, the summary comment and the check run's outcome. Pure: it never touches the
 //! network; `crate::server` carries the plan to GitHub through `crate::github`.
 
+pub mod connectivity;
 mod diff;
 mod enforcement;
 mod markers;

@@ -358,17 +358,26 @@ fn affected(out: &mut String, review: &Review, shown: &[&Decision]) {
     out.push('\n');
 }
 
-/// The steps of every namespace as a gantt chart, when some step has a date.
-fn timeline(out: &mut String, review: &Review) {
-    let rows: Vec<super::timeline::TimelineRow> = review
+/// True when some namespace's steps have a date: a dated rollout is under way, and a pull
+/// request's summary shows its timeline and readiness.
+pub fn has_dated_steps(review: &Review) -> bool {
+    super::timeline::gantt(&timeline_rows(review), review.today).is_some()
+}
+
+fn timeline_rows(review: &Review) -> Vec<super::timeline::TimelineRow> {
+    review
         .namespaces
         .iter()
         .map(|ns| super::timeline::TimelineRow {
             name: ns.name.clone(),
             steps: ns.stage.timeline.clone(),
         })
-        .collect();
-    if let Some(chart) = super::timeline::gantt(&rows, review.today) {
+        .collect()
+}
+
+/// The steps of every namespace as a gantt chart, when some step has a date.
+fn timeline(out: &mut String, review: &Review) {
+    if let Some(chart) = super::timeline::gantt(&timeline_rows(review), review.today) {
         let _ = writeln!(
             out,
             "### Timeline

@@ -147,16 +147,34 @@ pub fn measure(
 /// The readiness table in Markdown. With `base` (the base commit of a pull request), each
 /// cell also says how the findings moved since.
 pub fn render_table(now: &[NamespaceReadiness], base: Option<&[NamespaceReadiness]>) -> String {
+    table(
+        now,
+        base,
+        "Findings each Pod Security level would report, per namespace, before exceptions and ignores.",
+    )
+}
+
+/// The readiness table of a pull request: the workloads it changes, at head, and how their
+/// findings moved since the base commit (a workload the pull request adds was at zero).
+pub fn render_pull_request_table(
+    now: &[NamespaceReadiness],
+    base: &[NamespaceReadiness],
+) -> String {
+    table(
+        now,
+        Some(base),
+        "Findings each Pod Security level would report on the workloads this pull request changes, per namespace, before exceptions and ignores, and how they moved since the base commit.",
+    )
+}
+
+fn table(now: &[NamespaceReadiness], base: Option<&[NamespaceReadiness]>, intro: &str) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "### Readiness\n");
     if now.is_empty() {
         let _ = writeln!(out, "No workloads were found.\n");
         return out;
     }
-    let _ = writeln!(
-        out,
-        "Findings each Pod Security level would report, per namespace, before exceptions and ignores.\n"
-    );
+    let _ = writeln!(out, "{intro}\n");
     let _ = writeln!(out, "| Namespace | Workloads | `baseline` | `restricted` |");
     let _ = writeln!(out, "|---|---:|---|---|");
     for ns in now {

@@ -142,6 +142,12 @@ impl<'a> Repository<'a> {
 
     /// Indexes the objects of `files`, in one pass.
     pub fn build(files: &'a [ManifestFile]) -> Self {
+        Self::build_from(files)
+    }
+
+    /// [`Repository::build`] over any set of files (the linted ones plus the rest of the
+    /// repository read for context).
+    pub fn build_from(files: impl IntoIterator<Item = &'a ManifestFile>) -> Self {
         let mut repo = Repository::default();
         for file in files {
             for object in &file.objects {

@@ -4,8 +4,10 @@
 //! the workers that claim jobs from the store, reconciliation and graceful shutdown. Handlers
 //! only store and answer; workers talk to GitHub.
 
+mod connectivity;
 mod credentials;
 mod events;
+mod github_files;
 mod ledger;
 mod limits;
 mod metrics;
@@ -20,9 +22,10 @@ pub mod signature;
 mod worker;
 
 pub use events::{CHECK_NAME, Job, Parsed, Request, parse as parse_event};
+pub use github_files::BlobCache;
 pub use metrics::{Metrics, Rejection};
 pub use reconcile::{finish_abandoned_runs, redeliver_failed_deliveries};
-pub use review_run::{BlobCache, Outcome, ReviewContext};
+pub use review_run::{Outcome, ReviewContext};
 pub use settings::{Settings, SetupSettings, needs_setup};
 pub use setup::{SetupService, serve_setup, setup_router};
 pub use worker::WorkOptions;

@@ -11,8 +11,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::policy;
-use super::review_run::BlobCache;
+use super::github_files::{self, BlobCache, TreeMemo};
 use crate::engine::{LintOptions, LintResult};
 use crate::github::{DiffEntry, GitHubApi, RepoRef};
 use crate::manifest::{ManifestFile, read_manifest};
@@ -102,9 +101,11 @@ async fn fetch_tree<G: GitHubApi>(
     api: &G,
     repo: &RepoRef,
     blobs: &BlobCache,
+    trees: &TreeMemo,
     sha: &str,
 ) -> anyhow::Result<Result<Tree, String>> {
-    let (entries, truncated) = policy::tree_files(api, repo, sha).await?;
+    let listed = trees.files(api, repo, sha).await?;
+    let (entries, truncated) = (&listed.files, listed.truncated);
     let dirs: BTreeSet<String> = entries
         .iter()
         .filter(|(p, _)| is_kustomization(p))
@@ -128,7 +129,7 @@ async fn fetch_tree<G: GitHubApi>(
     }
     let mut tree = Tree::default();
     for (path, blob_sha) in wanted {
-        let bytes = policy::blob(api, repo, blobs, blob_sha, path).await?;
+        let bytes = github_files::blob(api, repo, blobs, blob_sha, path).await?;
         tree.insert(path, bytes);
     }
     if truncated {
@@ -161,6 +162,7 @@ impl PullOverlays {
         api: &G,
         repo: &RepoRef,
         blobs: &BlobCache,
+        trees: &TreeMemo,
         head_sha: &str,
         base_sha: Option<&str>,
         files: &[DiffEntry],
@@ -182,7 +184,7 @@ impl PullOverlays {
         if !touches {
             return Ok(out);
         }
-        let head = match fetch_tree(api, repo, blobs, head_sha).await? {
+        let head = match fetch_tree(api, repo, blobs, trees, head_sha).await? {
             Ok(tree) => tree,
             Err(problem) => {
                 out.problem = Some(problem);
@@ -197,7 +199,7 @@ impl PullOverlays {
             return Ok(out);
         }
         if let Some(base_sha) = base_sha {
-            match fetch_tree(api, repo, blobs, base_sha).await? {
+            match fetch_tree(api, repo, blobs, trees, base_sha).await? {
                 Ok(base) => {
                     let dirs: Vec<PathBuf> = built
                         .built

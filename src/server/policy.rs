@@ -9,7 +9,6 @@ use std::sync::{Arc, Mutex};
 use anyhow::Context as _;
 use chrono::NaiveDate;
 
-use super::review_run::BlobCache;
 use crate::config::{CONFIG_PATH, Config, ConfigError, Help, load_or_default};
 use crate::github::{GitHubApi, RepoRef};
 use crate::review::Enforcement;
@@ -133,48 +132,6 @@ pub async fn base_config<G: GitHubApi>(
     };
     cache.remember_help(repo, &base.config.help);
     Ok(base)
-}
-
-/// Blob contents, from the cache or GitHub.
-pub async fn blob<G: GitHubApi>(
-    api: &G,
-    repo: &RepoRef,
-    cache: &BlobCache,
-    sha: &str,
-    path: &str,
-) -> anyhow::Result<Arc<Vec<u8>>> {
-    if let Some(b) = cache.get(sha) {
-        return Ok(b);
-    }
-    let b = Arc::new(
-        api.get_blob(repo, sha)
-            .await
-            .with_context(|| format!("reading {path}"))?,
-    );
-    cache.put(sha, Arc::clone(&b));
-    Ok(b)
-}
-
-/// A file of the head tree: (path, blob SHA).
-pub type TreeFile = (String, String);
-
-/// The blobs of a commit's tree (files only).
-pub async fn tree_files<G: GitHubApi>(
-    api: &G,
-    repo: &RepoRef,
-    sha: &str,
-) -> anyhow::Result<(Vec<TreeFile>, bool)> {
-    let tree = api
-        .get_tree(repo, sha)
-        .await
-        .context("reading the head commit's tree")?;
-    let files = tree
-        .tree
-        .into_iter()
-        .filter(|e| e.kind == "blob")
-        .filter_map(|e| Some((e.path, e.sha?)))
-        .collect();
-    Ok((files, tree.truncated))
 }
 
 /// True for the kustomization files that can set the namespace of `paths`' objects.

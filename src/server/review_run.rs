@@ -7,17 +7,19 @@
 //! (timeout, 5xx) looks for what it made — the check run by name and head SHA, the review by
 //! commit and marker, the summary by its marker — and adopts it before creating again.
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex};
+use std::collections::HashMap;
+use std::sync::Arc;
 
 use anyhow::{Context as _, anyhow};
 
+use super::connectivity;
 use super::events::{CHECK_NAME, Job, external_id};
+use super::github_files::{self, BlobCache, TreeMemo};
 use super::ledger::{self, Ledger};
 use super::overlays::PullOverlays;
 use super::policy;
 use crate::config::CONFIG_PATH;
-use crate::engine::LintOptions;
+use crate::engine::{LintOptions, lint};
 use crate::github::{
     CheckAnnotation, CheckRunOutput, CheckRunWrite, GitHubApi, IssueComment, PullNumber,
     ReviewCommentWrite, ReviewWrite,
@@ -44,49 +46,6 @@ pub enum Outcome {
     /// The pull request is closed or has moved to another head commit.
     NotCurrent,
     Failed(String),
-}
-
-type BlobMap = HashMap<String, Arc<Vec<u8>>>;
-
-/// File contents by blob SHA: a blob's content never changes, so pushes that leave a file
-/// alone cost no request for it.
-pub struct BlobCache {
-    max_bytes: usize,
-    /// Contents by SHA, insertion order (for eviction), total bytes.
-    inner: Mutex<(BlobMap, VecDeque<String>, usize)>,
-}
-
-impl BlobCache {
-    pub fn new(max_bytes: usize) -> Self {
-        BlobCache {
-            max_bytes,
-            inner: Mutex::new((HashMap::new(), VecDeque::new(), 0)),
-        }
-    }
-
-    pub(crate) fn get(&self, sha: &str) -> Option<Arc<Vec<u8>>> {
-        let inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        inner.0.get(sha).cloned()
-    }
-
-    pub(crate) fn put(&self, sha: &str, bytes: Arc<Vec<u8>>) {
-        let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        let (map, order, total) = &mut *inner;
-        if bytes.len() > self.max_bytes || map.contains_key(sha) {
-            return;
-        }
-        *total += bytes.len();
-        map.insert(sha.to_string(), bytes);
-        order.push_back(sha.to_string());
-        while *total > self.max_bytes {
-            let Some(oldest) = order.pop_front() else {
-                break;
-            };
-            if let Some(b) = map.remove(&oldest) {
-                *total -= b.len();
-            }
-        }
-    }
 }
 
 /// What every review shares.
@@ -289,6 +248,7 @@ async fn large_file_sizes<G: GitHubApi>(
     sha: &str,
     files: &[crate::github::DiffEntry],
     cache: &BlobCache,
+    trees: &TreeMemo,
 ) -> anyhow::Result<HashMap<String, u64>> {
     let suspect = files.iter().any(|f| {
         f.status != "removed"
@@ -299,15 +259,11 @@ async fn large_file_sizes<G: GitHubApi>(
     if !suspect {
         return Ok(HashMap::new());
     }
-    let tree = api
-        .get_tree(repo, sha)
+    let tree = trees
+        .files(api, repo, sha)
         .await
         .context("reading the head commit's tree for file sizes")?;
-    Ok(tree
-        .tree
-        .into_iter()
-        .filter_map(|e| Some((e.path, e.size?)))
-        .collect())
+    Ok(tree.sizes.clone())
 }
 
 /// Creates the check run; after an answer that leaves open whether GitHub made it, adopts the
@@ -477,6 +433,101 @@ fn apply_policy(
     });
 }
 
+/// Changed manifests whose base version is read for the readiness trend; above it the
+/// table shows the head alone.
+const MAX_READINESS_BASE_FILES: usize = 50;
+
+/// The readiness table of the workloads the pull request changes, with the trend since the
+/// base commit (their files there, read by path). Empty when nothing can be said; a failure
+/// to read the base leaves the table without its trend.
+#[allow(clippy::too_many_arguments)]
+async fn readiness_since_base<G: GitHubApi>(
+    api: &G,
+    repo: &crate::github::RepoRef,
+    files: &[crate::github::DiffEntry],
+    base_sha: Option<&str>,
+    head: &crate::engine::LintResult,
+    resolver: &NamespaceResolver,
+    kustomizations: &[(String, String)],
+    config: &crate::config::Config,
+) -> String {
+    use crate::rollout::readiness;
+    let now = readiness::measure(head, resolver, config);
+    if now.is_empty() {
+        return String::new();
+    }
+    let existing: Vec<&crate::github::DiffEntry> = files
+        .iter()
+        .filter(|f| {
+            f.status != "added" && is_manifest_path(&f.filename) && f.filename != CONFIG_PATH
+        })
+        .collect();
+    let Some(base_sha) = base_sha.filter(|_| existing.len() <= MAX_READINESS_BASE_FILES) else {
+        return readiness::render_table(&now, None);
+    };
+    let mut inputs = Vec::new();
+    for f in existing {
+        let old = f.previous_filename.as_deref().unwrap_or(&f.filename);
+        match api.get_file_at(repo, old, base_sha).await {
+            Ok(Some(bytes)) => inputs.push((f.filename.clone(), bytes)),
+            Ok(None) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "readiness trend not computed");
+                return readiness::render_table(&now, None);
+            }
+        }
+    }
+    let base = lint(&inputs, &LintOptions::default());
+    let base_resolver = NamespaceResolver::from_lint_and_kustomizations(&base, kustomizations);
+    let before = readiness::measure(&base, &base_resolver, config);
+    readiness::render_pull_request_table(&now, &before)
+}
+
+/// Adds the "Connectivity" section to the summary and the check run, and its comments on the
+/// policy lines that newly block or open a connection. Earlier connectivity comments are
+/// never marked "fixed": no finding carries them.
+fn add_connectivity(
+    plan: &mut review::ReviewPlan,
+    sides: &connectivity::BothSides,
+    diffs: &HashMap<String, FileDiff>,
+    previous: &[review::PreviousComment],
+) {
+    let is_connectivity = |f: &String| f.starts_with(review::connectivity::FINGERPRINT_PREFIX);
+    plan.fixed.retain(|f| {
+        previous
+            .iter()
+            .find(|p| p.id == f.id)
+            .is_none_or(|p| !p.fingerprints.iter().any(is_connectivity))
+    });
+    let open: Vec<String> = previous
+        .iter()
+        .flat_map(|p| {
+            p.fingerprints
+                .iter()
+                .filter(|f| is_connectivity(f))
+                .cloned()
+        })
+        .collect();
+    let Some(found) =
+        review::connectivity::connectivity_review(&review::connectivity::ConnectivityInput {
+            base: &sides.base,
+            head: &sides.head,
+            diffs,
+            open_fingerprints: &open,
+            unread: sides.unread,
+        })
+    else {
+        return;
+    };
+    plan.summary_comment =
+        review::connectivity::insert_section(&plan.summary_comment, &found.section, 65_536);
+    plan.check.summary = review::truncate_body(
+        &format!("{}\n\n{}", plan.check.summary.trim_end(), found.section),
+        65_535,
+    );
+    plan.comments.extend(found.comments);
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn review_and_post<G: GitHubApi>(
     api: G,
@@ -500,7 +551,8 @@ async fn review_and_post<G: GitHubApi>(
     let mut problems: Vec<String> = Vec::new();
     // The pull request's own version of the configuration: validated, never applied.
     let mut head_config: Option<Arc<Vec<u8>>> = None;
-    let sizes = large_file_sizes(&api, repo, sha, &files, &cx.blobs).await?;
+    let trees = TreeMemo::default();
+    let sizes = large_file_sizes(&api, repo, sha, &files, &cx.blobs, &trees).await?;
     let max_bytes = crate::manifest::Limits::default().max_file_bytes as u64;
     for f in &files {
         if f.status == "removed" {
@@ -526,7 +578,7 @@ async fn review_and_post<G: GitHubApi>(
             ));
             continue;
         }
-        let bytes = policy::blob(&api, repo, &cx.blobs, blob_sha, &f.filename).await?;
+        let bytes = github_files::blob(&api, repo, &cx.blobs, blob_sha, &f.filename).await?;
         if let Some(patch) = &f.patch {
             diffs.insert(f.filename.clone(), FileDiff::parse(patch));
         }
@@ -569,12 +621,51 @@ async fn review_and_post<G: GitHubApi>(
         version: config.pss_version,
         origin: None,
     };
+    // When the pull request touches what connectivity depends on, the whole repository is
+    // read at both commits: for the Connectivity section, and so that the rules see the
+    // rest of the repository (the workloads a policy selects, the policy that allows DNS).
+    // Connectivity is extra: when the trees cannot be read the review still completes.
+    let connectivity_sides = match &base_sha {
+        Some(base_sha) => {
+            let head_files: Vec<crate::manifest::ManifestFile> = inputs
+                .iter()
+                .filter_map(|(p, b)| {
+                    crate::manifest::read_manifest(p, b, &crate::manifest::Limits::default()).ok()
+                })
+                .collect();
+            let read = async {
+                if !connectivity::touches_connectivity(
+                    &api,
+                    repo,
+                    &files,
+                    &head_files,
+                    Some(base_sha),
+                )
+                .await?
+                {
+                    return Ok(None);
+                }
+                connectivity::both_sides(&api, repo, &cx.blobs, &trees, base_sha, sha)
+                    .await
+                    .map(Some)
+            };
+            read.await.inspect_err(|e: &anyhow::Error| {
+                tracing::warn!(error = %format!("{e:#}"), "connectivity not computed");
+            })
+        }
+        None => Ok(None),
+    };
+    let (context, partial_repository) = match &connectivity_sides {
+        Ok(Some(sides)) => (Arc::clone(&sides.head), !sides.head_complete),
+        // Only the pull request's files are known: the rest of the repository is not.
+        _ => (Arc::default(), true),
+    };
     let options = LintOptions {
         pss: pss.clone(),
         pss_explicit: config.pss_explicit,
         rules: config.rules.clone(),
-        // Only the pull request's files are linted: the rest of the repository is unknown.
-        partial_repository: true,
+        partial_repository,
+        context,
         ..LintOptions::default()
     };
     // Kustomize overlays the pull request touches are built at head and base (`overlays.rs`).
@@ -582,6 +673,7 @@ async fn review_and_post<G: GitHubApi>(
         &api,
         repo,
         &cx.blobs,
+        &trees,
         sha,
         base_sha.as_deref(),
         &files,
@@ -643,12 +735,13 @@ async fn review_and_post<G: GitHubApi>(
     let mut preview_unread = 0;
     let mut tree_truncated = false;
     if labels_change || (namespace_matters && unnamed_objects) {
-        let (tree, truncated) = policy::tree_files(&api, repo, sha).await?;
-        for (path, blob_sha) in &tree {
+        let read = trees.files(&api, repo, sha).await?;
+        let (tree, truncated) = (&read.files, read.truncated);
+        for (path, blob_sha) in tree {
             if !changed.contains(&path.as_str())
                 && policy::is_kustomization_for(path, changed.iter().copied())
             {
-                let bytes = policy::blob(&api, repo, &cx.blobs, blob_sha, path).await?;
+                let bytes = github_files::blob(&api, repo, &cx.blobs, blob_sha, path).await?;
                 kustomizations.push((path.clone(), String::from_utf8_lossy(&bytes).into_owned()));
             }
         }
@@ -656,7 +749,7 @@ async fn review_and_post<G: GitHubApi>(
             // Every manifest of the head commit, the changed ones from memory.
             let mut head_all: Vec<(String, Vec<u8>)> = inputs.clone();
             let mut unread = 0;
-            for (path, blob_sha) in &tree {
+            for (path, blob_sha) in tree {
                 if !is_manifest_path(path)
                     || path == CONFIG_PATH
                     || changed.contains(&path.as_str())
@@ -667,7 +760,7 @@ async fn review_and_post<G: GitHubApi>(
                     unread += 1;
                     continue;
                 }
-                let bytes = policy::blob(&api, repo, &cx.blobs, blob_sha, path).await?;
+                let bytes = github_files::blob(&api, repo, &cx.blobs, blob_sha, path).await?;
                 head_all.push((path.clone(), bytes.as_ref().clone()));
             }
             // The base commit is the head commit with the changed Namespace files as they were.
@@ -692,6 +785,23 @@ async fn review_and_post<G: GitHubApi>(
             namespaces: &resolver,
         },
     );
+    // With a dated rollout under way, the summary says how this pull request moves the
+    // namespaces it touches toward their next step.
+    let readiness = if rollout::impact::has_dated_steps(&decisions) {
+        readiness_since_base(
+            &api,
+            repo,
+            &files,
+            base_sha.as_deref(),
+            &result,
+            &resolver,
+            &kustomizations,
+            config,
+        )
+        .await
+    } else {
+        String::new()
+    };
     overlays.place(&mut result, &mut decisions, &options);
     // The planner sees the findings the policy reports (audit ones too: the check run shows
     // them); excepted, ignored and `off` findings are only named in the impact note.
@@ -712,7 +822,7 @@ async fn review_and_post<G: GitHubApi>(
         rollout: Some(review::policy::rollout_stages(
             &decisions,
             config,
-            &policy_report.summary_sections(),
+            &format!("{}{readiness}", policy_report.summary_sections()),
             |rule| review::guidance_url(&review_config, rule),
         )),
     };
@@ -750,6 +860,18 @@ async fn review_and_post<G: GitHubApi>(
         enforcement: &enforcement,
     });
     apply_policy(&mut plan, &decisions, &policy_report, &diffs, &previous);
+    match &connectivity_sides {
+        Ok(Some(sides)) => add_connectivity(&mut plan, sides, &diffs, &previous),
+        Ok(None) => {}
+        Err(e) => {
+            let note = format!(
+                "{}\n\nkubenudge could not read the repository at both commits ({e}), so what this pull request changes about who can reach whom is not shown.\n",
+                review::connectivity::HEADING
+            );
+            plan.summary_comment =
+                review::connectivity::insert_section(&plan.summary_comment, &note, 65_536);
+        }
+    }
     overlays.note_summary(&mut plan);
 
     let mut summary_body = plan.summary_comment.clone();

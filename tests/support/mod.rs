@@ -141,6 +141,8 @@ impl Harness {
         tokio::spawn(async move {
             axum::serve(listener, app).await.unwrap();
         });
+        // The base commit exists, as on GitHub; tests put files in it with `set_commit`.
+        fake.model().trees.insert(BASE_SHA.to_string(), Vec::new());
         Harness {
             fake,
             service,
@@ -210,6 +212,18 @@ impl Harness {
                 sha,
                 patch: f.patch.clone(),
             });
+        }
+        // Unless a test gives the head commit its own tree, it is the base commit's tree with
+        // the pull request's changes applied, as on GitHub.
+        if !model.trees.contains_key(head_sha) {
+            let mut tree = model.trees.get(BASE_SHA).cloned().unwrap_or_default();
+            for (f, fake) in files.iter().zip(&fake_files) {
+                tree.retain(|(path, _)| *path != f.path);
+                if f.status != "removed" {
+                    tree.push((f.path.clone(), fake.sha.clone()));
+                }
+            }
+            model.trees.insert(head_sha.to_string(), tree);
         }
         model.pulls.insert(
             number,

@@ -896,7 +896,11 @@ impl<'input, T: Input> Scanner<'input, T> {
                 // whitespaces outside of indentation.
                 // If a flow-style construct is in an indented block, its contents must still be
                 // indented. Also, tabs are allowed anywhere in it if it has no content.
-                '\t' if self.is_within_block()
+                // kubenudge fork: inside flow collections go-yaml takes a tab at the start of
+                // a line as whitespace (no indentation is checked there; see
+                // `fetch_next_token`).
+                '\t' if self.flow_level == 0
+                    && self.is_within_block()
                     && self.leading_whitespace
                     && (self.mark.col as isize) < self.indent =>
                 {
