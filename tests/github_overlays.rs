@@ -179,19 +179,23 @@ async fn a_prod_patch_gets_its_comment_on_the_patch_line_and_only_what_is_new() 
 }
 
 #[tokio::test]
-async fn a_plain_manifest_change_reads_no_tree() {
+async fn a_plain_manifest_change_builds_no_overlay() {
     let h = Harness::start().await;
     let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: c\n    image: x\n";
+    h.set_commit(BASE_SHA, &[]);
+    h.set_commit(HEAD, &[("apps/pod.yaml", pod)]);
     h.set_pull(1, HEAD, &[ChangedFile::added("apps/pod.yaml", pod)]);
-    let requests = h
-        .review("pull_request", "d1", &pull_request_event("opened", 1, HEAD))
+    h.review("pull_request", "d1", &pull_request_event("opened", 1, HEAD))
         .await;
     h.assert_no_protocol_errors();
+    let model = h.fake.model();
+    let summary = &model.issue_comments[0].body;
+    assert!(!summary.contains("Kustomize"), "{summary}");
+    // The whole Pod is judged as it is: its findings are on its own lines.
     assert!(
-        !requests
+        model.check_runs[0]
+            .annotations
             .iter()
-            .any(|r| r.operation.ends_with("/git/trees/{tree_sha}")),
-        "no tree read"
+            .all(|a| a["path"] == "apps/pod.yaml")
     );
-    assert!(!h.fake.model().issue_comments[0].body.contains("Kustomize"));
 }
