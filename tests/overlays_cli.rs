@@ -212,3 +212,30 @@ fn the_readme_command_reads_well() {
         )
     );
 }
+
+#[test]
+fn sarif_and_github_annotations_name_the_overlays() {
+    let (_, out, _) = run_cli(&["check", "--format", "sarif", "fixtures/kustomize"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let results = v["runs"][0]["results"].as_array().unwrap();
+    let base = results
+        .iter()
+        .find(|r| r["ruleId"] == "hardening/read-only-root-filesystem")
+        .unwrap();
+    assert_eq!(
+        base["properties"]["overlays"],
+        serde_json::json!([
+            "fixtures/kustomize/overlays/dev",
+            "fixtures/kustomize/overlays/prod"
+        ])
+    );
+    let (_, out, _) = run_cli(&["check", "--format", "github", "fixtures/kustomize"]);
+    let line = out
+        .lines()
+        .find(|l| l.contains("file=fixtures/kustomize/overlays/prod/debug-tools.yaml,line=11"))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(
+        line.contains("Overlays: fixtures/kustomize/overlays/prod"),
+        "{line}"
+    );
+}
