@@ -1,0 +1,1 @@
+//! Template language tests: Go text/template semantics as charts rely on them.

@@ -1,0 +1,1 @@
+//! Chart rendering tests: origins, subcharts and globals, limits on hostile charts.
