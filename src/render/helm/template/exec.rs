@@ -727,7 +727,20 @@ impl<'s> Exec<'s> {
         let piped = final_.is_some();
         args.extend(final_);
         let n = args.len();
-        funcs::call(self, name, args).map_err(|e| match e {
+        let result = funcs::call(self, name, args).and_then(|v| match &v.kind {
+            Kind::Str(s, _) if s.len() > self.limits.max_output => {
+                Err(FnError::Limit(format!(
+                    "{name}: output larger than {} MiB",
+                    self.limits.max_output / (1024 * 1024)
+                )))
+            }
+            Kind::List(l) if l.len() > 1_000_000 => Err(FnError::Limit(format!(
+                "{name}: a list of {} items is above the limit of 1000000",
+                l.len()
+            ))),
+            _ => Ok(v),
+        });
+        result.map_err(|e| match e {
             FnError::Arg { index, message } => {
                 let node = if piped && index + 1 >= n {
                     name.to_string()

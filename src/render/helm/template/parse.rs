@@ -243,6 +243,9 @@ fn lex_action(text: &str, start: usize) -> PResult<(Vec<Token>, usize, bool)> {
             '(' => {
                 i += 1;
                 depth += 1;
+                if depth > MAX_NESTING {
+                    return err(tstart, format!("parentheses nested deeper than {MAX_NESTING} levels"));
+                }
                 Tok::LParen
             }
             ')' => {
