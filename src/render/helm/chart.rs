@@ -107,6 +107,20 @@ fn load_at(
     if name.is_empty() {
         return Err(format!("{}: validation: chart.metadata.name is required", display(&chart_yaml)));
     }
+    let problem = if field("apiVersion").is_empty() {
+        Some("chart.metadata.apiVersion is required")
+    } else if !matches!(field("apiVersion").as_str(), "v1" | "v2" | "v3") {
+        Some("chart.metadata.apiVersion must be v1, v2 or v3")
+    } else if field("version").is_empty() {
+        Some("chart.metadata.version is required")
+    } else if !matches!(field("type").as_str(), "" | "application" | "library") {
+        Some("chart.metadata.type must be application or library")
+    } else {
+        None
+    };
+    if let Some(p) = problem {
+        return Err(format!("validation: {p}"));
+    }
     files.add(display(&chart_yaml), SourceText::new(&text));
     let mut metadata = BTreeMap::new();
     for (key, helm) in [
@@ -261,10 +275,12 @@ fn load_at(
             if fs.is_dir(&sub) && fs.is_file(&sub.join("Chart.yaml")) {
                 chart.subcharts.push(load_at(fs, &sub, files, notes, depth + 1)?);
             } else if n.ends_with(".tgz") || n.ends_with(".tar.gz") {
-                notes.push(format!(
-                    "{}: packaged subchart not unpacked, not checked (unpack it into charts/ to render it)",
-                    display(&sub)
-                ));
+                let archive = Archive::read(fs, &sub)?;
+                let Some(root) = archive.chart_root() else {
+                    notes.push(format!("{}: no Chart.yaml in the archive, not checked", display(&sub)));
+                    continue;
+                };
+                chart.subcharts.push(load_at(&archive, &root, files, notes, depth + 1)?);
             }
         }
     }
@@ -367,5 +383,85 @@ impl HelmIgnore {
         self.rules.iter().any(|(g, dir_only)| {
             (!dir_only || is_dir) && (g.is_match(rel) || g.is_match(base))
         })
+    }
+}
+
+/// A packaged subchart (`charts/x.tgz`) unpacked in memory, its files addressed as
+/// `charts/x.tgz/<path in the archive>` so origins still name where they came from.
+struct Archive {
+    base: PathBuf,
+    files: BTreeMap<PathBuf, Vec<u8>>,
+}
+
+const MAX_ARCHIVE_BYTES: u64 = 64 * 1024 * 1024;
+
+impl Archive {
+    fn read(fs: &dyn FileSource, path: &Path) -> Result<Archive, String> {
+        use std::io::Read as _;
+        let bytes = fs
+            .read(path)
+            .map_err(|e| format!("cannot read {}: {e}", display(path)))?;
+        let gz = flate2::read::GzDecoder::new(bytes.as_slice());
+        let mut tar = tar::Archive::new(gz.take(MAX_ARCHIVE_BYTES + 1));
+        let bad = |e: std::io::Error| format!("{}: not a chart archive: {e}", display(path));
+        let mut files = BTreeMap::new();
+        let mut total = 0u64;
+        for entry in tar.entries().map_err(bad)? {
+            let mut entry = entry.map_err(bad)?;
+            if !entry.header().entry_type().is_file() {
+                continue;
+            }
+            let name = entry.path().map_err(bad)?.into_owned();
+            if name.components().any(|c| !matches!(c, std::path::Component::Normal(_))) {
+                return Err(format!("{}: archive entry {} leaves the archive", display(path), display(&name)));
+            }
+            let mut data = Vec::new();
+            entry.read_to_end(&mut data).map_err(bad)?;
+            total += data.len() as u64;
+            if total > MAX_ARCHIVE_BYTES || files.len() > MAX_FILES {
+                return Err(format!("{}: the archive unpacks to more than 64 MiB or {MAX_FILES} files", display(path)));
+            }
+            files.insert(path.join(name), data);
+        }
+        Ok(Archive {
+            base: path.to_path_buf(),
+            files,
+        })
+    }
+
+    /// The directory holding Chart.yaml at the top of the archive (`x.tgz/<name>`).
+    fn chart_root(&self) -> Option<PathBuf> {
+        self.files
+            .keys()
+            .filter(|p| p.file_name().is_some_and(|n| n == "Chart.yaml"))
+            .filter_map(|p| p.parent().map(Path::to_path_buf))
+            .filter(|d| d.parent() == Some(self.base.as_path()))
+            .min()
+    }
+}
+
+impl FileSource for Archive {
+    fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        self.files
+            .get(path)
+            .cloned()
+            .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, "not in the archive"))
+    }
+    fn is_dir(&self, path: &Path) -> bool {
+        self.files.keys().any(|p| p.starts_with(path) && p != path)
+    }
+    fn is_file(&self, path: &Path) -> bool {
+        self.files.contains_key(path)
+    }
+    fn list(&self, dir: &Path) -> std::io::Result<Vec<String>> {
+        let mut names: Vec<String> = self
+            .files
+            .keys()
+            .filter_map(|p| p.strip_prefix(dir).ok())
+            .filter_map(|rest| rest.components().next())
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        names.dedup();
+        Ok(names)
     }
 }

@@ -164,6 +164,9 @@ fn render_inner(fs: &dyn FileSource, dir: &Path, opts: &ChartOptions) -> Result<
     let mut files = SourceFiles::default();
     let mut notes = Vec::new();
     let mut chart = chart::load(fs, dir, &mut files, &mut notes).map_err(RenderError::Chart)?;
+    if chart.is_library {
+        return Err(RenderError::Chart("library charts are not installable".into()));
+    }
 
     // The user's values: files in order, then --set.
     let mut user = Table::new();

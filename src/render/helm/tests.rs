@@ -236,3 +236,60 @@ fn show_only_and_null_values_behave_as_in_helm() {
     let e = render_chart(&Disk, &dir, &opts).unwrap_err();
     assert_eq!(e.to_string(), "could not find template templates/none.yaml in chart");
 }
+
+#[test]
+fn a_packaged_subchart_renders_from_its_archive() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("c");
+    chart_in(&dir, &[("a.yaml", "kind: A\nname: {{ include \"lib.name\" . }}\n")], "");
+    std::fs::create_dir_all(dir.join("charts")).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    {
+        let mut tar = tar::Builder::new(&mut gz);
+        for (path, text) in [
+            ("lib/Chart.yaml", "apiVersion: v2\nname: lib\nversion: 1.0.0\n"),
+            ("lib/values.yaml", "who: archive\n"),
+            ("lib/templates/_h.tpl", "{{ define \"lib.name\" }}from-{{ .Release.Name }}{{ end }}"),
+            ("lib/templates/cm.yaml", "kind: ConfigMap\nwho: {{ .Values.who }}\n"),
+        ] {
+            let mut h = tar::Header::new_gnu();
+            h.set_size(text.len() as u64);
+            h.set_mode(0o644);
+            h.set_cksum();
+            tar.append_data(&mut h, path, text.as_bytes()).unwrap();
+        }
+        tar.finish().unwrap();
+    }
+    std::fs::write(dir.join("charts/lib-1.0.0.tgz"), gz.finish().unwrap()).unwrap();
+    let r = render_chart(&Disk, &dir, &ChartOptions::default()).unwrap();
+    let text = r.to_stream();
+    assert!(text.contains("# Source: hostile/charts/lib/templates/cm.yaml\nkind: ConfigMap\nwho: archive"), "{text}");
+    assert!(text.contains("name: from-release-name"), "{text}");
+    // The value's origin names the file inside the archive.
+    let cm = object(&r, "ConfigMap");
+    assert!(describe(&r, cm.get("who").unwrap()).ends_with("charts/lib-1.0.0.tgz/lib/values.yaml:1"));
+    // A broken archive is an error naming it.
+    std::fs::write(dir.join("charts/lib-1.0.0.tgz"), b"not gzip").unwrap();
+    let e = render_chart(&Disk, &dir, &ChartOptions::default()).unwrap_err();
+    assert!(e.to_string().contains("lib-1.0.0.tgz: not a chart archive"), "{e}");
+}
+
+#[test]
+fn charts_helm_refuses_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("c");
+    chart_in(&dir, &[], "");
+    std::fs::write(dir.join("Chart.yaml"), "apiVersion: v2\nname: l\nversion: 1.0.0\ntype: library\n").unwrap();
+    let e = render_chart(&Disk, &dir, &ChartOptions::default()).unwrap_err();
+    assert_eq!(e.to_string(), "library charts are not installable");
+    std::fs::write(dir.join("Chart.yaml"), "apiVersion: v2\nname: l\nversion: 1.0.0\ntype: foobar\n").unwrap();
+    let e = render_chart(&Disk, &dir, &ChartOptions::default()).unwrap_err();
+    assert_eq!(e.to_string(), "validation: chart.metadata.type must be application or library");
+    std::fs::write(dir.join("Chart.yaml"), "apiVersion: v2\nname: l\nversion: 1.0.0\nkubeVersion: '>=1.25.0-0'\n").unwrap();
+    let opts = ChartOptions {
+        kube_version: Some("1.22.0".into()),
+        ..ChartOptions::default()
+    };
+    let e = render_chart(&Disk, &dir, &opts).unwrap_err();
+    assert!(e.to_string().contains("incompatible with Kubernetes v1.22.0"), "{e}");
+}

