@@ -88,7 +88,9 @@ fn run_case(dir: &Path) -> Result<(), String> {
         return if want == got {
             Ok(())
         } else {
-            Err(format!("fails, but says {got:?} where Helm says {want:?}\n{err}"))
+            Err(format!(
+                "fails, but says {got:?} where Helm says {want:?}\n{err}"
+            ))
         };
     }
     if code != 0 {
@@ -106,8 +108,16 @@ fn run_case(dir: &Path) -> Result<(), String> {
         "documents differ ({} expected, {} rendered)\n  expected, not rendered:\n    {}\n  rendered, not expected:\n    {}",
         theirs.len(),
         ours.len(),
-        missing.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("\n    "),
-        extra.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("\n    ")
+        missing
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join("\n    "),
+        extra
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join("\n    ")
     ))
 }
 

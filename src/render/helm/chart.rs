@@ -22,7 +22,6 @@ pub struct Dependency {
     pub tags: Vec<String>,
     pub import_values: Vec<ImportValue>,
     pub repository: String,
-    pub version: String,
 }
 
 #[derive(Debug, Clone)]
@@ -45,7 +44,6 @@ pub struct ChartFile {
 pub struct Chart {
     /// `name` from Chart.yaml (the alias once one is applied).
     pub name: String,
-    pub dir: PathBuf,
     /// Chart.yaml as `.Chart` shows it (Helm's capitalised field names).
     pub metadata: BTreeMap<String, Value>,
     pub is_library: bool,
@@ -94,18 +92,26 @@ fn load_at(
     let chart_yaml = dir.join("Chart.yaml");
     let text = read_text(fs, &chart_yaml)
         .map_err(|e| format!("{e} (a chart directory holds Chart.yaml)"))?;
-    let meta = yaml::parse_value(&text, None)
-        .map_err(|e| format!("{}: {e}", display(&chart_yaml)))?;
-    let meta_map = meta.as_map().map(|m| m.borrow().clone()).unwrap_or_default();
+    let meta =
+        yaml::parse_value(&text, None).map_err(|e| format!("{}: {e}", display(&chart_yaml)))?;
+    let meta_map = meta
+        .as_map()
+        .map(|m| m.borrow().clone())
+        .unwrap_or_default();
     let field = |k: &str| -> String {
         match meta_map.get(k) {
-            Some(v) if !v.is_nil() => raw_scalar(&text, k).unwrap_or_else(|| super::template::funcs::strval(v)),
+            Some(v) if !v.is_nil() => {
+                raw_scalar(&text, k).unwrap_or_else(|| super::template::funcs::strval(v))
+            }
             _ => String::new(),
         }
     };
     let name = field("name");
     if name.is_empty() {
-        return Err(format!("{}: validation: chart.metadata.name is required", display(&chart_yaml)));
+        return Err(format!(
+            "{}: validation: chart.metadata.name is required",
+            display(&chart_yaml)
+        ));
     }
     let problem = if field("apiVersion").is_empty() {
         Some("chart.metadata.apiVersion is required")
@@ -146,7 +152,10 @@ fn load_at(
     ] {
         metadata.insert(
             helm.to_string(),
-            meta_map.get(key).cloned().unwrap_or(Value::list(Vec::new())),
+            meta_map
+                .get(key)
+                .cloned()
+                .unwrap_or(Value::list(Vec::new())),
         );
     }
     metadata.insert(
@@ -155,7 +164,10 @@ fn load_at(
     );
     metadata.insert(
         "Deprecated".into(),
-        meta_map.get("deprecated").cloned().unwrap_or(Value::bool(false)),
+        meta_map
+            .get("deprecated")
+            .cloned()
+            .unwrap_or(Value::bool(false)),
     );
     let is_library = field("type") == "library";
 
@@ -164,7 +176,9 @@ fn load_at(
         // Helm 2 charts keep dependencies in requirements.yaml.
         let req = dir.join("requirements.yaml");
         if fs.is_file(&req) {
-            read_text(fs, &req).ok().and_then(|t| yaml::parse_value(&t, None).ok())
+            read_text(fs, &req)
+                .ok()
+                .and_then(|t| yaml::parse_value(&t, None).ok())
         } else {
             None
         }
@@ -173,13 +187,24 @@ fn load_at(
     };
     let deps_value = deps_text
         .as_ref()
-        .and_then(|v| v.as_map().and_then(|m| m.borrow().get("dependencies").cloned()))
+        .and_then(|v| {
+            v.as_map()
+                .and_then(|m| m.borrow().get("dependencies").cloned())
+        })
         .or_else(|| meta_map.get("dependencies").cloned());
-    if let Some(Value { kind: super::template::value::Kind::List(items), .. }) = deps_value {
+    if let Some(Value {
+        kind: super::template::value::Kind::List(items),
+        ..
+    }) = deps_value
+    {
         for item in items.iter() {
             let Some(m) = item.as_map() else { continue };
             let m = m.borrow();
-            let s = |k: &str| m.get(k).map(super::template::funcs::strval).unwrap_or_default();
+            let s = |k: &str| {
+                m.get(k)
+                    .map(super::template::funcs::strval)
+                    .unwrap_or_default()
+            };
             let tags = match m.get("tags").map(|v| &v.kind) {
                 Some(super::template::value::Kind::List(l)) => {
                     l.iter().map(super::template::funcs::strval).collect()
@@ -187,15 +212,25 @@ fn load_at(
                 _ => Vec::new(),
             };
             let mut import_values = Vec::new();
-            if let Some(super::template::value::Kind::List(l)) = m.get("import-values").map(|v| &v.kind) {
+            if let Some(super::template::value::Kind::List(l)) =
+                m.get("import-values").map(|v| &v.kind)
+            {
                 for iv in l.iter() {
                     match iv.as_map() {
                         Some(ivm) => {
                             let ivm = ivm.borrow();
-                            let g = |k: &str| ivm.get(k).map(super::template::funcs::strval).unwrap_or_default();
-                            import_values.push(ImportValue::Map { child: g("child"), parent: g("parent") });
+                            let g = |k: &str| {
+                                ivm.get(k)
+                                    .map(super::template::funcs::strval)
+                                    .unwrap_or_default()
+                            };
+                            import_values.push(ImportValue::Map {
+                                child: g("child"),
+                                parent: g("parent"),
+                            });
                         }
-                        None => import_values.push(ImportValue::Exports(super::template::funcs::strval(iv))),
+                        None => import_values
+                            .push(ImportValue::Exports(super::template::funcs::strval(iv))),
                     }
                 }
             }
@@ -206,7 +241,6 @@ fn load_at(
                 tags,
                 import_values,
                 repository: s("repository"),
-                version: s("version"),
             });
         }
     }
@@ -214,7 +248,6 @@ fn load_at(
     let ignore = HelmIgnore::read(fs, dir);
     let mut chart = Chart {
         name,
-        dir: dir.to_path_buf(),
         metadata,
         is_library,
         kube_version: field("kubeVersion"),
@@ -230,13 +263,19 @@ fn load_at(
     walk(fs, dir, "", &ignore, &mut all)?;
     for rel in all {
         let path = dir.join(&rel);
-        if rel == "Chart.yaml" || rel == "requirements.yaml" || rel == "requirements.lock" || rel == "Chart.lock" || rel == "values.schema.json" {
+        if rel == "Chart.yaml"
+            || rel == "requirements.yaml"
+            || rel == "requirements.lock"
+            || rel == "Chart.lock"
+            || rel == "values.schema.json"
+        {
             continue;
         }
         if rel == "values.yaml" {
             let text = read_text(fs, &path)?;
             let id = files.add(display(&path), SourceText::new(&text));
-            let v = yaml::parse_value(&text, Some(id)).map_err(|e| format!("{}: {e}", display(&path)))?;
+            let v = yaml::parse_value(&text, Some(id))
+                .map_err(|e| format!("{}: {e}", display(&path)))?;
             chart.values = match v.kind {
                 super::template::value::Kind::Map(_) => v,
                 super::template::value::Kind::Nil => Value::map(BTreeMap::new()),
@@ -250,37 +289,56 @@ fn load_at(
         if rel.starts_with("templates/") {
             let text = read_text(fs, &path)?;
             let id = files.add(display(&path), SourceText::new(&text));
-            chart.templates.push(ChartFile { rel, file: id, text });
+            chart.templates.push(ChartFile {
+                rel,
+                file: id,
+                text,
+            });
             continue;
         }
         if rel.starts_with("crds/") {
             let text = read_text(fs, &path)?;
             let id = files.add(display(&path), SourceText::new(&text));
-            chart.crds.push(ChartFile { rel, file: id, text });
+            chart.crds.push(ChartFile {
+                rel,
+                file: id,
+                text,
+            });
             continue;
         }
-        let bytes = fs.read(&path).map_err(|e| format!("cannot read {}: {e}", display(&path)))?;
+        let bytes = fs
+            .read(&path)
+            .map_err(|e| format!("cannot read {}: {e}", display(&path)))?;
         chart.files.insert(rel, bytes);
     }
 
     // Subcharts: directories under charts/.
     let charts_dir = dir.join("charts");
     if fs.is_dir(&charts_dir) {
-        let names = fs.list(&charts_dir).map_err(|e| format!("cannot list {}: {e}", display(&charts_dir)))?;
+        let names = fs
+            .list(&charts_dir)
+            .map_err(|e| format!("cannot list {}: {e}", display(&charts_dir)))?;
         for n in names {
             let sub = charts_dir.join(&n);
             if n.starts_with('.') || ignore.ignored(&format!("charts/{n}"), fs.is_dir(&sub)) {
                 continue;
             }
             if fs.is_dir(&sub) && fs.is_file(&sub.join("Chart.yaml")) {
-                chart.subcharts.push(load_at(fs, &sub, files, notes, depth + 1)?);
+                chart
+                    .subcharts
+                    .push(load_at(fs, &sub, files, notes, depth + 1)?);
             } else if n.ends_with(".tgz") || n.ends_with(".tar.gz") {
                 let archive = Archive::read(fs, &sub)?;
                 let Some(root) = archive.chart_root() else {
-                    notes.push(format!("{}: no Chart.yaml in the archive, not checked", display(&sub)));
+                    notes.push(format!(
+                        "{}: no Chart.yaml in the archive, not checked",
+                        display(&sub)
+                    ));
                     continue;
                 };
-                chart.subcharts.push(load_at(&archive, &root, files, notes, depth + 1)?);
+                chart
+                    .subcharts
+                    .push(load_at(&archive, &root, files, notes, depth + 1)?);
             }
         }
     }
@@ -291,7 +349,11 @@ fn load_at(
                 "{}: dependency {:?} ({}) is not vendored under charts/, not checked",
                 display(&dir.join("Chart.yaml")),
                 d.name,
-                if d.repository.is_empty() { "no repository" } else { &d.repository }
+                if d.repository.is_empty() {
+                    "no repository"
+                } else {
+                    &d.repository
+                }
             ));
         }
     }
@@ -308,7 +370,10 @@ fn raw_scalar(text: &str, key: &str) -> Option<String> {
         if v.is_empty() || v.starts_with(['|', '>', '[', '{', '&', '*', '!']) {
             return None;
         }
-        let unq = if (v.starts_with('"') && v.ends_with('"') || v.starts_with('\'') && v.ends_with('\'')) && v.len() >= 2 {
+        let unq = if (v.starts_with('"') && v.ends_with('"')
+            || v.starts_with('\'') && v.ends_with('\''))
+            && v.len() >= 2
+        {
             return None;
         } else {
             v
@@ -329,7 +394,11 @@ fn walk(
         .list(&dir.join(prefix))
         .map_err(|e| format!("cannot list {}: {e}", display(&dir.join(prefix))))?;
     for n in names {
-        let rel = if prefix.is_empty() { n.clone() } else { format!("{prefix}/{n}") };
+        let rel = if prefix.is_empty() {
+            n.clone()
+        } else {
+            format!("{prefix}/{n}")
+        };
         let path = dir.join(&rel);
         let is_dir = fs.is_dir(&path);
         if ignore.ignored(&rel, is_dir) {
@@ -368,7 +437,10 @@ impl HelmIgnore {
             }
             let dir_only = l.ends_with('/');
             let pat = l.trim_end_matches('/').trim_start_matches('/');
-            if let Ok(g) = globset::GlobBuilder::new(pat).literal_separator(true).build() {
+            if let Ok(g) = globset::GlobBuilder::new(pat)
+                .literal_separator(true)
+                .build()
+            {
                 rules.push((g.compile_matcher(), dir_only));
             }
         }
@@ -380,9 +452,9 @@ impl HelmIgnore {
             return true;
         }
         let base = rel.rsplit('/').next().unwrap_or(rel);
-        self.rules.iter().any(|(g, dir_only)| {
-            (!dir_only || is_dir) && (g.is_match(rel) || g.is_match(base))
-        })
+        self.rules
+            .iter()
+            .any(|(g, dir_only)| (!dir_only || is_dir) && (g.is_match(rel) || g.is_match(base)))
     }
 }
 
@@ -412,14 +484,24 @@ impl Archive {
                 continue;
             }
             let name = entry.path().map_err(bad)?.into_owned();
-            if name.components().any(|c| !matches!(c, std::path::Component::Normal(_))) {
-                return Err(format!("{}: archive entry {} leaves the archive", display(path), display(&name)));
+            if name
+                .components()
+                .any(|c| !matches!(c, std::path::Component::Normal(_)))
+            {
+                return Err(format!(
+                    "{}: archive entry {} leaves the archive",
+                    display(path),
+                    display(&name)
+                ));
             }
             let mut data = Vec::new();
             entry.read_to_end(&mut data).map_err(bad)?;
             total += data.len() as u64;
             if total > MAX_ARCHIVE_BYTES || files.len() > MAX_FILES {
-                return Err(format!("{}: the archive unpacks to more than 64 MiB or {MAX_FILES} files", display(path)));
+                return Err(format!(
+                    "{}: the archive unpacks to more than 64 MiB or {MAX_FILES} files",
+                    display(path)
+                ));
             }
             files.insert(path.join(name), data);
         }

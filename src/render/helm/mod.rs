@@ -31,7 +31,9 @@ use crate::render::origin::{FileId, Origin, SourceFiles};
 use crate::render::value::{Node, Value as NodeValue, from_tree};
 
 use chart::Chart;
-use template::exec::{Exec, ExecError, ExecLimits, TemplateFile, TemplateParseError, TemplateSet, TextSource};
+use template::exec::{
+    Exec, ExecError, ExecLimits, TemplateFile, TemplateParseError, TemplateSet, TextSource,
+};
 use template::value::{Kind, Object, Text, Value};
 use values::Table;
 
@@ -124,11 +126,14 @@ pub enum RenderError {
     #[error("{0}")]
     Values(String),
     #[error(transparent)]
-    Parse(#[from] TemplateParseError),
+    Parse(#[from] Box<TemplateParseError>),
     #[error(transparent)]
-    Exec(#[from] ExecError),
+    Exec(#[from] Box<ExecError>),
     #[error("YAML parse error on {source_path}: {message}")]
-    Yaml { source_path: String, message: String },
+    Yaml {
+        source_path: String,
+        message: String,
+    },
     #[error("could not find template {0} in chart")]
     ShowOnly(String),
     #[error("{0}")]
@@ -155,25 +160,33 @@ pub fn render_chart(
                     display(dir)
                 )))
             }),
-            Err(e) => Err(RenderError::Limit(format!("cannot start the renderer: {e}"))),
+            Err(e) => Err(RenderError::Limit(format!(
+                "cannot start the renderer: {e}"
+            ))),
         }
     })
 }
 
-fn render_inner(fs: &dyn FileSource, dir: &Path, opts: &ChartOptions) -> Result<Rendered, RenderError> {
+fn render_inner(
+    fs: &dyn FileSource,
+    dir: &Path,
+    opts: &ChartOptions,
+) -> Result<Rendered, RenderError> {
     let mut files = SourceFiles::default();
     let mut notes = Vec::new();
     let mut chart = chart::load(fs, dir, &mut files, &mut notes).map_err(RenderError::Chart)?;
     if chart.is_library {
-        return Err(RenderError::Chart("library charts are not installable".into()));
+        return Err(RenderError::Chart(
+            "library charts are not installable".into(),
+        ));
     }
 
     // The user's values: files in order, then --set.
     let mut user = Table::new();
     for f in &opts.values_files {
-        let bytes = fs
-            .read(f)
-            .map_err(|e| RenderError::Values(format!("cannot read values file {}: {e}", display(f))))?;
+        let bytes = fs.read(f).map_err(|e| {
+            RenderError::Values(format!("cannot read values file {}: {e}", display(f)))
+        })?;
         let text = String::from_utf8(bytes)
             .map_err(|_| RenderError::Values(format!("{} is not UTF-8 text", display(f))))?;
         let id = files.add(display(f), SourceText::new(&text));
@@ -182,7 +195,12 @@ fn render_inner(fs: &dyn FileSource, dir: &Path, opts: &ChartOptions) -> Result<
         match &v.kind {
             Kind::Map(m) => user = values::merge_maps(user, m.borrow().clone()),
             Kind::Nil => {}
-            _ => return Err(RenderError::Values(format!("{}: values must be a mapping", display(f)))),
+            _ => {
+                return Err(RenderError::Values(format!(
+                    "{}: values must be a mapping",
+                    display(f)
+                )));
+            }
         }
     }
     for s in &opts.set {
@@ -191,9 +209,8 @@ fn render_inner(fs: &dyn FileSource, dir: &Path, opts: &ChartOptions) -> Result<
 
     let kube = kube_version(opts.kube_version.as_deref()).map_err(RenderError::Values)?;
     if opts.kube_version.is_some() && !chart.kube_version.is_empty() {
-        let ok = template::semver::matches(&chart.kube_version, &kube.0).map_err(|e| {
-            RenderError::Chart(format!("{}: kubeVersion: {e}", chart.name))
-        })?;
+        let ok = template::semver::matches(&chart.kube_version, &kube.0)
+            .map_err(|e| RenderError::Chart(format!("{}: kubeVersion: {e}", chart.name)))?;
         if !ok {
             return Err(RenderError::Chart(format!(
                 "chart requires kubeVersion: {} which is incompatible with Kubernetes {}",
@@ -212,7 +229,15 @@ fn render_inner(fs: &dyn FileSource, dir: &Path, opts: &ChartOptions) -> Result<
     let release = release_value(opts);
     let caps = capabilities(&kube, &opts.api_versions);
     let top_values = Value::map(top);
-    collect(&chart, &chart.name.clone(), true, top_values, &release, &caps, &mut entries);
+    collect(
+        &chart,
+        &chart.name.clone(),
+        true,
+        top_values,
+        &release,
+        &caps,
+        &mut entries,
+    );
     entries.sort_by(|a, b| {
         let (ca, cb) = (a.name.matches('/').count(), b.name.matches('/').count());
         cb.cmp(&ca).then_with(|| b.name.cmp(&a.name))
@@ -223,7 +248,8 @@ fn render_inner(fs: &dyn FileSource, dir: &Path, opts: &ChartOptions) -> Result<
             name: e.name.clone(),
             text: SourceText::new(&e.text),
             source: TextSource::File(e.file),
-        })?;
+        })
+        .map_err(Box::new)?;
     }
 
     // Execute every template.
@@ -251,7 +277,8 @@ fn render_inner(fs: &dyn FileSource, dir: &Path, opts: &ChartOptions) -> Result<
             )));
         }
         let base = e.name.rsplit('/').next().unwrap_or("");
-        if base.starts_with('_') || e.name.ends_with("/templates/NOTES.txt") || base == "NOTES.txt" {
+        if base.starts_with('_') || e.name.ends_with("/templates/NOTES.txt") || base == "NOTES.txt"
+        {
             continue;
         }
         outputs.insert(e.name.clone(), (out, e.file));
@@ -283,9 +310,12 @@ fn render_inner(fs: &dyn FileSource, dir: &Path, opts: &ChartOptions) -> Result<
             };
             match hook {
                 Some(h) => {
-                    let is_test = h
-                        .split(',')
-                        .any(|x| matches!(x.trim().to_ascii_lowercase().as_str(), "test" | "test-success"));
+                    let is_test = h.split(',').any(|x| {
+                        matches!(
+                            x.trim().to_ascii_lowercase().as_str(),
+                            "test" | "test-success"
+                        )
+                    });
                     if !(opts.skip_tests && is_test) {
                         hooks.push((kind, doc));
                     }
@@ -409,7 +439,11 @@ fn collect(
     Value::map(dot)
 }
 
-fn add_crds(chart: &Chart, full_path: &str, out: &mut Vec<RenderedDocument>) -> Result<(), RenderError> {
+fn add_crds(
+    chart: &Chart,
+    full_path: &str,
+    out: &mut Vec<RenderedDocument>,
+) -> Result<(), RenderError> {
     for c in &chart.crds {
         let source = format!("{full_path}/{}", c.rel);
         let mut text = Text::default();
@@ -479,7 +513,10 @@ const SCRATCH: FileId = FileId(u32::MAX);
 fn to_node(doc: &str, base: usize, out: &Text, template: FileId) -> Result<Node, String> {
     let src = SourceText::new(doc);
     let (tree, docs) = parse_stream_lenient(&src, &Limits::default()).map_err(|e| e.to_string())?;
-    let Some(d) = docs.iter().find(|d| !matches!(tree.node(d.root).kind, crate::manifest::NodeKind::Null)) else {
+    let Some(d) = docs
+        .iter()
+        .find(|d| !matches!(tree.node(d.root).kind, crate::manifest::NodeKind::Null))
+    else {
         return Ok(Node::map(Origin::Unknown));
     };
     let mut node = from_tree(&tree, &src, d.root, SCRATCH);
@@ -488,30 +525,32 @@ fn to_node(doc: &str, base: usize, out: &Text, template: FileId) -> Result<Node,
 }
 
 fn remap(node: &mut Node, base: usize, out: &Text, template: FileId) {
-    if let Origin::Source { file, span } = node.origin {
-        if file == SCRATCH {
-            let (start, end) = (base + span.start, base + span.end.max(span.start));
-            let is_scalar = matches!(node.value, NodeValue::Scalar(_));
-            let lookup = is_scalar
-                .then(|| {
-                    out.segs
-                        .iter()
-                        .filter(|g| g.start < end && g.end > start)
-                        .find(|g| !g.exact && matches!(g.origin, Origin::Source { .. }))
-                        .map(|g| g.origin)
-                })
-                .flatten();
-            node.origin = lookup
-                .or_else(|| out.origin_at(start, end - start))
-                .unwrap_or(Origin::Generated {
-                    file: template,
-                    span: ByteSpan::default(),
-                });
-        }
+    if let Origin::Source { file, span } = node.origin
+        && file == SCRATCH
+    {
+        let (start, end) = (base + span.start, base + span.end.max(span.start));
+        let is_scalar = matches!(node.value, NodeValue::Scalar(_));
+        let lookup = is_scalar
+            .then(|| {
+                out.segs
+                    .iter()
+                    .filter(|g| g.start < end && g.end > start)
+                    .find(|g| !g.exact && matches!(g.origin, Origin::Source { .. }))
+                    .map(|g| g.origin)
+            })
+            .flatten();
+        node.origin = lookup
+            .or_else(|| out.origin_at(start, end - start))
+            .unwrap_or(Origin::Generated {
+                file: template,
+                span: ByteSpan::default(),
+            });
     }
     match &mut node.value {
         NodeValue::Seq(items) => items.iter_mut().for_each(|n| remap(n, base, out, template)),
-        NodeValue::Map(m) => m.iter_mut().for_each(|(_, n)| remap(n, base, out, template)),
+        NodeValue::Map(m) => m
+            .iter_mut()
+            .for_each(|(_, n)| remap(n, base, out, template)),
         NodeValue::Scalar(_) => {}
     }
 }
@@ -572,8 +611,8 @@ fn sort_by_kind(docs: &mut [(String, RenderedDocument)]) {
 /// `(version "v1.20.0", major, minor)`.
 fn kube_version(given: Option<&str>) -> Result<(String, String, String), String> {
     let v = given.unwrap_or("v1.20.0");
-    let parsed = template::semver::Version::parse(v)
-        .map_err(|_| format!("invalid kube version {v:?}"))?;
+    let parsed =
+        template::semver::Version::parse(v).map_err(|_| format!("invalid kube version {v:?}"))?;
     Ok((
         format!("v{}.{}.{}", parsed.major, parsed.minor, parsed.patch),
         parsed.major.to_string(),

@@ -165,7 +165,8 @@ pub fn process_enabled(chart: &mut Chart, user: &Table, path: &str, top: Option<
             used[i] = true;
             if !d.alias.is_empty() {
                 c.name = d.alias.clone();
-                c.metadata.insert("Name".into(), Value::str(d.alias.as_str()));
+                c.metadata
+                    .insert("Name".into(), Value::str(d.alias.as_str()));
             }
             subs.push(c);
         }
@@ -187,7 +188,11 @@ pub fn process_enabled(chart: &mut Chart, user: &Table, path: &str, top: Option<
     let tags = path_table(cvals, "tags");
     let mut disabled = Vec::new();
     for d in &chart.dependencies {
-        let name = if d.alias.is_empty() { &d.name } else { &d.alias };
+        let name = if d.alias.is_empty() {
+            &d.name
+        } else {
+            &d.alias
+        };
         let mut enabled = true;
         if let Some(tags) = &tags {
             let (mut has_true, mut has_false) = (false, false);
@@ -205,7 +210,11 @@ pub fn process_enabled(chart: &mut Chart, user: &Table, path: &str, top: Option<
         if !d.condition.is_empty() {
             for c in d.condition.split(',') {
                 let c = c.trim();
-                if let Some(Value { kind: Kind::Bool(b), .. }) = path_value(cvals, &format!("{path}{c}")) {
+                if let Some(Value {
+                    kind: Kind::Bool(b),
+                    ..
+                }) = path_value(cvals, &format!("{path}{c}"))
+                {
                     enabled = b;
                     break;
                 }
@@ -229,13 +238,21 @@ pub fn process_imports(chart: &mut Chart) {
     for sub in &mut chart.subcharts {
         process_imports(sub);
     }
-    if chart.dependencies.iter().all(|d| d.import_values.is_empty()) {
+    if chart
+        .dependencies
+        .iter()
+        .all(|d| d.import_values.is_empty())
+    {
         return;
     }
     let cvals = coalesce(chart, Table::new(), true);
     let mut imported = Table::new();
     for d in &chart.dependencies {
-        let name = if d.alias.is_empty() { &d.name } else { &d.alias };
+        let name = if d.alias.is_empty() {
+            &d.name
+        } else {
+            &d.alias
+        };
         if !chart.subcharts.iter().any(|c| &c.name == name) {
             continue;
         }
@@ -313,12 +330,12 @@ fn typed(s: &str) -> Value {
     if s == "0" {
         return Value::int(0);
     }
-    if !s.starts_with('0') && !s.starts_with("+") {
-        if let Ok(i) = s.parse::<i64>() {
-            if !s.starts_with("-0") {
-                return Value::int(i);
-            }
-        }
+    if !s.starts_with('0')
+        && !s.starts_with("+")
+        && let Ok(i) = s.parse::<i64>()
+        && !s.starts_with("-0")
+    {
+        return Value::int(i);
     }
     Value::str(s)
 }
@@ -419,7 +436,10 @@ fn parse_key(key: &str) -> Result<Vec<Step>, String> {
                     }
                     n.push(d);
                 }
-                let i: usize = n.trim().parse().map_err(|_| format!("bad list index {n:?}"))?;
+                let i: usize = n
+                    .trim()
+                    .parse()
+                    .map_err(|_| format!("bad list index {n:?}"))?;
                 if i > 65536 {
                     return Err(format!("list index {i} is too large"));
                 }
@@ -500,6 +520,9 @@ mod tests {
         let a = super::super::yaml::parse_value("x: {a: 1, b: 2}\nz: 1", None).unwrap();
         let b = super::super::yaml::parse_value("x: {b: 3}\nz: null", None).unwrap();
         let m = merge_maps(table(&a).unwrap(), table(&b).unwrap());
-        assert_eq!(json(&m), serde_json::json!({"x": {"a": 1, "b": 3}, "z": null}));
+        assert_eq!(
+            json(&m),
+            serde_json::json!({"x": {"a": 1, "b": 3}, "z": null})
+        );
     }
 }

@@ -9,7 +9,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::manifest::{Limits, NodeId, NodeKind, SourceText, Style, YamlTree, parse_stream_lenient};
+use crate::manifest::{
+    Limits, NodeId, NodeKind, SourceText, Style, YamlTree, parse_stream_lenient,
+};
 use crate::render::origin::{FileId, Origin};
 
 use super::template::value::{Kind, Object, Seg, Text, Value, go_float};
@@ -24,19 +26,12 @@ pub fn parse_value(text: &str, file: Option<FileId>) -> Result<Value, String> {
     }
 }
 
-/// All documents of a YAML stream (`fromYamlArray` of a stream, chart files with several).
-pub fn parse_values_stream(text: &str) -> Result<Vec<Value>, String> {
-    let src = SourceText::new(text);
-    let (tree, docs) = parse_stream_lenient(&src, &Limits::default()).map_err(|e| e.to_string())?;
-    Ok(docs
-        .iter()
-        .map(|d| tree_to_value(&tree, &src, d.root, None))
-        .collect())
-}
-
 pub fn tree_to_value(tree: &YamlTree, src: &SourceText, id: NodeId, file: Option<FileId>) -> Value {
     let n = tree.node(id);
-    let origin = file.map_or(Origin::Unknown, |file| Origin::Source { file, span: n.span });
+    let origin = file.map_or(Origin::Unknown, |file| Origin::Source {
+        file,
+        span: n.span,
+    });
     let v = match &n.kind {
         NodeKind::Sequence { items, .. } => Value::list(
             items
@@ -80,7 +75,9 @@ pub fn resolve_plain(s: &str) -> Value {
         "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
             return Value::bool(false);
         }
-        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => return Value::float(f64::INFINITY),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+            return Value::float(f64::INFINITY);
+        }
         "-.inf" | "-.Inf" | "-.INF" => return Value::float(f64::NEG_INFINITY),
         ".nan" | ".NaN" | ".NAN" => return Value::float(f64::NAN),
         _ => {}
@@ -88,10 +85,10 @@ pub fn resolve_plain(s: &str) -> Value {
     if let Some(i) = yaml11_int(s) {
         return Value::float(i as f64);
     }
-    if is_yaml_float(s) {
-        if let Ok(f) = s.replace('_', "").parse::<f64>() {
-            return Value::float(f);
-        }
+    if is_yaml_float(s)
+        && let Ok(f) = s.replace('_', "").parse::<f64>()
+    {
+        return Value::float(f);
     }
     Value::str(s)
 }
@@ -395,7 +392,11 @@ mod tests {
 
     #[test]
     fn values_read_as_helm_reads_them() {
-        let v = parse_value("a: yes\nb: 010\nc: 1_000\nd: \"1\"\ne: 1.5\nf: ~\ng: on\n", None).unwrap();
+        let v = parse_value(
+            "a: yes\nb: 010\nc: 1_000\nd: \"1\"\ne: 1.5\nf: ~\ng: on\n",
+            None,
+        )
+        .unwrap();
         let m = v.as_map().unwrap().borrow().clone();
         assert!(matches!(m["a"].kind, Kind::Bool(true)));
         assert!(matches!(m["b"].kind, Kind::Float(f) if f == 8.0));

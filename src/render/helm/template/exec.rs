@@ -79,7 +79,11 @@ fn parse_file(file: &TemplateFile) -> Result<super::parse::Parsed, TemplateParse
     })
 }
 
-fn add_parsed(defs: &mut HashMap<String, Rc<Def>>, file: TemplateFile, parsed: super::parse::Parsed) {
+fn add_parsed(
+    defs: &mut HashMap<String, Rc<Def>>,
+    file: TemplateFile,
+    parsed: super::parse::Parsed,
+) {
     let file = Rc::new(file);
     let mut put = |name: String, body: Vec<Node>| {
         let empty = body.iter().all(|n| match n {
@@ -163,7 +167,7 @@ pub struct Exec<'s> {
     started: Instant,
 }
 
-type R<T> = Result<T, ExecError>;
+type R<T> = Result<T, Box<ExecError>>;
 
 impl<'s> Exec<'s> {
     pub fn new(set: &'s TemplateSet, limits: ExecLimits) -> Self {
@@ -178,10 +182,6 @@ impl<'s> Exec<'s> {
         }
     }
 
-    pub fn limits(&self) -> &ExecLimits {
-        &self.limits
-    }
-
     fn lookup(&self, name: &str) -> Option<Rc<Def>> {
         self.overlay
             .iter()
@@ -189,10 +189,6 @@ impl<'s> Exec<'s> {
             .find_map(|m| m.get(name))
             .or_else(|| self.set.get(name))
             .cloned()
-    }
-
-    pub fn has_template(&self, name: &str) -> bool {
-        self.lookup(name).is_some()
     }
 
     /// Executes the named template with `dot`; `None` when no such template exists.
@@ -207,7 +203,11 @@ impl<'s> Exec<'s> {
                 "template nesting deeper than {} levels (a template that includes itself?): {:?}",
                 self.limits.max_depth, def.name
             );
-            return Err(self.error_at(def.body.first().map_or(ByteSpan::default(), node_span), "", msg));
+            return Err(self.error_at(
+                def.body.first().map_or(ByteSpan::default(), node_span),
+                "",
+                msg,
+            ));
         }
         let saved_vars = std::mem::replace(&mut self.vars, vec![("$".to_string(), dot.clone())]);
         self.stack.push(def.clone());
@@ -264,7 +264,7 @@ impl<'s> Exec<'s> {
                 self.limits.max_steps
             ));
         }
-        if self.steps % 4096 == 0 && self.started.elapsed() > self.limits.max_time {
+        if self.steps.is_multiple_of(4096) && self.started.elapsed() > self.limits.max_time {
             return Err(format!(
                 "rendering took longer than {} s",
                 self.limits.max_time.as_secs()
@@ -283,7 +283,7 @@ impl<'s> Exec<'s> {
         Ok(())
     }
 
-    fn error_at(&self, span: ByteSpan, node: &str, message: String) -> ExecError {
+    fn error_at(&self, span: ByteSpan, node: &str, message: String) -> Box<ExecError> {
         let (file, template, file_id, line, col) = match self.stack.last() {
             Some(def) => {
                 let text = def.file.text.text();
@@ -294,11 +294,17 @@ impl<'s> Exec<'s> {
                     TextSource::File(id) => Some(id),
                     TextSource::Tpl(_) => None,
                 };
-                (def.file.name.clone(), def.name.clone(), id, line, start - line_start)
+                (
+                    def.file.name.clone(),
+                    def.name.clone(),
+                    id,
+                    line,
+                    start - line_start,
+                )
             }
             None => (String::new(), String::new(), None, 0, 0),
         };
-        ExecError {
+        Box::new(ExecError {
             file,
             line,
             column: col,
@@ -307,10 +313,10 @@ impl<'s> Exec<'s> {
             message,
             file_id,
             span,
-        }
+        })
     }
 
-    fn limit_err(&self, span: ByteSpan, node: &str) -> impl Fn(String) -> ExecError + '_ {
+    fn limit_err(&self, span: ByteSpan, node: &str) -> impl Fn(String) -> Box<ExecError> + '_ {
         let node = node.to_string();
         move |m| self.error_at(span, &node, m)
     }
@@ -392,14 +398,21 @@ impl<'s> Exec<'s> {
                 };
                 let Some(def) = self.lookup(name) else {
                     let node = match pipe {
-                        Some(p) => format!("{{{{template {} {p}}}}}", super::printf::go_quote(name)),
+                        Some(p) => {
+                            format!("{{{{template {} {p}}}}}", super::printf::go_quote(name))
+                        }
                         None => format!("{{{{template {}}}}}", super::printf::go_quote(name)),
                     };
-                    return Err(self.error_at(*span, &node, format!("template {name:?} not defined")));
+                    return Err(self.error_at(
+                        *span,
+                        &node,
+                        format!("template {name:?} not defined"),
+                    ));
                 };
                 let text = self.run_def(def, data)?;
                 out.push(&text);
-                self.check_size(out.s.len()).map_err(self.limit_err(*span, ""))?;
+                self.check_size(out.s.len())
+                    .map_err(self.limit_err(*span, ""))?;
                 Ok(Flow::Normal)
             }
         }
@@ -414,12 +427,11 @@ impl<'s> Exec<'s> {
         let base = out.s.len();
         out.push(&text);
         // What the value did not place itself was produced by this action.
-        if let Some(def) = self.stack.last() {
-            if let TextSource::File(file) = def.file.source {
-                fill_gaps(out, base, Origin::Generated { file, span });
-            }
+        if let Some(TextSource::File(file)) = self.stack.last().map(|d| &d.file.source) {
+            fill_gaps(out, base, Origin::Generated { file: *file, span });
         }
-        self.check_size(out.s.len()).map_err(self.limit_err(span, ""))?;
+        self.check_size(out.s.len())
+            .map_err(self.limit_err(span, ""))?;
         Ok(())
     }
 
@@ -449,7 +461,9 @@ impl<'s> Exec<'s> {
                         format!("range over {n}: more iterations than the step limit"),
                     ));
                 }
-                (0..n.max(0)).map(|i| (Value::int(i), Value::int(i))).collect()
+                (0..n.max(0))
+                    .map(|i| (Value::int(i), Value::int(i)))
+                    .collect()
             }
             Kind::Object(o) => match &**o {
                 Object::Files(f) => f
@@ -547,7 +561,9 @@ impl<'s> Exec<'s> {
         let rest = &cmd.args[1..];
         match &first.kind {
             ArgKind::Ident(name) => self.call(dot, name, first, cmd, rest, final_),
-            ArgKind::Field(fields) => self.eval_fields(dot, dot.clone(), fields, first, cmd, rest, final_),
+            ArgKind::Field(fields) => {
+                self.eval_fields(dot, dot.clone(), fields, first, cmd, rest, final_)
+            }
             ArgKind::Var(name, fields) => {
                 let v = self.var(name, first)?;
                 if fields.is_empty() {
@@ -586,7 +602,11 @@ impl<'s> Exec<'s> {
     fn var(&self, name: &str, at: &Arg) -> R<Value> {
         match self.vars.iter().rev().find(|(n, _)| n == name) {
             Some((_, v)) => Ok(v.clone()),
-            None => Err(self.error_at(at.span, &at.to_string(), format!("undefined variable: {name}"))),
+            None => Err(self.error_at(
+                at.span,
+                &at.to_string(),
+                format!("undefined variable: {name}"),
+            )),
         }
     }
 
@@ -647,16 +667,17 @@ impl<'s> Exec<'s> {
             v = self.field(v, f, at)?;
         }
         let has_args = !rest.is_empty() || final_.is_some();
-        if let Kind::Object(o) = &v.kind.clone() {
-            if funcs::is_method(o, last) {
-                let mut args = Vec::with_capacity(rest.len() + 1);
-                for a in rest {
-                    args.push(self.eval_arg(dot, a)?);
-                }
-                args.extend(final_);
-                let o = o.clone();
-                return funcs::call_method(self, &o, last, args).map_err(|e| self.fn_error(e, at, cmd, last));
+        if let Kind::Object(o) = &v.kind.clone()
+            && funcs::is_method(o, last)
+        {
+            let mut args = Vec::with_capacity(rest.len() + 1);
+            for a in rest {
+                args.push(self.eval_arg(dot, a)?);
             }
+            args.extend(final_);
+            let o = o.clone();
+            return funcs::call_method(self, &o, last, args)
+                .map_err(|e| self.fn_error(e, at, cmd, last));
         }
         if has_args {
             return Err(self.error_at(
@@ -705,7 +726,11 @@ impl<'s> Exec<'s> {
         // `and` and `or` stop at the first argument that decides.
         if name == "and" || name == "or" {
             if rest.is_empty() && final_.is_none() {
-                return Err(self.error_at(at.span, name, format!("wrong number of args for {name}: want at least 1 got 0")));
+                return Err(self.error_at(
+                    at.span,
+                    name,
+                    format!("wrong number of args for {name}: want at least 1 got 0"),
+                ));
             }
             let want = name == "or";
             let mut last = Value::NIL;
@@ -728,12 +753,10 @@ impl<'s> Exec<'s> {
         args.extend(final_);
         let n = args.len();
         let result = funcs::call(self, name, args).and_then(|v| match &v.kind {
-            Kind::Str(s, _) if s.len() > self.limits.max_output => {
-                Err(FnError::Limit(format!(
-                    "{name}: output larger than {} MiB",
-                    self.limits.max_output / (1024 * 1024)
-                )))
-            }
+            Kind::Str(s, _) if s.len() > self.limits.max_output => Err(FnError::Limit(format!(
+                "{name}: output larger than {} MiB",
+                self.limits.max_output / (1024 * 1024)
+            ))),
             Kind::List(l) if l.len() > 1_000_000 => Err(FnError::Limit(format!(
                 "{name}: a list of {} items is above the limit of 1000000",
                 l.len()
@@ -745,7 +768,8 @@ impl<'s> Exec<'s> {
                 let node = if piped && index + 1 >= n {
                     name.to_string()
                 } else {
-                    rest.get(index).map_or_else(|| name.to_string(), |a| a.to_string())
+                    rest.get(index)
+                        .map_or_else(|| name.to_string(), |a| a.to_string())
                 };
                 let span = if piped && index + 1 >= n {
                     at.span
@@ -758,11 +782,15 @@ impl<'s> Exec<'s> {
         })
     }
 
-    fn fn_error(&self, e: FnError, at: &Arg, cmd: &Cmd, name: &str) -> ExecError {
+    fn fn_error(&self, e: FnError, at: &Arg, cmd: &Cmd, name: &str) -> Box<ExecError> {
         match e {
             FnError::Exec(inner) => inner,
             FnError::Arg { message, .. } => self.error_at(at.span, name, message),
-            FnError::Call(m) => self.error_at(cmd.span, &cmd.to_string(), format!("error calling {name}: {m}")),
+            FnError::Call(m) => self.error_at(
+                cmd.span,
+                &cmd.to_string(),
+                format!("error calling {name}: {m}"),
+            ),
             FnError::Limit(m) => self.error_at(cmd.span, &cmd.to_string(), m),
         }
     }

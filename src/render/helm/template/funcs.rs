@@ -27,7 +27,7 @@ pub enum FnError {
     /// The function itself failed ("error calling NAME: ...").
     Call(String),
     /// A template run by `include` or `tpl` failed.
-    Exec(ExecError),
+    Exec(Box<ExecError>),
     /// A resource limit was crossed.
     Limit(String),
 }
@@ -36,46 +36,243 @@ type F = Result<Value, FnError>;
 
 const NAMES: &[&str] = &[
     // Go builtins
-    "and", "or", "not", "len", "index", "slice", "print", "printf", "println", "eq", "ne", "lt",
-    "le", "gt", "ge", "html", "js", "urlquery", "call",
+    "and",
+    "or",
+    "not",
+    "len",
+    "index",
+    "slice",
+    "print",
+    "printf",
+    "println",
+    "eq",
+    "ne",
+    "lt",
+    "le",
+    "gt",
+    "ge",
+    "html",
+    "js",
+    "urlquery",
+    "call",
     // Helm
-    "include", "tpl", "required", "fail", "lookup", "toYaml", "toYamlPretty", "mustToYaml",
-    "fromYaml", "fromYamlArray", "toJson", "mustToJson", "fromJson", "fromJsonArray",
-    "toPrettyJson", "mustToPrettyJson", "toRawJson", "mustToRawJson", "toToml",
+    "include",
+    "tpl",
+    "required",
+    "fail",
+    "lookup",
+    "toYaml",
+    "toYamlPretty",
+    "mustToYaml",
+    "fromYaml",
+    "fromYamlArray",
+    "toJson",
+    "mustToJson",
+    "fromJson",
+    "fromJsonArray",
+    "toPrettyJson",
+    "mustToPrettyJson",
+    "toRawJson",
+    "mustToRawJson",
+    "toToml",
     // strings
-    "trim", "trimAll", "trimSuffix", "trimPrefix", "upper", "lower", "title", "untitle", "quote",
-    "squote", "replace", "contains", "hasPrefix", "hasSuffix", "trunc", "indent", "nindent",
-    "repeat", "substr", "split", "splitList", "splitn", "join", "b64enc", "b64dec", "b32enc",
-    "b32dec", "sha256sum", "sha1sum", "adler32sum", "regexMatch", "mustRegexMatch",
-    "regexReplaceAll", "mustRegexReplaceAll", "regexReplaceAllLiteral", "regexFind",
-    "regexFindAll", "regexSplit", "regexQuoteMeta", "nospace", "cat", "abbrev", "abbrevboth",
-    "snakecase", "camelcase", "kebabcase", "swapcase", "wrap", "wrapWith", "plural", "initials",
-    "toString", "toStrings", "randAlphaNum", "randAlpha", "randNumeric", "randAscii", "shuffle",
-    "uuidv4", "now", "date", "dateInZone", "dateModify", "htmlDate", "htmlDateInZone", "ago",
-    "unixEpoch", "toDate", "mustToDate", "duration", "durationRound", "genCA", "genSelfSignedCert",
-    "genSignedCert", "genPrivateKey", "htpasswd", "derivePassword", "encryptAES", "decryptAES",
-    "bcrypt", "getHostByName", "semver", "semverCompare", "trimall", "sortAlpha",
+    "trim",
+    "trimAll",
+    "trimSuffix",
+    "trimPrefix",
+    "upper",
+    "lower",
+    "title",
+    "untitle",
+    "quote",
+    "squote",
+    "replace",
+    "contains",
+    "hasPrefix",
+    "hasSuffix",
+    "trunc",
+    "indent",
+    "nindent",
+    "repeat",
+    "substr",
+    "split",
+    "splitList",
+    "splitn",
+    "join",
+    "b64enc",
+    "b64dec",
+    "b32enc",
+    "b32dec",
+    "sha256sum",
+    "sha1sum",
+    "adler32sum",
+    "regexMatch",
+    "mustRegexMatch",
+    "regexReplaceAll",
+    "mustRegexReplaceAll",
+    "regexReplaceAllLiteral",
+    "regexFind",
+    "regexFindAll",
+    "regexSplit",
+    "regexQuoteMeta",
+    "nospace",
+    "cat",
+    "abbrev",
+    "abbrevboth",
+    "snakecase",
+    "camelcase",
+    "kebabcase",
+    "swapcase",
+    "wrap",
+    "wrapWith",
+    "plural",
+    "initials",
+    "toString",
+    "toStrings",
+    "randAlphaNum",
+    "randAlpha",
+    "randNumeric",
+    "randAscii",
+    "shuffle",
+    "uuidv4",
+    "now",
+    "date",
+    "dateInZone",
+    "dateModify",
+    "htmlDate",
+    "htmlDateInZone",
+    "ago",
+    "unixEpoch",
+    "toDate",
+    "mustToDate",
+    "duration",
+    "durationRound",
+    "genCA",
+    "genSelfSignedCert",
+    "genSignedCert",
+    "genPrivateKey",
+    "htpasswd",
+    "derivePassword",
+    "encryptAES",
+    "decryptAES",
+    "bcrypt",
+    "getHostByName",
+    "semver",
+    "semverCompare",
+    "trimall",
+    "sortAlpha",
     // lists
-    "list", "tuple", "first", "mustFirst", "last", "mustLast", "rest", "mustRest", "initial",
-    "mustInitial", "append", "mustAppend", "push", "mustPush", "prepend", "mustPrepend", "has",
-    "mustHas", "uniq", "mustUniq", "without", "mustWithout", "compact", "mustCompact", "concat",
-    "reverse", "mustReverse", "until", "untilStep", "seq", "chunk", "mustChunk",
+    "list",
+    "tuple",
+    "first",
+    "mustFirst",
+    "last",
+    "mustLast",
+    "rest",
+    "mustRest",
+    "initial",
+    "mustInitial",
+    "append",
+    "mustAppend",
+    "push",
+    "mustPush",
+    "prepend",
+    "mustPrepend",
+    "has",
+    "mustHas",
+    "uniq",
+    "mustUniq",
+    "without",
+    "mustWithout",
+    "compact",
+    "mustCompact",
+    "concat",
+    "reverse",
+    "mustReverse",
+    "until",
+    "untilStep",
+    "seq",
+    "chunk",
+    "mustChunk",
     // dicts
-    "dict", "get", "set", "unset", "hasKey", "merge", "mustMerge", "mergeOverwrite",
-    "mustMergeOverwrite", "pick", "omit", "keys", "values", "pluck", "dig", "deepCopy",
+    "dict",
+    "get",
+    "set",
+    "unset",
+    "hasKey",
+    "merge",
+    "mustMerge",
+    "mergeOverwrite",
+    "mustMergeOverwrite",
+    "pick",
+    "omit",
+    "keys",
+    "values",
+    "pluck",
+    "dig",
+    "deepCopy",
     "mustDeepCopy",
     // logic and types
-    "default", "empty", "coalesce", "ternary", "all", "any", "kindOf", "kindIs", "typeOf",
-    "typeIs", "typeIsLike", "deepEqual",
+    "default",
+    "empty",
+    "coalesce",
+    "ternary",
+    "all",
+    "any",
+    "kindOf",
+    "kindIs",
+    "typeOf",
+    "typeIs",
+    "typeIsLike",
+    "deepEqual",
     // conversions and math
-    "int", "int64", "float64", "atoi", "toDecimal", "add", "add1", "sub", "mul", "div", "mod",
-    "max", "min", "floor", "ceil", "round", "addf", "add1f", "subf", "mulf", "divf", "maxf",
-    "minf", "biggest",
+    "int",
+    "int64",
+    "float64",
+    "atoi",
+    "toDecimal",
+    "add",
+    "add1",
+    "sub",
+    "mul",
+    "div",
+    "mod",
+    "max",
+    "min",
+    "floor",
+    "ceil",
+    "round",
+    "addf",
+    "add1f",
+    "subf",
+    "mulf",
+    "divf",
+    "maxf",
+    "minf",
+    "biggest",
     // paths, urls, more hashes and aliases
-    "base", "dir", "ext", "clean", "isAbs", "osBase", "osDir", "osExt", "osClean", "osIsAbs",
-    "urlParse", "urlJoin", "sha512sum", "randInt", "mustRegexReplaceAllLiteral",
-    "mustRegexFind", "mustRegexFindAll", "mustRegexSplit", "mustDateModify", "mustSlice",
-    "fromToml", "hello",
+    "base",
+    "dir",
+    "ext",
+    "clean",
+    "isAbs",
+    "osBase",
+    "osDir",
+    "osExt",
+    "osClean",
+    "osIsAbs",
+    "urlParse",
+    "urlJoin",
+    "sha512sum",
+    "randInt",
+    "mustRegexReplaceAllLiteral",
+    "mustRegexFind",
+    "mustRegexFindAll",
+    "mustRegexSplit",
+    "mustDateModify",
+    "mustSlice",
+    "fromToml",
+    "hello",
 ];
 
 pub fn exists(name: &str) -> bool {
@@ -93,7 +290,10 @@ fn want(name: &str, args: &[Value], n: usize) -> Result<(), FnError> {
     if args.len() != n {
         return Err(arg_err(
             args.len().saturating_sub(1),
-            format!("wrong number of args for {name}: want {n} got {}", args.len()),
+            format!(
+                "wrong number of args for {name}: want {n} got {}",
+                args.len()
+            ),
         ));
     }
     Ok(())
@@ -103,7 +303,10 @@ fn at_least(name: &str, args: &[Value], n: usize) -> Result<(), FnError> {
     if args.len() < n {
         return Err(arg_err(
             args.len().saturating_sub(1),
-            format!("wrong number of args for {name}: want at least {n} got {}", args.len()),
+            format!(
+                "wrong number of args for {name}: want at least {n} got {}",
+                args.len()
+            ),
         ));
     }
     Ok(())
@@ -116,7 +319,10 @@ fn s(args: &[Value], i: usize) -> Result<&str, FnError> {
         Some(Kind::Nil) | None => Err(arg_err(i, "invalid value; expected string".into())),
         Some(_) => Err(arg_err(
             i,
-            format!("wrong type for value; expected string; got {}", args[i].type_name()),
+            format!(
+                "wrong type for value; expected string; got {}",
+                args[i].type_name()
+            ),
         )),
     }
 }
@@ -129,7 +335,10 @@ fn n(args: &[Value], i: usize) -> Result<i64, FnError> {
         Some(Kind::Nil) | None => Err(arg_err(i, "invalid value; expected int".into())),
         Some(_) => Err(arg_err(
             i,
-            format!("wrong type for value; expected int; got {}", args[i].type_name()),
+            format!(
+                "wrong type for value; expected int; got {}",
+                args[i].type_name()
+            ),
         )),
     }
 }
@@ -140,7 +349,10 @@ fn b(args: &[Value], i: usize) -> Result<bool, FnError> {
         Some(Kind::Nil) | None => Err(arg_err(i, "invalid value; expected bool".into())),
         Some(_) => Err(arg_err(
             i,
-            format!("wrong type for value; expected bool; got {}", args[i].type_name()),
+            format!(
+                "wrong type for value; expected bool; got {}",
+                args[i].type_name()
+            ),
         )),
     }
 }
@@ -176,10 +388,13 @@ fn list_of(v: &Value, i: usize, name: &str) -> Result<Vec<Value>, FnError> {
     }
 }
 
-fn map_of<'a>(v: &'a Value, i: usize) -> Result<&'a super::value::Map, FnError> {
+fn map_of(v: &Value, i: usize) -> Result<&super::value::Map, FnError> {
     match &v.kind {
         Kind::Map(m) => Ok(m),
-        Kind::Nil => Err(arg_err(i, "invalid value; expected map[string]interface {}".into())),
+        Kind::Nil => Err(arg_err(
+            i,
+            "invalid value; expected map[string]interface {}".into(),
+        )),
         _ => Err(arg_err(
             i,
             format!(
@@ -340,7 +555,8 @@ fn words(s: &str) -> Vec<String> {
         let boundary = c.is_uppercase()
             && !cur.is_empty()
             && (chars[i - 1].is_lowercase()
-                || chars.get(i + 1).is_some_and(|n| n.is_lowercase()) && chars[i - 1].is_uppercase());
+                || chars.get(i + 1).is_some_and(|n| n.is_lowercase())
+                    && chars[i - 1].is_uppercase());
         if boundary {
             out.push(std::mem::take(&mut cur));
         }
@@ -386,6 +602,9 @@ fn merge_into(dst: &super::value::Map, src: &super::value::Map, overwrite: bool)
     let src = src.borrow().clone();
     let mut d = dst.borrow_mut();
     for (k, sv) in src {
+        if reaches(&sv, dst, 0) {
+            continue;
+        }
         match d.get(&k).map(|dv| dv.kind.clone()) {
             Some(Kind::Map(dm)) => {
                 if let Kind::Map(sm) = &sv.kind {
@@ -396,16 +615,56 @@ fn merge_into(dst: &super::value::Map, src: &super::value::Map, overwrite: bool)
             }
             Some(_) => {
                 let dv = &d[&k];
-                if empty(dv) && !matches!(dv.kind, Kind::Map(_)) || overwrite && !empty(&sv) {
-                    if !(empty(&sv) && !empty(dv)) {
-                        d.insert(k, sv);
-                    }
+                if empty(dv) || overwrite && !empty(&sv) {
+                    d.insert(k, sv);
                 }
             }
             None => {
                 d.insert(k, sv);
             }
         }
+    }
+}
+
+/// True when `v` holds the map `target` (a `set` or `merge` that would make a map contain
+/// itself, which Go allows and which would never end printing).
+fn reaches(v: &Value, target: &super::value::Map, depth: usize) -> bool {
+    if depth > 200 {
+        return true;
+    }
+    match &v.kind {
+        Kind::Map(m) => {
+            Rc::ptr_eq(m, target)
+                || m.try_borrow()
+                    .map_or(true, |b| b.values().any(|x| reaches(x, target, depth + 1)))
+        }
+        Kind::List(l) => l.iter().any(|x| reaches(x, target, depth + 1)),
+        _ => false,
+    }
+}
+
+/// Nodes of a value counted with sharing expanded, up to `budget`: a value built by nesting
+/// the same map twice at every level is small in memory and astronomically large in print.
+fn expanded_within(v: &Value, budget: &mut usize) -> bool {
+    if *budget == 0 {
+        return false;
+    }
+    *budget -= 1;
+    match &v.kind {
+        Kind::Map(m) => m.borrow().values().all(|x| expanded_within(x, budget)),
+        Kind::List(l) => l.iter().all(|x| expanded_within(x, budget)),
+        _ => true,
+    }
+}
+
+fn check_expanded(v: &Value) -> Result<(), FnError> {
+    let mut budget = 2_000_000;
+    if expanded_within(v, &mut budget) {
+        Ok(())
+    } else {
+        Err(FnError::Limit(
+            "a value with more than 2000000 nodes (once shared parts are expanded)".into(),
+        ))
     }
 }
 
@@ -441,7 +700,9 @@ pub fn call(ex: &mut Exec, name: &str, mut args: Vec<Value>) -> F {
                 Kind::Object(o) => match &**o {
                     Object::Files(f) => f.len(),
                     Object::ApiVersions(v) => v.len(),
-                    Object::KubeVersion { .. } => return Err(FnError::Call("len of type *common.KubeVersion".into())),
+                    Object::KubeVersion { .. } => {
+                        return Err(FnError::Call("len of type *common.KubeVersion".into()));
+                    }
                 },
                 Kind::Nil => return Err(FnError::Call("len of nil pointer".into())),
                 _ => return Err(FnError::Call(format!("len of type {}", a[0].type_name()))),
@@ -484,21 +745,37 @@ pub fn call(ex: &mut Exec, name: &str, mut args: Vec<Value>) -> F {
             let idx: Vec<i64> = a[1..].iter().map(to_i64).collect();
             match &a[0].kind {
                 Kind::Str(st, _) => {
-                    let (i, j) = (idx.first().copied().unwrap_or(0), idx.get(1).copied().unwrap_or(st.len() as i64));
-                    if i < 0 || j < i || j as usize > st.len() || !st.is_char_boundary(i as usize) || !st.is_char_boundary(j as usize) {
+                    let (i, j) = (
+                        idx.first().copied().unwrap_or(0),
+                        idx.get(1).copied().unwrap_or(st.len() as i64),
+                    );
+                    if i < 0
+                        || j < i
+                        || j as usize > st.len()
+                        || !st.is_char_boundary(i as usize)
+                        || !st.is_char_boundary(j as usize)
+                    {
                         return Err(FnError::Call(format!("index out of range: {j}")));
                     }
                     Value::str(&st[i as usize..j as usize])
                 }
                 Kind::List(l) => {
-                    let (i, j) = (idx.first().copied().unwrap_or(0), idx.get(1).copied().unwrap_or(l.len() as i64));
+                    let (i, j) = (
+                        idx.first().copied().unwrap_or(0),
+                        idx.get(1).copied().unwrap_or(l.len() as i64),
+                    );
                     if i < 0 || j < i || j as usize > l.len() {
                         return Err(FnError::Call(format!("index out of range: {j}")));
                     }
                     Value::list(l[i as usize..j as usize].to_vec())
                 }
                 Kind::Nil => return Err(FnError::Call("slice of untyped nil".into())),
-                _ => return Err(FnError::Call(format!("can't slice item of type {}", a[0].type_name()))),
+                _ => {
+                    return Err(FnError::Call(format!(
+                        "can't slice item of type {}",
+                        a[0].type_name()
+                    )));
+                }
             }
         }
         "print" => {
@@ -519,12 +796,11 @@ pub fn call(ex: &mut Exec, name: &str, mut args: Vec<Value>) -> F {
         "printf" => {
             let f = s(a, 0)?;
             let out = sprintf(f, &a[1..]);
-            if f == "%s" || f == "%v" {
-                if let Some(v) = a.get(1) {
-                    if a.len() == 2 {
-                        return Ok(rewrap(v, "", &out, ""));
-                    }
-                }
+            if (f == "%s" || f == "%v")
+                && let Some(v) = a.get(1)
+                && a.len() == 2
+            {
+                return Ok(rewrap(v, "", &out, ""));
             }
             Value::str(out)
         }
@@ -580,7 +856,9 @@ pub fn call(ex: &mut Exec, name: &str, mut args: Vec<Value>) -> F {
             let mut o = String::new();
             for byte in t.bytes() {
                 match byte {
-                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => o.push(byte as char),
+                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                        o.push(byte as char)
+                    }
                     b' ' => o.push('+'),
                     _ => o.push_str(&format!("%{byte:02X}")),
                 }
@@ -631,6 +909,7 @@ pub fn call(ex: &mut Exec, name: &str, mut args: Vec<Value>) -> F {
         "lookup" => Value::map(BTreeMap::new()),
         "toYaml" | "mustToYaml" | "toYamlPretty" => {
             want(name, a, 1)?;
+            check_expanded(&a[0])?;
             Value::text(yaml::to_yaml(&a[0]))
         }
         "fromYaml" => {
@@ -640,7 +919,9 @@ pub fn call(ex: &mut Exec, name: &str, mut args: Vec<Value>) -> F {
                 Ok(v) if v.is_nil() => Value::map(BTreeMap::new()),
                 Ok(_) => Value::map(BTreeMap::from([(
                     "Error".to_string(),
-                    Value::str("error unmarshaling JSON: json: cannot unmarshal into Go value of type map[string]interface {}"),
+                    Value::str(
+                        "error unmarshaling JSON: json: cannot unmarshal into Go value of type map[string]interface {}",
+                    ),
                 )])),
                 Err(e) => Value::map(BTreeMap::from([("Error".to_string(), Value::str(e))])),
             }
@@ -649,27 +930,35 @@ pub fn call(ex: &mut Exec, name: &str, mut args: Vec<Value>) -> F {
             want(name, a, 1)?;
             match yaml::parse_value(s(a, 0)?, None) {
                 Ok(v) if matches!(v.kind, Kind::List(_)) => v,
-                Ok(_) => Value::list(vec![Value::str("error unmarshaling JSON: cannot unmarshal into []interface {}")]),
+                Ok(_) => Value::list(vec![Value::str(
+                    "error unmarshaling JSON: cannot unmarshal into []interface {}",
+                )]),
                 Err(e) => Value::list(vec![Value::str(e)]),
             }
         }
         "toJson" | "mustToJson" => {
             want(name, a, 1)?;
+            check_expanded(&a[0])?;
             Value::str(json_text(&a[0], false, true))
         }
         "toRawJson" | "mustToRawJson" => {
             want(name, a, 1)?;
+            check_expanded(&a[0])?;
             Value::str(json_text(&a[0], false, false))
         }
         "toPrettyJson" | "mustToPrettyJson" => {
             want(name, a, 1)?;
+            check_expanded(&a[0])?;
             Value::str(json_text(&a[0], true, true))
         }
         "fromJson" | "fromJsonArray" => {
             want(name, a, 1)?;
             match serde_json::from_str::<serde_json::Value>(s(a, 0)?) {
                 Ok(j) => Value::from_json(&j),
-                Err(e) if name == "fromJson" => Value::map(BTreeMap::from([("Error".to_string(), Value::str(e.to_string()))])),
+                Err(e) if name == "fromJson" => Value::map(BTreeMap::from([(
+                    "Error".to_string(),
+                    Value::str(e.to_string()),
+                )])),
                 Err(e) => Value::list(vec![Value::str(e.to_string())]),
             }
         }
@@ -698,8 +987,12 @@ pub fn call(ex: &mut Exec, name: &str, mut args: Vec<Value>) -> F {
                     let l = st.len() - st.trim_start().len();
                     l..(l + st.trim().len())
                 }
-                "trimSuffix" if !cut.is_empty() && st.ends_with(cut.as_str()) => 0..st.len() - cut.len(),
-                "trimPrefix" if !cut.is_empty() && st.starts_with(cut.as_str()) => cut.len()..st.len(),
+                "trimSuffix" if !cut.is_empty() && st.ends_with(cut.as_str()) => {
+                    0..st.len() - cut.len()
+                }
+                "trimPrefix" if !cut.is_empty() && st.starts_with(cut.as_str()) => {
+                    cut.len()..st.len()
+                }
                 "trimAll" | "trimall" => {
                     let chars: Vec<char> = cut.chars().collect();
                     let l = st.len() - st.trim_start_matches(chars.as_slice()).len();
@@ -713,7 +1006,11 @@ pub fn call(ex: &mut Exec, name: &str, mut args: Vec<Value>) -> F {
         "upper" | "lower" => {
             want(name, a, 1)?;
             let st = s(a, 0)?;
-            let out = if name == "upper" { st.to_uppercase() } else { st.to_lowercase() };
+            let out = if name == "upper" {
+                st.to_uppercase()
+            } else {
+                st.to_lowercase()
+            };
             if out.len() == st.len() {
                 let mut t = text_of(&a[0]);
                 t.s = out;
@@ -733,7 +1030,9 @@ pub fn call(ex: &mut Exec, name: &str, mut args: Vec<Value>) -> F {
                     .split(' ')
                     .map(|w| {
                         let mut c = w.chars();
-                        c.next().map_or(String::new(), |f| f.to_lowercase().collect::<String>() + c.as_str())
+                        c.next().map_or(String::new(), |f| {
+                            f.to_lowercase().collect::<String>() + c.as_str()
+                        })
                     })
                     .collect::<Vec<_>>()
                     .join(" "),
@@ -754,7 +1053,13 @@ pub fn call(ex: &mut Exec, name: &str, mut args: Vec<Value>) -> F {
             Value::str(
                 parts
                     .iter()
-                    .map(|v| if name == "quote" { go_quote(&strval(v)) } else { format!("'{}'", strval(v)) })
+                    .map(|v| {
+                        if name == "quote" {
+                            go_quote(&strval(v))
+                        } else {
+                            format!("'{}'", strval(v))
+                        }
+                    })
                     .collect::<Vec<_>>()
                     .join(" "),
             )
@@ -802,15 +1107,21 @@ pub fn call(ex: &mut Exec, name: &str, mut args: Vec<Value>) -> F {
             s(a, 1)?;
             let t = text_of(&a[1]);
             let lines = t.s.matches('\n').count() + 1;
-            ex.check_size(t.s.len() + lines * k).map_err(FnError::Limit)?;
+            ex.check_size(t.s.len() + lines * k)
+                .map_err(FnError::Limit)?;
             let pad = " ".repeat(k);
-            Value::text(indent_text(&t, &pad, if name == "nindent" { "\n" } else { "" }))
+            Value::text(indent_text(
+                &t,
+                &pad,
+                if name == "nindent" { "\n" } else { "" },
+            ))
         }
         "repeat" => {
             want(name, a, 2)?;
             let c = n(a, 0)?.max(0) as usize;
             let st = s(a, 1)?;
-            ex.check_size(st.len().saturating_mul(c)).map_err(FnError::Limit)?;
+            ex.check_size(st.len().saturating_mul(c))
+                .map_err(FnError::Limit)?;
             Value::str(st.repeat(c))
         }
         "substr" => {
@@ -881,7 +1192,9 @@ pub fn call(ex: &mut Exec, name: &str, mut args: Vec<Value>) -> F {
         }
         "b32enc" | "b32dec" => {
             want(name, a, 1)?;
-            return Err(FnError::Call(format!("{name} is not supported by kubenudge")));
+            return Err(FnError::Call(format!(
+                "{name} is not supported by kubenudge"
+            )));
         }
         "sha256sum" => {
             want(name, a, 1)?;
@@ -906,9 +1219,14 @@ pub fn call(ex: &mut Exec, name: &str, mut args: Vec<Value>) -> F {
         }
         "regexReplaceAll" | "mustRegexReplaceAll" => {
             want(name, a, 3)?;
-            Value::str(regex(s(a, 0)?)?.replace_all(s(a, 1)?, s(a, 2)?).into_owned())
+            Value::str(
+                regex(s(a, 0)?)?
+                    .replace_all(s(a, 1)?, s(a, 2)?)
+                    .into_owned(),
+            )
         }
-        "base" | "osBase" | "dir" | "osDir" | "ext" | "osExt" | "clean" | "osClean" | "isAbs" | "osIsAbs" => {
+        "base" | "osBase" | "dir" | "osDir" | "ext" | "osExt" | "clean" | "osClean" | "isAbs"
+        | "osIsAbs" => {
             want(name, a, 1)?;
             let p = s(a, 0)?;
             let op = name.trim_start_matches("os").to_ascii_lowercase();
@@ -940,7 +1258,10 @@ pub fn call(ex: &mut Exec, name: &str, mut args: Vec<Value>) -> F {
             Value::map(BTreeMap::from([
                 ("scheme".to_string(), Value::str(scheme)),
                 ("host".to_string(), Value::str(host)),
-                ("hostname".to_string(), Value::str(host.split(':').next().unwrap_or(host))),
+                (
+                    "hostname".to_string(),
+                    Value::str(host.split(':').next().unwrap_or(host)),
+                ),
                 ("path".to_string(), Value::str(path)),
                 ("query".to_string(), Value::str(query)),
                 ("opaque".to_string(), Value::str("")),
@@ -982,7 +1303,11 @@ pub fn call(ex: &mut Exec, name: &str, mut args: Vec<Value>) -> F {
             Value::int(n(a, 0)?)
         }
         "hello" => Value::str("Hello!"),
-        "fromToml" => return Err(FnError::Call("fromToml is not supported by kubenudge".into())),
+        "fromToml" => {
+            return Err(FnError::Call(
+                "fromToml is not supported by kubenudge".into(),
+            ));
+        }
         "mustSlice" => return call(ex, "slice", args),
         "mustDateModify" => Value::str("1970-01-01 00:00:00 +0000 UTC"),
         "mustRegexFind" | "mustRegexFindAll" | "mustRegexSplit" | "mustRegexReplaceAllLiteral" => {
@@ -1031,7 +1356,12 @@ pub fn call(ex: &mut Exec, name: &str, mut args: Vec<Value>) -> F {
         }
         "nospace" => {
             want(name, a, 1)?;
-            Value::str(s(a, 0)?.chars().filter(|c| !c.is_whitespace()).collect::<String>())
+            Value::str(
+                s(a, 0)?
+                    .chars()
+                    .filter(|c| !c.is_whitespace())
+                    .collect::<String>(),
+            )
         }
         "cat" => Value::str(
             a.iter()
@@ -1058,9 +1388,20 @@ pub fn call(ex: &mut Exec, name: &str, mut args: Vec<Value>) -> F {
             want(name, a, 1)?;
             let w = words(s(a, 0)?);
             Value::str(match name {
-                "snakecase" => w.iter().map(|x| x.to_lowercase()).collect::<Vec<_>>().join("_"),
-                "kebabcase" => w.iter().map(|x| x.to_lowercase()).collect::<Vec<_>>().join("-"),
-                _ => w.iter().map(|x| go_title(&x.to_lowercase())).collect::<String>(),
+                "snakecase" => w
+                    .iter()
+                    .map(|x| x.to_lowercase())
+                    .collect::<Vec<_>>()
+                    .join("_"),
+                "kebabcase" => w
+                    .iter()
+                    .map(|x| x.to_lowercase())
+                    .collect::<Vec<_>>()
+                    .join("-"),
+                _ => w
+                    .iter()
+                    .map(|x| go_title(&x.to_lowercase()))
+                    .collect::<String>(),
             })
         }
         "swapcase" => {
@@ -1068,7 +1409,13 @@ pub fn call(ex: &mut Exec, name: &str, mut args: Vec<Value>) -> F {
             Value::str(
                 s(a, 0)?
                     .chars()
-                    .map(|c| if c.is_uppercase() { c.to_lowercase().collect::<String>() } else { c.to_uppercase().collect() })
+                    .map(|c| {
+                        if c.is_uppercase() {
+                            c.to_lowercase().collect::<String>()
+                        } else {
+                            c.to_uppercase().collect()
+                        }
+                    })
                     .collect::<String>(),
             )
         }
@@ -1082,7 +1429,12 @@ pub fn call(ex: &mut Exec, name: &str, mut args: Vec<Value>) -> F {
         }
         "initials" => {
             want(name, a, 1)?;
-            Value::str(s(a, 0)?.split_whitespace().filter_map(|w| w.chars().next()).collect::<String>())
+            Value::str(
+                s(a, 0)?
+                    .split_whitespace()
+                    .filter_map(|w| w.chars().next())
+                    .collect::<String>(),
+            )
         }
         "toString" => {
             want(name, a, 1)?;
@@ -1093,7 +1445,12 @@ pub fn call(ex: &mut Exec, name: &str, mut args: Vec<Value>) -> F {
         }
         "toStrings" => {
             want(name, a, 1)?;
-            Value::list(list_of(&a[0], 0, name)?.iter().map(|v| Value::str(strval(v))).collect())
+            Value::list(
+                list_of(&a[0], 0, name)?
+                    .iter()
+                    .map(|v| Value::str(strval(v)))
+                    .collect(),
+            )
         }
         "randAlphaNum" | "randAlpha" | "randNumeric" | "randAscii" => {
             want(name, a, 1)?;
@@ -1101,7 +1458,9 @@ pub fn call(ex: &mut Exec, name: &str, mut args: Vec<Value>) -> F {
                 "randAlphaNum" => "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",
                 "randAlpha" => "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
                 "randNumeric" => "0123456789",
-                _ => "!#$%()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[]^_abcdefghijklmnopqrstuvwxyz{|}~",
+                _ => {
+                    "!#$%()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[]^_abcdefghijklmnopqrstuvwxyz{|}~"
+                }
             };
             Value::str(fixed_random(n(a, 0)?, alphabet))
         }
@@ -1122,15 +1481,29 @@ pub fn call(ex: &mut Exec, name: &str, mut args: Vec<Value>) -> F {
         "ago" | "duration" | "durationRound" => Value::str("0s"),
         "unixEpoch" => Value::str("0"),
         "genCA" | "genSelfSignedCert" | "genSignedCert" => Value::map(BTreeMap::from([
-            ("Cert".to_string(), Value::str("-----BEGIN CERTIFICATE-----\nkubenudge-placeholder\n-----END CERTIFICATE-----\n")),
-            ("Key".to_string(), Value::str("-----BEGIN RSA PRIVATE KEY-----\nkubenudge-placeholder\n-----END RSA PRIVATE KEY-----\n")),
+            (
+                "Cert".to_string(),
+                Value::str(
+                    "-----BEGIN CERTIFICATE-----\nkubenudge-placeholder\n-----END CERTIFICATE-----\n",
+                ),
+            ),
+            (
+                "Key".to_string(),
+                Value::str(
+                    "-----BEGIN RSA PRIVATE KEY-----\nkubenudge-placeholder\n-----END RSA PRIVATE KEY-----\n",
+                ),
+            ),
         ])),
-        "genPrivateKey" => Value::str("-----BEGIN RSA PRIVATE KEY-----\nkubenudge-placeholder\n-----END RSA PRIVATE KEY-----\n"),
+        "genPrivateKey" => Value::str(
+            "-----BEGIN RSA PRIVATE KEY-----\nkubenudge-placeholder\n-----END RSA PRIVATE KEY-----\n",
+        ),
         "htpasswd" => {
             want(name, a, 2)?;
             Value::str(format!("{}:$2a$10$kubenudgeplaceholder", s(a, 0)?))
         }
-        "derivePassword" | "encryptAES" | "decryptAES" | "bcrypt" => Value::str("kubenudge-placeholder"),
+        "derivePassword" | "encryptAES" | "decryptAES" | "bcrypt" => {
+            Value::str("kubenudge-placeholder")
+        }
         "getHostByName" => Value::str(""),
         "semverCompare" => {
             want(name, a, 2)?;
@@ -1163,11 +1536,20 @@ pub fn call(ex: &mut Exec, name: &str, mut args: Vec<Value>) -> F {
             want(name, a, 1)?;
             match &a[0].kind {
                 Kind::List(l) => {
-                    let x = if name.contains("irst") { l.first() } else { l.last() };
+                    let x = if name.contains("irst") {
+                        l.first()
+                    } else {
+                        l.last()
+                    };
                     x.cloned().unwrap_or(Value::NIL)
                 }
                 Kind::Nil => Value::NIL,
-                _ => return Err(FnError::Call(format!("Cannot find {name} on type {}", a[0].type_name()))),
+                _ => {
+                    return Err(FnError::Call(format!(
+                        "Cannot find {name} on type {}",
+                        a[0].type_name()
+                    )));
+                }
             }
         }
         "rest" | "mustRest" | "initial" | "mustInitial" => {
@@ -1203,7 +1585,10 @@ pub fn call(ex: &mut Exec, name: &str, mut args: Vec<Value>) -> F {
         "has" | "mustHas" => {
             want(name, a, 2)?;
             let l = list_of(&a[1], 1, "has")?;
-            Value::bool(l.iter().any(|x| equal(x, &a[0]).unwrap_or(false) || x.to_json() == a[0].to_json()))
+            Value::bool(
+                l.iter()
+                    .any(|x| equal(x, &a[0]).unwrap_or(false) || x.to_json() == a[0].to_json()),
+            )
         }
         "uniq" | "mustUniq" => {
             want(name, a, 1)?;
@@ -1227,7 +1612,12 @@ pub fn call(ex: &mut Exec, name: &str, mut args: Vec<Value>) -> F {
         }
         "compact" | "mustCompact" => {
             want(name, a, 1)?;
-            Value::list(list_of(&a[0], 0, "compact")?.into_iter().filter(|x| !empty(x)).collect())
+            Value::list(
+                list_of(&a[0], 0, "compact")?
+                    .into_iter()
+                    .filter(|x| !empty(x))
+                    .collect(),
+            )
         }
         "reverse" | "mustReverse" => {
             want(name, a, 1)?;
@@ -1247,11 +1637,15 @@ pub fn call(ex: &mut Exec, name: &str, mut args: Vec<Value>) -> F {
             let step = if step == 0 { 1 } else { step };
             let count = ((stop - start) / step).max(0);
             if count > 1_000_000 {
-                return Err(FnError::Limit(format!("{name}: a list of {count} items is above the limit of 1000000")));
+                return Err(FnError::Limit(format!(
+                    "{name}: a list of {count} items is above the limit of 1000000"
+                )));
             }
             let v: Vec<Value> = (0..count).map(|i| Value::int(start + i * step)).collect();
             if name == "seq" {
-                return Ok(Value::str(v.iter().map(go_print).collect::<Vec<_>>().join(" ")));
+                return Ok(Value::str(
+                    v.iter().map(go_print).collect::<Vec<_>>().join(" "),
+                ));
             }
             Value::list(v)
         }
@@ -1279,6 +1673,9 @@ pub fn call(ex: &mut Exec, name: &str, mut args: Vec<Value>) -> F {
         "set" => {
             want(name, a, 3)?;
             let m = map_of(&a[0], 0)?;
+            if reaches(&a[2], m, 0) {
+                return Err(FnError::Call("a map cannot contain itself".into()));
+            }
             m.borrow_mut().insert(s(a, 1)?.to_string(), a[2].clone());
             a[0].clone()
         }
@@ -1321,7 +1718,12 @@ pub fn call(ex: &mut Exec, name: &str, mut args: Vec<Value>) -> F {
         "keys" => {
             let mut out = Vec::new();
             for (i, x) in a.iter().enumerate() {
-                out.extend(map_of(x, i)?.borrow().keys().map(|k| Value::str(k.as_str())));
+                out.extend(
+                    map_of(x, i)?
+                        .borrow()
+                        .keys()
+                        .map(|k| Value::str(k.as_str())),
+                );
             }
             Value::list(out)
         }
@@ -1361,6 +1763,7 @@ pub fn call(ex: &mut Exec, name: &str, mut args: Vec<Value>) -> F {
         }
         "deepCopy" | "mustDeepCopy" => {
             want(name, a, 1)?;
+            check_expanded(&a[0])?;
             a[0].deep_copy()
         }
 
@@ -1427,13 +1830,19 @@ pub fn call(ex: &mut Exec, name: &str, mut args: Vec<Value>) -> F {
         "sub" | "mul" | "div" | "mod" => {
             if name == "mul" {
                 at_least(name, a, 1)?;
-                return Ok(Value::int(a.iter().map(to_i64).fold(1i64, i64::wrapping_mul)));
+                return Ok(Value::int(
+                    a.iter().map(to_i64).fold(1i64, i64::wrapping_mul),
+                ));
             }
             want(name, a, 2)?;
             let (x, y) = (to_i64(&a[0]), to_i64(&a[1]));
             Value::int(match name {
                 "sub" => x.wrapping_sub(y),
-                _ if y == 0 => return Err(FnError::Call("runtime error: integer divide by zero".into())),
+                _ if y == 0 => {
+                    return Err(FnError::Call(
+                        "runtime error: integer divide by zero".into(),
+                    ));
+                }
                 "div" => x.wrapping_div(y),
                 _ => x.wrapping_rem(y),
             })
@@ -1441,7 +1850,11 @@ pub fn call(ex: &mut Exec, name: &str, mut args: Vec<Value>) -> F {
         "max" | "min" | "biggest" => {
             at_least(name, a, 1)?;
             let it = a.iter().map(to_i64);
-            Value::int(if name == "min" { it.min().unwrap_or(0) } else { it.max().unwrap_or(0) })
+            Value::int(if name == "min" {
+                it.min().unwrap_or(0)
+            } else {
+                it.max().unwrap_or(0)
+            })
         }
         "addf" | "subf" | "mulf" | "divf" | "maxf" | "minf" | "add1f" => {
             at_least(name, a, 1)?;
@@ -1584,7 +1997,12 @@ fn sha1_hex(data: &[u8]) -> String {
     for chunk in msg.chunks(64) {
         let mut w = [0u32; 80];
         for i in 0..16 {
-            w[i] = u32::from_be_bytes([chunk[4 * i], chunk[4 * i + 1], chunk[4 * i + 2], chunk[4 * i + 3]]);
+            w[i] = u32::from_be_bytes([
+                chunk[4 * i],
+                chunk[4 * i + 1],
+                chunk[4 * i + 2],
+                chunk[4 * i + 3],
+            ]);
         }
         for i in 16..80 {
             w[i] = (w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16]).rotate_left(1);
@@ -1597,7 +2015,12 @@ fn sha1_hex(data: &[u8]) -> String {
                 40..=59 => ((b & c) | (b & d) | (c & d), 0x8F1BBCDC),
                 _ => (b ^ c ^ d, 0xCA62C1D6),
             };
-            let t = a.rotate_left(5).wrapping_add(f).wrapping_add(e).wrapping_add(k).wrapping_add(*wi);
+            let t = a
+                .rotate_left(5)
+                .wrapping_add(f)
+                .wrapping_add(e)
+                .wrapping_add(k)
+                .wrapping_add(*wi);
             e = d;
             d = c;
             c = b.rotate_left(30);
@@ -1633,9 +2056,9 @@ pub fn object_field(o: &Rc<Object>, name: &str) -> Option<Value> {
 
 fn object_index(o: &Rc<Object>, key: &str) -> Value {
     match &**o {
-        Object::Files(f) => f
-            .get(key)
-            .map_or(Value::NIL, |b| Value::str(String::from_utf8_lossy(b).as_ref())),
+        Object::Files(f) => f.get(key).map_or(Value::NIL, |b| {
+            Value::str(String::from_utf8_lossy(b).as_ref())
+        }),
         _ => Value::NIL,
     }
 }
@@ -1664,9 +2087,9 @@ pub fn call_method(ex: &mut Exec, o: &Rc<Object>, name: &str, args: Vec<Value>) 
         (Object::Files(files), _) => match name {
             "Get" | "GetBytes" => {
                 want(name, a, 1)?;
-                Ok(files
-                    .get(s(a, 0)?)
-                    .map_or(Value::str(""), |b| Value::str(String::from_utf8_lossy(b).as_ref())))
+                Ok(files.get(s(a, 0)?).map_or(Value::str(""), |b| {
+                    Value::str(String::from_utf8_lossy(b).as_ref())
+                }))
             }
             "Lines" => {
                 want(name, a, 1)?;
@@ -1734,6 +2157,9 @@ mod tests {
 
     #[test]
     fn dates_use_the_fixed_epoch() {
-        assert_eq!(go_date_epoch("2006-01-02T15:04:05Z07:00"), "1970-01-01T00:00:00Z");
+        assert_eq!(
+            go_date_epoch("2006-01-02T15:04:05Z07:00"),
+            "1970-01-01T00:00:00Z"
+        );
     }
 }

@@ -157,7 +157,8 @@ fn lex(text: &str) -> PResult<Vec<Item>> {
             return Ok(items);
         };
         let mut inner = open + 2;
-        let trim_left = b.get(inner) == Some(&b'-') && b.get(inner + 1).is_some_and(|c| is_space(*c));
+        let trim_left =
+            b.get(inner) == Some(&b'-') && b.get(inner + 1).is_some_and(|c| is_space(*c));
         if trim_left {
             while end > start && is_space(b[end - 1]) {
                 end -= 1;
@@ -181,7 +182,8 @@ fn lex(text: &str) -> PResult<Vec<Item>> {
             if text[close..].starts_with("}}") {
                 trim_next = false;
                 pos = close + 2;
-            } else if b.get(close).is_some_and(|c| is_space(*c)) && text[close + 1..].starts_with("-}}")
+            } else if b.get(close).is_some_and(|c| is_space(*c))
+                && text[close + 1..].starts_with("-}}")
             {
                 trim_next = true;
                 pos = close + 4;
@@ -244,7 +246,10 @@ fn lex_action(text: &str, start: usize) -> PResult<(Vec<Token>, usize, bool)> {
                 i += 1;
                 depth += 1;
                 if depth > MAX_NESTING {
-                    return err(tstart, format!("parentheses nested deeper than {MAX_NESTING} levels"));
+                    return err(
+                        tstart,
+                        format!("parentheses nested deeper than {MAX_NESTING} levels"),
+                    );
                 }
                 Tok::LParen
             }
@@ -311,7 +316,8 @@ fn lex_action(text: &str, start: usize) -> PResult<(Vec<Token>, usize, bool)> {
             }
             '-' | '+' | '0'..='9' => {
                 let next_ok = ch.is_ascii_digit()
-                    || b.get(i + 1).is_some_and(|c| c.is_ascii_digit() || *c == b'.');
+                    || b.get(i + 1)
+                        .is_some_and(|c| c.is_ascii_digit() || *c == b'.');
                 if !next_ok {
                     return err(i, format!("unexpected {ch:?} in command"));
                 }
@@ -417,7 +423,8 @@ fn lex_quoted(text: &str, start: usize) -> PResult<(String, usize)> {
                             'u' => 4,
                             _ => 8,
                         };
-                        let hex: String = (0..n).filter_map(|_| it.next().map(|(_, c)| c)).collect();
+                        let hex: String =
+                            (0..n).filter_map(|_| it.next().map(|(_, c)| c)).collect();
                         let Some(ch) = u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32)
                         else {
                             return err(start, "invalid escape in quoted string");
@@ -484,7 +491,7 @@ struct Parser<'a> {
 
 enum End {
     Eof,
-    End(ByteSpan),
+    Close(ByteSpan),
     /// `{{else}}`, or `{{else if ...}}` / `{{else with ...}}` (the tokens after `else`).
     Else(ByteSpan, Vec<Token>),
 }
@@ -504,7 +511,7 @@ pub fn parse(text: &str, is_func: &dyn Fn(&str) -> bool) -> PResult<Parsed> {
     let (root, end) = p.list()?;
     match end {
         End::Eof => {}
-        End::End(s) => return err(s.start, "unexpected {{end}}"),
+        End::Close(s) => return err(s.start, "unexpected {{end}}"),
         End::Else(s, _) => return err(s.start, "unexpected {{else}}"),
     }
     Ok(Parsed {
@@ -545,7 +552,7 @@ impl Parser<'_> {
             match kw {
                 "end" => {
                     self.nesting -= 1;
-                    return Ok((out, End::End(span)));
+                    return Ok((out, End::Close(span)));
                 }
                 "else" => {
                     self.nesting -= 1;
@@ -570,23 +577,35 @@ impl Parser<'_> {
                 }
                 "define" => {
                     let name = match rest {
-                        [Token { tok: Tok::Str(n), .. }] => n.clone(),
+                        [
+                            Token {
+                                tok: Tok::Str(n), ..
+                            },
+                        ] => n.clone(),
                         _ => return err(span.start, "define: expected a quoted template name"),
                     };
                     let saved = self.loop_depth;
                     self.loop_depth = 0;
                     let (body, end) = self.list()?;
                     self.loop_depth = saved;
-                    if !matches!(end, End::End(_)) {
+                    if !matches!(end, End::Close(_)) {
                         return err(span.start, format!("unexpected EOF in define {name:?}"));
                     }
                     self.defines.push((name, body, span));
                 }
                 "template" | "block" => {
                     let (name, pipe_toks) = match rest.split_first() {
-                        Some((Token { tok: Tok::Str(n), .. }, more)) => (n.clone(), more),
+                        Some((
+                            Token {
+                                tok: Tok::Str(n), ..
+                            },
+                            more,
+                        )) => (n.clone(), more),
                         _ => {
-                            return err(span.start, format!("{kw}: expected a quoted template name"));
+                            return err(
+                                span.start,
+                                format!("{kw}: expected a quoted template name"),
+                            );
                         }
                     };
                     let pipe = if pipe_toks.is_empty() {
@@ -596,7 +615,7 @@ impl Parser<'_> {
                     };
                     if kw == "block" {
                         let (body, end) = self.list()?;
-                        if !matches!(end, End::End(_)) {
+                        if !matches!(end, End::Close(_)) {
                             return err(span.start, format!("unexpected EOF in block {name:?}"));
                         }
                         self.defines.push((name.clone(), body, span));
@@ -620,7 +639,7 @@ impl Parser<'_> {
         let (list, end) = self.list()?;
         let (else_list, end_span) = match end {
             End::Eof => return err(span.start, format!("unexpected EOF in {kw}")),
-            End::End(s) => (None, s),
+            End::Close(s) => (None, s),
             End::Else(else_span, more) => {
                 if more.is_empty() {
                     let saved = self.loop_depth;
@@ -631,7 +650,7 @@ impl Parser<'_> {
                     self.loop_depth = saved;
                     let (else_body, end) = r?;
                     match end {
-                        End::End(s) => (Some(else_body), s),
+                        End::Close(s) => (Some(else_body), s),
                         _ => return err(else_span.start, format!("expected end; found {kw} else")),
                     }
                 } else {
@@ -670,15 +689,27 @@ impl Parser<'_> {
         let mut is_assign = false;
         let mut i = 0;
         // `$x :=`, `$x =`, or in range `$i, $e :=`.
-        let decl_end = toks.iter().position(|t| matches!(t.tok, Tok::Declare | Tok::Assign));
+        let decl_end = toks
+            .iter()
+            .position(|t| matches!(t.tok, Tok::Declare | Tok::Assign));
         if let Some(d) = decl_end {
             let vars: Vec<&Token> = toks[..d].iter().collect();
             let ok = match vars.as_slice() {
-                [Token { tok: Tok::Var(_), .. }] => true,
                 [
-                    Token { tok: Tok::Var(_), .. },
-                    Token { tok: Tok::Comma, .. },
-                    Token { tok: Tok::Var(_), .. },
+                    Token {
+                        tok: Tok::Var(_), ..
+                    },
+                ] => true,
+                [
+                    Token {
+                        tok: Tok::Var(_), ..
+                    },
+                    Token {
+                        tok: Tok::Comma, ..
+                    },
+                    Token {
+                        tok: Tok::Var(_), ..
+                    },
                 ] => allow_decl,
                 _ => false,
             };
@@ -715,12 +746,20 @@ impl Parser<'_> {
             }
         }
         for c in cmds.iter().skip(1) {
-            if let Some(ArgKind::Dot | ArgKind::Nil | ArgKind::Bool(_) | ArgKind::Int(..) | ArgKind::Float(..) | ArgKind::Str(_)) =
-                c.args.first().map(|a| &a.kind)
+            if let Some(
+                ArgKind::Dot
+                | ArgKind::Nil
+                | ArgKind::Bool(_)
+                | ArgKind::Int(..)
+                | ArgKind::Float(..)
+                | ArgKind::Str(_),
+            ) = c.args.first().map(|a| &a.kind)
+                && c.args.len() == 1
             {
-                if c.args.len() == 1 {
-                    return err(c.span.start, format!("non executable command in pipeline stage {}", 2));
-                }
+                return err(
+                    c.span.start,
+                    format!("non executable command in pipeline stage {}", 2),
+                );
             }
         }
         let start = toks.first().map_or(span.start, |t| t.span.start);
@@ -859,7 +898,12 @@ fn item_start(i: &Item) -> usize {
 impl fmt::Display for Pipe {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if !self.decl.is_empty() {
-            write!(f, "{} {} ", self.decl.join(", "), if self.is_assign { "=" } else { ":=" })?;
+            write!(
+                f,
+                "{} {} ",
+                self.decl.join(", "),
+                if self.is_assign { "=" } else { ":=" }
+            )?;
         }
         for (i, c) in self.cmds.iter().enumerate() {
             if i > 0 {
@@ -948,7 +992,9 @@ mod tests {
         let parsed = p(r#"{{define "x"}}X{{end}}{{if .a}}1{{else if .b}}2{{else}}3{{end}}"#);
         assert_eq!(parsed.defines.len(), 1);
         assert_eq!(parsed.root.len(), 1);
-        let Node::If(b) = &parsed.root[0] else { panic!() };
+        let Node::If(b) = &parsed.root[0] else {
+            panic!()
+        };
         let Some(els) = &b.else_list else { panic!() };
         assert!(matches!(&els[0], Node::If(inner) if inner.else_list.is_some()));
     }
@@ -958,11 +1004,26 @@ mod tests {
         let e = parse("a\n{{ nosuch 1 }}", &|n| n != "nosuch").unwrap_err();
         assert_eq!(e.message, "function \"nosuch\" not defined");
         assert_eq!(e.offset, 5);
-        assert!(parse("{{ if .x }}", &|_| true).unwrap_err().message.contains("EOF"));
-        assert!(parse("{{ break }}", &|_| true).unwrap_err().message.contains("outside"));
+        assert!(
+            parse("{{ if .x }}", &|_| true)
+                .unwrap_err()
+                .message
+                .contains("EOF")
+        );
+        assert!(
+            parse("{{ break }}", &|_| true)
+                .unwrap_err()
+                .message
+                .contains("outside")
+        );
         assert!(parse("{{/* x */ }}", &|_| true).is_err());
         let deep = "{{if 1}}".repeat(200) + &"{{end}}".repeat(200);
-        assert!(parse(&deep, &|_| true).unwrap_err().message.contains("nesting"));
+        assert!(
+            parse(&deep, &|_| true)
+                .unwrap_err()
+                .message
+                .contains("nesting")
+        );
     }
 
     #[test]
@@ -975,9 +1036,13 @@ mod tests {
     #[test]
     fn node_strings_read_like_go() {
         let parsed = p(r#"{{ $x := .Values.a | default "b" | quote }}{{ (index $ "k").y }}"#);
-        let Node::Action(pipe) = &parsed.root[0] else { panic!() };
+        let Node::Action(pipe) = &parsed.root[0] else {
+            panic!()
+        };
         assert_eq!(pipe.to_string(), r#"$x := .Values.a | default "b" | quote"#);
-        let Node::Action(pipe) = &parsed.root[1] else { panic!() };
+        let Node::Action(pipe) = &parsed.root[1] else {
+            panic!()
+        };
         assert_eq!(pipe.to_string(), r#"(index $ "k").y"#);
     }
 }

@@ -66,7 +66,12 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
         let num = |chars: &mut std::iter::Peekable<std::str::Chars>| {
             let mut n: Option<usize> = None;
             while let Some(d) = chars.peek().and_then(|c| c.to_digit(10)) {
-                n = Some(n.unwrap_or(0).saturating_mul(10).saturating_add(d as usize).min(10_000));
+                n = Some(
+                    n.unwrap_or(0)
+                        .saturating_mul(10)
+                        .saturating_add(d as usize)
+                        .min(10_000),
+                );
                 chars.next();
             }
             n
@@ -144,11 +149,24 @@ fn sign(s: String, spec: Spec, negative: bool) -> String {
 
 fn format_one(verb: char, spec: Spec, v: &Value) -> String {
     // Lists format element by element, as Go does for slices.
-    if let Kind::List(items) = &v.kind {
-        if verb != 'T' && !(verb == 'v' && spec.sharp) {
-            let parts: Vec<String> = items.iter().map(|x| format_one(verb, Spec { width: None, ..spec }, x)).collect();
-            return pad(format!("[{}]", parts.join(" ")), spec, false);
-        }
+    if let Kind::List(items) = &v.kind
+        && verb != 'T'
+        && !(verb == 'v' && spec.sharp)
+    {
+        let parts: Vec<String> = items
+            .iter()
+            .map(|x| {
+                format_one(
+                    verb,
+                    Spec {
+                        width: None,
+                        ..spec
+                    },
+                    x,
+                )
+            })
+            .collect();
+        return pad(format!("[{}]", parts.join(" ")), spec, false);
     }
     match verb {
         'v' => match &v.kind {
@@ -249,7 +267,11 @@ fn go_exp(f: f64, prec: usize) -> String {
     let s = format!("{f:.prec$e}");
     let (m, e) = s.split_once('e').unwrap_or((&s, "0"));
     let e: i32 = e.parse().unwrap_or(0);
-    format!("{m}e{}{:02}", if e < 0 { '-' } else { '+' }, e.unsigned_abs())
+    format!(
+        "{m}e{}{:02}",
+        if e < 0 { '-' } else { '+' },
+        e.unsigned_abs()
+    )
 }
 
 /// `%.{prec}g`.
@@ -258,11 +280,18 @@ fn go_g(f: f64, prec: usize) -> String {
         return "0".into();
     }
     let e = format!("{f:.*e}", prec - 1);
-    let exp: i32 = e.split_once('e').and_then(|(_, x)| x.parse().ok()).unwrap_or(0);
+    let exp: i32 = e
+        .split_once('e')
+        .and_then(|(_, x)| x.parse().ok())
+        .unwrap_or(0);
     if exp < -4 || exp >= prec as i32 {
         let s = go_exp(f, prec - 1);
         let (m, x) = s.split_once('e').unwrap_or((&s, ""));
-        let m = if m.contains('.') { m.trim_end_matches('0').trim_end_matches('.') } else { m };
+        let m = if m.contains('.') {
+            m.trim_end_matches('0').trim_end_matches('.')
+        } else {
+            m
+        };
         format!("{m}e{x}")
     } else {
         let decimals = (prec as i32 - 1 - exp).max(0) as usize;
@@ -285,13 +314,19 @@ mod tests {
         let s = |f: &str, a: Vec<Value>| sprintf(f, &a);
         assert_eq!(s("%s-%s", vec![Value::str("a"), Value::str("b")]), "a-b");
         assert_eq!(s("%d", vec![Value::int(42)]), "42");
-        assert_eq!(s("%05d|%-4d|%4d", vec![Value::int(42), Value::int(7), Value::int(-3)]), "00042|7   |  -3");
+        assert_eq!(
+            s(
+                "%05d|%-4d|%4d",
+                vec![Value::int(42), Value::int(7), Value::int(-3)]
+            ),
+            "00042|7   |  -3"
+        );
         assert_eq!(s("%d", vec![Value::float(80.0)]), "%!d(float64=80)");
         assert_eq!(s("%s", vec![Value::int(5)]), "%!s(int=5)");
         assert_eq!(s("%s", vec![Value::NIL]), "%!s(<nil>)");
         assert_eq!(s("%v", vec![Value::NIL]), "<nil>");
         assert_eq!(s("%q", vec![Value::str("a\"b\n")]), "\"a\\\"b\\n\"");
-        assert_eq!(s("%.2f", vec![Value::float(3.14159)]), "3.14");
+        assert_eq!(s("%.2f", vec![Value::float(3.25159)]), "3.25");
         assert_eq!(s("%f", vec![Value::float(1.0)]), "1.000000");
         assert_eq!(s("%e", vec![Value::float(1234.5)]), "1.234500e+03");
         assert_eq!(s("%g", vec![Value::float(1e6)]), "1e+06");
@@ -301,7 +336,10 @@ mod tests {
         assert_eq!(s("%T", vec![Value::float(1.0)]), "float64");
         assert_eq!(s("100%%", vec![]), "100%");
         assert_eq!(s("%s %s", vec![Value::str("a")]), "a %!s(MISSING)");
-        assert_eq!(s("%s", vec![Value::str("a"), Value::int(1)]), "a%!(EXTRA int=1)");
+        assert_eq!(
+            s("%s", vec![Value::str("a"), Value::int(1)]),
+            "a%!(EXTRA int=1)"
+        );
         let m = Value::map(BTreeMap::from([("k".into(), Value::float(1.5))]));
         assert_eq!(s("%v", vec![m]), "map[k:1.5]");
         let l = Value::list(vec![Value::str("x"), Value::str("y")]);

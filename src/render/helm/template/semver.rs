@@ -89,9 +89,24 @@ fn cmp(a: &Version, b: &Version) -> Ordering {
 
 fn bump(v: &Version, part: u8) -> Version {
     match part {
-        0 => Version { major: v.major + 1, minor: 0, patch: 0, pre: String::new() },
-        1 => Version { major: v.major, minor: v.minor + 1, patch: 0, pre: String::new() },
-        _ => Version { major: v.major, minor: v.minor, patch: v.patch + 1, pre: String::new() },
+        0 => Version {
+            major: v.major + 1,
+            minor: 0,
+            patch: 0,
+            pre: String::new(),
+        },
+        1 => Version {
+            major: v.major,
+            minor: v.minor + 1,
+            patch: 0,
+            pre: String::new(),
+        },
+        _ => Version {
+            major: v.major,
+            minor: v.minor,
+            patch: v.patch + 1,
+            pre: String::new(),
+        },
     }
 }
 
@@ -186,7 +201,8 @@ pub fn matches(constraint: &str, version: &str) -> Result<bool, String> {
             } else {
                 rest
             };
-            let (cv, wild) = parse_loose(ver).map_err(|_| format!("improper constraint: {constraint}"))?;
+            let (cv, wild) =
+                parse_loose(ver).map_err(|_| format!("improper constraint: {constraint}"))?;
             any = true;
             if !check(op, &cv, wild, &v) {
                 all = false;

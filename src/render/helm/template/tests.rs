@@ -39,7 +39,8 @@ fn run_here(files: &[(&str, &str)], data: &str, limits: ExecLimits) -> Result<St
 }
 
 fn run(text: &str, data: &str) -> String {
-    run_with(&[("t.yaml", text)], data, ExecLimits::default()).unwrap_or_else(|e| panic!("{text:?}: {e}"))
+    run_with(&[("t.yaml", text)], data, ExecLimits::default())
+        .unwrap_or_else(|e| panic!("{text:?}: {e}"))
 }
 
 fn fails(text: &str, data: &str) -> String {
@@ -51,7 +52,8 @@ fn fails(text: &str, data: &str) -> String {
 
 #[test]
 fn truthiness_is_gos() {
-    let data = "zero: 0\nfzero: 0.0\nempty: ''\nlist: []\nmap: {}\nf: false\ns: '0'\none: 1\nnull: ~";
+    let data =
+        "zero: 0\nfzero: 0.0\nempty: ''\nlist: []\nmap: {}\nf: false\ns: '0'\none: 1\nnull: ~";
     for (expr, want) in [
         (".zero", "F"),
         (".fzero", "F"),
@@ -65,7 +67,11 @@ fn truthiness_is_gos() {
         (".one", "T"),
         ("(list 0)", "T"),
     ] {
-        assert_eq!(run(&format!("{{{{if {expr}}}}}T{{{{else}}}}F{{{{end}}}}"), data), want, "{expr}");
+        assert_eq!(
+            run(&format!("{{{{if {expr}}}}}T{{{{else}}}}F{{{{end}}}}"), data),
+            want,
+            "{expr}"
+        );
     }
 }
 
@@ -74,20 +80,35 @@ fn nil_prints_as_nothing_and_fields_of_nil_fail_as_in_helm() {
     assert_eq!(run("a{{ .missing }}b", "x: 1"), "ab");
     let e = fails("line1\n  {{ .missing.deeper }}", "x: 1");
     assert!(e.contains("t.yaml:2:5"), "{e}");
-    assert!(e.contains("nil pointer evaluating interface {}.deeper"), "{e}");
+    assert!(
+        e.contains("nil pointer evaluating interface {}.deeper"),
+        "{e}"
+    );
     assert_eq!(run("{{ .missing | default \"d\" }}", "x: 1"), "d");
     // `and` stops at the first false value, so the guard works.
-    assert_eq!(run("{{ if and .a .a.b }}y{{ else }}n{{ end }}", "x: 1"), "n");
+    assert_eq!(
+        run("{{ if and .a .a.b }}y{{ else }}n{{ end }}", "x: 1"),
+        "n"
+    );
     assert_eq!(run("{{ printf \"%v\" .missing }}", "x: 1"), "<nil>");
 }
 
 #[test]
 fn maps_range_in_key_order_and_lists_by_index() {
     let data = "m: {b: 2, a: 1, c: 3}\nl: [x, z]";
-    assert_eq!(run("{{ range $k, $v := .m }}{{ $k }}={{ $v }};{{ end }}", data), "a=1;b=2;c=3;");
+    assert_eq!(
+        run("{{ range $k, $v := .m }}{{ $k }}={{ $v }};{{ end }}", data),
+        "a=1;b=2;c=3;"
+    );
     assert_eq!(run("{{ range .m }}{{ . }}{{ end }}", data), "123");
-    assert_eq!(run("{{ range $i, $e := .l }}{{ $i }}{{ $e }}{{ end }}", data), "0x1z");
-    assert_eq!(run("{{ range .none }}x{{ else }}empty{{ end }}", data), "empty");
+    assert_eq!(
+        run("{{ range $i, $e := .l }}{{ $i }}{{ $e }}{{ end }}", data),
+        "0x1z"
+    );
+    assert_eq!(
+        run("{{ range .none }}x{{ else }}empty{{ end }}", data),
+        "empty"
+    );
     assert_eq!(run("{{ range 3 }}{{ . }}{{ end }}", data), "012");
     assert!(fails("{{ range .s }}{{ end }}", "s: str").contains("range can't iterate over str"));
 }
@@ -120,8 +141,13 @@ fn variables_have_scopes_and_assignment_reaches_out() {
     assert_eq!(run(t, "a: 1"), "3");
     let t = "{{ with .a }}{{ $y := . }}{{ $y }}{{ end }}";
     assert_eq!(run(t, "a: v"), "v");
-    assert!(fails("{{ with .a }}{{ $y := . }}{{ end }}{{ $y }}", "a: v").contains("undefined variable"));
-    assert_eq!(run("{{ range .l }}{{ $.top }}{{ end }}", "l: [1, 2]\ntop: T"), "TT");
+    assert!(
+        fails("{{ with .a }}{{ $y := . }}{{ end }}{{ $y }}", "a: v").contains("undefined variable")
+    );
+    assert_eq!(
+        run("{{ range .l }}{{ $.top }}{{ end }}", "l: [1, 2]\ntop: T"),
+        "TT"
+    );
 }
 
 #[test]
@@ -137,9 +163,22 @@ app: {{ .name }}
 tier: web
 {{- end -}}"#;
     let main = "metadata:\n  labels:\n    {{- include \"labels\" . | nindent 4 }}\n{{ template \"labels\" . }}";
-    let out = run_with(&[("main.yaml", main), ("_helpers.tpl", helpers)], "name: shop", ExecLimits::default()).unwrap();
-    assert_eq!(out, "metadata:\n  labels:\n    app: shop\n    tier: web\napp: shop\ntier: web");
-    let e = run_with(&[("main.yaml", "{{ include \"nope\" . }}")], "a: 1", ExecLimits::default()).unwrap_err();
+    let out = run_with(
+        &[("main.yaml", main), ("_helpers.tpl", helpers)],
+        "name: shop",
+        ExecLimits::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        out,
+        "metadata:\n  labels:\n    app: shop\n    tier: web\napp: shop\ntier: web"
+    );
+    let e = run_with(
+        &[("main.yaml", "{{ include \"nope\" . }}")],
+        "a: 1",
+        ExecLimits::default(),
+    )
+    .unwrap_err();
     assert!(e.contains("no template \"nope\""), "{e}");
 }
 
@@ -147,39 +186,129 @@ tier: web
 fn yaml_1_1_values_read_as_helm_reads_them() {
     // `y` is true in YAML 1.1, as a value and as a key, so Go refuses to compare it with a
     // string, as Helm does.
-    assert_eq!(run("{{ .a }} {{ index . \"true\" }}", "a: y\ny: 1"), "true 1");
+    assert_eq!(
+        run("{{ .a }} {{ index . \"true\" }}", "a: y\ny: 1"),
+        "true 1"
+    );
     assert!(fails("{{ eq .a \"y\" }}", "a: y").contains("incompatible types for comparison"));
 }
 
 #[test]
 fn comparison_and_logic_functions() {
-    assert_eq!(run("{{ eq .a \"x\" \"z\" }} {{ ne 1 2 }} {{ lt 1 2 }} {{ ge .num 3 }}", "a: z\nnum: 3"), "true true true true");
-    assert_eq!(run("{{ or .none \"fallback\" }} {{ and 1 0 }} {{ not .none }}", "a: 1"), "fallback 0 true");
+    assert_eq!(
+        run(
+            "{{ eq .a \"x\" \"z\" }} {{ ne 1 2 }} {{ lt 1 2 }} {{ ge .num 3 }}",
+            "a: z\nnum: 3"
+        ),
+        "true true true true"
+    );
+    assert_eq!(
+        run(
+            "{{ or .none \"fallback\" }} {{ and 1 0 }} {{ not .none }}",
+            "a: 1"
+        ),
+        "fallback 0 true"
+    );
     assert_eq!(run("{{ eq .missing nil }}", "a: 1"), "true");
-    assert_eq!(run("{{ ternary \"a\" \"b\" true }} {{ coalesce .none \"\" \"c\" }}", "a: 1"), "a c");
+    assert_eq!(
+        run(
+            "{{ ternary \"a\" \"b\" true }} {{ coalesce .none \"\" \"c\" }}",
+            "a: 1"
+        ),
+        "a c"
+    );
 }
 
 #[test]
 fn sprig_functions_charts_use() {
     let data = "name: My-App-Name-That-Is-Rather-Long-For-Kubernetes-Names-Really-Too-Long\nlist: [b, a, b]\nm: {x: 1}";
-    assert_eq!(run("{{ .name | lower | trunc 20 | trimSuffix \"-\" }}", data), "my-app-name-that-is");
-    assert_eq!(run("{{ \"a b\" | quote }} {{ 5 | quote }} {{ \"x\" | squote }}", data), "\"a b\" \"5\" 'x'");
-    assert_eq!(run("{{ .list | uniq | sortAlpha | join \",\" }}", data), "a,b");
+    assert_eq!(
+        run("{{ .name | lower | trunc 20 | trimSuffix \"-\" }}", data),
+        "my-app-name-that-is"
+    );
+    assert_eq!(
+        run(
+            "{{ \"a b\" | quote }} {{ 5 | quote }} {{ \"x\" | squote }}",
+            data
+        ),
+        "\"a b\" \"5\" 'x'"
+    );
+    assert_eq!(
+        run("{{ .list | uniq | sortAlpha | join \",\" }}", data),
+        "a,b"
+    );
     assert_eq!(run("{{ toYaml .m | indent 2 }}", data), "  x: 1");
-    assert_eq!(run("{{ dict \"k\" \"v\" | toJson }}", data), "{\"k\":\"v\"}");
-    assert_eq!(run("{{ $d := dict \"a\" 1 }}{{ $_ := set $d \"b\" 2 }}{{ keys $d | sortAlpha }}", data), "[a b]");
-    assert_eq!(run("{{ merge (dict \"a\" 1) (dict \"a\" 2 \"b\" 3) | toJson }}", data), "{\"a\":1,\"b\":3}");
-    assert_eq!(run("{{ mergeOverwrite (dict \"a\" 1) (dict \"a\" 2) | toJson }}", data), "{\"a\":2}");
-    assert_eq!(run("{{ \"hello\" | b64enc }} {{ \"aGVsbG8=\" | b64dec }}", data), "aGVsbG8= hello");
+    assert_eq!(
+        run("{{ dict \"k\" \"v\" | toJson }}", data),
+        "{\"k\":\"v\"}"
+    );
+    assert_eq!(
+        run(
+            "{{ $d := dict \"a\" 1 }}{{ $_ := set $d \"b\" 2 }}{{ keys $d | sortAlpha }}",
+            data
+        ),
+        "[a b]"
+    );
+    assert_eq!(
+        run(
+            "{{ merge (dict \"a\" 1) (dict \"a\" 2 \"b\" 3) | toJson }}",
+            data
+        ),
+        "{\"a\":1,\"b\":3}"
+    );
+    assert_eq!(
+        run(
+            "{{ mergeOverwrite (dict \"a\" 1) (dict \"a\" 2) | toJson }}",
+            data
+        ),
+        "{\"a\":2}"
+    );
+    assert_eq!(
+        run("{{ \"hello\" | b64enc }} {{ \"aGVsbG8=\" | b64dec }}", data),
+        "aGVsbG8= hello"
+    );
     assert_eq!(run("{{ \"abc\" | sha256sum | trunc 8 }}", data), "ba7816bf");
-    assert_eq!(run("{{ regexReplaceAll \"[^a-z]\" \"a1b2\" \"-\" }} {{ regexMatch \"^v[0-9]\" \"v1\" }}", data), "a-b- true");
-    assert_eq!(run("{{ add 1 2 }} {{ sub 5 3 }} {{ mul 2 3 }} {{ div 7 2 }} {{ mod 7 2 }} {{ max 1 5 3 }}", data), "3 2 6 3 1 5");
-    assert_eq!(run("{{ splitList \",\" \"a,b\" | last }} {{ (split \":\" \"h:p\")._1 }}", data), "b p");
-    assert_eq!(run("{{ semverCompare \">=1.19-0\" \"v1.20.0\" }}", data), "true");
+    assert_eq!(
+        run(
+            "{{ regexReplaceAll \"[^a-z]\" \"a1b2\" \"-\" }} {{ regexMatch \"^v[0-9]\" \"v1\" }}",
+            data
+        ),
+        "a-b- true"
+    );
+    assert_eq!(
+        run(
+            "{{ add 1 2 }} {{ sub 5 3 }} {{ mul 2 3 }} {{ div 7 2 }} {{ mod 7 2 }} {{ max 1 5 3 }}",
+            data
+        ),
+        "3 2 6 3 1 5"
+    );
+    assert_eq!(
+        run(
+            "{{ splitList \",\" \"a,b\" | last }} {{ (split \":\" \"h:p\")._1 }}",
+            data
+        ),
+        "b p"
+    );
+    assert_eq!(
+        run("{{ semverCompare \">=1.19-0\" \"v1.20.0\" }}", data),
+        "true"
+    );
     assert_eq!(run("{{ (fromYaml \"a: {b: 2}\").a.b }}", data), "2");
-    assert_eq!(run("{{ \"x\" | repeat 3 }} {{ substr 1 3 \"hello\" }} {{ title \"hello world\" }}", data), "xxx el Hello World");
+    assert_eq!(
+        run(
+            "{{ \"x\" | repeat 3 }} {{ substr 1 3 \"hello\" }} {{ title \"hello world\" }}",
+            data
+        ),
+        "xxx el Hello World"
+    );
     assert_eq!(run("{{ tpl \"{{ .name | trunc 2 }}\" . }}", data), "My");
-    assert_eq!(run("{{ hasKey .m \"x\" }} {{ get .m \"x\" }} {{ pick .m \"x\" | toJson }}", data), "true 1 {\"x\":1}");
+    assert_eq!(
+        run(
+            "{{ hasKey .m \"x\" }} {{ get .m \"x\" }} {{ pick .m \"x\" | toJson }}",
+            data
+        ),
+        "true 1 {\"x\":1}"
+    );
     assert_eq!(run("{{ randAlphaNum 5 | len }}", data), "5");
 }
 
@@ -193,8 +322,16 @@ fn errors_say_where_and_why_as_helm_does() {
     assert!(e.ends_with("invalid value; expected string"), "{e}");
     let e = fails("{{ fail \"no\" }}", "x: 1");
     assert!(e.contains("error calling fail: no"), "{e}");
-    let e = run_with(&[("t.yaml", "a\n{{ nosuch 1 }}")], "x: 1", ExecLimits::default()).unwrap_err();
-    assert_eq!(e, "parse error at (t.yaml:2): function \"nosuch\" not defined");
+    let e = run_with(
+        &[("t.yaml", "a\n{{ nosuch 1 }}")],
+        "x: 1",
+        ExecLimits::default(),
+    )
+    .unwrap_err();
+    assert_eq!(
+        e,
+        "parse error at (t.yaml:2): function \"nosuch\" not defined"
+    );
 }
 
 #[test]
@@ -216,13 +353,33 @@ fn huge_loops_and_outputs_hit_limits_not_the_machine() {
         max_time: Duration::from_secs(5),
         ..ExecLimits::default()
     };
-    let e = run_with(&[("t.yaml", "{{ range until 1000000 }}x{{ end }}")], "a: 1", limits.clone()).unwrap_err();
+    let e = run_with(
+        &[("t.yaml", "{{ range until 1000000 }}x{{ end }}")],
+        "a: 1",
+        limits.clone(),
+    )
+    .unwrap_err();
     assert!(e.contains("steps"), "{e}");
-    let e = run_with(&[("t.yaml", "{{ range 1000000000000 }}x{{ end }}")], "a: 1", limits.clone()).unwrap_err();
+    let e = run_with(
+        &[("t.yaml", "{{ range 1000000000000 }}x{{ end }}")],
+        "a: 1",
+        limits.clone(),
+    )
+    .unwrap_err();
     assert!(e.contains("step limit") || e.contains("steps"), "{e}");
-    let e = run_with(&[("t.yaml", "{{ \"x\" | repeat 100000000 }}")], "a: 1", limits.clone()).unwrap_err();
+    let e = run_with(
+        &[("t.yaml", "{{ \"x\" | repeat 100000000 }}")],
+        "a: 1",
+        limits.clone(),
+    )
+    .unwrap_err();
     assert!(e.contains("output larger"), "{e}");
-    let e = run_with(&[("t.yaml", "{{ until 100000000 }}")], "a: 1", limits.clone()).unwrap_err();
+    let e = run_with(
+        &[("t.yaml", "{{ until 100000000 }}")],
+        "a: 1",
+        limits.clone(),
+    )
+    .unwrap_err();
     assert!(e.contains("above the limit"), "{e}");
     // Doubling a string in a loop is caught by the output limit.
     let t = "{{ $s := \"xxxxxxxx\" }}{{ range until 40 }}{{ $s = printf \"%s%s\" $s $s }}{{ end }}{{ $s | len }}";
@@ -247,14 +404,58 @@ fn values_keep_their_origins_through_lookups() {
 
 #[test]
 fn path_functions_follow_gos_path_package() {
-    assert_eq!(run("{{ base \"a/b.yaml\" }} {{ dir \"a/b/c\" }} {{ ext \"x.tar.gz\" }} {{ clean \"a//b/../c/\" }}", "a: 1"), "b.yaml a/b .gz a/c");
-    assert_eq!(run("{{ (urlParse \"https://u@h:8080/p?q=1#f\").hostname }}", "a: 1"), "h");
+    assert_eq!(
+        run(
+            "{{ base \"a/b.yaml\" }} {{ dir \"a/b/c\" }} {{ ext \"x.tar.gz\" }} {{ clean \"a//b/../c/\" }}",
+            "a: 1"
+        ),
+        "b.yaml a/b .gz a/c"
+    );
+    assert_eq!(
+        run(
+            "{{ (urlParse \"https://u@h:8080/p?q=1#f\").hostname }}",
+            "a: 1"
+        ),
+        "h"
+    );
 }
 
 #[test]
 fn checksum_of_another_template_by_its_path() {
     let cm = "kind: ConfigMap\ndata:\n  k: {{ .k }}\n";
     let main = "checksum: {{ include (print \"c/templates/cm.yaml\") . | sha256sum | trunc 12 }}";
-    let out = run_with(&[("c/templates/main.yaml", main), ("c/templates/cm.yaml", cm)], "k: v", ExecLimits::default()).unwrap();
+    let out = run_with(
+        &[("c/templates/main.yaml", main), ("c/templates/cm.yaml", cm)],
+        "k: v",
+        ExecLimits::default(),
+    )
+    .unwrap();
     assert_eq!(out.len(), "checksum: ".len() + 12);
+}
+
+#[test]
+fn a_map_cannot_be_made_to_contain_itself() {
+    let e = fails(
+        "{{ $d := dict }}{{ $_ := set $d \"x\" $d }}{{ toJson $d }}",
+        "a: 1",
+    );
+    assert!(e.contains("a map cannot contain itself"), "{e}");
+    // merge skips what would close a cycle.
+    assert_eq!(
+        run(
+            "{{ $d := dict \"a\" 1 }}{{ $_ := merge $d (dict \"self\" $d) }}{{ toJson $d }}",
+            "a: 1"
+        ),
+        "{\"a\":1}"
+    );
+    // Sharing one map at every level is small in memory and huge in print: refused.
+    let t = "{{ $m := dict }}{{ range until 40 }}{{ $m = dict \"l\" $m \"r\" $m }}{{ end }}{{ toYaml $m }}";
+    assert!(fails(t, "a: 1").contains("more than 2000000 nodes"));
+}
+
+#[test]
+fn printing_a_huge_shared_value_stops_at_the_output_limit() {
+    let t = "{{ $m := dict \"k\" \"v\" }}{{ range until 40 }}{{ $m = dict \"l\" $m \"r\" $m }}{{ end }}{{ $m }}";
+    let e = fails(t, "a: 1");
+    assert!(e.contains("output larger"), "{e}");
 }

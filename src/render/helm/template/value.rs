@@ -124,13 +124,6 @@ impl Value {
         matches!(self.kind, Kind::Nil)
     }
 
-    pub fn as_str(&self) -> Option<&str> {
-        match &self.kind {
-            Kind::Str(s, _) => Some(s),
-            _ => None,
-        }
-    }
-
     pub fn as_map(&self) -> Option<&Map> {
         match &self.kind {
             Kind::Map(m) => Some(m),
@@ -241,7 +234,9 @@ impl Value {
                         .map(|(k, v)| (k.clone(), J::String(String::from_utf8_lossy(v).into())))
                         .collect(),
                 ),
-                Object::ApiVersions(v) => J::Array(v.iter().map(|s| J::String(s.clone())).collect()),
+                Object::ApiVersions(v) => {
+                    J::Array(v.iter().map(|s| J::String(s.clone())).collect())
+                }
                 Object::KubeVersion {
                     version,
                     major,
@@ -350,10 +345,18 @@ pub fn go_float(f: f64) -> String {
         return "NaN".into();
     }
     if f.is_infinite() {
-        return if f > 0.0 { "+Inf".into() } else { "-Inf".into() };
+        return if f > 0.0 {
+            "+Inf".into()
+        } else {
+            "-Inf".into()
+        };
     }
     if f == 0.0 {
-        return if f.is_sign_negative() { "-0".into() } else { "0".into() };
+        return if f.is_sign_negative() {
+            "-0".into()
+        } else {
+            "0".into()
+        };
     }
     let e = format!("{f:e}"); // shortest round-trip digits: "-1.2345e6"
     let (mant, exp) = e.split_once('e').unwrap_or((&e, "0"));
@@ -406,7 +409,14 @@ pub fn go_print(v: &Value) -> String {
     s
 }
 
+/// Printing stops growing past this: a value that shares one map at every level prints to
+/// an astronomical size, and the output limit would refuse it anyway.
+const PRINT_LIMIT: usize = 64 * 1024 * 1024;
+
 fn go_print_into(out: &mut String, v: &Value) {
+    if out.len() > PRINT_LIMIT {
+        return;
+    }
     match &v.kind {
         Kind::Nil => out.push_str("<nil>"),
         Kind::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -464,7 +474,7 @@ mod tests {
     fn floats_print_as_go_prints_them() {
         for (f, s) in [
             (1.0, "1"),
-            (3.14, "3.14"),
+            (3.25, "3.25"),
             (100000.0, "100000"),
             (1_000_000.0, "1e+06"),
             (123_456_789.0, "1.23456789e+08"),
@@ -481,7 +491,10 @@ mod tests {
     fn maps_and_lists_print_as_go_prints_them() {
         let m = Value::map(BTreeMap::from([
             ("b".to_string(), Value::float(2.0)),
-            ("a".to_string(), Value::list(vec![Value::str("x"), Value::NIL])),
+            (
+                "a".to_string(),
+                Value::list(vec![Value::str("x"), Value::NIL]),
+            ),
         ]));
         assert_eq!(go_print(&m), "map[a:[x <nil>] b:2]");
     }
