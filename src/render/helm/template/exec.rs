@@ -618,26 +618,14 @@ impl<'s> Exec<'s> {
             ArgKind::Int(i, _) => Value::int(*i),
             ArgKind::Float(f, _) => Value::float(*f),
             ArgKind::Str(s) => Value::str(s.as_str()),
-            ArgKind::Field(fields) => {
-                let mut v = dot.clone();
-                for f in fields {
-                    v = self.field(v, f, arg)?;
-                }
-                v
-            }
+            ArgKind::Field(fields) => self.chain(dot.clone(), fields, arg)?,
             ArgKind::Var(name, fields) => {
-                let mut v = self.var(name, arg)?;
-                for f in fields {
-                    v = self.field(v, f, arg)?;
-                }
-                v
+                let v = self.var(name, arg)?;
+                self.chain(v, fields, arg)?
             }
             ArgKind::Pipe(p, fields) => {
-                let mut v = self.eval_pipe(dot, p)?;
-                for f in fields {
-                    v = self.field(v, f, arg)?;
-                }
-                v
+                let v = self.eval_pipe(dot, p)?;
+                self.chain(v, fields, arg)?
             }
             ArgKind::Ident(name) => {
                 // A function used as an argument is called with no arguments.
@@ -663,6 +651,10 @@ impl<'s> Exec<'s> {
         final_: Option<Value>,
     ) -> R<Value> {
         let (last, init) = fields.split_last().expect("a field chain has a field");
+        if v.is_nil() {
+            // Go: a field of a nil pipeline result, variable or dot is nil, not an error.
+            return Ok(Value::NIL);
+        }
         for f in init {
             v = self.field(v, f, at)?;
         }
@@ -687,6 +679,20 @@ impl<'s> Exec<'s> {
             ));
         }
         self.field(v, last, at)
+    }
+
+    /// Follows `fields` from `start`. As in Go, a chain that starts at nil (a pipeline's,
+    /// a variable's or dot's nil: `(.Values.global).x`) is nil, while a nil met inside the
+    /// chain (`.Values.missing.x`) is "nil pointer evaluating interface {}.x".
+    fn chain(&self, start: Value, fields: &[String], at: &Arg) -> R<Value> {
+        if start.is_nil() {
+            return Ok(Value::NIL);
+        }
+        let mut v = start;
+        for f in fields {
+            v = self.field(v, f, at)?;
+        }
+        Ok(v)
     }
 
     fn field(&self, v: Value, name: &str, at: &Arg) -> R<Value> {

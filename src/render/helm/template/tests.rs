@@ -459,3 +459,85 @@ fn printing_a_huge_shared_value_stops_at_the_output_limit() {
     let e = fails(t, "a: 1");
     assert!(e.contains("output larger"), "{e}");
 }
+
+#[test]
+fn a_field_of_a_nil_pipeline_or_variable_is_nil_as_in_go() {
+    // The safe-navigation idiom of many charts.
+    assert_eq!(
+        run(
+            "{{ if (((.Values.global).compat).openshift) }}y{{ else }}n{{ end }}",
+            "Values: {}"
+        ),
+        "n"
+    );
+    assert_eq!(
+        run("{{ $g := .Values.global }}[{{ $g.x }}]", "Values: {}"),
+        "[]"
+    );
+    assert_eq!(
+        run(
+            "{{ template \"t\" .Values.missing }}{{ define \"t\" }}[{{ .x }}]{{ end }}",
+            "Values: {}"
+        ),
+        "[]"
+    );
+    // A nil met inside a chain is still an error.
+    assert!(
+        fails("{{ .Values.global.x }}", "Values: {}")
+            .contains("nil pointer evaluating interface {}.x")
+    );
+}
+
+#[test]
+fn common_library_idioms_render() {
+    let helpers = r#"{{- define "lib.tplvalues" -}}
+{{- $value := typeIs "string" .value | ternary .value (.value | toYaml) }}
+{{- if contains "{{" (toJson .value) }}
+  {{- if .scope }}
+      {{- tpl (cat "{{- with $.RelativeScope -}}" $value "{{- end }}") (merge (dict "RelativeScope" .scope) .context) }}
+  {{- else }}
+    {{- tpl $value .context }}
+  {{- end }}
+{{- else }}
+    {{- $value }}
+{{- end }}
+{{- end -}}
+{{- define "lib.preset" -}}
+{{- $presets := dict
+  "nano" (dict
+      "requests" (dict "cpu" "100m" "memory" "128Mi")
+   )
+ }}
+{{- if hasKey $presets .type -}}
+{{- index $presets .type | toYaml -}}
+{{- else -}}
+{{- printf "ERROR: preset '%s' invalid, allowed: %s" .type (join "," (keys $presets)) | fail -}}
+{{- end -}}
+{{- end -}}"#;
+    let main = r#"labels: {{- include "lib.tplvalues" (dict "value" .Values.labels "context" $) | nindent 2 }}
+name: {{ include "lib.tplvalues" (dict "value" .Values.name "context" $) }}
+scoped: {{ include "lib.tplvalues" (dict "value" "{{ .k }}" "context" $ "scope" .Values.sub) }}
+resources: {{- include "lib.preset" (dict "type" "nano") | nindent 2 }}"#;
+    let data = "Values:\n  labels: {team: \"{{ .Release.Name }}\"}\n  name: plain\n  sub: {k: inner}\nRelease: {Name: rel}";
+    let out = run_with(
+        &[("main.yaml", main), ("_h.tpl", helpers)],
+        data,
+        ExecLimits::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        out,
+        "labels:\n  team: 'rel'\nname: plain\nscoped: inner\nresources:\n  requests:\n    cpu: 100m\n    memory: 128Mi"
+    );
+    let bad = "{{ include \"lib.preset\" (dict \"type\" \"huge\") }}";
+    let e = run_with(
+        &[("main.yaml", bad), ("_h.tpl", helpers)],
+        data,
+        ExecLimits::default(),
+    )
+    .unwrap_err();
+    assert!(
+        e.contains("ERROR: preset 'huge' invalid, allowed: nano"),
+        "{e}"
+    );
+}
