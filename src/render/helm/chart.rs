@@ -299,6 +299,8 @@ fn load_at(
         if rel.starts_with("crds/") {
             let text = read_text(fs, &path)?;
             let id = files.add(display(&path), SourceText::new(&text));
+            // CRDs are files of the chart too (`.Files.Get "crds/x.yaml"`), as in Helm.
+            chart.files.insert(rel.clone(), text.clone().into_bytes());
             chart.crds.push(ChartFile {
                 rel,
                 file: id,

@@ -297,6 +297,13 @@ fn render_inner(
                 source_path: name.clone(),
                 message,
             })?;
+            if !object.is_map() {
+                return Err(RenderError::Yaml {
+                    source_path: name.clone(),
+                    message: "a document must be a mapping (an object), not a list or a scalar"
+                        .into(),
+                });
+            }
             let kind = object.get_str("kind").unwrap_or("").to_string();
             let hook = object
                 .at(&["metadata", "annotations", "helm.sh/hook"])

@@ -278,6 +278,10 @@ fn a_failing_template_names_its_file_and_line() {
             .starts_with("YAML parse error on hostile/templates/cm.yaml"),
         "{e}"
     );
+    // So is a document that is not an object.
+    chart_in(&dir, &[("cm.yaml", "kind: A\n---\njust text\n")], "");
+    let e = render_chart(&Disk, &dir, &ChartOptions::default()).unwrap_err();
+    assert!(e.to_string().contains("must be a mapping"), "{e}");
     // A missing chart says what a chart directory needs.
     let e = render_chart(&Disk, &tmp.path().join("nope"), &ChartOptions::default()).unwrap_err();
     assert!(e.to_string().contains("Chart.yaml"), "{e}");
