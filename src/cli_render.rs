@@ -50,6 +50,16 @@ pub struct RenderArgs {
     /// ones (`group/version` or `group/version/Kind`; comma-separated; repeatable).
     #[arg(long, short = 'a', value_name = "GROUP/VERSION")]
     pub api_versions: Vec<String>,
+    /// `helm template --name-template`: the release name from a template (hidden: taken so
+    /// helm template command lines run unchanged).
+    #[arg(long, hide = true)]
+    pub name_template: Option<String>,
+    /// Accepted and ignored, as `helm template --debug` only changes how errors print.
+    #[arg(long, hide = true)]
+    pub debug: bool,
+    /// Accepted and ignored (`helm template --wait=...` changes nothing rendered).
+    #[arg(long, hide = true, value_name = "STRATEGY", num_args = 0..=1, default_missing_value = "true")]
+    pub wait: Option<String>,
 }
 
 impl RenderArgs {
@@ -63,6 +73,7 @@ impl RenderArgs {
             || self.skip_tests
             || self.kube_version.is_some()
             || !self.api_versions.is_empty()
+            || self.name_template.is_some()
     }
 }
 
@@ -107,11 +118,21 @@ pub(crate) fn render(args: &RenderArgs, out: &mut dyn Write, err: &mut dyn Write
 }
 
 fn render_helm(args: &RenderArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    let release_name = match &args.name_template {
+        Some(t) => match crate::render::expand_name_template(t) {
+            Ok(name) => name,
+            Err(e) => {
+                let _ = writeln!(err, "Error: --name-template: {e}");
+                return EXIT_ERROR;
+            }
+        },
+        None => args.release_name.clone(),
+    };
     let opts = ChartOptions {
         values_files: args.values.clone(),
         set: args.set.clone(),
         namespace: args.namespace.clone(),
-        release_name: args.release_name.clone(),
+        release_name,
         show_only: args.show_only.clone(),
         include_crds: args.include_crds,
         skip_tests: args.skip_tests,

@@ -5,9 +5,10 @@
 //! passes when the render fails, and its first line must name the same template, line and
 //! column as Helm's.
 //!
-//! Deliberate differences in how a case is run (not in what is compared):
-//! - `--debug` is dropped from the arguments: it only makes Helm print more when something
-//!   fails, and `kubenudge render` always names the template, line and column.
+//! Arguments are passed as Helm got them (`--flag=value` as `--flag value`); `--debug`,
+//! `--wait` and `--name-template` are accepted by `kubenudge render` (hidden) so Helm's
+//! command lines run unchanged. `--debug` changes nothing: `kubenudge render` always names
+//! the template, line and column of a failure.
 //!
 //! Cases that differ on purpose are listed in `KNOWN_DIFFERENCES` with the reason; the test
 //! fails if one of them starts passing (so the list stays true) or any other case fails.
@@ -50,9 +51,6 @@ fn render_case(dir: &Path) -> (i32, String, String) {
             Some((f, v)) => (f, Some(v)),
             None => (line, None),
         };
-        if flag == "--debug" {
-            continue;
-        }
         argv.push(flag.to_string());
         if let Some(v) = value {
             // Paths in args are relative to the case folder, `chart/` being the chart.

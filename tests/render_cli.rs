@@ -346,7 +346,10 @@ fn chart_flags_select_what_helm_template_would() {
         "templates/service.yaml",
     ]);
     assert_eq!(code, 0);
-    assert!(out.starts_with("---\n# Source: web/templates/service.yaml\n"), "{out}");
+    assert!(
+        out.starts_with("---\n# Source: web/templates/service.yaml\n"),
+        "{out}"
+    );
     assert_eq!(out.matches("\n---\n").count(), 0);
     let (_, out, _) = run_cli(&["render", "fixtures/helm/web", "--skip-tests"]);
     assert!(!out.contains("test-connection"));
@@ -387,4 +390,21 @@ fn a_chart_that_fails_to_render_names_the_template_line() {
     let (code, _, err) = run_cli(&["render", "fixtures/kustomize/overlays/prod", "--set", "a=b"]);
     assert_eq!(code, 2);
     assert!(err.contains("apply to Helm charts"), "{err}");
+}
+
+#[test]
+fn helm_template_command_lines_run_unchanged() {
+    // --name-template makes the release name; --debug and --wait change nothing rendered.
+    let (code, out, err) = run_cli(&[
+        "render",
+        "fixtures/helm/web",
+        "--name-template",
+        "foobar-{{ b64enc \"abc\" | lower }}-baz",
+        "--debug",
+        "--wait=ordered",
+        "--show-only",
+        "templates/service.yaml",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("name: foobar-ywjj-baz-web"), "{out}");
 }

@@ -25,7 +25,8 @@ mod value;
 
 pub use files::{Disk, FileSource, display as display_path, normalize as normalize_path};
 pub use helm::{
-    ChartLimits, ChartOptions, RenderError, Rendered, RenderedDocument, is_chart_dir, render_chart,
+    ChartLimits, ChartOptions, RenderError, Rendered, RenderedDocument, expand_name_template,
+    is_chart_dir, render_chart,
 };
 pub use kustomize::{
     Build, BuildError, BuildLimits, KUSTOMIZATION_FILE_NAMES, build as build_kustomization,

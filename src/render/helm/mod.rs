@@ -740,6 +740,37 @@ fn capabilities(kube: &(String, String, String), extra: &[String]) -> Value {
     ]))
 }
 
+/// `helm template --name-template`: the release name a template makes (sprig functions,
+/// no data), e.g. `app-{{ "x" | upper }}`.
+pub fn expand_name_template(text: &str) -> Result<String, RenderError> {
+    std::thread::scope(|s| {
+        let worker = std::thread::Builder::new()
+            .stack_size(64 * 1024 * 1024)
+            .spawn_scoped(s, || {
+                let mut set = TemplateSet::default();
+                set.add_file(TemplateFile {
+                    name: "name-template".into(),
+                    text: SourceText::new(text),
+                    source: TextSource::File(FileId(u32::MAX)),
+                })
+                .map_err(Box::new)?;
+                let mut exec = Exec::new(&set, ExecLimits::default());
+                match exec.execute("name-template", Value::NIL) {
+                    Some(r) => Ok(r?.s),
+                    None => Ok(String::new()),
+                }
+            });
+        match worker {
+            Ok(h) => h
+                .join()
+                .unwrap_or_else(|_| Err(RenderError::Limit("the name template failed".into()))),
+            Err(e) => Err(RenderError::Limit(format!(
+                "cannot start the renderer: {e}"
+            ))),
+        }
+    })
+}
+
 /// True when `dir` holds a chart (`Chart.yaml`).
 pub fn is_chart_dir(fs: &dyn FileSource, dir: &Path) -> bool {
     fs.is_file(&dir.join("Chart.yaml"))
