@@ -15,6 +15,7 @@ use crate::manifest::{
 use crate::render::origin::{FileId, Origin};
 
 use super::template::value::{Kind, Object, Seg, Text, Value, go_float};
+use crate::render::value::double_quoted;
 
 /// Parses a YAML document into a value; origins point into `file` when given.
 pub fn parse_value(text: &str, file: Option<FileId>) -> Result<Value, String> {
@@ -366,24 +367,6 @@ fn plain_ok(s: &str) -> bool {
         }
     }
     !(s.contains(": ") || s.contains(" #") || s.ends_with(':') || s.contains('\t'))
-}
-
-fn double_quoted(t: &str) -> String {
-    let mut s = String::with_capacity(t.len() + 2);
-    s.push('"');
-    for c in t.chars() {
-        match c {
-            '"' => s.push_str("\\\""),
-            '\\' => s.push_str("\\\\"),
-            '\n' => s.push_str("\\n"),
-            '\t' => s.push_str("\\t"),
-            '\r' => s.push_str("\\r"),
-            c if c.is_control() => s.push_str(&format!("\\u{:04X}", c as u32)),
-            c => s.push(c),
-        }
-    }
-    s.push('"');
-    s
 }
 
 #[cfg(test)]

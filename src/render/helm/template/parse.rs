@@ -905,26 +905,28 @@ impl fmt::Display for Pipe {
                 if self.is_assign { "=" } else { ":=" }
             )?;
         }
-        for (i, c) in self.cmds.iter().enumerate() {
-            if i > 0 {
-                f.write_str(" | ")?;
-            }
-            write!(f, "{c}")?;
-        }
-        Ok(())
+        write_joined(f, &self.cmds, " | ")
     }
 }
 
 impl fmt::Display for Cmd {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, a) in self.args.iter().enumerate() {
-            if i > 0 {
-                f.write_str(" ")?;
-            }
-            write!(f, "{a}")?;
-        }
-        Ok(())
+        write_joined(f, &self.args, " ")
     }
+}
+
+fn write_joined<T: fmt::Display>(
+    f: &mut fmt::Formatter<'_>,
+    items: &[T],
+    sep: &str,
+) -> fmt::Result {
+    for (i, x) in items.iter().enumerate() {
+        if i > 0 {
+            f.write_str(sep)?;
+        }
+        write!(f, "{x}")?;
+    }
+    Ok(())
 }
 
 impl fmt::Display for Arg {
