@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use crate::manifest::SourceText;
 use crate::render::files::{FileSource, display};
-use crate::render::origin::{FileId, SourceFiles};
+use crate::render::origin::{FileId, Origin, SourceFiles};
 
 use super::template::value::Value;
 use super::yaml;
@@ -92,8 +92,9 @@ fn load_at(
     let chart_yaml = dir.join("Chart.yaml");
     let text = read_text(fs, &chart_yaml)
         .map_err(|e| format!("{e} (a chart directory holds Chart.yaml)"))?;
-    let meta =
-        yaml::parse_value(&text, None).map_err(|e| format!("{}: {e}", display(&chart_yaml)))?;
+    let chart_id = files.add(display(&chart_yaml), SourceText::new(&text));
+    let meta = yaml::parse_value(&text, Some(chart_id))
+        .map_err(|e| format!("{}: {e}", display(&chart_yaml)))?;
     let meta_map = meta
         .as_map()
         .map(|m| m.borrow().clone())
@@ -127,7 +128,6 @@ fn load_at(
     if let Some(p) = problem {
         return Err(format!("validation: {p}"));
     }
-    files.add(display(&chart_yaml), SourceText::new(&text));
     let mut metadata = BTreeMap::new();
     for (key, helm) in [
         ("name", "Name"),
@@ -142,7 +142,9 @@ fn load_at(
         ("condition", "Condition"),
         ("tags", "Tags"),
     ] {
-        metadata.insert(helm.to_string(), Value::str(field(key)));
+        // `.Chart.AppVersion` printed in a template points at its Chart.yaml line.
+        let origin = meta_map.get(key).map_or(Origin::Unknown, |v| v.origin);
+        metadata.insert(helm.to_string(), Value::str(field(key)).with_origin(origin));
     }
     for (key, helm) in [
         ("keywords", "Keywords"),

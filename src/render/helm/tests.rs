@@ -49,6 +49,19 @@ fn a_value_through_to_yaml_and_nindent_points_at_its_values_line() {
         describe(&r, c.get("image").unwrap()),
         "fixtures/helm/web/values.yaml:5"
     );
+    // An empty mapping from values (`podSecurityContext: {}`) is where a fix would go.
+    let pod_sc = d
+        .at(&["spec", "template", "spec", "securityContext"])
+        .unwrap();
+    assert_eq!(pod_sc.to_json(), serde_json::json!({}));
+    assert_eq!(describe(&r, pod_sc), "fixtures/helm/web/values.yaml:23");
+    // `default .Chart.AppVersion` falls back to the Chart.yaml line.
+    let image = c.get("image").unwrap();
+    assert_eq!(image.as_str(), Some("nginx:1.16.0"));
+    let version = d
+        .at(&["metadata", "labels", "app.kubernetes.io/version"])
+        .unwrap();
+    assert_eq!(describe(&r, version), "fixtures/helm/web/Chart.yaml:6");
     // Resources through toYaml: each leaf at its own line.
     let mem = c.at(&["resources", "requests", "memory"]).unwrap();
     assert_eq!(describe(&r, mem), "fixtures/helm/web/values.yaml:54");
