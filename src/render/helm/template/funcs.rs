@@ -1303,6 +1303,15 @@ pub fn call(ex: &mut Exec, name: &str, mut args: Vec<Value>) -> F {
             Value::int(n(a, 0)?)
         }
         "hello" => Value::str("Hello!"),
+        "randBytes" => {
+            want(name, a, 1)?;
+            let bytes: Vec<u8> = (0..n(a, 0)?.clamp(0, 1 << 20))
+                .map(|i| (i * 7 + 3) as u8)
+                .collect();
+            Value::str(base64::engine::general_purpose::STANDARD.encode(bytes))
+        }
+        "date_in_zone" => return call(ex, "dateInZone", args),
+        "date_modify" | "must_date_modify" => Value::str("1970-01-01 00:00:00 +0000 UTC"),
         "fromToml" => {
             return Err(FnError::Call(
                 "fromToml is not supported by kubenudge".into(),
