@@ -876,13 +876,8 @@ pub fn call(ex: &mut Exec, name: &str, mut args: Vec<Value>) -> F {
         }
         "tpl" => {
             want(name, a, 2)?;
-            let src = match &a[0].kind {
-                Kind::Str(..) => text_of(&a[0]),
-                _ => {
-                    s(a, 0)?;
-                    unreachable!("s() fails on non-strings")
-                }
-            };
+            s(a, 0)?;
+            let src = text_of(&a[0]);
             let mut t = ex.run_tpl(&src, args.pop().unwrap_or(Value::NIL))?;
             if t.s.contains("<no value>") {
                 t = Text::plain(t.s.replace("<no value>", ""));
@@ -1889,7 +1884,11 @@ pub fn call(ex: &mut Exec, name: &str, mut args: Vec<Value>) -> F {
             let p = 10f64.powi(n(a, 1)? as i32);
             Value::float((to_f64(&a[0]) * p).round() / p)
         }
-        "and" | "or" => unreachable!("evaluated lazily by the executor"),
+        "and" | "or" => {
+            return Err(FnError::Call(format!(
+                "{name} takes its arguments unevaluated"
+            )));
+        }
         _ => return Err(FnError::Call(format!("function {name:?} not defined"))),
     };
     Ok(v)

@@ -541,3 +541,35 @@ resources: {{- include "lib.preset" (dict "type" "nano") | nindent 2 }}"#;
         "{e}"
     );
 }
+
+/// Random templates from the language's pieces never panic: they render or fail.
+#[test]
+fn random_templates_render_or_fail_but_never_panic() {
+    const PIECES: &[&str] = &[
+        "{{", "}}", "{{-", "-}}", " ", "\n", "if", "else", "end", "range", "with", "define",
+        "\"x\"", "template", "include", ".", ".a", ".a.b", "$", "$x", ":=", "=", "|", "(", ")",
+        "1", "-2", "3.5", "nil", "true", "toYaml", "nindent", "quote", "default", "index",
+        "printf", "\"%v\"", "tpl", "dict", "list", "set", "break", "continue", "/*", "*/", "é",
+        "`raw`", "'c'", ",", "len", "slice", "trunc", "substr", "eq", "and", "or", "not", "fail",
+        "required", "keys",
+    ];
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let limits = ExecLimits {
+        max_steps: 20_000,
+        max_output: 1 << 20,
+        ..ExecLimits::default()
+    };
+    for _ in 0..3000 {
+        let n = (next() % 40) as usize;
+        let text: String = (0..n)
+            .map(|_| PIECES[(next() % PIECES.len() as u64) as usize])
+            .collect();
+        let _ = run_with(&[("t.yaml", &text)], "a: {b: [1, x]}\nc: 2", limits.clone());
+    }
+}
