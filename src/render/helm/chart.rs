@@ -49,6 +49,8 @@ pub struct Chart {
     pub is_library: bool,
     pub kube_version: String,
     pub values: Value,
+    /// The chart's values.yaml, when it has one.
+    pub values_file: Option<FileId>,
     pub templates: Vec<ChartFile>,
     pub crds: Vec<ChartFile>,
     pub files: BTreeMap<String, Vec<u8>>,
@@ -254,6 +256,7 @@ fn load_at(
         is_library,
         kube_version: field("kubeVersion"),
         values: Value::map(BTreeMap::new()),
+        values_file: None,
         templates: Vec::new(),
         crds: Vec::new(),
         files: BTreeMap::new(),
@@ -276,6 +279,7 @@ fn load_at(
         if rel == "values.yaml" {
             let text = read_text(fs, &path)?;
             let id = files.add(display(&path), SourceText::new(&text));
+            chart.values_file = Some(id);
             let v = yaml::parse_value(&text, Some(id))
                 .map_err(|e| format!("{}: {e}", display(&path)))?;
             chart.values = match v.kind {

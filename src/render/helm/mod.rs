@@ -98,6 +98,8 @@ pub struct Rendered {
     pub files: SourceFiles,
     /// What could not be checked (dependencies not vendored, packaged subcharts).
     pub notes: Vec<String>,
+    /// The values files the render read (the charts' values.yaml, then `--values` files).
+    pub values_files: Vec<FileId>,
 }
 
 impl Rendered {
@@ -117,6 +119,62 @@ impl Rendered {
     pub fn objects(&self) -> impl Iterator<Item = &Node> {
         self.documents.iter().map(|d| &d.object)
     }
+
+    /// For a node that came from a values file, that file and the value's path in it
+    /// (`securityContext.runAsUser`, `hosts[0].name`): where a values fix goes.
+    pub fn values_path(&self, origin: &Origin) -> Option<(FileId, String)> {
+        let Origin::Source { file, span } = origin else {
+            return None;
+        };
+        if !self.values_files.contains(file) {
+            return None;
+        }
+        let src = self.files.text(*file);
+        let (tree, docs) = parse_stream_lenient(src, &Limits::default()).ok()?;
+        let mut path = String::new();
+        find_values_path(&tree, docs.first()?.root, *span, &mut path).then_some((*file, path))
+    }
+}
+
+fn find_values_path(
+    tree: &crate::manifest::YamlTree,
+    id: crate::manifest::NodeId,
+    span: ByteSpan,
+    path: &mut String,
+) -> bool {
+    let n = tree.node(id);
+    if n.span == span {
+        return true;
+    }
+    if n.span.start > span.start || n.span.end < span.end {
+        return false;
+    }
+    let len = path.len();
+    match &n.kind {
+        crate::manifest::NodeKind::Mapping { entries, .. } => {
+            for e in entries.iter().filter(|e| !e.merged) {
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(&e.key);
+                if find_values_path(tree, e.value, span, path) {
+                    return true;
+                }
+                path.truncate(len);
+            }
+        }
+        crate::manifest::NodeKind::Sequence { items, .. } => {
+            for (i, item) in items.iter().enumerate() {
+                path.push_str(&format!("[{i}]"));
+                if find_values_path(tree, *item, span, path) {
+                    return true;
+                }
+                path.truncate(len);
+            }
+        }
+        _ => {}
+    }
+    false
 }
 
 #[derive(Debug, Clone, thiserror::Error)]
@@ -182,6 +240,8 @@ fn render_inner(
     }
 
     // The user's values: files in order, then --set.
+    let mut values_files = Vec::new();
+    collect_values_files(&chart, &mut values_files);
     let mut user = Table::new();
     for f in &opts.values_files {
         let bytes = fs.read(f).map_err(|e| {
@@ -190,6 +250,7 @@ fn render_inner(
         let text = String::from_utf8(bytes)
             .map_err(|_| RenderError::Values(format!("{} is not UTF-8 text", display(f))))?;
         let id = files.add(display(f), SourceText::new(&text));
+        values_files.push(id);
         let v = yaml::parse_value(&text, Some(id))
             .map_err(|e| RenderError::Values(format!("failed to parse {}: {e}", display(f))))?;
         match &v.kind {
@@ -376,7 +437,15 @@ fn render_inner(
         documents,
         files,
         notes,
+        values_files,
     })
+}
+
+fn collect_values_files(chart: &Chart, out: &mut Vec<FileId>) {
+    out.extend(chart.values_file);
+    for sub in &chart.subcharts {
+        collect_values_files(sub, out);
+    }
 }
 
 struct TemplateEntry {

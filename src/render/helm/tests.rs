@@ -58,6 +58,15 @@ fn a_value_through_to_yaml_and_nindent_points_at_its_values_line() {
     // `default .Chart.AppVersion` falls back to the Chart.yaml line.
     let image = c.get("image").unwrap();
     assert_eq!(image.as_str(), Some("nginx:1.16.0"));
+    // The values path says where a values fix goes.
+    let (file, path) = r.values_path(&run_as_user.origin).unwrap();
+    assert_eq!(r.files.path(file), "fixtures/helm/web/values.yaml");
+    assert_eq!(path, "securityContext.runAsUser");
+    assert_eq!(
+        r.values_path(&pod_sc.origin).unwrap().1,
+        "podSecurityContext"
+    );
+    assert_eq!(r.values_path(&d.get("kind").unwrap().origin), None);
     let version = d
         .at(&["metadata", "labels", "app.kubernetes.io/version"])
         .unwrap();
@@ -157,6 +166,10 @@ fn subcharts_get_their_section_and_the_globals() {
     assert_eq!(
         describe(&r, replicas),
         "fixtures/helm/platform/values.yaml:6"
+    );
+    assert_eq!(
+        r.values_path(&replicas.origin).unwrap().1,
+        "orders.replicas"
     );
     let env = container(d).get("env").unwrap().items();
     let environment = env
