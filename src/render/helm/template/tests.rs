@@ -573,3 +573,18 @@ fn random_templates_render_or_fail_but_never_panic() {
         let _ = run_with(&[("t.yaml", &text)], "a: {b: [1, x]}\nc: 2", limits.clone());
     }
 }
+
+#[test]
+fn a_render_past_its_time_limit_stops() {
+    let limits = ExecLimits {
+        max_time: Duration::from_secs(0),
+        ..ExecLimits::default()
+    };
+    let e = run_with(
+        &[("t.yaml", "{{ range until 100000 }}x{{ end }}")],
+        "a: 1",
+        limits,
+    )
+    .unwrap_err();
+    assert!(e.contains("longer than 0 s"), "{e}");
+}
