@@ -51,6 +51,8 @@ pub struct Chart {
     pub values: Value,
     /// The chart's values.yaml, when it has one.
     pub values_file: Option<FileId>,
+    /// `values.schema.json`: its path and text.
+    pub schema: Option<(String, String)>,
     pub templates: Vec<ChartFile>,
     pub crds: Vec<ChartFile>,
     pub files: BTreeMap<String, Vec<u8>>,
@@ -257,6 +259,7 @@ fn load_at(
         kube_version: field("kubeVersion"),
         values: Value::map(BTreeMap::new()),
         values_file: None,
+        schema: None,
         templates: Vec::new(),
         crds: Vec::new(),
         files: BTreeMap::new(),
@@ -272,8 +275,11 @@ fn load_at(
             || rel == "requirements.yaml"
             || rel == "requirements.lock"
             || rel == "Chart.lock"
-            || rel == "values.schema.json"
         {
+            continue;
+        }
+        if rel == "values.schema.json" {
+            chart.schema = Some((display(&path), read_text(fs, &path)?));
             continue;
         }
         if rel == "values.yaml" {

@@ -13,8 +13,9 @@
 //! Deliberate differences from Helm: random functions, `now` and certificate generators are
 //! fixed (deterministic output); `lookup` is empty (as in `helm template`); Chart.yaml's
 //! `kubeVersion` is checked only when `--kube-version` is given (the default version is
-//! Helm's built-in v1.20.0, older than what many charts require); `values.schema.json` is not
-//! validated; packaged (`.tgz`) and missing dependencies are named in `notes`, not rendered.
+//! Helm's built-in v1.20.0, older than what many charts require); a `values.schema.json` that
+//! does not compile offline (remote `$ref`s) is named in `notes`, not checked; dependencies
+//! that are not vendored are named in `notes`, not rendered.
 
 mod chart;
 pub mod template;
@@ -283,6 +284,19 @@ fn render_inner(
     values::process_enabled(&mut chart, &user, "", None);
     values::process_imports(&mut chart);
     let top = values::coalesce(&chart, values::copy_table(&user), false);
+    let mut problems = String::new();
+    validate_schemas(
+        &chart,
+        &Value::map(top.clone()).to_json(),
+        &mut problems,
+        &mut notes,
+    );
+    if !problems.is_empty() {
+        return Err(RenderError::Values(format!(
+            "values don't meet the specifications of the schema(s) in the following chart(s):\n{}",
+            problems.trim_end()
+        )));
+    }
 
     // The template set, parsed in Helm's order (deepest paths first, so a parent's
     // `define` wins over a subchart's).
@@ -439,6 +453,50 @@ fn render_inner(
         notes,
         values_files,
     })
+}
+
+/// Checks each chart's values against its `values.schema.json`, as Helm does before it
+/// renders. A schema that does not compile (or refers to other documents) is named in
+/// `notes` and not checked.
+fn validate_schemas(
+    chart: &Chart,
+    values: &serde_json::Value,
+    problems: &mut String,
+    notes: &mut Vec<String>,
+) {
+    if let Some((path, text)) = &chart.schema {
+        let compiled = serde_json::from_str::<serde_json::Value>(text)
+            .map_err(|e| e.to_string())
+            .and_then(|schema| jsonschema::validator_for(&schema).map_err(|e| e.to_string()));
+        match compiled {
+            Ok(validator) => {
+                let mut errors: Vec<String> = validator
+                    .iter_errors(values)
+                    .map(|e| {
+                        let at = e.instance_path.to_string();
+                        let at = if at.is_empty() {
+                            "(root)".to_string()
+                        } else {
+                            at
+                        };
+                        format!("- {at}: {e}")
+                    })
+                    .collect();
+                errors.sort();
+                if !errors.is_empty() {
+                    problems.push_str(&format!("{}:\n{}\n", chart.name, errors.join("\n")));
+                }
+            }
+            Err(e) => notes.push(format!("{path}: schema not checked ({e})")),
+        }
+    }
+    for sub in &chart.subcharts {
+        let sub_values = values
+            .get(&sub.name)
+            .cloned()
+            .unwrap_or_else(|| serde_json::json!({}));
+        validate_schemas(sub, &sub_values, problems, notes);
+    }
 }
 
 fn collect_values_files(chart: &Chart, out: &mut Vec<FileId>) {

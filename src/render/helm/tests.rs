@@ -448,3 +448,42 @@ fn charts_helm_refuses_are_refused() {
         "{e}"
     );
 }
+
+#[test]
+fn values_are_checked_against_the_charts_schema() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("c");
+    chart_in(
+        &dir,
+        &[("a.yaml", "kind: A\nn: {{ .Values.replicas }}\n")],
+        "replicas: 1\n",
+    );
+    std::fs::write(
+        dir.join("values.schema.json"),
+        r#"{"type": "object", "required": ["replicas"], "properties": {"replicas": {"type": "integer", "minimum": 1}}}"#,
+    )
+    .unwrap();
+    assert!(render_chart(&Disk, &dir, &ChartOptions::default()).is_ok());
+    let opts = ChartOptions {
+        set: vec!["replicas=0".into()],
+        ..ChartOptions::default()
+    };
+    let e = render_chart(&Disk, &dir, &opts).unwrap_err().to_string();
+    assert!(
+        e.starts_with("values don't meet the specifications of the schema(s) in the following chart(s):\nhostile:\n- /replicas: "),
+        "{e}"
+    );
+    let opts = ChartOptions {
+        set: vec!["replicas=many".into()],
+        ..ChartOptions::default()
+    };
+    assert!(render_chart(&Disk, &dir, &opts).is_err());
+    // A schema that cannot be compiled here is named, not fatal.
+    std::fs::write(dir.join("values.schema.json"), "{not json").unwrap();
+    let r = render_chart(&Disk, &dir, &ChartOptions::default()).unwrap();
+    assert!(
+        r.notes.iter().any(|n| n.contains("schema not checked")),
+        "{:?}",
+        r.notes
+    );
+}
