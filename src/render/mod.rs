@@ -14,8 +14,9 @@
 //! (also through `toYaml`, `nindent`, `default`, `with`, `range`) is `Source` in the values
 //! file, and text an action computed is `Generated` at that action.
 //!
-//! This room owns reading kustomizations and charts and building them; it never touches the network or
-//! the clock and reads files only through a [`FileSource`]. Its one door is this module.
+//! This room owns reading kustomizations and charts and building them; it never touches the
+//! network, reads the clock only to bound a chart's render time (never for output), and
+//! reads files only through a [`FileSource`]. Its one door is this module.
 
 mod files;
 mod helm;

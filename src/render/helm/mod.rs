@@ -9,7 +9,8 @@
 //! [`Node`]s whose origins point at template text (`Source`), at values lines (`Source` in
 //! the values file) or at the action that computed them (`Generated`).
 //!
-//! It never touches the network or the clock and reads files only through a [`FileSource`].
+//! It never touches the network, reads the clock only for the render-time limit (never for
+//! output), and reads files only through a [`FileSource`].
 //! Deliberate differences from Helm: random functions, `now` and certificate generators are
 //! fixed (deterministic output); `lookup` is empty (as in `helm template`); Chart.yaml's
 //! `kubeVersion` is checked only when `--kube-version` is given (the default version is
