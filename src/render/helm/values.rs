@@ -47,9 +47,11 @@ pub fn merge_maps(a: Table, b: Table) -> Table {
 pub fn coalesce_tables(dst: &mut Table, src: &Table, merge: bool) {
     for (k, sv) in src {
         match dst.get(k) {
-            Some(dv) if dv.is_nil() && !merge => {
+            // A nil over a default deletes it; a nil over a nil stays.
+            Some(dv) if dv.is_nil() && !merge && !sv.is_nil() => {
                 dst.remove(k);
             }
+            Some(dv) if dv.is_nil() => {}
             None => {
                 dst.insert(k.clone(), sv.deep_copy());
             }
@@ -66,7 +68,13 @@ pub fn coalesce_tables(dst: &mut Table, src: &Table, merge: bool) {
 
 /// Helm's `coalesce(chart, dest)`: the chart's defaults under `dest`, then each subchart.
 pub fn coalesce(chart: &Chart, dest: Table, merge: bool) -> Table {
-    let mut dest = coalesce_values(chart, dest, merge);
+    coalesce_at(chart, dest, merge, false)
+}
+
+/// `is_sub`: coalescing a subchart (Helm's non-empty prefix), whose own nil defaults are
+/// dropped so they cannot shadow globals or print as `%!s(<nil>)`.
+fn coalesce_at(chart: &Chart, dest: Table, merge: bool, is_sub: bool) -> Table {
+    let mut dest = coalesce_values(chart, dest, merge, is_sub);
     for sub in &chart.subcharts {
         let mut section = match dest.get(&sub.name) {
             Some(v) if is_table(v) => table(v).unwrap_or_default(),
@@ -75,13 +83,13 @@ pub fn coalesce(chart: &Chart, dest: Table, merge: bool) -> Table {
         };
         coalesce_globals(&mut section, &dest);
         let origin = dest.get(&sub.name).map_or(sub.values.origin, |v| v.origin);
-        let section = coalesce(sub, section, merge);
+        let section = coalesce_at(sub, section, merge, true);
         dest.insert(sub.name.clone(), Value::map(section).with_origin(origin));
     }
     dest
 }
 
-fn coalesce_values(chart: &Chart, mut v: Table, merge: bool) -> Table {
+fn coalesce_values(chart: &Chart, mut v: Table, merge: bool, is_sub: bool) -> Table {
     let defaults = table(&chart.values).unwrap_or_default();
     for (k, dv) in defaults {
         match v.get(&k) {
@@ -89,19 +97,46 @@ fn coalesce_values(chart: &Chart, mut v: Table, merge: bool) -> Table {
                 v.remove(&k);
             }
             Some(uv) => {
-                if let (Some(mut ut), Some(dt)) = (table(uv), table(&dv)) {
-                    let is_sub = chart.subcharts.iter().any(|c| c.name == k);
-                    coalesce_tables(&mut ut, &dt, merge || is_sub);
+                if let (Some(mut ut), Some(mut dt)) = (table(uv), table(&dv)) {
+                    let key_is_subchart = chart.subcharts.iter().any(|c| c.name == k);
+                    let merge = merge || key_is_subchart;
+                    if !merge && is_sub {
+                        dt = without_nils(&dt);
+                    }
+                    coalesce_tables(&mut ut, &dt, merge);
                     let origin = uv.origin;
                     v.insert(k, Value::map(ut).with_origin(origin));
                 }
             }
             None => {
+                if !merge && is_sub {
+                    if dv.is_nil() {
+                        continue;
+                    }
+                    if let Some(t) = table(&dv) {
+                        v.insert(k, Value::map(without_nils(&t)).with_origin(dv.origin));
+                        continue;
+                    }
+                }
                 v.insert(k, dv.deep_copy());
             }
         }
     }
     v
+}
+
+/// A copy of a table with nil entries removed at every level (Helm's `cleanNilValues`).
+fn without_nils(t: &Table) -> Table {
+    t.iter()
+        .filter(|(_, v)| !v.is_nil())
+        .map(|(k, v)| match table(v) {
+            Some(inner) => (
+                k.clone(),
+                Value::map(without_nils(&inner)).with_origin(v.origin),
+            ),
+            None => (k.clone(), v.deep_copy()),
+        })
+        .collect()
 }
 
 /// Copies `src.global` into `dest.global` (the parent's globals win).
@@ -523,6 +558,52 @@ mod tests {
         assert_eq!(
             json(&m),
             serde_json::json!({"x": {"a": 1, "b": 3}, "z": null})
+        );
+    }
+}
+
+#[cfg(test)]
+mod coalesce_tests {
+    use super::*;
+
+    fn chart(values: &str, subcharts: Vec<Chart>, name: &str) -> Chart {
+        Chart {
+            name: name.into(),
+            metadata: BTreeMap::new(),
+            is_library: false,
+            kube_version: String::new(),
+            values: super::super::yaml::parse_value(values, None).unwrap(),
+            values_file: None,
+            schema: None,
+            templates: Vec::new(),
+            crds: Vec::new(),
+            files: BTreeMap::new(),
+            dependencies: Vec::new(),
+            subcharts,
+        }
+    }
+
+    fn user(text: &str) -> Table {
+        table(&super::super::yaml::parse_value(text, None).unwrap()).unwrap_or_default()
+    }
+
+    #[test]
+    fn a_users_null_deletes_a_default_and_globals_flow_down() {
+        let sub = chart("a: 1\nb: {c: 2, d: null}\ne: null\n", vec![], "sub");
+        let top = chart("x: 1\nw: {z: 1}\nglobal: {g: 1}\n", vec![sub], "top");
+        let v = coalesce(
+            &top,
+            user("x: null\nw: {z: null}\nsub: {a: null}\nglobal: {h: 2}"),
+            false,
+        );
+        let j = Value::map(v).to_json();
+        assert_eq!(
+            j,
+            serde_json::json!({
+                "w": {},
+                "global": {"g": 1, "h": 2},
+                "sub": {"b": {"c": 2}, "global": {"g": 1, "h": 2}}
+            })
         );
     }
 }
