@@ -41,7 +41,8 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::cli_connectivity::NetpolCommand,
     },
-    /// Build a kustomization (like `kustomize build DIR`) and print the YAML stream.
+    /// Build a kustomization (like `kustomize build DIR`) or render a Helm chart (like
+    /// `helm template`) and print the YAML stream.
     Render(crate::cli_render::RenderArgs),
     /// Print a rule's guidance page.
     Explain {

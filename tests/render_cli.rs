@@ -317,3 +317,94 @@ fn a_malformed_resource_is_an_error_at_the_object_not_a_panic() {
         "DIR/objs.yaml:6: error: not a Kubernetes object: it needs `apiVersion`, `kind` and a `metadata` mapping\n"
     );
 }
+
+#[test]
+fn render_prints_a_chart_as_helm_template_prints_it() {
+    let (code, out, err) = run_cli(&[
+        "render",
+        "fixtures/helm/web",
+        "--values",
+        "fixtures/helm/web/values-prod.yaml",
+        "--set",
+        "image.tag=1.27",
+        "--release-name",
+        "shop",
+        "--namespace",
+        "prod",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(err, "");
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn chart_flags_select_what_helm_template_would() {
+    let (code, out, _) = run_cli(&[
+        "render",
+        "fixtures/helm/web",
+        "--show-only",
+        "templates/service.yaml",
+    ]);
+    assert_eq!(code, 0);
+    assert!(
+        out.starts_with("---\n# Source: web/templates/service.yaml\n"),
+        "{out}"
+    );
+    assert_eq!(out.matches("\n---\n").count(), 0);
+    let (_, out, _) = run_cli(&["render", "fixtures/helm/web", "--skip-tests"]);
+    assert!(!out.contains("test-connection"));
+    let (_, out, _) = run_cli(&["render", "fixtures/helm/web"]);
+    assert!(out.contains("# Source: web/templates/tests/test-connection.yaml"));
+    let (code, out, err) = run_cli(&["render", "fixtures/helm/platform"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("# Source: platform/charts/orders/templates/deployment.yaml"));
+    assert_eq!(
+        err,
+        "note: fixtures/helm/platform/Chart.yaml: dependency \"postgresql\" (https://charts.bitnami.com/bitnami) is not vendored under charts/, not checked\n"
+    );
+}
+
+#[test]
+fn a_chart_that_fails_to_render_names_the_template_line() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        &[
+            ("Chart.yaml", "apiVersion: v2\nname: app\nversion: 1.0.0\n"),
+            ("values.yaml", "image: {}\n"),
+            (
+                "templates/deploy.yaml",
+                "kind: Deployment\nimage: {{ required \"image.repository is required\" .Values.image.repository }}\n",
+            ),
+        ],
+    );
+    let d = dir.path().to_str().unwrap();
+    let (code, out, err) = run_cli(&["render", d]);
+    assert_eq!(code, 2);
+    assert_eq!(out, "");
+    assert_eq!(
+        err,
+        "Error: app/templates/deploy.yaml:2:10\n  executing \"app/templates/deploy.yaml\" at <required \"image.repository is required\" .Values.image.repository>:\n    error calling required: image.repository is required\n"
+    );
+    // Chart flags on a kustomization are a mistake, said as such.
+    let (code, _, err) = run_cli(&["render", "fixtures/kustomize/overlays/prod", "--set", "a=b"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("apply to Helm charts"), "{err}");
+}
+
+#[test]
+fn helm_template_command_lines_run_unchanged() {
+    // --name-template makes the release name; --debug and --wait change nothing rendered.
+    let (code, out, err) = run_cli(&[
+        "render",
+        "fixtures/helm/web",
+        "--name-template",
+        "foobar-{{ b64enc \"abc\" | lower }}-baz",
+        "--debug",
+        "--wait=ordered",
+        "--show-only",
+        "templates/service.yaml",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("name: foobar-ywjj-baz-web"), "{out}");
+}

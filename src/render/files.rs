@@ -8,6 +8,16 @@ pub trait FileSource: Sync {
     fn read(&self, path: &Path) -> std::io::Result<Vec<u8>>;
     fn is_dir(&self, path: &Path) -> bool;
     fn is_file(&self, path: &Path) -> bool;
+    /// Names of the entries of a directory (files and directories), for renderers that must
+    /// find files nobody named (a Helm chart's `templates/`, `charts/`, `crds/`). Sources
+    /// that cannot list say so.
+    fn list(&self, dir: &Path) -> std::io::Result<Vec<String>> {
+        let _ = dir;
+        Err(std::io::Error::new(
+            std::io::ErrorKind::Unsupported,
+            "this file source cannot list directories",
+        ))
+    }
 }
 
 /// The local disk.
@@ -22,6 +32,14 @@ impl FileSource for Disk {
     }
     fn is_file(&self, path: &Path) -> bool {
         path.is_file()
+    }
+    fn list(&self, dir: &Path) -> std::io::Result<Vec<String>> {
+        let mut names = Vec::new();
+        for entry in std::fs::read_dir(dir)? {
+            names.push(entry?.file_name().to_string_lossy().into_owned());
+        }
+        names.sort();
+        Ok(names)
     }
 }
 

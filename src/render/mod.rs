@@ -1,5 +1,5 @@
-//! Rendering: directories that describe manifests (a Kustomize overlay today, a Helm chart
-//! next) built into Kubernetes objects, every node carrying its [`Origin`].
+//! Rendering: directories that describe manifests (a Kustomize overlay, a Helm chart) built
+//! into Kubernetes objects, every node carrying its [`Origin`].
 //!
 //! # The origin model (shared by every renderer)
 //! A file read directly has one place per node: a byte span in that file. A built object is
@@ -9,18 +9,26 @@
 //! label, a ConfigMap's hash suffix), pointing at the directive that asked for it. Files are
 //! interned in the build's [`SourceFiles`] table. Findings and fixes on built objects speak of
 //! origins, never of built text: a wrong value's fix edits its `Source` span; an absent field
-//! has no origin and goes to the nearest parent that has one. Helm will map template output
-//! lines to template spans with the same two variants.
+//! has no origin and goes to the nearest parent that has one. Helm charts use the same two
+//! variants: template text is `Source` in the template, a value printed by `{{ .Values.x }}`
+//! (also through `toYaml`, `nindent`, `default`, `with`, `range`) is `Source` in the values
+//! file, and text an action computed is `Generated` at that action.
 //!
-//! This room owns reading kustomizations and building them; it never touches the network or
-//! the clock and reads files only through a [`FileSource`]. Its one door is this module.
+//! This room owns reading kustomizations and charts and building them; it never touches the
+//! network, reads the clock only to bound a chart's render time (never for output), and
+//! reads files only through a [`FileSource`]. Its one door is this module.
 
 mod files;
+mod helm;
 mod kustomize;
 mod origin;
 mod value;
 
 pub use files::{Disk, FileSource, display as display_path, normalize as normalize_path};
+pub use helm::{
+    ChartLimits, ChartOptions, RenderError, Rendered, RenderedDocument, expand_name_template,
+    is_chart_dir, render_chart,
+};
 pub use kustomize::{
     Build, BuildError, BuildLimits, KUSTOMIZATION_FILE_NAMES, build as build_kustomization,
     entry_points,

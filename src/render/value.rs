@@ -488,7 +488,8 @@ fn plain_safe(t: &str) -> bool {
     !numeric_ish
 }
 
-fn double_quoted(t: &str) -> String {
+/// A string in YAML's double-quoted style (also what the Helm renderer's `toYaml` writes).
+pub(crate) fn double_quoted(t: &str) -> String {
     let mut s = String::with_capacity(t.len() + 2);
     s.push('"');
     for c in t.chars() {
