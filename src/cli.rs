@@ -8,7 +8,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::engine::{FixRun, LintOptions, fix, lint};
 use crate::manifest::{ChartDirs, chart_dir_of};
+use crate::overlays::Overlays;
 use crate::policy::{Level, PssPolicy, Version};
+use crate::render::Disk;
 use crate::rules::selection::{SelectionLayer, Selector};
 
 pub use crate::cli_docs::{man_page, reference_markdown};
@@ -82,7 +84,7 @@ pub enum Format {
 #[derive(Args, Debug)]
 pub struct CheckArgs {
     /// Files or directories to check; directories are walked for *.yaml, *.yml and *.json,
-    /// respecting .gitignore.
+    /// respecting .gitignore. Kustomize overlays among them are built and checked as built.
     pub paths: Vec<PathBuf>,
     /// How findings are printed (docs/output-formats.md).
     #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -338,7 +340,7 @@ fn check(
         p.config.rules = rules.clone();
     }
     let from_stdin = args.paths.iter().any(|p| p.as_os_str() == "-");
-    let (inputs, mut progress) = match read_inputs(args, console) {
+    let (mut inputs, mut progress) = match read_inputs(args, console) {
         Ok(read) => read,
         Err(message) => {
             let _ = writeln!(err, "error: {message}");
@@ -353,10 +355,17 @@ fn check(
     };
     if args.diff {
         drop(progress);
-        return print_diff(&inputs, &options, args.unsafe_fixes, out, err);
+        return print_diff(&inputs, &options, args.unsafe_fixes, from_stdin, out, err);
     }
-    let mut result = if args.fix {
-        let run = fix(&inputs, &options, args.unsafe_fixes);
+    let mut fixed: Option<FixRun> = None;
+    if args.fix {
+        // Files on disk are fixed where each value lives: through the builds of the overlays
+        // among them (a base, a patch), or the file itself.
+        let run = if from_stdin {
+            fix(&inputs, &options, args.unsafe_fixes)
+        } else {
+            crate::overlays::fix(&Disk, &inputs, &options, args.unsafe_fixes)
+        };
         // The bar is cleared before anything is printed.
         progress = None;
         if from_stdin {
@@ -379,14 +388,28 @@ fn check(
             }
         }
         let _ = writeln!(err, "{}", fix_summary(&run, args.unsafe_fixes));
-        run.result
-    } else {
-        lint(&inputs, &options)
+        for file in &run.changed {
+            if let Some(slot) = inputs.iter_mut().find(|(p, _)| *p == file.path) {
+                slot.1.clone_from(&file.bytes);
+            }
+        }
+        fixed = Some(run);
+    }
+    let (mut result, overlays) = match fixed {
+        Some(run) if from_stdin => (run.result, Overlays::default()),
+        _ if from_stdin => (lint(&inputs, &options), Overlays::default()),
+        // Kustomize overlays are built and linted as built; the files they read are not
+        // linted alone (the report is about the files as fixed, when `--fix` ran).
+        _ => crate::overlays::lint(&Disk, inputs, &options),
     };
     // The bar is cleared before anything is printed.
     drop(progress);
-    let outcome =
+    let mut outcome =
         crate::cli_rollout::apply_policy(&mut result, policy.as_ref(), &rules, args.today);
+    overlays.place(&mut result, &mut outcome.stages, &Disk, &options);
+    for note in &overlays.notes {
+        let _ = writeln!(err, "note: {note}");
+    }
     let cx = crate::report::ReportContext {
         stages: &outcome.stages,
         ..crate::report::ReportContext::default()
@@ -528,10 +551,15 @@ fn print_diff(
     inputs: &[(String, Vec<u8>)],
     options: &LintOptions,
     include_unsafe: bool,
+    from_stdin: bool,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> i32 {
-    let run = fix(inputs, options, include_unsafe);
+    let run = if from_stdin {
+        fix(inputs, options, include_unsafe)
+    } else {
+        crate::overlays::fix(&Disk, inputs, options, include_unsafe)
+    };
     for file in &run.changed {
         let _ = write!(
             out,

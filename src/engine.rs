@@ -308,6 +308,7 @@ fn run_rule(rule: &dyn Rule, cx: &RuleContext<'_>) -> Vec<(Finding, Option<FixPl
                 field_path: v.path,
                 policy: is_pss.then(|| cx.pss.to_string()),
                 fix: None,
+                overlays: Vec::new(),
             };
             (finding, v.fix)
         })
@@ -327,6 +328,56 @@ pub struct FixedFile {
     pub after: String,
     /// The bytes to write: `after`, with the BOM again if the file had one.
     pub bytes: Vec<u8>,
+}
+
+impl FixedFile {
+    pub fn new(path: &str, before: &[u8], after: &[u8]) -> FixedFile {
+        let text = |bytes: &[u8]| {
+            let s = String::from_utf8_lossy(bytes).into_owned();
+            s.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(s)
+        };
+        FixedFile {
+            path: path.to_string(),
+            before: text(before),
+            after: text(after),
+            bytes: after.to_vec(),
+        }
+    }
+}
+
+/// One pass of `--fix` over a lint result: the fixes allowed, applied file by file (as many
+/// as combine), as (path, new bytes with the file's BOM) for each file that changes, and how
+/// many fixes that applied.
+pub fn apply_fixes(result: &LintResult, include_unsafe: bool) -> (Vec<(String, Vec<u8>)>, usize) {
+    let mut fixes_by_file: HashMap<&str, Vec<&crate::finding::Fix>> = HashMap::new();
+    for f in &result.findings {
+        if let Some(fix) = f
+            .fix
+            .as_ref()
+            .filter(|x| crate::fix::applicable(x, include_unsafe))
+        {
+            fixes_by_file.entry(f.file.as_str()).or_default().push(fix);
+        }
+    }
+    let mut writes = Vec::new();
+    let mut applied = 0;
+    for file in &result.files {
+        let Some(fixes) = fixes_by_file.get(file.path.as_str()) else {
+            continue;
+        };
+        let out = crate::fix::fix_file(file, fixes);
+        if out.applied == 0 || out.text == file.source.text() {
+            continue;
+        }
+        applied += out.applied;
+        let mut bytes = Vec::with_capacity(out.text.len() + 3);
+        if file.source.has_bom() {
+            bytes.extend_from_slice("\u{feff}".as_bytes());
+        }
+        bytes.extend_from_slice(out.text.as_bytes());
+        writes.push((file.path.clone(), bytes));
+    }
+    (writes, applied)
 }
 
 /// What a fix run did.
@@ -353,36 +404,15 @@ pub fn fix(inputs: &[(String, Vec<u8>)], options: &LintOptions, include_unsafe: 
             break result;
         }
         let mut changed = false;
-        let mut fixes_by_file: HashMap<&str, Vec<&crate::finding::Fix>> = HashMap::new();
-        for f in &result.findings {
-            if let Some(fix) = f
-                .fix
-                .as_ref()
-                .filter(|x| crate::fix::applicable(x, include_unsafe))
-            {
-                fixes_by_file.entry(f.file.as_str()).or_default().push(fix);
-            }
-        }
         let slot_of: HashMap<&str, usize> = inputs
             .iter()
             .enumerate()
             .map(|(i, (p, _))| (p.as_str(), i))
             .collect();
-        for file in &result.files {
-            let Some(fixes) = fixes_by_file.get(file.path.as_str()) else {
-                continue;
-            };
-            let out = crate::fix::fix_file(file, fixes);
-            if out.applied == 0 || out.text == file.source.text() {
-                continue;
-            }
-            applied += out.applied;
-            let mut bytes = Vec::with_capacity(out.text.len() + 3);
-            if file.source.has_bom() {
-                bytes.extend_from_slice("\u{feff}".as_bytes());
-            }
-            bytes.extend_from_slice(out.text.as_bytes());
-            if let Some(&slot) = slot_of.get(file.path.as_str()) {
+        let (writes, n) = apply_fixes(&result, include_unsafe);
+        applied += n;
+        for (path, bytes) in writes {
+            if let Some(&slot) = slot_of.get(path.as_str()) {
                 current[slot].1 = bytes;
                 changed = true;
             }
@@ -396,18 +426,7 @@ pub fn fix(inputs: &[(String, Vec<u8>)], options: &LintOptions, include_unsafe: 
         .iter()
         .zip(&current)
         .filter(|((_, a), (_, b))| a != b)
-        .map(|((path, a), (_, b))| {
-            let text = |bytes: &[u8]| {
-                let s = String::from_utf8_lossy(bytes).into_owned();
-                s.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(s)
-            };
-            FixedFile {
-                path: path.clone(),
-                before: text(a),
-                after: text(b),
-                bytes: b.clone(),
-            }
-        })
+        .map(|((path, a), (_, b))| FixedFile::new(path, a, b))
         .collect();
     FixRun {
         result,

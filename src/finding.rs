@@ -126,6 +126,10 @@ pub struct Finding {
     pub policy: Option<String>,
     #[serde(skip)]
     pub fix: Option<Fix>,
+    /// The Kustomize entry points (`overlays/dev`, `overlays/prod`) whose build has this
+    /// finding, when it was found in built output; empty for a file linted as it is.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub overlays: Vec<String>,
 }
 
 impl Finding {

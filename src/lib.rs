@@ -18,6 +18,7 @@ pub mod github;
 pub mod lsp;
 pub mod manifest;
 pub mod netpol;
+pub mod overlays;
 pub mod policy;
 pub mod render;
 mod repo_files;

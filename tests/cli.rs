@@ -161,9 +161,11 @@ fn the_bots_own_deployment_passes_its_checks_at_restricted() {
     assert_eq!(v["findings"].as_array().unwrap().len(), 0, "{out}");
     assert_eq!(v["errors"].as_array().unwrap().len(), 0, "{out}");
     assert_eq!(code, 0, "{err}");
+    // The overlay is built: its objects are counted as written (its kustomization files are
+    // read, not objects of their own).
     let (_, text, _) = run_cli(&["check", "deploy/"]);
     assert!(
-        text.contains("All checks passed (11 objects in 9 files)."),
+        text.contains("All checks passed (9 objects in 9 files)."),
         "{text}"
     );
 }

@@ -1,6 +1,5 @@
 //! The text of one file, with the tables that turn parser positions into bytes and lines.
 
-
 /// A file's text with its BOM removed, plus a line table. Byte offsets everywhere in the engine
 /// are offsets into [`SourceText::text`]; the BOM, if any, is re-added when a file is written.
 #[derive(Debug, Clone)]

@@ -240,13 +240,7 @@ pub fn compare(base: &Connectivity, head: &Connectivity) -> ConnectivityDiff {
             }
         })
         .collect();
-    changes.sort_by_key(|c| {
-        (
-            c.kind,
-            c.from_ingress_controller(),
-            c.np_guard_line(),
-        )
-    });
+    changes.sort_by_key(|c| (c.kind, c.from_ingress_controller(), c.np_guard_line()));
     let mut ordered: Vec<ConnectionChange> = Vec::with_capacity(changes.len());
     // np-guard lists every policy change before the ingress controller's.
     ordered.extend(

@@ -25,6 +25,9 @@ pub fn render_github(result: &LintResult, cx: &ReportContext<'_>) -> String {
             f.object,
             cx.guidance_url(f.rule)
         );
+        if !f.overlays.is_empty() {
+            let _ = write!(message, "\nOverlays: {}", f.overlays.join(", "));
+        }
         let _ = writeln!(
             out,
             "::{command} file={},line={},col={},title={}::{}",

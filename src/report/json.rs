@@ -23,6 +23,9 @@ struct JsonFinding<'a> {
     field_path: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     policy: Option<&'a str>,
+    /// The Kustomize entry points whose build has the finding (absent for plain files).
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    overlays: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -48,6 +51,7 @@ pub fn render_json(result: &LintResult) -> String {
                 severity: f.severity,
                 field_path: f.field_path.to_string(),
                 policy: f.policy.as_deref(),
+                overlays: &f.overlays,
             })
             .collect(),
         errors: &result.errors,

@@ -162,6 +162,9 @@ struct ResultProperties {
     stage: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     fix_safety: Option<&'static str>,
+    /// The Kustomize entry points whose build has the finding.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    overlays: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -342,6 +345,7 @@ fn finding_result<'a>(
             field_path: f.field_path.to_string(),
             stage: stage.to_string(),
             fix_safety,
+            overlays: f.overlays.clone(),
         },
         fixes,
     }

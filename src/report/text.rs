@@ -239,6 +239,9 @@ fn render_finding(out: &mut String, f: &Finding, file: Option<&ManifestFile>, pa
             paint.caret(&"^".repeat(token))
         );
         let _ = writeln!(out, "{:width$} = object: {}", "", f.object);
+        if !f.overlays.is_empty() {
+            let _ = writeln!(out, "{:width$} = overlays: {}", "", f.overlays.join(", "));
+        }
         if let Some(p) = &f.policy {
             let _ = writeln!(out, "{:width$} = policy: {p}", "");
         }

@@ -652,6 +652,7 @@ fn unused_ignore_finding(
         field_path: ig.path.clone(),
         policy: None,
         fix: crate::fix::realize(file, object, &plan).ok(),
+        overlays: Vec::new(),
     }
 }
 

@@ -11,6 +11,7 @@ mod github_files;
 mod ledger;
 mod limits;
 mod metrics;
+mod overlays;
 mod pages;
 pub mod policy;
 mod reconcile;

@@ -16,6 +16,7 @@ use super::connectivity;
 use super::events::{CHECK_NAME, Job, external_id};
 use super::github_files::{self, BlobCache, TreeMemo};
 use super::ledger::{self, Ledger};
+use super::overlays::PullOverlays;
 use super::policy;
 use crate::config::CONFIG_PATH;
 use crate::engine::{LintOptions, lint};
@@ -667,7 +668,20 @@ async fn review_and_post<G: GitHubApi>(
         context,
         ..LintOptions::default()
     };
-    let mut result = lint(&inputs, &options);
+    // Kustomize overlays the pull request touches are built at head and base (`overlays.rs`).
+    let overlays = PullOverlays::prepare(
+        &api,
+        repo,
+        &cx.blobs,
+        &trees,
+        sha,
+        base_sha.as_deref(),
+        &files,
+        &inputs,
+        &options,
+    )
+    .await?;
+    let mut result = overlays.lint(&inputs, &options);
 
     // The head tree is read only when the policy needs files the pull request did not change.
     let changed: Vec<&str> = inputs.iter().map(|(p, _)| p.as_str()).collect();
@@ -762,7 +776,7 @@ async fn review_and_post<G: GitHubApi>(
         }
     }
     let resolver = NamespaceResolver::from_lint_and_kustomizations(&result, &kustomizations);
-    let decisions = rollout::review(
+    let mut decisions = rollout::review(
         &result,
         &PolicyInput {
             config,
@@ -788,6 +802,7 @@ async fn review_and_post<G: GitHubApi>(
     } else {
         String::new()
     };
+    overlays.place(&mut result, &mut decisions, &options);
     // The planner sees the findings the policy reports (audit ones too: the check run shows
     // them); excepted, ignored and `off` findings are only named in the impact note.
     result.findings = decisions.reported().map(|d| d.finding.clone()).collect();
@@ -857,6 +872,7 @@ async fn review_and_post<G: GitHubApi>(
                 review::connectivity::insert_section(&plan.summary_comment, &note, 65_536);
         }
     }
+    overlays.note_summary(&mut plan);
 
     let mut summary_body = plan.summary_comment.clone();
     // A review posted before a crash (recorded, or found by its commit and marker) is not

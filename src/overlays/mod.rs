@@ -1,0 +1,327 @@
+//! `check` on Kustomize overlays: the kustomizations among the scanned files that no other one
+//! includes (the entry points, `overlays/dev`, `overlays/prod`) are built, and what they build
+//! is linted instead of the files they read. A patch is never judged alone; a base is judged as
+//! each overlay makes it.
+//!
+//! Rules stay unaware of rendering: each build is printed to YAML text and linted by the engine
+//! like any file (named after the entry point's kustomization file, so the rollout policy's
+//! `paths` rules and its namespace resolution see the entry point). Only then, after the
+//! rollout policy has judged every finding per overlay, [`Overlays::place`] moves each finding
+//! to its origin: the node at the finding's field path in the built object (or, for an absent
+//! field, its nearest existing parent) carries an [`Origin`], the base or patch line that wrote
+//! it. A finding that several overlays share (same rule, same origin, same field) is reported
+//! once and names the overlays it affects. A fix is moved the same way, realised on the origin
+//! file, and kept only when rebuilding and re-linting the entry points that read the file shows
+//! the finding gone.
+//!
+//! This layer reads files only through a [`FileSource`]; it never touches the network or the
+//! clock. Build failures are errors at the kustomization line that caused them, and the rest
+//! of the check goes on.
+
+mod place;
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::engine::{FixRun, FixedFile, LintOptions, LintResult, MAX_FIX_PASSES};
+use crate::manifest::{Limits, ReadError};
+use crate::render::{
+    self, Build, BuildLimits, FileSource, KUSTOMIZATION_FILE_NAMES, Origin,
+    to_yaml_stream_with_origins,
+};
+
+/// One entry point, built.
+#[derive(Debug)]
+pub struct Built {
+    /// The entry point's directory as the user wrote it: `overlays/prod`.
+    pub dir: String,
+    /// The name the built text is linted under: the entry point's kustomization file, so that
+    /// rollout `paths` rules match the entry point.
+    pub path: String,
+    pub build: Build,
+    /// The printed build: what the engine lints.
+    pub text: String,
+    /// The origin of each printed line (index 0 is line 1), for errors the engine reports on
+    /// the built text.
+    pub line_origins: Vec<Origin>,
+}
+
+impl Built {
+    fn reads(&self, path: &str) -> bool {
+        self.build.files.iter().any(|(_, p, _)| p == path)
+    }
+}
+
+/// The builds of a scan.
+#[derive(Debug, Default)]
+pub struct Overlays {
+    pub built: Vec<Built>,
+    /// Builds that failed, at the line that caused it.
+    pub errors: Vec<ReadError>,
+    /// What a build could not check ("not checked: remote base …"), prefixed by its entry
+    /// point.
+    pub notes: Vec<String>,
+    /// Every file a successful build read (resources, patches, kustomizations): linted only as
+    /// part of what the builds produce.
+    pub consumed: BTreeSet<String>,
+}
+
+impl Overlays {
+    /// Finds the kustomizations among `paths` (the scanned files), picks the entry points and
+    /// builds each, reading through `fs`.
+    pub fn build(fs: &dyn FileSource, paths: &[&str], limits: &Limits) -> Overlays {
+        let dirs = kustomization_dirs(fs, paths);
+        if dirs.is_empty() {
+            return Overlays::default();
+        }
+        Overlays::build_entries(fs, &render::entry_points(fs, &dirs), limits)
+    }
+
+    /// Builds the entry points `entries` (kustomization directories), reading through `fs`.
+    pub fn build_entries(fs: &dyn FileSource, entries: &[PathBuf], limits: &Limits) -> Overlays {
+        let build_limits = BuildLimits {
+            file: limits.clone(),
+            ..BuildLimits::default()
+        };
+        let outcomes: Vec<_> = entries
+            .par_iter()
+            .map(|dir| build_one(fs, dir, &build_limits))
+            .collect();
+        let mut overlays = Overlays::default();
+        for outcome in outcomes {
+            match outcome {
+                Ok(built) => {
+                    overlays
+                        .consumed
+                        .extend(built.build.files.iter().map(|(_, p, _)| p.to_string()));
+                    overlays.notes.extend(
+                        built
+                            .build
+                            .notes
+                            .iter()
+                            .map(|n| format!("{}: {n}", built.dir)),
+                    );
+                    overlays.built.push(built);
+                }
+                Err(e) => overlays.errors.push(e),
+            }
+        }
+        overlays
+    }
+
+    /// Keeps the builds that read one of `paths` (and the failures of entry points at or
+    /// above one of them): what a change to those files affects.
+    pub fn retain_reading(&mut self, paths: &BTreeSet<String>) {
+        self.built
+            .retain(|b| b.build.files.iter().any(|(_, p, _)| paths.contains(p)));
+        self.errors.retain(|e| {
+            paths.contains(&e.file)
+                || paths.iter().any(|p| {
+                    let dir = e.file.rsplit_once('/').map_or("", |(d, _)| d);
+                    dir.is_empty() || p.starts_with(&format!("{dir}/"))
+                })
+        });
+        self.consumed = self
+            .built
+            .iter()
+            .flat_map(|b| b.build.files.iter().map(|(_, p, _)| p.to_string()))
+            .collect();
+        let dirs: Vec<String> = self.built.iter().map(|b| format!("{}: ", b.dir)).collect();
+        self.notes
+            .retain(|n| dirs.iter().any(|d| n.starts_with(d.as_str())));
+    }
+
+    /// Lints `inputs` with these builds: files a build read are replaced by the builds'
+    /// output (see [`lint`]).
+    pub fn lint_inputs(&self, inputs: Vec<(String, Vec<u8>)>, options: &LintOptions) -> LintResult {
+        let mut all: Vec<(String, Vec<u8>)> = inputs
+            .into_iter()
+            .filter(|(p, _)| !self.consumed.contains(p))
+            .collect();
+        all.extend(
+            self.built
+                .iter()
+                .map(|b| (b.path.clone(), b.text.as_bytes().to_vec())),
+        );
+        let mut result = crate::engine::lint(&all, options);
+        result.errors.extend(self.errors.iter().cloned());
+        result
+    }
+
+    /// The entry point directories built, in scan order.
+    pub fn dirs(&self) -> Vec<&str> {
+        self.built.iter().map(|b| b.dir.as_str()).collect()
+    }
+
+    fn by_path(&self, path: &str) -> Option<usize> {
+        self.built.iter().position(|b| b.path == path)
+    }
+}
+
+/// Builds the entry point `dir` and prints it, or says why it could not.
+fn build_one(fs: &dyn FileSource, dir: &Path, limits: &BuildLimits) -> Result<Built, ReadError> {
+    let shown = render::display_path(dir);
+    let build = render::build_kustomization(fs, dir, limits).map_err(|e| ReadError {
+        file: if e.file.is_empty() {
+            shown.clone()
+        } else {
+            e.file
+        },
+        line: e.line,
+        column: 0,
+        message: format!("cannot build {shown}: {}", e.message),
+    })?;
+    let (text, line_origins) = to_yaml_stream_with_origins(&build.objects);
+    let path = build
+        .kustomizations
+        .first()
+        .cloned()
+        .unwrap_or_else(|| format!("{shown}/kustomization.yaml"));
+    if text.len() > limits.max_output_bytes {
+        return Err(ReadError {
+            file: path,
+            line: 0,
+            column: 0,
+            message: format!(
+                "cannot build {shown}: the build is {} MiB, above the {} MiB output limit",
+                text.len() / (1024 * 1024),
+                limits.max_output_bytes / (1024 * 1024)
+            ),
+        });
+    }
+    Ok(Built {
+        dir: shown,
+        path,
+        build,
+        text,
+        line_origins,
+    })
+}
+
+/// Directories of the scanned files that hold a kustomization (including a `Kustomization`
+/// file, which a walk for `*.yaml` does not list).
+fn kustomization_dirs(fs: &dyn FileSource, paths: &[&str]) -> Vec<PathBuf> {
+    let dirs: BTreeSet<PathBuf> = paths
+        .iter()
+        .map(|p| match Path::new(p).parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        })
+        .collect();
+    dirs.into_iter()
+        .filter(|d| {
+            KUSTOMIZATION_FILE_NAMES
+                .iter()
+                .any(|n| fs.is_file(&render::normalize_path(&d.join(n))))
+        })
+        .collect()
+}
+
+/// Lints `inputs` (the scanned files) with the overlays among them built: files a build read
+/// are replaced by the builds' output. The findings are still on the built text (so the
+/// rollout policy can judge them per entry point); [`Overlays::place`] moves them to their
+/// origins.
+pub fn lint(
+    fs: &dyn FileSource,
+    inputs: Vec<(String, Vec<u8>)>,
+    options: &LintOptions,
+) -> (LintResult, Overlays) {
+    let paths: Vec<&str> = inputs.iter().map(|(p, _)| p.as_str()).collect();
+    let overlays = Overlays::build(fs, &paths, &options.limits);
+    let result = overlays.lint_inputs(inputs, options);
+    (result, overlays)
+}
+
+/// A file source with some files replaced in memory: what `--fix` and fix verification
+/// rebuild from.
+pub struct Edited<'a> {
+    base: &'a dyn FileSource,
+    files: HashMap<PathBuf, Vec<u8>>,
+}
+
+impl<'a> Edited<'a> {
+    pub fn new(base: &'a dyn FileSource) -> Self {
+        Self {
+            base,
+            files: HashMap::new(),
+        }
+    }
+
+    pub fn set(&mut self, path: &str, bytes: Vec<u8>) {
+        self.files.insert(PathBuf::from(path), bytes);
+    }
+}
+
+impl FileSource for Edited<'_> {
+    fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        match self.files.get(path) {
+            Some(b) => Ok(b.clone()),
+            None => self.base.read(path),
+        }
+    }
+    fn is_dir(&self, path: &Path) -> bool {
+        self.base.is_dir(path)
+    }
+    fn is_file(&self, path: &Path) -> bool {
+        self.files.contains_key(path) || self.base.is_file(path)
+    }
+}
+
+/// `--fix` with overlays: lint, place, apply the fixes allowed to the files they edit (direct
+/// files, bases, patches), rebuild, and repeat until nothing changes or [`MAX_FIX_PASSES`].
+/// Pure apart from reading `fs`: the caller writes [`FixRun::changed`].
+pub fn fix(
+    fs: &dyn FileSource,
+    inputs: &[(String, Vec<u8>)],
+    options: &LintOptions,
+    include_unsafe: bool,
+) -> FixRun {
+    let mut edited = Edited::new(fs);
+    let mut current: Vec<(String, Vec<u8>)> = inputs.to_vec();
+    let slot_of: HashMap<String, usize> = inputs
+        .iter()
+        .enumerate()
+        .map(|(i, (p, _))| (p.clone(), i))
+        .collect();
+    let mut applied = 0;
+    let mut passes = 0;
+    let result = loop {
+        let (mut result, overlays) = lint(&edited, current.clone(), options);
+        overlays.place(&mut result, &mut Vec::new(), &edited, options);
+        if passes == MAX_FIX_PASSES {
+            break result;
+        }
+        let (writes, n) = crate::engine::apply_fixes(&result, include_unsafe);
+        applied += n;
+        passes += 1;
+        if writes.is_empty() {
+            break result;
+        }
+        for (path, bytes) in writes {
+            if let Some(&slot) = slot_of.get(&path) {
+                current[slot].1 = bytes.clone();
+            }
+            edited.set(&path, bytes);
+        }
+    };
+    let mut changed: Vec<FixedFile> = edited
+        .files
+        .iter()
+        .filter_map(|(path, after)| {
+            let before = fs.read(path).ok()?;
+            (before != *after).then(|| FixedFile::new(&render::display_path(path), &before, after))
+        })
+        .collect();
+    changed.sort_by(|a, b| a.path.cmp(&b.path));
+    FixRun {
+        result,
+        changed,
+        applied,
+        passes,
+    }
+}
+
+#[cfg(test)]
+mod tests;
