@@ -194,9 +194,10 @@ fn a_schema_type_error_names_the_field_at_its_line_and_column() {
     );
 }
 
-/// Every file under a chart's `templates/` is a template, braces or not; a file named alone
-/// on the command line is recognised by the `Chart.yaml` on disk. Outside charts, `{{ }}` in
-/// string values is text and the file is linted.
+/// Every file under a chart's `templates/` is a template, braces or not: with the chart's
+/// `Chart.yaml` among the scanned files the chart is rendered and its templates are linted as
+/// rendered; a template named alone on the command line (its `Chart.yaml` found on disk) is
+/// skipped. Outside charts, `{{ }}` in string values is text and the file is linted.
 #[test]
 fn chart_templates_are_skipped_and_braces_in_strings_are_linted() {
     let dir = tempfile::tempdir().unwrap();
@@ -215,7 +216,27 @@ fn chart_templates_are_skipped_and_braces_in_strings_are_linted() {
         format!("apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: alerts}}\ndata:\n  rule: \"{{{{ $labels.instance }}}} down\"\n---\n{pod}"),
     )
     .unwrap();
-    for target in [root.to_path_buf(), root.join("chart/templates/pod.yaml")] {
+    // The whole tree: the chart is rendered, and the pod's findings sit in its template.
+    let (_, out, _) = run_cli(&["check", "--format", "json", root.to_str().unwrap()]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(
+        v["skipped"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| !s["reason"].as_str().unwrap().starts_with("template")),
+        "{out}"
+    );
+    assert!(
+        v["findings"].as_array().unwrap().iter().any(|f| f["file"]
+            .as_str()
+            .unwrap()
+            .ends_with("chart/templates/pod.yaml")),
+        "{out}"
+    );
+    // A template named alone: skipped.
+    {
+        let target = root.join("chart/templates/pod.yaml");
         let (_, out, _) = run_cli(&["check", "--format", "json", target.to_str().unwrap()]);
         let v: serde_json::Value = serde_json::from_str(&out).unwrap();
         let skipped: Vec<&str> = v["skipped"]

@@ -32,9 +32,23 @@ use crate::render::{
     to_yaml_stream_with_origins,
 };
 
+/// What an entry point is: a kustomization that nothing includes, or a Helm chart that is not
+/// another chart's subchart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryKind {
+    Kustomization,
+    Chart,
+}
+
+/// The Kubernetes version charts are rendered for in `check` (`.Capabilities.KubeVersion`):
+/// a current one, so that charts choose today's API versions rather than those of Helm's
+/// offline default (v1.20).
+pub const CHART_KUBE_VERSION: &str = "v1.34.0";
+
 /// One entry point, built.
 #[derive(Debug)]
 pub struct Built {
+    pub kind: EntryKind,
     /// The entry point's directory as the user wrote it: `overlays/prod`.
     pub dir: String,
     /// The name the built text is linted under: the entry point's kustomization file, so that
@@ -73,10 +87,16 @@ impl Overlays {
     /// builds each, reading through `fs`.
     pub fn build(fs: &dyn FileSource, paths: &[&str], limits: &Limits) -> Overlays {
         let dirs = kustomization_dirs(fs, paths);
-        if dirs.is_empty() {
-            return Overlays::default();
+        let charts = chart_roots(paths);
+        let mut overlays = if dirs.is_empty() {
+            Overlays::default()
+        } else {
+            Overlays::build_entries(fs, &render::entry_points(fs, &dirs), limits)
+        };
+        if !charts.is_empty() {
+            overlays.add(charts.par_iter().map(|dir| render_one(fs, dir)).collect());
         }
-        Overlays::build_entries(fs, &render::entry_points(fs, &dirs), limits)
+        overlays
     }
 
     /// Builds the entry points `entries` (kustomization directories), reading through `fs`.
@@ -90,6 +110,12 @@ impl Overlays {
             .map(|dir| build_one(fs, dir, &build_limits))
             .collect();
         let mut overlays = Overlays::default();
+        overlays.add(outcomes);
+        overlays
+    }
+
+    fn add(&mut self, outcomes: Vec<Result<Built, ReadError>>) {
+        let overlays = self;
         for outcome in outcomes {
             match outcome {
                 Ok(built) => {
@@ -108,7 +134,6 @@ impl Overlays {
                 Err(e) => overlays.errors.push(e),
             }
         }
-        overlays
     }
 
     /// Keeps the builds that read one of `paths` (and the failures of entry points at or
@@ -192,12 +217,108 @@ fn build_one(fs: &dyn FileSource, dir: &Path, limits: &BuildLimits) -> Result<Bu
         });
     }
     Ok(Built {
+        kind: EntryKind::Kustomization,
         dir: shown,
         path,
         build,
         text,
         line_origins,
     })
+}
+
+/// The folders of the `Chart.yaml` files among `paths` that are not a subchart (under another
+/// of them, in its `charts/` folder): what `helm template` would be run on.
+fn chart_roots(paths: &[&str]) -> Vec<String> {
+    let dirs: Vec<&str> = paths
+        .iter()
+        .filter_map(|p| {
+            let dir = p.strip_suffix("Chart.yaml")?;
+            (dir.is_empty() || dir.ends_with('/')).then(|| dir.trim_end_matches('/'))
+        })
+        .collect();
+    dirs.iter()
+        .filter(|d| {
+            !dirs.iter().any(|other| {
+                other != *d
+                    && d.starts_with(&format!(
+                        "{}{}charts/",
+                        other,
+                        if other.is_empty() { "" } else { "/" }
+                    ))
+            })
+        })
+        .map(|d| {
+            if d.is_empty() {
+                ".".to_string()
+            } else {
+                d.to_string()
+            }
+        })
+        .collect()
+}
+
+/// Renders the chart in `dir` with its default values, as `helm template` does, for a
+/// current Kubernetes version; a template that fails is an error naming its line.
+fn render_chart(fs: &dyn FileSource, dir: &Path) -> Result<Build, String> {
+    let options = render::ChartOptions {
+        kube_version: Some(CHART_KUBE_VERSION.to_string()),
+        ..render::ChartOptions::default()
+    };
+    let rendered = render::render_chart(fs, dir, &options).map_err(|e| e.to_string())?;
+    let shown = render::display_path(dir);
+    Ok(Build {
+        objects: rendered.documents.into_iter().map(|d| d.object).collect(),
+        files: rendered.files,
+        notes: rendered.notes,
+        kustomizations: vec![chart_file(&shown)],
+        patch_files: Vec::new(),
+    })
+}
+
+fn chart_file(shown: &str) -> String {
+    if shown.is_empty() || shown == "." {
+        "Chart.yaml".to_string()
+    } else {
+        format!("{shown}/Chart.yaml")
+    }
+}
+
+/// Renders the chart in `dir` and prints it, or says why it could not.
+fn render_one(fs: &dyn FileSource, dir: &str) -> Result<Built, ReadError> {
+    let path = chart_file(dir);
+    let build = render_chart(fs, Path::new(dir)).map_err(|message| ReadError {
+        file: path.clone(),
+        line: 0,
+        column: 0,
+        message: format!("cannot render the chart {dir}: {message}"),
+    })?;
+    let (text, line_origins) = to_yaml_stream_with_origins(&build.objects);
+    Ok(Built {
+        kind: EntryKind::Chart,
+        dir: dir.to_string(),
+        path,
+        build,
+        text,
+        line_origins,
+    })
+}
+
+/// Builds `built`'s entry point again through `fs` (a fix being verified): the objects.
+fn rebuild(
+    fs: &dyn FileSource,
+    built: &Built,
+    limits: &crate::render::BuildLimits,
+) -> Option<Vec<render::Node>> {
+    match built.kind {
+        EntryKind::Kustomization => {
+            render::build_kustomization(fs, &PathBuf::from(&built.dir), limits)
+                .ok()
+                .map(|b| b.objects)
+        }
+        EntryKind::Chart => render_chart(fs, Path::new(&built.dir))
+            .ok()
+            .map(|b| b.objects),
+    }
 }
 
 /// Directories of the scanned files that hold a kustomization (including a `Kustomization`

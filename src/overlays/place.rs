@@ -2,7 +2,6 @@
 //! merge of what several overlays share, and fixes realised and verified where the value lives.
 
 use std::collections::{HashMap, HashSet};
-use std::path::PathBuf;
 
 use super::{Built, Edited, Overlays};
 use crate::config::Mode;
@@ -547,12 +546,10 @@ impl Overlays {
             if !built.reads(&file.path) {
                 continue;
             }
-            let Ok(build) =
-                render::build_kustomization(&edited, &PathBuf::from(&built.dir), &limits)
-            else {
+            let Some(objects) = super::rebuild(&edited, built, &limits) else {
                 return vec![false; at.len()];
             };
-            let text = render::to_yaml_stream(&build.objects);
+            let text = render::to_yaml_stream(&objects);
             let lint = crate::engine::lint(&[(built.path.clone(), text.into_bytes())], options);
             if !lint.errors.is_empty() {
                 return vec![false; at.len()];

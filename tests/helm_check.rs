@@ -1,0 +1,106 @@
+//! `check` on a Helm chart as a user runs it: a directory with a `Chart.yaml` is rendered with
+//! its default values (as `helm template` would, for a current Kubernetes version) and what it
+//! renders is linted; each finding sits on the line that produced the value — the values file
+//! line for a value, the template line for text written in the template — and the chart's
+//! files are no longer named "not checked".
+
+use std::path::Path;
+
+use clap::Parser;
+use kubenudge::cli::{Cli, run};
+
+fn run_cli(args: &[&str]) -> (i32, String, String) {
+    let cli = Cli::try_parse_from(std::iter::once("kubenudge").chain(args.iter().copied()))
+        .expect("arguments parse");
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = run(cli, &mut out, &mut err);
+    (
+        code,
+        String::from_utf8(out).unwrap(),
+        String::from_utf8(err).unwrap(),
+    )
+}
+
+fn web_chart() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/helm/web")
+        .display()
+        .to_string()
+}
+
+fn findings(json: &str) -> Vec<(String, u64, String)> {
+    let v: serde_json::Value = serde_json::from_str(json).expect("JSON output");
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let file = f["file"].as_str().unwrap();
+            let short = file
+                .rsplit_once("fixtures/helm/web/")
+                .map_or(file, |(_, s)| s);
+            (
+                short.to_string(),
+                f["line"].as_u64().unwrap(),
+                f["rule"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_value_that_breaks_a_rule_is_reported_at_its_values_line() {
+    let chart = web_chart();
+    let (code, out, err) = run_cli(&["check", "--format", "json", &chart]);
+    assert_eq!(code, 1, "{err}");
+    let found = findings(&out);
+    // `securityContext.runAsUser: 0` and `allowPrivilegeEscalation: true` in values.yaml
+    // (lines 27 and 28), rendered into the Deployment through `toYaml | nindent`.
+    assert!(
+        found.contains(&("values.yaml".into(), 27, "pod-security/run-as-user".into())),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&(
+            "values.yaml".into(),
+            28,
+            "pod-security/allow-privilege-escalation".into()
+        )),
+        "{found:?}"
+    );
+    // The test hook's Pod is written in its template: its findings point there.
+    assert!(
+        found
+            .iter()
+            .any(|(f, _, _)| f == "templates/tests/test-connection.yaml"),
+        "{found:?}"
+    );
+    // Nothing is reported on the rendered text itself, and no template is skipped.
+    assert!(found.iter().all(|(f, _, _)| f != "Chart.yaml"), "{found:?}");
+    let (_, text, _) = run_cli(&["check", "--exit-zero", &chart]);
+    assert!(!text.contains("not checked"), "{text}");
+}
+
+#[test]
+fn a_chart_that_fails_to_render_is_an_error_with_the_template_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("templates")).unwrap();
+    std::fs::write(
+        root.join("Chart.yaml"),
+        "apiVersion: v2\nname: broken\nversion: 0.1.0\n",
+    )
+    .unwrap();
+    std::fs::write(root.join("values.yaml"), "image: nginx\n").unwrap();
+    std::fs::write(
+        root.join("templates/pod.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: c\n      image: {{ .Values.image | nosuchfunction }}\n",
+    )
+    .unwrap();
+    let (code, out, err) = run_cli(&["check", root.to_str().unwrap()]);
+    let all = format!("{out}{err}");
+    assert_ne!(code, 0, "{all}");
+    assert!(all.contains("cannot render the chart"), "{all}");
+    assert!(all.contains("pod.yaml:8"), "{all}");
+    assert!(all.contains("nosuchfunction"), "{all}");
+}
