@@ -104,3 +104,66 @@ fn a_chart_that_fails_to_render_is_an_error_with_the_template_line() {
     assert!(all.contains("pod.yaml:8"), "{all}");
     assert!(all.contains("nosuchfunction"), "{all}");
 }
+
+/// Copies `fixtures/helm/web` into `to`.
+fn copy_chart(to: &Path) {
+    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/helm/web");
+    fn walk(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            let target = to.join(entry.file_name());
+            if entry.file_type().unwrap().is_dir() {
+                walk(&entry.path(), &target);
+            } else {
+                std::fs::copy(entry.path(), target).unwrap();
+            }
+        }
+    }
+    walk(&from, to);
+}
+
+#[test]
+fn the_fix_goes_into_values_yaml_and_holds_after_rendering_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let chart = dir.path().join("web");
+    copy_chart(&chart);
+    let chart = chart.to_str().unwrap();
+    // The rendered Deployment is what the finding is about; its field is the value's path.
+    let (_, out, _) = run_cli(&["check", "--format", "json", chart]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let escalation = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| {
+            f["rule"] == "pod-security/allow-privilege-escalation"
+                && f["file"].as_str().unwrap().ends_with("values.yaml")
+        })
+        .expect("the values finding");
+    assert_eq!(escalation["object"]["kind"], "Deployment");
+    assert_eq!(
+        escalation["field_path"],
+        "securityContext.allowPrivilegeEscalation"
+    );
+    assert_eq!(escalation["fix"], true);
+
+    let (_, diff, _) = run_cli(&["check", "--fix", "--unsafe-fixes", "--diff", chart]);
+    let shown = diff.replace(chart, "/web");
+    insta::assert_snapshot!("values_fix_diff", shown);
+
+    let (_, _, err) = run_cli(&["check", "--fix", "--unsafe-fixes", chart]);
+    let (_, out, _) = run_cli(&["check", "--format", "json", chart]);
+    let left = findings(&out);
+    assert!(
+        left.iter().all(|(f, _, _)| !f.ends_with("values.yaml")),
+        "{left:?}\n{err}"
+    );
+    let values = std::fs::read_to_string(Path::new(chart).join("values.yaml")).unwrap();
+    assert!(
+        values.contains("  allowPrivilegeEscalation: false\n"),
+        "{values}"
+    );
+    // The author's comments stay where they were.
+    assert!(values.contains("  # fsGroup: 2000\n"), "{values}");
+}

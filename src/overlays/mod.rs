@@ -388,6 +388,10 @@ impl FileSource for Edited<'_> {
     fn is_file(&self, path: &Path) -> bool {
         self.files.contains_key(path) || self.base.is_file(path)
     }
+    fn list(&self, dir: &Path) -> std::io::Result<Vec<String>> {
+        // Edits replace files, never add any: the listing is the base's.
+        self.base.list(dir)
+    }
 }
 
 /// `--fix` with overlays: lint, place, apply the fixes allowed to the files they edit (direct

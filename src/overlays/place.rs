@@ -21,8 +21,62 @@ struct OriginFile {
     spans: HashMap<(usize, usize), (usize, FieldPath)>,
 }
 
+/// The kind of the pseudo-object a values file is read as.
+const VALUES_KIND: &str = "Values";
+
+/// A chart's values file (`values.yaml`, `values-prod.yaml`) read as one pseudo-object per
+/// document, so that a value a template rendered can be named by its path in the file and a
+/// fix realised there (verified, like every fix, by rendering again). `None` for other files.
+fn values_file(
+    path: &str,
+    text: &SourceText,
+    limits: &crate::manifest::Limits,
+) -> Option<ManifestFile> {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let yaml = name.ends_with(".yaml") || name.ends_with(".yml");
+    if !name.starts_with("values") || !yaml {
+        return None;
+    }
+    let (tree, docs) = crate::manifest::parse_stream(text, limits).ok()?;
+    let objects = docs
+        .iter()
+        .filter(|d| !tree.entries(d.root).is_empty())
+        .map(|d| crate::manifest::Object {
+            document: d.index,
+            node: d.root,
+            api_version: String::new(),
+            kind: VALUES_KIND.to_string(),
+            name: name.to_string(),
+            namespace: None,
+            typed: crate::manifest::Typed::Untyped,
+        })
+        .collect();
+    Some(ManifestFile {
+        path: path.to_string(),
+        source: text.clone(),
+        tree,
+        objects,
+        errors: Vec::new(),
+        skipped: None,
+    })
+}
+
 impl OriginFile {
     fn read(path: &str, text: &SourceText, limits: &crate::manifest::Limits) -> OriginFile {
+        if let Some(manifest) = values_file(path, text, limits) {
+            let mut spans = HashMap::new();
+            for (i, object) in manifest.objects.iter().enumerate() {
+                index_spans(
+                    &manifest.tree,
+                    object.node,
+                    FieldPath::root(),
+                    i,
+                    &mut spans,
+                    0,
+                );
+            }
+            return OriginFile { manifest, spans };
+        }
         let mut bytes = Vec::with_capacity(text.text().len() + 3);
         if text.has_bom() {
             bytes.extend_from_slice("\u{feff}".as_bytes());
@@ -358,7 +412,12 @@ impl Overlays {
                 f.line = placed.line;
                 f.column = placed.column;
                 if let Some((oi, path)) = placed.at {
-                    f.object = origins.files[&f.file].manifest.objects[oi].reference();
+                    let origin_object = &origins.files[&f.file].manifest.objects[oi];
+                    // A value from a chart's values file stays a finding of the rendered
+                    // object; its field path becomes the value's path in the file.
+                    if origin_object.kind != VALUES_KIND {
+                        f.object = origin_object.reference();
+                    }
                     f.field_path = path;
                 }
                 plan = fix.and_then(|fix| {
