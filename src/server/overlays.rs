@@ -1,6 +1,7 @@
-//! Kustomize overlays in a pull request. When the pull request changes a kustomization, or a
-//! manifest that is only part of an object (a patch: a workload without its containers'
-//! images), the entry points that read a changed file are built at head and at base from the
+//! Kustomize overlays and Helm charts in a pull request. When the pull request changes a
+//! kustomization, a chart's file (`Chart.yaml`, a values file, a template), or a manifest that
+//! is only part of an object (a patch: a workload without its containers' images), the entry
+//! points that read a changed file are built (charts rendered) at head and at base from the
 //! commits' trees (blobs through the SHA cache), linted as built, and only what is new at head
 //! is kept, placed on the base or patch line that set the value. Comments then land on the
 //! changed lines of those files as for any manifest; the summary says which overlays were
@@ -68,11 +69,37 @@ impl FileSource for Tree {
     fn is_file(&self, path: &Path) -> bool {
         self.files.contains_key(path)
     }
+    fn list(&self, dir: &Path) -> std::io::Result<Vec<String>> {
+        let dir = if dir == Path::new(".") {
+            Path::new("")
+        } else {
+            dir
+        };
+        let mut names: Vec<String> = self
+            .files
+            .keys()
+            .chain(self.dirs.iter())
+            .filter(|p| p.parent() == Some(dir))
+            .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .collect();
+        names.sort();
+        names.dedup();
+        Ok(names)
+    }
 }
 
 fn is_kustomization(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
     KUSTOMIZATION_FILE_NAMES.contains(&name)
+}
+
+/// A file a Helm chart is made of: its `Chart.yaml`, a values file, a template.
+fn is_chart_part(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name == "Chart.yaml"
+        || (name.starts_with("values") && (name.ends_with(".yaml") || name.ends_with(".yml")))
+        || path.starts_with("templates/")
+        || path.contains("/templates/")
 }
 
 /// A workload whose pod template is missing or has a container without an image: a patch,
@@ -108,7 +135,7 @@ async fn fetch_tree<G: GitHubApi>(
     let (entries, truncated) = (&listed.files, listed.truncated);
     let dirs: BTreeSet<String> = entries
         .iter()
-        .filter(|(p, _)| is_kustomization(p))
+        .filter(|(p, _)| is_kustomization(p) || p == "Chart.yaml" || p.ends_with("/Chart.yaml"))
         .map(|(p, _)| {
             p.rsplit_once('/')
                 .map_or(String::new(), |(d, _)| d.to_string())
@@ -123,7 +150,7 @@ async fn fetch_tree<G: GitHubApi>(
         .collect();
     if wanted.len() > MAX_TREE_FILES {
         return Ok(Err(format!(
-            "Kustomize overlays not built: {} files under kustomizations, above the limit of {MAX_TREE_FILES}",
+            "Kustomize overlays and Helm charts not built: {} files under them, above the limit of {MAX_TREE_FILES}",
             wanted.len()
         )));
     }
@@ -177,7 +204,10 @@ impl PullOverlays {
                 .collect(),
             ..PullOverlays::default()
         };
-        let touches = out.changed.iter().any(|p| is_kustomization(p))
+        let touches = out
+            .changed
+            .iter()
+            .any(|p| is_kustomization(p) || is_chart_part(p))
             || inputs.iter().any(|(path, bytes)| {
                 read_manifest(path, bytes, &options.limits).is_ok_and(|f| is_partial(&f))
             });
@@ -201,17 +231,15 @@ impl PullOverlays {
         if let Some(base_sha) = base_sha {
             match fetch_tree(api, repo, blobs, trees, base_sha).await? {
                 Ok(base) => {
-                    let dirs: Vec<PathBuf> = built
-                        .built
-                        .iter()
-                        .map(|b| PathBuf::from(&b.dir))
-                        .filter(|d| {
-                            KUSTOMIZATION_FILE_NAMES
-                                .iter()
-                                .any(|n| base.is_file(&crate::render::normalize_path(&d.join(n))))
-                        })
-                        .collect();
-                    let before = Overlays::build_entries(&base, &dirs, &options.limits);
+                    // The same entry points at base: those that read a changed file there.
+                    let head_dirs: HashSet<&str> =
+                        built.built.iter().map(|b| b.dir.as_str()).collect();
+                    let base_paths = base.paths();
+                    let base_refs: Vec<&str> = base_paths.iter().map(String::as_str).collect();
+                    let mut before = Overlays::build(&base, &base_refs, &options.limits);
+                    before.retain_reading(&out.changed);
+                    before.built.retain(|b| head_dirs.contains(b.dir.as_str()));
+                    before.errors.clear();
                     let mut result = before.lint_inputs(Vec::new(), options);
                     // Only which findings exist matters at base: no fix is realised there.
                     let items: Vec<_> = std::mem::take(&mut result.findings)
@@ -305,8 +333,18 @@ impl PullOverlays {
                 } else {
                     format!("at head, and {} of them at base", self.base_dirs.len())
                 };
+                let charts = built
+                    .built
+                    .iter()
+                    .filter(|b| b.kind == crate::overlays::EntryKind::Chart)
+                    .count();
+                let what = match (charts, dirs.len() - charts) {
+                    (0, _) => "Kustomize overlays built",
+                    (_, 0) => "Helm charts rendered (default values)",
+                    _ => "Kustomize overlays and Helm charts built",
+                };
                 let mut line = format!(
-                    "Kustomize overlays built {at_base}: {}; findings sit on the base or patch line that sets the value, and only those new at head are reported.",
+                    "{what} {at_base}: {}; findings sit on the line that sets the value (a base, a patch, a values file or a template), and only those new at head are reported.",
                     dirs.join(", ")
                 );
                 for note in &built.notes {
