@@ -1487,20 +1487,14 @@ pub fn call(ex: &mut Exec, name: &str, mut args: Vec<Value>) -> F {
         "genCA" | "genSelfSignedCert" | "genSignedCert" => Value::map(BTreeMap::from([
             (
                 "Cert".to_string(),
-                Value::str(
-                    "-----BEGIN CERTIFICATE-----\nkubenudge-placeholder\n-----END CERTIFICATE-----\n",
-                ),
+                Value::str(placeholder_pem("CERTIFICATE")),
             ),
             (
                 "Key".to_string(),
-                Value::str(
-                    "-----BEGIN RSA PRIVATE KEY-----\nkubenudge-placeholder\n-----END RSA PRIVATE KEY-----\n",
-                ),
+                Value::str(placeholder_pem(PLACEHOLDER_KEY_KIND)),
             ),
         ])),
-        "genPrivateKey" => Value::str(
-            "-----BEGIN RSA PRIVATE KEY-----\nkubenudge-placeholder\n-----END RSA PRIVATE KEY-----\n",
-        ),
+        "genPrivateKey" => Value::str(placeholder_pem(PLACEHOLDER_KEY_KIND)),
         "htpasswd" => {
             want(name, a, 2)?;
             Value::str(format!("{}:$2a$10$kubenudgeplaceholder", s(a, 0)?))
@@ -2145,6 +2139,15 @@ pub fn call_method(ex: &mut Exec, o: &Rc<Object>, name: &str, args: Vec<Value>) 
         },
         _ => Err(FnError::Call(format!("no method {name}"))),
     }
+}
+
+/// The PEM label of the placeholder key the generator functions return.
+const PLACEHOLDER_KEY_KIND: &str = "RSA PRIVATE KEY";
+
+/// A PEM-armoured placeholder (no key material): what `genCA`, `genPrivateKey` and friends
+/// return, so charts that embed a generated certificate render deterministically.
+fn placeholder_pem(kind: &str) -> String {
+    format!("-----BEGIN {kind}-----\nkubenudge-placeholder\n-----END {kind}-----\n")
 }
 
 #[cfg(test)]
