@@ -527,6 +527,7 @@ pub(crate) fn lint_options(
             || args.pss_version.is_some()
             || config.is_some_and(|c| c.pss_explicit),
         rules: rule_selection(args, config),
+        chart_values: config.map(|c| c.helm.clone()).unwrap_or_default(),
         ..LintOptions::default()
     }
 }

@@ -354,6 +354,10 @@ pub struct Config {
     pub docs_base_url: Option<String>,
     /// `select:`, `extend-select:` and `ignore:`; the command line adds its own layer on top.
     pub rules: RuleSelection,
+    /// `helm:`: per chart directory (relative to the repository root), the values files
+    /// (relative to the chart) each rendered as a values set of its own, besides the chart's
+    /// defaults and its `ci/*-values.yaml`.
+    pub helm: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 impl Default for Config {
@@ -371,6 +375,7 @@ impl Default for Config {
             help: Help::default(),
             docs_base_url: None,
             rules: RuleSelection::default(),
+            helm: std::collections::BTreeMap::new(),
         }
     }
 }
@@ -664,6 +669,7 @@ impl ConfigParser<'_> {
                 "select",
                 "extend-select",
                 "ignore",
+                "helm",
             ],
         );
         let mut selection = SelectionLayer::default();
@@ -735,6 +741,7 @@ impl ConfigParser<'_> {
                 "select" => selection.select = Some(self.selectors(value, "select")),
                 "extend-select" => selection.extend_select = self.selectors(value, "extend-select"),
                 "ignore" => selection.ignore = self.selectors(value, "ignore"),
+                "helm" => c.helm = self.helm(value),
                 "help" => {
                     for (k, v) in self.mapping(value, "`help`", &["contact", "exceptions"]) {
                         let s = self.non_empty_string(v, &format!("help.{k}"));
@@ -757,6 +764,45 @@ impl ConfigParser<'_> {
             c.schedule = self.level_schedule(root, &per_mode, Some(single), "the configuration");
         }
         c
+    }
+
+    /// `helm: { charts/web: { values: [values-prod.yaml] } }`: chart directory → values files.
+    fn helm(&mut self, node: NodeId) -> std::collections::BTreeMap<String, Vec<String>> {
+        let tree = self.tree;
+        let mut out = std::collections::BTreeMap::new();
+        let charts: Vec<(String, NodeId)> = match &tree.node(node).kind {
+            NodeKind::Mapping { entries, .. } => {
+                entries.iter().map(|e| (e.key.clone(), e.value)).collect()
+            }
+            NodeKind::Null => Vec::new(),
+            _ => {
+                self.error(
+                    node,
+                    "`helm` must be a mapping of chart directories, e.g. `charts/web: {values: [values-prod.yaml]}`".into(),
+                );
+                Vec::new()
+            }
+        };
+        for (chart, value) in charts {
+            let mut files = Vec::new();
+            for (_, list) in self.mapping(value, &format!("`helm.{chart}`"), &["values"]) {
+                for item in self.sequence(list, &format!("helm.{chart}.values")) {
+                    if let Some(f) = self.non_empty_string(item, &format!("helm.{chart}.values")) {
+                        files.push(f);
+                    }
+                }
+            }
+            let dir = chart.trim_end_matches('/');
+            out.insert(
+                if dir.is_empty() {
+                    ".".to_string()
+                } else {
+                    dir.to_string()
+                },
+                files,
+            );
+        }
+        out
     }
 
     /// A list of rule ids or families, each checked where it is written.

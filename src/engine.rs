@@ -35,6 +35,9 @@ pub struct LintOptions {
     /// files. A context file with the path of a linted file is left out (the linted version
     /// wins). With the whole repository here, `partial_repository` can be false.
     pub context: std::sync::Arc<Vec<ManifestFile>>,
+    /// Values files per chart directory (`helm:` in the configuration), each rendered as a
+    /// values set of its own when `check` renders charts.
+    pub chart_values: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 /// Everything one run produced.

@@ -167,3 +167,116 @@ fn the_fix_goes_into_values_yaml_and_holds_after_rendering_again() {
     // The author's comments stay where they were.
     assert!(values.contains("  # fsGroup: 2000\n"), "{values}");
 }
+
+/// A small chart whose Deployment takes its container `securityContext` from the values.
+fn values_chart(root: &Path) {
+    let files: &[(&str, &str)] = &[
+        (
+            "web/Chart.yaml",
+            "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        ),
+        (
+            "web/values.yaml",
+            "securityContext:\n  allowPrivilegeEscalation: false\n  capabilities:\n    drop: [ALL]\n",
+        ),
+        (
+            "web/values-prod.yaml",
+            "securityContext:\n  allowPrivilegeEscalation: false\n  capabilities:\n    drop: [ALL]\n  readOnlyRootFilesystem: true\n  runAsUser: 0\n",
+        ),
+        (
+            "web/ci/debug-values.yaml",
+            "securityContext:\n  privileged: true\n",
+        ),
+        (
+            "web/templates/deployment.yaml",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      securityContext:\n        runAsNonRoot: true\n        seccompProfile: {type: RuntimeDefault}\n      containers:\n        - name: web\n          image: nginx\n          securityContext:\n            {{- toYaml .Values.securityContext | nindent 12 }}\n",
+        ),
+    ];
+    for (name, text) in files {
+        let path = root.join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+}
+
+#[test]
+fn each_values_set_is_rendered_and_named_the_configured_one_and_chart_testings() {
+    let dir = tempfile::tempdir().unwrap();
+    values_chart(dir.path());
+    let config = dir.path().join("kubenudge.yml");
+    std::fs::write(&config, "helm:\n  web:\n    values: [values-prod.yaml]\n").unwrap();
+    let chart = dir.path().join("web");
+    let (_, out, err) = run_cli(&[
+        "check",
+        "--format",
+        "json",
+        "--config",
+        config.to_str().unwrap(),
+        chart.to_str().unwrap(),
+    ]);
+    let v: serde_json::Value =
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}\n{err}"));
+    let found: Vec<(String, u64, String, Vec<String>)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let file = f["file"].as_str().unwrap();
+            (
+                file.rsplit_once("/web/")
+                    .map_or(file, |(_, s)| s)
+                    .to_string(),
+                f["line"].as_u64().unwrap(),
+                f["rule"].as_str().unwrap().to_string(),
+                f["overlays"]
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .map(|o| {
+                                let o = o.as_str().unwrap();
+                                o.rsplit_once("/web").map_or(o, |(_, s)| s).to_string()
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            )
+        })
+        .collect();
+    // The configured set: `runAsUser: 0` in values-prod.yaml, line 6.
+    assert!(
+        found.iter().any(|(f, l, r, sets)| f == "values-prod.yaml"
+            && *l == 6
+            && r == "pod-security/run-as-user"
+            && sets == &[" (values-prod.yaml)".to_string()]),
+        "{found:?}"
+    );
+    // chart-testing's set: `privileged: true` in ci/debug-values.yaml, line 2.
+    assert!(
+        found.iter().any(|(f, l, r, _)| f == "ci/debug-values.yaml"
+            && *l == 2
+            && r == "pod-security/privileged"),
+        "{found:?}"
+    );
+    // The defaults render a clean Deployment but for its writable root filesystem, written
+    // in values.yaml's `securityContext` (line 1).
+    assert!(
+        found
+            .iter()
+            .filter(|(f, _, _, _)| f == "values.yaml")
+            .all(|(_, _, r, sets)| r == "hardening/read-only-root-filesystem"
+                && sets.contains(&String::new())),
+        "{found:?}"
+    );
+
+    // A mistake in `helm:` is an error at its line.
+    std::fs::write(&config, "helm:\n  web:\n    value: [values-prod.yaml]\n").unwrap();
+    let (code, _, err) = run_cli(&[
+        "check",
+        "--config",
+        config.to_str().unwrap(),
+        chart.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains(":3:5"), "{err}");
+    assert!(err.contains("unknown key \"value\""), "{err}");
+}

@@ -78,7 +78,7 @@ fn unknown_keys_are_errors_at_their_position() {
     assert_eq!(
         errors("mode: warn\nenforce_from: 2027-01-15\n"),
         [
-            "kubenudge.yml:2:1: unknown key \"enforce_from\" in the configuration; expected one of: level, pss-version, mode, enforce-from, enforce, warn, audit, schedule, rollout, exceptions, help, docs-base-url, select, extend-select, ignore"
+            "kubenudge.yml:2:1: unknown key \"enforce_from\" in the configuration; expected one of: level, pss-version, mode, enforce-from, enforce, warn, audit, schedule, rollout, exceptions, help, docs-base-url, select, extend-select, ignore, helm"
         ]
     );
     assert_eq!(

@@ -49,6 +49,9 @@ pub const CHART_KUBE_VERSION: &str = "v1.34.0";
 #[derive(Debug)]
 pub struct Built {
     pub kind: EntryKind,
+    /// For a chart, the values files of this values set, relative to the chart (none: the
+    /// chart's defaults).
+    pub values: Vec<String>,
     /// The entry point's directory as the user wrote it: `overlays/prod`.
     pub dir: String,
     /// The name the built text is linted under: the entry point's kustomization file, so that
@@ -63,6 +66,14 @@ pub struct Built {
 }
 
 impl Built {
+    /// The chart's directory (`dir` without the values set's name).
+    fn chart_dir(&self) -> &str {
+        match self.dir.split_once(" (") {
+            Some((d, _)) if !self.values.is_empty() => d,
+            _ => &self.dir,
+        }
+    }
+
     fn reads(&self, path: &str) -> bool {
         self.build.files.iter().any(|(_, p, _)| p == path)
     }
@@ -85,16 +96,28 @@ pub struct Overlays {
 impl Overlays {
     /// Finds the kustomizations among `paths` (the scanned files), picks the entry points and
     /// builds each, reading through `fs`.
-    pub fn build(fs: &dyn FileSource, paths: &[&str], limits: &Limits) -> Overlays {
+    pub fn build(fs: &dyn FileSource, paths: &[&str], options: &LintOptions) -> Overlays {
         let dirs = kustomization_dirs(fs, paths);
         let charts = chart_roots(paths);
         let mut overlays = if dirs.is_empty() {
             Overlays::default()
         } else {
-            Overlays::build_entries(fs, &render::entry_points(fs, &dirs), limits)
+            Overlays::build_entries(fs, &render::entry_points(fs, &dirs), &options.limits)
         };
-        if !charts.is_empty() {
-            overlays.add(charts.par_iter().map(|dir| render_one(fs, dir)).collect());
+        let sets: Vec<(String, Vec<String>)> = charts
+            .iter()
+            .flat_map(|dir| {
+                values_sets(dir, paths, &options.chart_values)
+                    .into_iter()
+                    .map(move |set| (dir.clone(), set))
+            })
+            .collect();
+        if !sets.is_empty() {
+            overlays.add(
+                sets.par_iter()
+                    .map(|(dir, values)| render_one(fs, dir, values))
+                    .collect(),
+            );
         }
         overlays
     }
@@ -218,6 +241,7 @@ fn build_one(fs: &dyn FileSource, dir: &Path, limits: &BuildLimits) -> Result<Bu
     }
     Ok(Built {
         kind: EntryKind::Kustomization,
+        values: Vec::new(),
         dir: shown,
         path,
         build,
@@ -257,11 +281,48 @@ fn chart_roots(paths: &[&str]) -> Vec<String> {
         .collect()
 }
 
-/// Renders the chart in `dir` with its default values, as `helm template` does, for a
-/// current Kubernetes version; a template that fails is an error naming its line.
-fn render_chart(fs: &dyn FileSource, dir: &Path) -> Result<Build, String> {
+/// The values sets a chart is rendered with: its defaults, each file the configuration
+/// names for it (`helm: { charts/web: { values: [values-prod.yaml] } }`, matched against the
+/// chart's directory or its end), and each of chart-testing's `ci/*-values.yaml` among the
+/// scanned files. Values files are relative to the chart.
+fn values_sets(
+    dir: &str,
+    paths: &[&str],
+    configured: &std::collections::BTreeMap<String, Vec<String>>,
+) -> Vec<Vec<String>> {
+    let mut sets: Vec<Vec<String>> = vec![Vec::new()];
+    for (chart, files) in configured {
+        let matches = dir == chart || dir.ends_with(&format!("/{chart}"));
+        if matches {
+            sets.extend(files.iter().map(|f| vec![f.clone()]));
+        }
+    }
+    let ci = if dir == "." {
+        "ci/".to_string()
+    } else {
+        format!("{dir}/ci/")
+    };
+    for p in paths {
+        if let Some(name) = p.strip_prefix(&ci)
+            && !name.contains('/')
+            && name.ends_with("-values.yaml")
+        {
+            let rel = format!("ci/{name}");
+            if !sets.iter().any(|s| s.first() == Some(&rel)) {
+                sets.push(vec![rel]);
+            }
+        }
+    }
+    sets
+}
+
+/// Renders the chart in `dir` with `values` (files relative to the chart) over its defaults,
+/// as `helm template` does, for a current Kubernetes version; a template that fails is an
+/// error naming its line.
+fn render_chart(fs: &dyn FileSource, dir: &Path, values: &[String]) -> Result<Build, String> {
     let options = render::ChartOptions {
         kube_version: Some(CHART_KUBE_VERSION.to_string()),
+        values_files: values.iter().map(|v| dir.join(v)).collect(),
         ..render::ChartOptions::default()
     };
     let rendered = render::render_chart(fs, dir, &options).map_err(|e| e.to_string())?;
@@ -283,19 +344,32 @@ fn chart_file(shown: &str) -> String {
     }
 }
 
-/// Renders the chart in `dir` and prints it, or says why it could not.
-fn render_one(fs: &dyn FileSource, dir: &str) -> Result<Built, ReadError> {
-    let path = chart_file(dir);
-    let build = render_chart(fs, Path::new(dir)).map_err(|message| ReadError {
+/// Renders the chart in `dir` with one values set and prints it, or says why it could not.
+/// A values set other than the defaults is named `dir (values-prod.yaml)` and linted under
+/// its values file's path (each build needs a name of its own).
+fn render_one(fs: &dyn FileSource, dir: &str, values: &[String]) -> Result<Built, ReadError> {
+    let (label, path) = match values.first() {
+        None => (dir.to_string(), chart_file(dir)),
+        Some(first) => (
+            format!("{dir} ({})", values.join(", ")),
+            if dir == "." {
+                first.clone()
+            } else {
+                format!("{dir}/{first}")
+            },
+        ),
+    };
+    let build = render_chart(fs, Path::new(dir), values).map_err(|message| ReadError {
         file: path.clone(),
         line: 0,
         column: 0,
-        message: format!("cannot render the chart {dir}: {message}"),
+        message: format!("cannot render the chart {label}: {message}"),
     })?;
     let (text, line_origins) = to_yaml_stream_with_origins(&build.objects);
     Ok(Built {
         kind: EntryKind::Chart,
-        dir: dir.to_string(),
+        values: values.to_vec(),
+        dir: label,
         path,
         build,
         text,
@@ -315,7 +389,7 @@ fn rebuild(
                 .ok()
                 .map(|b| b.objects)
         }
-        EntryKind::Chart => render_chart(fs, Path::new(&built.dir))
+        EntryKind::Chart => render_chart(fs, Path::new(built.chart_dir()), &built.values)
             .ok()
             .map(|b| b.objects),
     }
@@ -350,7 +424,7 @@ pub fn lint(
     options: &LintOptions,
 ) -> (LintResult, Overlays) {
     let paths: Vec<&str> = inputs.iter().map(|(p, _)| p.as_str()).collect();
-    let overlays = Overlays::build(fs, &paths, &options.limits);
+    let overlays = Overlays::build(fs, &paths, options);
     let result = overlays.lint_inputs(inputs, options);
     (result, overlays)
 }

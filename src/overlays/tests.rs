@@ -134,7 +134,7 @@ fn entry_points_are_the_overlays_and_their_files_are_consumed() {
     let fs = tree();
     let inputs = fs.inputs();
     let paths: Vec<&str> = inputs.iter().map(|(p, _)| p.as_str()).collect();
-    let overlays = Overlays::build(&fs, &paths, &Limits::default());
+    let overlays = Overlays::build(&fs, &paths, &LintOptions::default());
     assert_eq!(overlays.dirs(), ["overlays/dev", "overlays/prod"]);
     assert!(overlays.errors.is_empty(), "{:?}", overlays.errors);
     assert!(overlays.consumed.contains("base/deployment.yaml"));

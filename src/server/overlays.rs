@@ -223,7 +223,7 @@ impl PullOverlays {
         };
         let paths = head.paths();
         let refs: Vec<&str> = paths.iter().map(String::as_str).collect();
-        let mut built = Overlays::build(&head, &refs, &options.limits);
+        let mut built = Overlays::build(&head, &refs, options);
         built.retain_reading(&out.changed);
         if built.built.is_empty() && built.errors.is_empty() {
             return Ok(out);
@@ -236,7 +236,7 @@ impl PullOverlays {
                         built.built.iter().map(|b| b.dir.as_str()).collect();
                     let base_paths = base.paths();
                     let base_refs: Vec<&str> = base_paths.iter().map(String::as_str).collect();
-                    let mut before = Overlays::build(&base, &base_refs, &options.limits);
+                    let mut before = Overlays::build(&base, &base_refs, options);
                     before.retain_reading(&out.changed);
                     before.built.retain(|b| head_dirs.contains(b.dir.as_str()));
                     before.errors.clear();

@@ -666,6 +666,7 @@ async fn review_and_post<G: GitHubApi>(
         rules: config.rules.clone(),
         partial_repository,
         context,
+        chart_values: config.helm.clone(),
         ..LintOptions::default()
     };
     // Kustomize overlays the pull request touches are built at head and base (`overlays.rs`).
