@@ -359,11 +359,25 @@ fn render_one(fs: &dyn FileSource, dir: &str, values: &[String]) -> Result<Built
             },
         ),
     };
-    let build = render_chart(fs, Path::new(dir), values).map_err(|message| ReadError {
-        file: path.clone(),
-        line: 0,
-        column: 0,
-        message: format!("cannot render the chart {label}: {message}"),
+    let build = render_chart(fs, Path::new(dir), values).map_err(|message| {
+        // At the template line Helm's message names, when it names one of this chart's files.
+        let (file, line, column) = template_position(&message)
+            .map(|(rel, line, column)| {
+                let file = if dir == "." {
+                    rel.to_string()
+                } else {
+                    format!("{dir}/{rel}")
+                };
+                (file, line, column)
+            })
+            .filter(|(file, _, _)| fs.is_file(Path::new(file)))
+            .unwrap_or_else(|| (path.clone(), 0, 0));
+        ReadError {
+            file,
+            line,
+            column,
+            message: format!("cannot render the chart {label}: {message}"),
+        }
     })?;
     let (text, line_origins) = to_yaml_stream_with_origins(&build.objects);
     Ok(Built {
@@ -375,6 +389,24 @@ fn render_one(fs: &dyn FileSource, dir: &str, values: &[String]) -> Result<Built
         text,
         line_origins,
     })
+}
+
+/// The first `chart/templates/x.yaml:LINE[:COL]` in a Helm error message, as (the path relative
+/// to the chart, line, column): `broken/templates/pod.yaml:8:16` → (`templates/pod.yaml`, 8, 16).
+fn template_position(message: &str) -> Option<(&str, usize, usize)> {
+    message
+        .split(|c: char| c.is_whitespace() || c == '(' || c == ')' || c == '"')
+        .find_map(|token| {
+            let (name, rest) = token.split_once('/')?;
+            if name.is_empty() || !rest.contains("templates/") {
+                return None;
+            }
+            let mut parts = rest.split(':');
+            let rel = parts.next()?;
+            let line: usize = parts.next()?.parse().ok()?;
+            let column: usize = parts.next().and_then(|c| c.parse().ok()).unwrap_or(0);
+            Some((rel, line, column))
+        })
 }
 
 /// Builds `built`'s entry point again through `fs` (a fix being verified): the objects.

@@ -450,3 +450,22 @@ spec:
         .is_some()
     );
 }
+
+#[test]
+fn a_helm_error_names_the_template_line() {
+    use super::template_position;
+    assert_eq!(
+        template_position(
+            "parse error at (broken/templates/pod.yaml:8): function \"x\" not defined"
+        ),
+        Some(("templates/pod.yaml", 8, 0))
+    );
+    assert_eq!(
+        template_position("broken/charts/db/templates/sts.yaml:8:16\n  executing …"),
+        Some(("charts/db/templates/sts.yaml", 8, 16))
+    );
+    assert_eq!(
+        template_position("Chart.yaml: apiVersion is required"),
+        None
+    );
+}
