@@ -13,6 +13,8 @@
 //! Cases that differ on purpose are listed in `KNOWN_DIFFERENCES` with the reason; the test
 //! fails if one of them starts passing (so the list stays true) or any other case fails.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use clap::Parser;
@@ -122,37 +124,7 @@ fn run_case(dir: &Path) -> Result<(), String> {
 #[test]
 fn helm_cases_render_as_helm_renders_them() {
     let root = data().join("cases");
-    let mut names: Vec<String> = std::fs::read_dir(&root)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    let only = std::env::var("HELM_CASE").ok();
-    let mut passed = 0;
-    let mut unexpected = Vec::new();
-    for name in &names {
-        if only.as_deref().is_some_and(|o| !name.contains(o)) {
-            continue;
-        }
-        let known = KNOWN_DIFFERENCES.iter().find(|(n, _)| n == name);
-        match (run_case(&root.join(name)), known) {
-            (Ok(()), None) => passed += 1,
-            (Ok(()), Some(_)) => unexpected.push(format!(
-                "{name}: passes now; remove it from KNOWN_DIFFERENCES"
-            )),
-            (Err(_), Some(_)) => {}
-            (Err(e), None) => unexpected.push(format!("{name}: {e}")),
-        }
-    }
-    println!(
-        "helm conformance: {passed} of {} cases pass ({} known differences)",
-        names.len(),
-        KNOWN_DIFFERENCES.len()
-    );
-    assert!(
-        unexpected.is_empty(),
-        "{} unexpected results:\n{}",
-        unexpected.len(),
-        unexpected.join("\n\n")
-    );
+    common::run_conformance("helm", &root, "HELM_CASE", KNOWN_DIFFERENCES, |case| {
+        run_case(case)
+    });
 }

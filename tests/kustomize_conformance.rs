@@ -7,6 +7,8 @@
 //! Cases that differ on purpose are listed in `KNOWN_DIFFERENCES` with the reason; the test
 //! fails if one of them starts passing (so the list stays true) or any other case fails.
 
+mod common;
+
 use std::path::Path;
 
 use kubenudge::render::{BuildLimits, Disk, build_kustomization, parse_documents, to_yaml_stream};
@@ -80,37 +82,11 @@ fn run_case(dir: &Path) -> Result<(), String> {
 #[test]
 fn kustomize_cases_build_as_kustomize_builds_them() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/kustomize/cases");
-    let mut names: Vec<String> = std::fs::read_dir(&root)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    let only = std::env::var("KUSTOMIZE_CASE").ok();
-    let mut passed = 0;
-    let mut unexpected = Vec::new();
-    for name in &names {
-        if only.as_deref().is_some_and(|o| !name.contains(o)) {
-            continue;
-        }
-        let known = KNOWN_DIFFERENCES.iter().find(|(n, _)| n == name);
-        match (run_case(&root.join(name)), known) {
-            (Ok(()), None) => passed += 1,
-            (Ok(()), Some(_)) => unexpected.push(format!(
-                "{name}: passes now; remove it from KNOWN_DIFFERENCES"
-            )),
-            (Err(_), Some(_)) => {}
-            (Err(e), None) => unexpected.push(format!("{name}: {e}")),
-        }
-    }
-    println!(
-        "kustomize conformance: {passed} of {} cases pass ({} known differences)",
-        names.len(),
-        KNOWN_DIFFERENCES.len()
-    );
-    assert!(
-        unexpected.is_empty(),
-        "{} unexpected results:\n{}",
-        unexpected.len(),
-        unexpected.join("\n\n")
+    common::run_conformance(
+        "kustomize",
+        &root,
+        "KUSTOMIZE_CASE",
+        KNOWN_DIFFERENCES,
+        run_case,
     );
 }

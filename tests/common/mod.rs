@@ -436,3 +436,48 @@ pub fn differs_only_under(
         ))
     }
 }
+
+/// Runs every case directory under `root` (or only those whose name contains `$only_var`)
+/// through `run_case`, and fails on any unexpected result: a case that fails and is not in
+/// `known` (name, why), or one in `known` that passes now. Prints the pass count.
+pub fn run_conformance(
+    label: &str,
+    root: &Path,
+    only_var: &str,
+    known: &[(&str, &str)],
+    run_case: impl Fn(&Path) -> Result<(), String>,
+) {
+    let mut names: Vec<String> = std::fs::read_dir(root)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let only = std::env::var(only_var).ok();
+    let mut passed = 0;
+    let mut unexpected = Vec::new();
+    for name in &names {
+        if only.as_deref().is_some_and(|o| !name.contains(o)) {
+            continue;
+        }
+        let is_known = known.iter().any(|(n, _)| n == name);
+        match (run_case(&root.join(name)), is_known) {
+            (Ok(()), false) => passed += 1,
+            (Ok(()), true) => unexpected.push(format!(
+                "{name}: passes now; remove it from KNOWN_DIFFERENCES"
+            )),
+            (Err(_), true) => {}
+            (Err(e), false) => unexpected.push(format!("{name}: {e}")),
+        }
+    }
+    println!(
+        "{label} conformance: {passed} of {} cases pass ({} known differences)",
+        names.len(),
+        known.len()
+    );
+    assert!(
+        unexpected.is_empty(),
+        "{} unexpected results:\n{}",
+        unexpected.len(),
+        unexpected.join("\n\n")
+    );
+}
