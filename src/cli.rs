@@ -414,16 +414,22 @@ fn check(
         stages: &outcome.stages,
         ..crate::report::ReportContext::default()
     };
-    let rendered = render_report(args, &result, &cx, console.color);
     let notes_to_stderr = args.statistics || args.format != Format::Text;
-    let rendered = if notes_to_stderr {
-        rendered
-    } else {
-        rendered + &outcome.stage_notes
-    };
     // With --fix on standard input, stdout holds the fixed text.
     let report_out: &mut dyn Write = if args.fix && from_stdin { err } else { out };
-    let _ = report_out.write_all(rendered.as_bytes());
+    if !args.statistics && matches!(args.format, Format::Text | Format::ReviewMd) {
+        // Written as it is rendered: a big run's report is never held whole.
+        let style = crate::report::TextStyle {
+            color: console.color,
+        };
+        let _ = crate::report::write_text_styled(&result, style, report_out);
+    } else {
+        let rendered = render_report(args, &result, &cx, console.color);
+        let _ = report_out.write_all(rendered.as_bytes());
+    }
+    if !notes_to_stderr {
+        let _ = report_out.write_all(outcome.stage_notes.as_bytes());
+    }
     if notes_to_stderr {
         // Machine formats keep stdout parseable; the rollout notes still reach the log.
         let _ = err.write_all(outcome.stage_notes.as_bytes());

@@ -66,24 +66,45 @@ pub fn render_text(result: &LintResult) -> String {
 
 /// Human output, coloured when `style.color` is set.
 pub fn render_text_styled(result: &LintResult, style: TextStyle) -> String {
+    let mut out = Vec::new();
+    // Writing into memory cannot fail.
+    let _ = write_text_styled(result, style, &mut out);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Findings rendered per parallel task, and tasks rendered before their text is written out.
+const FINDINGS_PER_TASK: usize = 256;
+const TASKS_PER_BATCH: usize = 32;
+
+/// [`render_text_styled`] written to `w` as it is rendered: code frames and fix diffs cost as
+/// much as linting on a big run, so they are rendered on all cores in chunks, and each batch
+/// of chunks is written, in order, before the next is rendered. The report of 20,000 Pods is
+/// over 70 MB of text; it is never held whole.
+pub fn write_text_styled(
+    result: &LintResult,
+    style: TextStyle,
+    w: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     let paint = Paint(style.color);
-    // Code frames and fix diffs cost as much as linting on a big run: rendered on all cores,
-    // in chunks, joined in order.
-    let chunks: Vec<String> = result
+    for batch in result
         .findings
-        .par_chunks(256)
-        .map(|chunk| {
-            let mut out = String::new();
-            for f in chunk {
-                render_finding(&mut out, f, result.file(&f.file), paint);
-            }
-            out
-        })
-        .collect();
-    let mut out = String::with_capacity(chunks.iter().map(String::len).sum::<usize>() + 256);
-    for chunk in chunks {
-        out.push_str(&chunk);
+        .chunks(FINDINGS_PER_TASK * TASKS_PER_BATCH)
+    {
+        let chunks: Vec<String> = batch
+            .par_chunks(FINDINGS_PER_TASK)
+            .map(|chunk| {
+                let mut out = String::new();
+                for f in chunk {
+                    render_finding(&mut out, f, result.file(&f.file), paint);
+                }
+                out
+            })
+            .collect();
+        for chunk in chunks {
+            w.write_all(chunk.as_bytes())?;
+        }
     }
+    let mut out = String::new();
     for e in &result.errors {
         let _ = writeln!(out, "{e}");
     }
@@ -105,7 +126,7 @@ pub fn render_text_styled(result: &LintResult, style: TextStyle) -> String {
     }
     out.push_str(&rule_counts(result, paint));
     let _ = writeln!(out, "{}", paint.bold(&summary_line(result)));
-    out
+    w.write_all(out.as_bytes())
 }
 
 /// The closing count, ruff's `--statistics` table folded into the report: findings per rule,
