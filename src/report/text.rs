@@ -86,10 +86,7 @@ pub fn write_text_styled(
     w: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
     let paint = Paint(style.color);
-    for batch in result
-        .findings
-        .chunks(FINDINGS_PER_TASK * TASKS_PER_BATCH)
-    {
+    for batch in result.findings.chunks(FINDINGS_PER_TASK * TASKS_PER_BATCH) {
         let chunks: Vec<String> = batch
             .par_chunks(FINDINGS_PER_TASK)
             .map(|chunk| {

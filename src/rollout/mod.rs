@@ -306,7 +306,8 @@ pub enum Disposition {
 pub struct Decision {
     pub finding: Finding,
     pub namespace: ResolvedNamespace,
-    pub stage: Stage,
+    /// Shared by the findings of one object (a big file has hundreds of thousands).
+    pub stage: std::sync::Arc<Stage>,
     /// The mode this finding is in today: the stage's mode in the single form; with levels
     /// per mode, the strongest mode whose level it violates.
     pub mode: Mode,
@@ -470,17 +471,17 @@ pub fn review(result: &LintResult, input: &PolicyInput<'_>) -> Review {
                 &file.path,
                 config,
             );
-            let stage = Stage::resolve(
+            let stage = std::sync::Arc::new(Stage::resolve(
                 config,
                 &ns.name,
                 input.namespaces.repo_path(&file.path),
                 today,
-            );
+            ));
             let summary = namespaces
                 .entry(ns.name.clone())
                 .or_insert_with(|| NamespaceSummary {
                     name: ns.name.clone(),
-                    stage: stage.clone(),
+                    stage: (*stage).clone(),
                     workloads: 0,
                     objects: 0,
                 });
@@ -550,7 +551,7 @@ pub fn review(result: &LintResult, input: &PolicyInput<'_>) -> Review {
                 decisions.push(Decision {
                     finding,
                     namespace: ns.clone(),
-                    stage: stage.clone(),
+                    stage: std::sync::Arc::clone(&stage),
                     mode,
                     level,
                     disposition,
@@ -559,16 +560,39 @@ pub fn review(result: &LintResult, input: &PolicyInput<'_>) -> Review {
             }
         }
     }
-    decisions.sort_by(|a, b| {
-        let (a, b) = (&a.finding, &b.finding);
+    // A stable sort of the decisions themselves would need a scratch copy of half of them
+    // (hundreds of bytes each, hundreds of thousands in a big file): the order is found on
+    // indices, then applied in place.
+    let mut order: Vec<usize> = (0..decisions.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (a, b) = (&decisions[a].finding, &decisions[b].finding);
         (&a.file, a.line, a.column, a.rule).cmp(&(&b.file, b.line, b.column, b.rule))
     });
+    permute(&mut decisions, order);
     Review {
         today,
         decisions,
         exceptions,
         namespaces: namespaces.into_values().collect(),
         config_errors: input.config_errors.to_vec(),
+    }
+}
+
+/// Reorders `items` in place so that position `k` holds what was at `order[k]` (a
+/// permutation), following each cycle once.
+fn permute<T>(items: &mut [T], mut order: Vec<usize>) {
+    const DONE: usize = usize::MAX;
+    for start in 0..items.len() {
+        let mut at = start;
+        while order[at] != DONE {
+            let from = order[at];
+            order[at] = DONE;
+            if from == start {
+                break;
+            }
+            items.swap(at, from);
+            at = from;
+        }
     }
 }
 

@@ -991,3 +991,14 @@ fn a_warn_label_change_is_worded_for_warnings() {
         "{md}"
     );
 }
+
+#[test]
+fn a_permutation_is_applied_in_place() {
+    let mut items = vec!['a', 'b', 'c', 'd', 'e'];
+    // Position k receives what was at order[k].
+    super::permute(&mut items, vec![3, 0, 4, 1, 2]);
+    assert_eq!(items, ['d', 'a', 'e', 'b', 'c']);
+    let mut same = vec![1, 2, 3];
+    super::permute(&mut same, vec![0, 1, 2]);
+    assert_eq!(same, [1, 2, 3]);
+}
