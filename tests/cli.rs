@@ -1,19 +1,10 @@
 //! The `check` command as a user runs it: output snapshots, exit codes, file discovery.
 
-use clap::Parser;
-use kubenudge::cli::{Cli, run};
+mod cli_run;
+use cli_run::run_cli;
 
-fn run_cli(args: &[&str]) -> (i32, String, String) {
-    let cli = Cli::try_parse_from(std::iter::once("kubenudge").chain(args.iter().copied()))
-        .expect("arguments parse");
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = run(cli, &mut out, &mut err);
-    (
-        code,
-        String::from_utf8(out).unwrap(),
-        String::from_utf8(err).unwrap(),
-    )
-}
+use clap::Parser;
+use kubenudge::cli::Cli;
 
 #[test]
 fn text_output_shows_a_code_frame() {

@@ -2,11 +2,14 @@
 //! only changed manifests, only findings on changed lines, the base commit's policy — and
 //! `--format review-md`, the App's review printed locally.
 
+mod cli_run;
+use cli_run::run_cli;
+
 use std::path::Path;
 use std::process::Command;
 
 use clap::Parser;
-use kubenudge::cli::{Cli, run};
+use kubenudge::cli::Cli;
 
 /// A Deployment that passes `restricted` except for what the test adds.
 const COMPLIANT: &str = "\
@@ -113,18 +116,6 @@ fn repository() -> tempfile::TempDir {
     git(root, &["commit", "-q", "-m", "later on main"]);
     git(root, &["checkout", "-q", "feature"]);
     dir
-}
-
-fn run_cli(args: &[&str]) -> (i32, String, String) {
-    let cli = Cli::try_parse_from(std::iter::once("kubenudge").chain(args.iter().copied()))
-        .expect("arguments parse");
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = run(cli, &mut out, &mut err);
-    (
-        code,
-        String::from_utf8(out).unwrap(),
-        String::from_utf8(err).unwrap(),
-    )
 }
 
 fn findings(json: &str) -> Vec<(String, u64, String)> {

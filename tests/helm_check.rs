@@ -4,22 +4,10 @@
 //! line for a value, the template line for text written in the template — and the chart's
 //! files are no longer named "not checked".
 
+mod cli_run;
+use cli_run::run_cli;
+
 use std::path::Path;
-
-use clap::Parser;
-use kubenudge::cli::{Cli, run};
-
-fn run_cli(args: &[&str]) -> (i32, String, String) {
-    let cli = Cli::try_parse_from(std::iter::once("kubenudge").chain(args.iter().copied()))
-        .expect("arguments parse");
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = run(cli, &mut out, &mut err);
-    (
-        code,
-        String::from_utf8(out).unwrap(),
-        String::from_utf8(err).unwrap(),
-    )
-}
 
 fn web_chart() -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))

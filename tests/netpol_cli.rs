@@ -2,20 +2,8 @@
 //! Ingress, backend, other; the head adds a policy letting only the frontend reach the
 //! backend): every format of the list and of the `--base` diff, `--explain`, and bad input.
 
-use clap::Parser;
-use kubenudge::cli::{Cli, run};
-
-fn run_cli(args: &[&str]) -> (i32, String, String) {
-    let cli = Cli::try_parse_from(std::iter::once("kubenudge").chain(args.iter().copied()))
-        .expect("arguments parse");
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = run(cli, &mut out, &mut err);
-    (
-        code,
-        String::from_utf8(out).unwrap(),
-        String::from_utf8(err).unwrap(),
-    )
-}
+mod cli_run;
+use cli_run::run_cli;
 
 const HEAD: &str = "fixtures/netpol/head";
 const BASE: &str = "fixtures/netpol/base";

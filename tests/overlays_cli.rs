@@ -2,22 +2,10 @@
 //! built, findings sit on the base or patch line that set the value and name the overlays they
 //! affect, `--fix` edits those files, and the rollout policy's `paths` match the entry point.
 
+mod cli_run;
+use cli_run::run_cli;
+
 use std::path::Path;
-
-use clap::Parser;
-use kubenudge::cli::{Cli, run};
-
-fn run_cli(args: &[&str]) -> (i32, String, String) {
-    let cli = Cli::try_parse_from(std::iter::once("kubenudge").chain(args.iter().copied()))
-        .expect("arguments parse");
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = run(cli, &mut out, &mut err);
-    (
-        code,
-        String::from_utf8(out).unwrap(),
-        String::from_utf8(err).unwrap(),
-    )
-}
 
 fn write(dir: &Path, files: &[(&str, &str)]) {
     for (name, text) in files {

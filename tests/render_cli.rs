@@ -1,25 +1,14 @@
 //! `kubenudge render` as a user runs it, and the origins a build records: a value set by a
 //! prod patch points at the patch line, what the build adds points at the directive.
 
+mod cli_run;
+use cli_run::run_cli;
+
 use std::path::Path;
 
-use clap::Parser;
-use kubenudge::cli::{Cli, run};
 use kubenudge::render::{
     BuildLimits, Disk, Node, Origin, build_kustomization, entry_points, to_yaml_stream_with_origins,
 };
-
-fn run_cli(args: &[&str]) -> (i32, String, String) {
-    let cli = Cli::try_parse_from(std::iter::once("kubenudge").chain(args.iter().copied()))
-        .expect("arguments parse");
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = run(cli, &mut out, &mut err);
-    (
-        code,
-        String::from_utf8(out).unwrap(),
-        String::from_utf8(err).unwrap(),
-    )
-}
 
 fn write(dir: &Path, files: &[(&str, &str)]) {
     for (name, text) in files {
