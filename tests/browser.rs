@@ -125,6 +125,11 @@ async fn text(c: &Client, css: &str) -> String {
 
 /// The page's `h1` once it reads `want` (a navigation the last click started), or whatever it
 /// reads after 15 s.
+/// Clicks the element `at` finds (which must exist).
+async fn click(c: &Client, at: Locator<'_>) {
+    c.find(at).await.unwrap().click().await.unwrap();
+}
+
 async fn heading_becomes(c: &Client, want: &str) -> String {
     text_becomes(c, "h1", |now| now == want).await
 }
@@ -183,12 +188,7 @@ async fn setup_creates_the_app_on_github_stores_its_credentials_and_closes() {
         .send_keys("acme-corp")
         .await
         .unwrap();
-    c.find(Locator::Id("use-org"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, Locator::Id("use-org")).await;
     let create = text_becomes(&c, "#create-app", |now| {
         now.contains("the organization acme-corp")
     })
@@ -199,12 +199,7 @@ async fn setup_creates_the_app_on_github_stores_its_credentials_and_closes() {
         text(&c, "main").await
     );
     snap(&c, "setup-form-organization").await;
-    c.find(Locator::Id("create"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, Locator::Id("create")).await;
 
     // GitHub created the App and sent the browser back; the code was exchanged. The click
     // does not wait for that round trip (two redirects), so wait for the page.
@@ -315,12 +310,7 @@ async fn a_forged_or_replayed_callback_is_refused_with_a_way_back() {
     snap(&c, "setup-forged-callback").await;
     assert!(flow.lock().unwrap().exchanged.is_empty());
     // "Start again" leads back to the form, which uses the public URL.
-    c.find(Locator::LinkText("Start again"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, Locator::LinkText("Start again")).await;
     assert_eq!(
         heading_becomes(&c, "Set up kubenudge").await,
         "Set up kubenudge"
@@ -449,22 +439,12 @@ async fn a_review_comment_links_to_the_rule_page_with_the_repository_help() {
     );
 
     // From the page to the index, and on to another rule.
-    c.find(Locator::LinkText("← All rules"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, Locator::LinkText("← All rules")).await;
     assert_eq!(heading_becomes(&c, "Rules").await, "Rules");
     snap(&c, "rules-index").await;
     let links = c.find_all(Locator::Css("main table a")).await.unwrap();
     assert_eq!(links.len(), kubenudge::rules::all().len());
-    c.find(Locator::LinkText("pod-security/privileged"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, Locator::LinkText("pod-security/privileged")).await;
     assert_eq!(
         heading_becomes(&c, "pod-security/privileged").await,
         "pod-security/privileged"
