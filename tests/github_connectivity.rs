@@ -307,3 +307,39 @@ exceptions:
     );
     assert_ne!(m.check_runs[0].conclusion.as_deref(), Some("failure"));
 }
+
+#[tokio::test]
+async fn a_tree_github_refuses_leaves_a_note_and_the_review_completes() {
+    let h = Harness::start().await;
+    let shop = manifest("shop.yaml");
+    let policy = manifest("backend-policy.yaml");
+    h.set_commit(BASE_SHA, &[("apps/shop.yaml", &shop)]);
+    h.set_pull(
+        1,
+        HEAD,
+        &[ChangedFile::added("policies/backend.yaml", &policy)],
+    );
+    // 403 is not retried: the tree stays unreadable for this review.
+    h.fake
+        .model()
+        .faults
+        .push_back(support::fake_github::Fault {
+            method: "GET",
+            operation: "/repos/{owner}/{repo}/git/trees/{tree_sha}",
+            times: 10,
+            status: 403,
+            headers: Vec::new(),
+            body: serde_json::json!({"message": "Resource not accessible by integration"}),
+        });
+    h.review("pull_request", "d1", &pull_request_event("opened", 1, HEAD))
+        .await;
+    let m = h.fake.model();
+    assert_eq!(m.check_runs[0].status, "completed");
+    let body = &m.issue_comments[0].body;
+    assert!(body.contains("### Connectivity"), "{body}");
+    assert!(
+        body.contains("could not read the repository at both commits"),
+        "{body}"
+    );
+    assert!(!body.contains("```mermaid"), "{body}");
+}
