@@ -134,7 +134,7 @@ pub(crate) fn apply_policy(
         None => (&enforce_all, ""),
     };
     let resolver = NamespaceResolver::from_lint(result, prefix);
-    let review = review(
+    let review = crate::rollout::review_taking(
         result,
         &PolicyInput {
             config,

@@ -198,10 +198,10 @@ pub fn pod_security_findings(
         }
     }
     if !plans.is_empty() {
-        let refs: Vec<&FixPlan> = plans.iter().map(|(_, p)| p).collect();
-        let realized = crate::fix::realize_object_fixes(file, object, &refs);
-        for ((at, _), fix) in plans.iter().zip(realized.fixes) {
-            out[*at].1.fix = fix;
+        let (ats, plans): (Vec<usize>, Vec<FixPlan>) = plans.into_iter().unzip();
+        let realized = crate::fix::realize_object_fixes(file, object, plans);
+        for (at, fix) in ats.into_iter().zip(realized.fixes) {
+            out[at].1.fix = fix;
         }
     }
     out
@@ -275,13 +275,13 @@ fn lint_objects(
         if plans.is_empty() {
             continue;
         }
-        let refs: Vec<&FixPlan> = plans.iter().map(|(_, p)| p).collect();
-        let realized = crate::fix::realize_object_fixes(file, object, &refs);
+        let (ats, plans): (Vec<usize>, Vec<FixPlan>) = plans.into_iter().unzip();
+        let realized = crate::fix::realize_object_fixes(file, object, plans);
         stats.objects_with_fixes += 1;
         stats.verification_parses += realized.verification_parses;
-        for ((at, _), fix) in plans.iter().zip(realized.fixes) {
-            debug_assert!(*at >= first);
-            findings[*at].fix = fix;
+        for (at, fix) in ats.into_iter().zip(realized.fixes) {
+            debug_assert!(at >= first);
+            findings[at].fix = fix;
         }
     }
     (findings, stats)

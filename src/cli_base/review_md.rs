@@ -40,8 +40,8 @@ pub(super) fn plan(
         run.inputs.iter().map(|(path, _)| path.as_str()),
     );
     let resolver = NamespaceResolver::from_lint_and_kustomizations(&result, &kustomizations);
-    let decisions = rollout::review(
-        &result,
+    let decisions = rollout::review_taking(
+        &mut result,
         &PolicyInput {
             config,
             config_errors: base_errors,

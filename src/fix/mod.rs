@@ -14,7 +14,7 @@ mod suggestion;
 pub use suggestion::{Suggestion, render_suggestion, suggestions};
 
 use crate::finding::{Edit, Fix, FixAction, FixPlan, FixSafety};
-use crate::manifest::{Limits, ManifestFile, Object, SourceText, parse_stream};
+use crate::manifest::{Limits, ManifestFile, Object};
 
 pub use realize::action_path;
 
@@ -42,6 +42,16 @@ fn realize_with(
     object: &Object,
     plan: &FixPlan,
 ) -> Result<Fix, String> {
+    realize_owned(realizer, object, plan.clone())
+}
+
+/// [`realize_with`] that moves the plan's text and actions into the fix instead of copying
+/// them (a big run realises hundreds of thousands of plans).
+fn realize_owned(
+    realizer: &realize::Realizer<'_>,
+    object: &Object,
+    plan: FixPlan,
+) -> Result<Fix, String> {
     let actions: Vec<&FixAction> = plan.actions.iter().collect();
     let edits = realizer.realize(&actions)?;
     if edits.is_empty() {
@@ -49,10 +59,10 @@ fn realize_with(
     }
     Ok(Fix {
         safety: plan.safety,
-        title: plan.title.clone(),
-        caveat: plan.caveat.clone(),
+        title: plan.title,
+        caveat: plan.caveat,
         edits,
-        actions: plan.actions.clone(),
+        actions: plan.actions,
         object: Some(object.node),
     })
 }
@@ -74,12 +84,12 @@ pub struct ObjectFixes {
 pub fn realize_object_fixes(
     file: &ManifestFile,
     object: &Object,
-    plans: &[&FixPlan],
+    plans: Vec<FixPlan>,
 ) -> ObjectFixes {
     let realizer = realize::Realizer::new(file, object);
     let mut fixes: Vec<Option<Fix>> = plans
-        .iter()
-        .map(|plan| realize_with(&realizer, object, plan).ok())
+        .into_iter()
+        .map(|plan| realize_owned(&realizer, object, plan).ok())
         .collect();
     let actions: Vec<&FixAction> = fixes.iter().flatten().flat_map(|f| &f.actions).collect();
     if actions.is_empty() {
@@ -295,8 +305,8 @@ fn verify_in_document(file: &ManifestFile, object: &Object, edits: &[Edit]) -> R
 /// Fails when `edits` applied to `text` do not give valid YAML.
 fn verify(text: &str, edits: &[Edit]) -> Result<(), String> {
     let new = apply_edits(text, edits)?;
-    parse_stream(&SourceText::new(&new), &Limits::default())
-        .map(|_| ())
+    // Read as `parse_stream` reads, without building the tree only to drop it.
+    crate::manifest::validate(&new, &Limits::default())
         .map_err(|e| format!("the fix would make the YAML invalid ({e}); fix this by hand"))
 }
 

@@ -794,7 +794,7 @@ fn an_objects_fixes_are_verified_with_one_parse_when_they_combine() {
         "false",
     )]);
     let b = plan_of(vec![set("spec.securityContext.runAsNonRoot", "true")]);
-    let out = realize_object_fixes(&file, &file.objects[0], &[&a, &b]);
+    let out = realize_object_fixes(&file, &file.objects[0], vec![a, b]);
     assert_eq!(out.verification_parses, 1);
     assert!(out.fixes.iter().all(Option::is_some));
 }
@@ -808,7 +808,7 @@ fn fixes_that_do_not_combine_are_each_verified_alone_and_kept() {
     let empty = plan_of(vec![remove("spec.containers[0].name")]);
     let grow = plan_of(vec![set("spec.containers[0].image", "x")]);
     assert!(realize_all(&file, &file.objects[0], &[&empty, &grow]).is_err());
-    let out = realize_object_fixes(&file, &file.objects[0], &[&empty, &grow]);
+    let out = realize_object_fixes(&file, &file.objects[0], vec![empty, grow]);
     assert_eq!(
         out.verification_parses, 3,
         "one joint try, then each fix alone"

@@ -66,8 +66,8 @@ pub(crate) fn analyse(
         };
     };
     let resolver = NamespaceResolver::from_lint_and_kustomizations(&result, kustomizations);
-    let review = rollout::review(
-        &result,
+    let review = rollout::review_taking(
+        &mut result,
         &PolicyInput {
             config,
             config_errors: &[],

@@ -10,6 +10,7 @@ mod removed_apis;
 pub mod selector;
 mod source;
 mod template;
+mod validate;
 mod yaml;
 
 pub use kinds::{PodTemplateRef, Typed};
@@ -19,6 +20,7 @@ pub use path::{FieldPath, Segment};
 pub use removed_apis::{Migration, REMOVED_APIS, RemovedApi, removed_api};
 pub use source::SourceText;
 pub use template::{ChartDirs, chart_dir_of};
+pub use validate::validate;
 pub use yaml::{
     ByteSpan, Entry, NodeId, NodeKind, Style, YamlError, YamlTree, parse_stream,
     parse_stream_lenient,

@@ -250,7 +250,9 @@ fn parse(
                 None
             }
             Event::Alias(anchor) => match anchors.get(&anchor) {
-                Some(id) => Some((*id, 0)),
+                // An alias's node is shared: `usize::MAX` marks it so that a key is copied
+                // out of it, never moved.
+                Some(id) => Some((*id, usize::MAX)),
                 None => return Err(err(&span, "alias refers to an unknown anchor".into())),
             },
             Event::Scalar(value, style, anchor, tag) => {
@@ -428,7 +430,8 @@ fn parse(
         let Some((id, anchor)) = finished else {
             continue;
         };
-        if anchor != 0 {
+        let shared = anchor != 0;
+        if shared && anchor != usize::MAX {
             anchors.insert(anchor, id);
         }
         let child_size = tree.expanded_size(id);
@@ -475,19 +478,16 @@ fn parse(
                 }
                 match pending_key.take() {
                     None => {
-                        let key = match &tree.node(id).kind {
-                            NodeKind::Str(s) => s.clone(),
-                            NodeKind::Int(i) => i.to_string(),
-                            NodeKind::Bool(b) => b.to_string(),
-                            NodeKind::Float(f) => f.to_string(),
-                            NodeKind::Null => "null".to_string(),
-                            _ => {
-                                return Err(err(
-                                    &span,
-                                    "a mapping key must be a plain value, not a list or mapping"
-                                        .into(),
-                                ));
-                            }
+                        let key = match &mut tree.nodes[id.0 as usize].kind {
+                            // The entry owns the key's text; a key node that no alias can
+                            // reach gives its string up rather than keeping a second copy
+                            // (half of a manifest's scalars are keys). Nothing reads a key
+                            // node's value: its span and style are what is used.
+                            NodeKind::Str(s) if !shared => std::mem::take(s),
+                            kind => match scalar_key_text(kind) {
+                                Some(key) => key,
+                                None => return Err(err(&span, COLLECTION_KEY.into())),
+                            },
                         };
                         *pending_key = Some((key, id));
                     }
@@ -521,10 +521,32 @@ fn parse(
             }
         }
     }
+    // The tree lives as long as its file: the slack of the vectors' last doubling (up to half
+    // of them) is given back.
+    tree.nodes.shrink_to_fit();
+    tree.expanded.shrink_to_fit();
+    tree.height.shrink_to_fit();
     Ok((tree, docs))
 }
 
-fn alias_error(span: &Span, limits: &Limits) -> YamlError {
+/// What a collection used as a mapping key is told.
+pub(super) const COLLECTION_KEY: &str =
+    "a mapping key must be a plain value, not a list or mapping";
+
+/// The text a scalar key is known by in its mapping (`1` and `"1"` are the same key), or
+/// `None` for a collection.
+pub(super) fn scalar_key_text(kind: &NodeKind) -> Option<String> {
+    Some(match kind {
+        NodeKind::Str(s) => s.clone(),
+        NodeKind::Int(i) => i.to_string(),
+        NodeKind::Bool(b) => b.to_string(),
+        NodeKind::Float(f) => f.to_string(),
+        NodeKind::Null => "null".to_string(),
+        NodeKind::Sequence { .. } | NodeKind::Mapping { .. } => return None,
+    })
+}
+
+pub(super) fn alias_error(span: &Span, limits: &Limits) -> YamlError {
     YamlError {
         line: span.start.line(),
         column: span.start.col() + 1,
@@ -538,7 +560,7 @@ fn alias_error(span: &Span, limits: &Limits) -> YamlError {
 /// Plain-scalar resolution as Kubernetes tooling does it (sigs.k8s.io/yaml, i.e. go-yaml v2's
 /// YAML 1.1 rules): `yes`/`on`/`y` are booleans and `0644` is octal (a `defaultMode` of 0644
 /// is 420). Quoted and block scalars are strings; `!!str`-style core tags are honoured.
-fn resolve_scalar(
+pub(super) fn resolve_scalar(
     value: &str,
     style: ScalarStyle,
     tag: Option<&saphyr_parser::Tag>,

@@ -514,12 +514,12 @@ impl Overlays {
             let Some(of) = origins.files.get(&file) else {
                 continue;
             };
-            let plans: Vec<&FixPlan> = at
+            let plans: Vec<FixPlan> = at
                 .iter()
-                .filter_map(|i| entries[*i].plan.as_ref().map(|(_, _, p)| p))
+                .filter_map(|i| entries[*i].plan.as_ref().map(|(_, _, p)| p.clone()))
                 .collect();
             let realized =
-                crate::fix::realize_object_fixes(&of.manifest, &of.manifest.objects[oi], &plans);
+                crate::fix::realize_object_fixes(&of.manifest, &of.manifest.objects[oi], plans);
             for (i, fix) in at.into_iter().zip(realized.fixes) {
                 entries[i].finding.fix = fix;
             }

@@ -440,6 +440,21 @@ pub struct PolicyInput<'a> {
 
 /// Applies the rollout policy to a lint result.
 pub fn review(result: &LintResult, input: &PolicyInput<'_>) -> Review {
+    review_findings(&result.files, result.findings.clone(), input)
+}
+
+/// [`review`] that takes the findings out of `result` instead of copying them: for callers
+/// that replace them with the reported ones anyway (a big run has hundreds of thousands).
+pub fn review_taking(result: &mut LintResult, input: &PolicyInput<'_>) -> Review {
+    let findings = std::mem::take(&mut result.findings);
+    review_findings(&result.files, findings, input)
+}
+
+fn review_findings(
+    files: &[ManifestFile],
+    findings: Vec<Finding>,
+    input: &PolicyInput<'_>,
+) -> Review {
     let config = input.config;
     let today = input.today;
     let mut exceptions: Vec<ExceptionStatus> = config
@@ -450,18 +465,22 @@ pub fn review(result: &LintResult, input: &PolicyInput<'_>) -> Review {
     let mut decisions = Vec::new();
     let mut namespaces: BTreeMap<String, NamespaceSummary> = BTreeMap::new();
 
-    let mut by_file: std::collections::HashMap<&str, Vec<&Finding>> =
+    // Each finding is moved into its decision once: slots are emptied as they are taken.
+    let mut slots: Vec<Option<Finding>> = findings.into_iter().map(Some).collect();
+    let mut by_file: std::collections::HashMap<String, Vec<(usize, usize)>> =
         std::collections::HashMap::new();
-    for f in &result.findings {
-        by_file.entry(f.file.as_str()).or_default().push(f);
+    for (i, f) in slots.iter().enumerate() {
+        if let Some(f) = f {
+            by_file.entry(f.file.clone()).or_default().push((f.byte, i));
+        }
     }
     // Objects of a file have disjoint spans, so with the file's findings in byte order each
     // object's findings are one slice, found by binary search: linear in the file, where a
     // filter over every finding for every object was quadratic.
     for findings in by_file.values_mut() {
-        findings.sort_by_key(|f| f.byte);
+        findings.sort_by_key(|&(byte, _)| byte);
     }
-    for file in &result.files {
+    for file in files {
         let file_findings = by_file.get(file.path.as_str()).map_or(&[][..], |v| v);
         for object in &file.objects {
             let ns = input.namespaces.resolve(
@@ -492,14 +511,17 @@ pub fn review(result: &LintResult, input: &PolicyInput<'_>) -> Review {
 
             let span = file.tree.node(object.node).span;
             let reference = object.reference();
-            let first = file_findings.partition_point(|f| f.byte < span.start);
-            let last = file_findings.partition_point(|f| f.byte <= span.end);
-            let linted = file_findings[first..last]
-                .iter()
-                .copied()
-                .filter(|f| f.object == reference);
+            let first = file_findings.partition_point(|&(byte, _)| byte < span.start);
+            let last = file_findings.partition_point(|&(byte, _)| byte <= span.end);
+            let mut linted: Vec<Finding> = Vec::new();
+            for &(_, i) in &file_findings[first..last] {
+                if slots[i].as_ref().is_some_and(|f| f.object == reference) {
+                    linted.extend(slots[i].take());
+                }
+            }
+            let linted = linted.into_iter();
             let mut findings: Vec<(Finding, Mode, Option<Level>)> = match &stage.levels {
-                None => linted.map(|f| (f.clone(), stage.effective, None)).collect(),
+                None => linted.map(|f| (f, stage.effective, None)).collect(),
                 Some(levels) => per_mode_findings(file, object, linted, levels, &stage.source),
             };
             let other_mode = stage.levels.map_or(stage.effective, |l| l.strictest_mode());
@@ -599,17 +621,17 @@ fn permute<T>(items: &mut [T], mut order: Vec<usize>) {
 /// An object's findings under levels per mode: each Pod Security finding in the strongest
 /// mode whose level it violates (the object is judged at each mode's level, as PSA evaluates
 /// each label), other rules' findings in the mode of the strictest level.
-fn per_mode_findings<'f>(
+fn per_mode_findings(
     file: &ManifestFile,
     object: &Object,
-    linted: impl Iterator<Item = &'f Finding>,
+    linted: impl Iterator<Item = Finding>,
     levels: &ModeLevels,
     source: &str,
 ) -> Vec<(Finding, Mode, Option<Level>)> {
     let judged = object.typed.pod_template().is_some();
     let mut out: Vec<(Finding, Mode, Option<Level>)> = linted
         .filter(|f| !(judged && crate::rules::family(f.rule) == "pod-security"))
-        .map(|f| (f.clone(), levels.strictest_mode(), None))
+        .map(|f| (f, levels.strictest_mode(), None))
         .collect();
     if !judged {
         return out;

@@ -108,6 +108,8 @@ pub struct Repository<'a> {
     /// Workloads by (namespace, label key, label value): a selector's `matchLabels` narrow the
     /// candidates to one list instead of every workload of the namespace.
     workloads_by_label: HashMap<(&'a str, &'a str, &'a str), Vec<usize>>,
+    /// The `hostNetwork: true` workloads.
+    host_network: Vec<usize>,
     policies: Vec<RepoPolicy<'a>>,
     policies_by_namespace: HashMap<&'a str, Vec<usize>>,
     /// Policies by (namespace, name): more than one is a duplicate.
@@ -233,6 +235,10 @@ impl<'a> Repository<'a> {
                             .or_default()
                             .push(index);
                     }
+                    let host_network = template.spec.host_network == Some(true);
+                    if host_network {
+                        self.host_network.push(index);
+                    }
                     self.workloads.push(Workload {
                         index,
                         file: &file.path,
@@ -240,7 +246,7 @@ impl<'a> Repository<'a> {
                         namespace,
                         labels: template.metadata.labels.as_ref().unwrap_or(&NO_LABELS),
                         ports,
-                        host_network: template.spec.host_network == Some(true),
+                        host_network,
                     });
                 }
             }
@@ -296,23 +302,43 @@ impl<'a> Repository<'a> {
         namespace: &str,
         selector: &LabelSelector,
     ) -> Vec<&'s Workload<'a>> {
+        self.candidates(namespace, selector)
+            .iter()
+            .map(|&i| &self.workloads[i])
+            .filter(|w| crate::manifest::selector::matches(selector, w.labels))
+            .collect()
+    }
+
+    /// True when some workload of `namespace` is selected by `selector`: stops at the first,
+    /// where [`Repository::workloads_matching`] would list a whole namespace for `{}`.
+    pub fn any_workload_matching(&self, namespace: &str, selector: &LabelSelector) -> bool {
+        self.candidates(namespace, selector)
+            .iter()
+            .any(|&i| crate::manifest::selector::matches(selector, self.workloads[i].labels))
+    }
+
+    /// The workloads `selector` may select in `namespace`: the shortest label-index list of
+    /// its `matchLabels`, or the whole namespace.
+    fn candidates<'s>(&'s self, namespace: &'s str, selector: &'s LabelSelector) -> &'s [usize] {
         let narrowest = selector.match_labels.iter().flatten().map(|(k, v)| {
             self.workloads_by_label
                 .get(&(namespace, k.as_str(), v.as_str()))
                 .map_or(&[][..], Vec::as_slice)
         });
-        let candidates: &[usize] = match narrowest.min_by_key(|list| list.len()) {
+        match narrowest.min_by_key(|list| list.len()) {
             Some(list) => list,
             None => self
                 .workloads_by_namespace
                 .get(namespace)
                 .map_or(&[][..], Vec::as_slice),
-        };
-        candidates
-            .iter()
-            .map(|&i| &self.workloads[i])
-            .filter(|w| crate::manifest::selector::matches(selector, w.labels))
-            .collect()
+        }
+    }
+
+    /// The workloads that run in the node's network namespace (`hostNetwork: true`), in file
+    /// order: few in any repository, so a rule about them looks at these instead of at every
+    /// workload a broad selector reaches.
+    pub fn host_network_workloads(&self) -> impl Iterator<Item = &Workload<'a>> {
+        self.host_network.iter().map(|&i| &self.workloads[i])
     }
 
     /// True when the repository declares at least one workload in `namespace`: only then can

@@ -44,7 +44,7 @@ use crate::manifest::FieldPath;
 use crate::rules::repository::Workload;
 use crate::rules::{Rule, RuleContext};
 
-use super::spec::{Direction, list_workloads, peer_workloads, policy, rules};
+use super::spec::{Direction, list_workloads, peer_selects, policy, rules};
 
 pub(crate) static RULE: HostNetworkSelected = HostNetworkSelected;
 
@@ -81,11 +81,15 @@ impl Rule for HostNetworkSelected {
         }
         for rule in rules(policy.spec) {
             for (j, peer) in rule.peers.iter().enumerate() {
-                let Some(found) = peer_workloads(policy.repo, peer, policy.namespace) else {
-                    continue;
-                };
-                let hosts: Vec<&Workload<'_>> =
-                    found.into_iter().filter(|w| w.host_network).collect();
+                // Few workloads use the host's network: those are checked against the peer,
+                // not every workload a broad peer reaches.
+                let mut hosts: Vec<&Workload<'_>> = policy
+                    .repo
+                    .host_network_workloads()
+                    .filter(|w| peer_selects(policy.repo, peer, policy.namespace, w))
+                    .collect();
+                // In the order the peer lists them: by namespace, then file order.
+                hosts.sort_by_key(|w| (w.namespace, w.index));
                 if hosts.is_empty() {
                     continue;
                 }

@@ -53,7 +53,9 @@ use crate::finding::Violation;
 use crate::manifest::FieldPath;
 use crate::rules::{Rule, RuleContext};
 
-use super::spec::{cap_list, describe_peer, peer_namespaces, peer_workloads, policy, rules};
+use super::spec::{
+    cap_unique, describe_peer, peer_namespaces, peer_selects_nothing, policy, rules,
+};
 use crate::rules::repository::Workload;
 
 pub(crate) static RULE: SelectsNoWorkload = SelectsNoWorkload;
@@ -88,7 +90,7 @@ impl Rule for SelectsNoWorkload {
         }
         for rule in rules(policy.spec) {
             for (j, peer) in rule.peers.iter().enumerate() {
-                if peer_workloads(repo, peer, policy.namespace).is_some_and(|w| w.is_empty()) {
+                if peer_selects_nothing(repo, peer, policy.namespace) {
                     let namespaces = peer_namespaces(repo, peer, policy.namespace);
                     out.push(Violation::new(
                         format!(
@@ -108,13 +110,19 @@ impl Rule for SelectsNoWorkload {
 /// The workloads that are there, with their labels: `shop/web[Deployment] (app=web)`, each
 /// once.
 fn present<'a>(workloads: impl Iterator<Item = &'a Workload<'a>>) -> String {
-    let mut seen = std::collections::HashSet::new();
-    let names: Vec<String> = workloads
-        .map(|w| {
+    cap_unique(
+        workloads,
+        |w| {
             let labels: Vec<String> = w.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
             format!("{} ({})", w.display_name(), labels.join(", "))
-        })
-        .filter(|n| seen.insert(n.clone()))
-        .collect();
-    cap_list(names)
+        },
+        |w| {
+            (
+                w.namespace,
+                w.object.name.as_str(),
+                w.object.kind.as_str(),
+                w.labels,
+            )
+        },
+    )
 }

@@ -108,21 +108,48 @@ pub fn yaml_string(value: &str) -> String {
 /// and how many more.
 /// A workload defined twice (two overlays, two copies) is named once.
 pub fn list_workloads(workloads: &[&Workload<'_>]) -> String {
-    let mut seen = std::collections::HashSet::new();
-    let names: Vec<String> = workloads
-        .iter()
-        .map(|w| w.display_name())
-        .filter(|n| seen.insert(n.clone()))
-        .collect();
-    cap_list(names)
+    cap_unique(
+        workloads.iter().copied(),
+        |w| w.display_name(),
+        |w| (w.namespace, w.object.name.as_str(), w.object.kind.as_str()),
+    )
 }
+
+/// [`cap_list`] of the distinct items of `items` (distinct by `key`, in first-seen order),
+/// formatting only the ones shown: a policy whose peer reaches every workload of a big
+/// repository lists four of them, not thousands of strings.
+pub fn cap_unique<T, K: std::hash::Hash + Eq>(
+    items: impl Iterator<Item = T>,
+    format: impl Fn(&T) -> String,
+    key: impl Fn(&T) -> K,
+) -> String {
+    let mut seen = std::collections::HashSet::new();
+    let mut shown: Vec<String> = Vec::new();
+    let mut more = 0usize;
+    for item in items {
+        if !seen.insert(key(&item)) {
+            continue;
+        }
+        if shown.len() < CAP_SHOWN {
+            shown.push(format(&item));
+        } else {
+            more += 1;
+        }
+    }
+    if more > 0 {
+        shown.push(format!("and {more} more"));
+    }
+    shown.join(", ")
+}
+
+/// How many items a list in a message shows before `and N more`.
+const CAP_SHOWN: usize = 4;
 
 /// At most four items, then `and N more`, joined by commas.
 pub fn cap_list(mut items: Vec<String>) -> String {
-    const SHOWN: usize = 4;
-    if items.len() > SHOWN {
-        let more = items.len() - SHOWN;
-        items.truncate(SHOWN);
+    if items.len() > CAP_SHOWN {
+        let more = items.len() - CAP_SHOWN;
+        items.truncate(CAP_SHOWN);
         items.push(format!("and {more} more"));
     }
     items.join(", ")
@@ -366,6 +393,29 @@ pub fn peer_workloads<'r, 'a>(
             .flat_map(|ns| repo.workloads_matching(&ns.name, pods))
             .collect(),
     )
+}
+
+/// True when [`peer_workloads`] would be `Some` and empty: the peer reaches into namespaces
+/// with workloads and selects none of them. Stops at the first match instead of listing
+/// every workload a broad selector (`namespaceSelector: {}`) reaches.
+pub fn peer_selects_nothing(
+    repo: &Repository<'_>,
+    peer: &NetworkPolicyPeer,
+    policy_namespace: &str,
+) -> bool {
+    if peer.ip_block.is_some() {
+        return false;
+    }
+    let namespaces = peer_namespaces(repo, peer, policy_namespace);
+    if !namespaces.iter().any(|ns| repo.has_workloads_in(&ns.name)) {
+        return false;
+    }
+    static ALL: std::sync::LazyLock<LabelSelector> =
+        std::sync::LazyLock::new(LabelSelector::default);
+    let pods = peer.pod_selector.as_ref().unwrap_or(&ALL);
+    !namespaces
+        .iter()
+        .any(|ns| repo.any_workload_matching(&ns.name, pods))
 }
 
 /// True when a selector peer selects the workload (ipBlock peers never do: whether they match
