@@ -63,13 +63,20 @@ pub fn validate(text: &str, limits: &Limits) -> Result<(), YamlError> {
             },
             Event::Scalar(value, style, anchor, tag) => {
                 nodes += 1;
-                let (kind, style) = resolve_scalar(&value, style, tag.as_deref());
-                let merge = style == Style::Plain && matches!(&kind, NodeKind::Str(s) if s == "<<");
-                let key = scalar_key_text(&kind);
-                if anchor != 0 {
-                    anchors.insert(anchor, key.clone());
+                let is_key = matches!(stack.last(), Some((Open::Map { pending: None, .. }, _)));
+                if !is_key && anchor == 0 {
+                    // A value: nothing about its text can make the YAML invalid.
+                    Some((None, false))
+                } else {
+                    let (kind, style) = resolve_scalar(&value, style, tag.as_deref());
+                    let merge =
+                        style == Style::Plain && matches!(&kind, NodeKind::Str(s) if s == "<<");
+                    let key = scalar_key_text(&kind);
+                    if anchor != 0 {
+                        anchors.insert(anchor, key.clone());
+                    }
+                    Some((key, merge))
                 }
-                Some((key, merge))
             }
             Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
                 if stack.len() >= limits.max_depth {
