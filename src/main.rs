@@ -1,5 +1,13 @@
 use std::io::IsTerminal;
 
+/// jemalloc rather than the system allocator: a run makes millions of small allocations on
+/// every core (trees, findings, fix edits) and frees them in bulk. Measured on the benchmark
+/// corpora (`bench/compare.sh`): 3,000 files 0.36 s -> 0.27 s, 20,000 Pods in one file
+/// 1.15 s -> 1.10 s, memory within 5%. (mimalloc was tried before: slower on the big file,
+/// twice the memory on small runs.)
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 use clap::Parser;
 use kubenudge::cli::Console;
 
