@@ -51,13 +51,17 @@ if [ -z "${NO_CHECKOV:-}" ]; then
   [ -x "$WORK/venv/bin/checkov" ] && CHECKOV="$WORK/venv/bin/checkov"
 fi
 
-# measure NAME RUNS CMD...: appends "NAME seconds kib" per run to $WORK/times.
+# measure NAME RUNS CMD...: appends "NAME seconds kib" per run to $WORK/times. The wall time
+# is read from the clock in nanoseconds (GNU time's %e has 10 ms steps, as long as a whole
+# run on the small corpus); the peak RSS comes from GNU time.
 measure() {
-  local name=$1 runs=$2 i
+  local name=$1 runs=$2 i start end
   shift 2
   for ((i = 0; i < runs; i++)); do
-    /usr/bin/time -f "$name %e %M" -o "$WORK/one" "$@" >/dev/null 2>&1 || true
-    tail -1 "$WORK/one" >>"$WORK/times"
+    start=$(date +%s%N)
+    /usr/bin/time -f "%M" -o "$WORK/one" "$@" >/dev/null 2>&1 || true
+    end=$(date +%s%N)
+    echo "$name $(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.4f", (b - a) / 1e9 }') $(tail -1 "$WORK/one")" >>"$WORK/times"
   done
 }
 
@@ -123,8 +127,8 @@ for corpus in ["c300", "c3000", "pods-2500.yaml", "pods-20000.yaml"]:
     cell = lambda x, i, fmt: (fmt % x[i]) if x else "–"
     lines.append("| " + " | ".join([
         label, f"{b:,}",
-        cell(k, 0, "%.3f"), cell(k, 1, "%.0f"),
-        cell(f, 0, "%.3f"), cell(f, 1, "%.0f"),
+        cell(k, 0, "%.4f"), cell(k, 1, "%.0f"),
+        cell(f, 0, "%.4f"), cell(f, 1, "%.0f"),
         cell(c, 0, "%.2f"), cell(c, 1, "%.0f"),
         f"{k[0] / f[0]:.1f}×" if k and f and f[0] else "–",
         f"{c[0] / k[0]:.0f}×" if k and c and k[0] else "–",
@@ -134,7 +138,7 @@ for corpus in ["c300", "c3000", "pods-2500.yaml", "pods-20000.yaml"]:
 k1, k8 = med("kubenudge:pods-2500.yaml"), med("kubenudge:pods-20000.yaml")
 if k1 and k8:
     lines += ["", f"Scaling: 8× the documents in one file ({'2,500 → 20,000'} Pods) costs {k8[0] / k1[0]:.1f}× the time."]
-lines += ["", "Wall times and peak RSS are medians over the rounds (GNU time `%e`, `%M`). The machine is shared and noisy: compare ratios from one run, not figures across runs."]
+lines += ["", "Wall times (the clock around each command, in nanoseconds) and peak RSS (GNU time `%M`) are medians over the rounds. The machine is shared and noisy: compare ratios from one run, not figures across runs."]
 text = "\n".join(lines) + "\n"
 open(out, "w").write(text)
 print(text)

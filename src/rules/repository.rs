@@ -491,5 +491,37 @@ apiVersion: v1\nkind: Pod\nmetadata:\n  name: bare\nspec:\n  containers: []\n";
         assert_eq!(repo.policies_in("shop").count(), 1);
         assert!(repo.policy_of(&files[0].objects[2]).is_some());
         assert!(repo.policy_of(&files[0].objects[1]).is_none());
+        // "Any?" agrees with the list, and only the hostNetwork workloads are listed as such.
+        for (sel, ns) in [
+            (r#"{"matchLabels": {"app": "web"}}"#, "shop"),
+            (r#"{"matchLabels": {"app": "web"}}"#, "default"),
+            ("{}", "default"),
+            ("{}", "elsewhere"),
+        ] {
+            let sel = selector(sel);
+            assert_eq!(
+                repo.any_workload_matching(ns, &sel),
+                !repo.workloads_matching(ns, &sel).is_empty(),
+                "{sel:?} in {ns}"
+            );
+        }
+        assert_eq!(repo.host_network_workloads().count(), 0);
+    }
+
+    #[test]
+    fn host_network_workloads_are_indexed_in_file_order() {
+        let pod = |name: &str, host: bool| {
+            format!(
+                "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\nspec:\n  hostNetwork: {host}\n  containers: []\n"
+            )
+        };
+        let yaml = [pod("a", true), pod("b", false), pod("c", true)].join("---\n");
+        let files = vec![read_manifest("a.yaml", yaml.as_bytes(), &Limits::default()).unwrap()];
+        let repo = Repository::build(&files);
+        let names: Vec<String> = repo
+            .host_network_workloads()
+            .map(|w| w.display_name())
+            .collect();
+        assert_eq!(names, ["default/a[Pod]", "default/c[Pod]"]);
     }
 }

@@ -568,6 +568,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_capped_list_counts_every_distinct_item_and_formats_only_the_shown_ones() {
+        let formatted = std::cell::Cell::new(0);
+        let items = ["a", "b", "a", "c", "d", "e", "f", "b"];
+        let list = cap_unique(
+            items.iter(),
+            |s| {
+                formatted.set(formatted.get() + 1);
+                s.to_string()
+            },
+            |s| **s,
+        );
+        assert_eq!(list, "a, b, c, d, and 2 more");
+        assert_eq!(formatted.get(), CAP_SHOWN);
+        assert_eq!(list, cap_list(vec!["a", "b", "c", "d", "e", "f"].into_iter().map(String::from).collect()));
+    }
+
+    #[test]
     fn cidrs_parse_and_contain_as_go_does() {
         let ten = Cidr::parse("10.0.0.0/8").unwrap();
         assert!(ten.contains(&Cidr::parse("10.1.0.0/16").unwrap()));
