@@ -581,7 +581,15 @@ mod tests {
         );
         assert_eq!(list, "a, b, c, d, and 2 more");
         assert_eq!(formatted.get(), CAP_SHOWN);
-        assert_eq!(list, cap_list(vec!["a", "b", "c", "d", "e", "f"].into_iter().map(String::from).collect()));
+        assert_eq!(
+            list,
+            cap_list(
+                vec!["a", "b", "c", "d", "e", "f"]
+                    .into_iter()
+                    .map(String::from)
+                    .collect()
+            )
+        );
     }
 
     #[test]
