@@ -154,8 +154,8 @@ fn stages(c: &mut Criterion) {
             let mut realised = 0;
             for (file, per_object) in read.iter().zip(&plans) {
                 for (object, plans) in file.objects.iter().zip(per_object) {
-                    let refs: Vec<&FixPlan> = plans.iter().collect();
-                    let out = kubenudge::fix::realize_object_fixes(file, object, &refs);
+                    // The plans are moved into their fixes: each iteration takes a copy.
+                    let out = kubenudge::fix::realize_object_fixes(file, object, plans.clone());
                     realised += out.fixes.iter().flatten().count();
                 }
             }
