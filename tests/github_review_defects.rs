@@ -116,12 +116,6 @@ async fn a_rate_limit_one_replica_hit_holds_the_other_too() {
         ..Options::default()
     })
     .await;
-    let b = Harness::start_with(Options {
-        database_url: Some(url),
-        fake_uri: Some(a.fake.uri()),
-        ..Options::default()
-    })
-    .await;
     a.set_pull(
         1,
         SHA1,
@@ -154,6 +148,14 @@ async fn a_rate_limit_one_replica_hit_holds_the_other_too() {
             .any(|d| *d >= Duration::from_secs(590)),
         "replica A waits for the reset"
     );
+    // B starts once A has met the limit: started before, its workers could claim A's job from
+    // the shared store and meet the 403 themselves.
+    let b = Harness::start_with(Options {
+        database_url: Some(url),
+        fake_uri: Some(a.fake.uri()),
+        ..Options::default()
+    })
+    .await;
     // Replica A stops (as on SIGTERM). B has not seen the 403; the store tells it to wait for
     // the same reset.
     a.service.shutdown().await;
