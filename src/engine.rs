@@ -139,16 +139,18 @@ pub fn lint(inputs: &[(String, Vec<u8>)], options: &LintOptions) -> LintResult {
         ),
     )
     .partial(options.partial_repository);
-    let linted: Vec<(Vec<Finding>, LintStats)> = result
+    let linted: Vec<Vec<(Vec<Finding>, LintStats)>> = result
         .files
         .par_iter()
         .map(|file| lint_file(file, &rules, &namespaces, &repository, options))
         .collect();
     drop(repository);
+    // The parts are joined once, each freed as soon as it is moved: a big file's findings are
+    // never held twice over.
     result
         .findings
-        .reserve(linted.iter().map(|(f, _)| f.len()).sum());
-    for (findings, stats) in linted {
+        .reserve_exact(linted.iter().flatten().map(|(f, _)| f.len()).sum());
+    for (findings, stats) in linted.into_iter().flatten() {
         result.findings.extend(findings);
         result.stats.add(stats);
     }
@@ -211,28 +213,28 @@ pub fn pod_security_findings(
 /// task (a task per object would cost more than it saves).
 const OBJECTS_PER_TASK: usize = 256;
 
+/// The findings of one file, in parts of [`OBJECTS_PER_TASK`] objects each, in object order.
 fn lint_file(
     file: &ManifestFile,
     rules: &[&'static dyn Rule],
     namespaces: &HashMap<String, PssPolicy>,
     repository: &Repository<'_>,
     options: &LintOptions,
-) -> (Vec<Finding>, LintStats) {
+) -> Vec<(Vec<Finding>, LintStats)> {
     if file.objects.len() <= OBJECTS_PER_TASK {
-        return lint_objects(file, &file.objects, rules, namespaces, repository, options);
+        return vec![lint_objects(
+            file,
+            &file.objects,
+            rules,
+            namespaces,
+            repository,
+            options,
+        )];
     }
-    let parts: Vec<(Vec<Finding>, LintStats)> = file
-        .objects
+    file.objects
         .par_chunks(OBJECTS_PER_TASK)
         .map(|objects| lint_objects(file, objects, rules, namespaces, repository, options))
-        .collect();
-    let mut findings = Vec::with_capacity(parts.iter().map(|(f, _)| f.len()).sum());
-    let mut stats = LintStats::default();
-    for (part, part_stats) in parts {
-        findings.extend(part);
-        stats.add(part_stats);
-    }
-    (findings, stats)
+        .collect()
 }
 
 fn lint_objects(

@@ -8,6 +8,15 @@ use std::io::IsTerminal;
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
+/// jemalloc's options (its `malloc_conf`, read at start; `_RJEM_MALLOC_CONF` still overrides
+/// them): freed pages go back to the system at once instead of after jemalloc's default 10 s,
+/// so what one stage of a run frees is not still counted while the next one allocates. Peak
+/// memory on the benchmark corpora: 3,000 files 122 -> 98 MiB at the same speed; 20,000 Pods
+/// in one file 470 -> 424 MiB for 0.1 s more (pages freed and used again are faulted in again).
+#[unsafe(export_name = "_rjem_malloc_conf")]
+#[allow(non_upper_case_globals)]
+pub static malloc_conf: &[u8; 34] = b"dirty_decay_ms:0,muzzy_decay_ms:0\0";
+
 use clap::Parser;
 use kubenudge::cli::Console;
 
