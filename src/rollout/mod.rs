@@ -472,8 +472,13 @@ fn review_findings(
     let mut by_file: std::collections::HashMap<String, Vec<(usize, usize)>> =
         std::collections::HashMap::new();
     for (i, f) in slots.iter().enumerate() {
-        if let Some(f) = f {
-            by_file.entry(f.file.clone()).or_default().push((f.byte, i));
+        let Some(f) = f else { continue };
+        match by_file.get_mut(f.file.as_str()) {
+            Some(list) => list.push((f.byte, i)),
+            // A file's path is copied once, not once per finding.
+            None => {
+                by_file.insert(f.file.clone(), vec![(f.byte, i)]);
+            }
         }
     }
     // Objects of a file have disjoint spans, so with the file's findings in byte order each
