@@ -15,7 +15,9 @@ use std::collections::HashMap;
 use saphyr_parser::{Event, Parser, Span};
 
 use super::limits::Limits;
-use super::yaml::{COLLECTION_KEY, NodeKind, Style, YamlError, resolve_scalar, scalar_key_text};
+use super::yaml::{
+    COLLECTION_KEY, NodeKind, Style, YamlError, resolve_scalar, scalar_key_text, scan_error,
+};
 
 /// What an anchor names, as far as keys care: a scalar's key text, or a collection.
 type Anchored = Option<String>;
@@ -40,15 +42,7 @@ pub fn validate(text: &str, limits: &Limits) -> Result<(), YamlError> {
     let mut anchors: HashMap<usize, Anchored> = HashMap::new();
     let mut nodes: u64 = 0;
     for event in Parser::new_from_str(text) {
-        let (event, span) = event.map_err(|e| YamlError {
-            line: e.marker().line(),
-            column: e.marker().col() + 1,
-            message: if e.info() == "recursion limit exceeded" {
-                "nesting too deep: flow collections nested beyond the parser's limit".to_string()
-            } else {
-                e.info().to_string()
-            },
-        })?;
+        let (event, span) = event.map_err(|e| scan_error(&e))?;
         // The node this event finishes: its key text (None for a collection) and whether it
         // is a plain `<<`.
         let finished: Option<(Anchored, bool)> = match event {

@@ -234,15 +234,7 @@ fn parse(
     };
 
     for event in Parser::new_from_str(src.text()) {
-        let (event, span) = event.map_err(|e| YamlError {
-            line: e.marker().line(),
-            column: e.marker().col() + 1,
-            message: if e.info() == "recursion limit exceeded" {
-                "nesting too deep: flow collections nested beyond the parser's limit".to_string()
-            } else {
-                e.info().to_string()
-            },
-        })?;
+        let (event, span) = event.map_err(|e| scan_error(&e))?;
         let bspan = src.byte_span(&span);
         // The node finished by this event, with its anchor id.
         let finished: Option<(NodeId, usize)> = match event {
@@ -533,6 +525,19 @@ fn parse(
     tree.expanded.shrink_to_fit();
     tree.height.shrink_to_fit();
     Ok((tree, docs))
+}
+
+/// The parser's own error, at its position.
+pub(super) fn scan_error(e: &saphyr_parser::ScanError) -> YamlError {
+    YamlError {
+        line: e.marker().line(),
+        column: e.marker().col() + 1,
+        message: if e.info() == "recursion limit exceeded" {
+            "nesting too deep: flow collections nested beyond the parser's limit".to_string()
+        } else {
+            e.info().to_string()
+        },
+    }
 }
 
 /// What a collection used as a mapping key is told.

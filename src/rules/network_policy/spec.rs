@@ -377,16 +377,7 @@ pub fn peer_workloads<'r, 'a>(
     peer: &NetworkPolicyPeer,
     policy_namespace: &str,
 ) -> Option<Vec<&'r Workload<'a>>> {
-    if peer.ip_block.is_some() {
-        return None;
-    }
-    let namespaces = peer_namespaces(repo, peer, policy_namespace);
-    if !namespaces.iter().any(|ns| repo.has_workloads_in(&ns.name)) {
-        return None;
-    }
-    static ALL: std::sync::LazyLock<LabelSelector> =
-        std::sync::LazyLock::new(LabelSelector::default);
-    let pods = peer.pod_selector.as_ref().unwrap_or(&ALL);
+    let (namespaces, pods) = peer_scope(repo, peer, policy_namespace)?;
     Some(
         namespaces
             .iter()
@@ -403,19 +394,30 @@ pub fn peer_selects_nothing(
     peer: &NetworkPolicyPeer,
     policy_namespace: &str,
 ) -> bool {
+    peer_scope(repo, peer, policy_namespace).is_some_and(|(namespaces, pods)| {
+        !namespaces
+            .iter()
+            .any(|ns| repo.any_workload_matching(&ns.name, pods))
+    })
+}
+
+/// Where a selector peer looks: the namespaces it reaches into and its pod selector, or
+/// `None` when the repository cannot say (see [`peer_workloads`]).
+fn peer_scope<'r, 'p>(
+    repo: &'r Repository<'_>,
+    peer: &'p NetworkPolicyPeer,
+    policy_namespace: &str,
+) -> Option<(Vec<&'r RepoNamespace>, &'p LabelSelector)> {
     if peer.ip_block.is_some() {
-        return false;
+        return None;
     }
     let namespaces = peer_namespaces(repo, peer, policy_namespace);
     if !namespaces.iter().any(|ns| repo.has_workloads_in(&ns.name)) {
-        return false;
+        return None;
     }
     static ALL: std::sync::LazyLock<LabelSelector> =
         std::sync::LazyLock::new(LabelSelector::default);
-    let pods = peer.pod_selector.as_ref().unwrap_or(&ALL);
-    !namespaces
-        .iter()
-        .any(|ns| repo.any_workload_matching(&ns.name, pods))
+    Some((namespaces, peer.pod_selector.as_ref().unwrap_or(&ALL)))
 }
 
 /// True when a selector peer selects the workload (ipBlock peers never do: whether they match
