@@ -15,29 +15,7 @@ resources:
 ";
 
 /// Clean under `restricted` except for its writable root filesystem (already so at base).
-const BASE_DEPLOYMENT: &str = "apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  selector:
-    matchLabels: {app: web}
-  template:
-    metadata:
-      labels: {app: web}
-    spec:
-      securityContext:
-        runAsNonRoot: true
-        seccompProfile:
-          type: RuntimeDefault
-      containers:
-      - name: web
-        image: registry.example.com/web:1.0
-        securityContext:
-          allowPrivilegeEscalation: false
-          capabilities:
-            drop: [ALL]
-";
+const BASE_DEPLOYMENT: &str = include_str!("data/overlays/base-deployment.yaml");
 
 const DEV: &str = "apiVersion: kustomize.config.k8s.io/v1beta1
 kind: Kustomization
