@@ -8,30 +8,14 @@ use support::*;
 
 const HEAD: &str = "2222222222222222222222222222222222222222";
 
-const BASE_KUSTOMIZATION: &str = "apiVersion: kustomize.config.k8s.io/v1beta1
-kind: Kustomization
-resources:
-- deployment.yaml
-";
+const BASE_KUSTOMIZATION: &str = include_str!("data/overlays/shop/base/kustomization.yaml");
 
 /// Clean under `restricted` except for its writable root filesystem (already so at base).
-const BASE_DEPLOYMENT: &str = include_str!("data/overlays/base-deployment.yaml");
+const BASE_DEPLOYMENT: &str = include_str!("data/overlays/shop/base/deployment.yaml");
 
-const DEV: &str = "apiVersion: kustomize.config.k8s.io/v1beta1
-kind: Kustomization
-namespace: shop-dev
-resources:
-- ../../base
-";
+const DEV: &str = include_str!("data/overlays/shop/overlays/dev/kustomization.yaml");
 
-const PROD: &str = "apiVersion: kustomize.config.k8s.io/v1beta1
-kind: Kustomization
-namespace: shop-prod
-resources:
-- ../../base
-patches:
-- path: debug.yaml
-";
+const PROD: &str = include_str!("data/overlays/shop/overlays/prod/kustomization.yaml");
 
 const PATCH_BEFORE: &str = "apiVersion: apps/v1
 kind: Deployment
@@ -42,19 +26,7 @@ spec:
 ";
 
 /// Line 12 sets `privileged: true`.
-const PATCH_AFTER: &str = "apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  replicas: 3
-  template:
-    spec:
-      containers:
-      - name: web
-        securityContext:
-          privileged: true
-";
+const PATCH_AFTER: &str = include_str!("data/overlays/shop/overlays/prod/debug.yaml");
 
 const DIFF: &str = "@@ -1,6 +1,12 @@
  apiVersion: apps/v1

@@ -40,49 +40,18 @@ impl FileSource for Mem {
     }
 }
 
-const BASE_KUSTOMIZATION: &str = "\
-apiVersion: kustomize.config.k8s.io/v1beta1
-kind: Kustomization
-resources:
-- deployment.yaml
-";
+const BASE_KUSTOMIZATION: &str =
+    include_str!("../../tests/data/overlays/shop/base/kustomization.yaml");
 
 /// Clean under `restricted`, except that the root filesystem is writable.
-const BASE_DEPLOYMENT: &str = include_str!("../../tests/data/overlays/base-deployment.yaml");
+const BASE_DEPLOYMENT: &str = include_str!("../../tests/data/overlays/shop/base/deployment.yaml");
 
-const DEV: &str = "\
-apiVersion: kustomize.config.k8s.io/v1beta1
-kind: Kustomization
-namespace: shop-dev
-resources:
-- ../../base
-";
+const DEV: &str = include_str!("../../tests/data/overlays/shop/overlays/dev/kustomization.yaml");
 
-const PROD: &str = "\
-apiVersion: kustomize.config.k8s.io/v1beta1
-kind: Kustomization
-namespace: shop-prod
-resources:
-- ../../base
-patches:
-- path: debug.yaml
-";
+const PROD: &str = include_str!("../../tests/data/overlays/shop/overlays/prod/kustomization.yaml");
 
 /// Only `replicas` and one container: not a whole object.
-const PROD_PATCH: &str = "\
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  replicas: 3
-  template:
-    spec:
-      containers:
-      - name: web
-        securityContext:
-          privileged: true
-";
+const PROD_PATCH: &str = include_str!("../../tests/data/overlays/shop/overlays/prod/debug.yaml");
 
 fn tree() -> Mem {
     Mem::new(&[
