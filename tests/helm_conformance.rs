@@ -99,26 +99,7 @@ fn run_case(dir: &Path) -> Result<(), String> {
     let expected = std::fs::read_to_string(dir.join("expected.yaml")).unwrap();
     let ours = canonical(&out).map_err(|e| format!("our output does not parse: {e}\n{out}"))?;
     let theirs = canonical(&expected).map_err(|e| format!("expected.yaml does not parse: {e}"))?;
-    if ours == theirs {
-        return Ok(());
-    }
-    let missing: Vec<&String> = theirs.iter().filter(|x| !ours.contains(x)).collect();
-    let extra: Vec<&String> = ours.iter().filter(|x| !theirs.contains(x)).collect();
-    Err(format!(
-        "documents differ ({} expected, {} rendered)\n  expected, not rendered:\n    {}\n  rendered, not expected:\n    {}",
-        theirs.len(),
-        ours.len(),
-        missing
-            .iter()
-            .map(|s| s.as_str())
-            .collect::<Vec<_>>()
-            .join("\n    "),
-        extra
-            .iter()
-            .map(|s| s.as_str())
-            .collect::<Vec<_>>()
-            .join("\n    ")
-    ))
+    common::same_documents(&theirs, &ours, "rendered")
 }
 
 #[test]

@@ -59,24 +59,7 @@ fn run_case(dir: &Path) -> Result<(), String> {
         .map(|d| d.to_json())
         .collect();
     let (a, b) = (canonical(&ours), canonical(&expected));
-    if a == b {
-        return Ok(());
-    }
-    let missing: Vec<&String> = b.iter().filter(|x| !a.contains(x)).collect();
-    let extra: Vec<&String> = a.iter().filter(|x| !b.contains(x)).collect();
-    Err(format!(
-        "documents differ\n  expected, not built:\n    {}\n  built, not expected:\n    {}",
-        missing
-            .iter()
-            .map(|s| s.as_str())
-            .collect::<Vec<_>>()
-            .join("\n    "),
-        extra
-            .iter()
-            .map(|s| s.as_str())
-            .collect::<Vec<_>>()
-            .join("\n    ")
-    ))
+    common::same_documents(&b, &a, "built")
 }
 
 #[test]

@@ -437,6 +437,28 @@ pub fn differs_only_under(
     }
 }
 
+/// `Ok` when two sorted sets of canonical documents are equal; otherwise what is `expected`
+/// and not `produced`, and the reverse (`verb`: what produced them, "rendered", "built").
+pub fn same_documents(expected: &[String], produced: &[String], verb: &str) -> Result<(), String> {
+    if expected == produced {
+        return Ok(());
+    }
+    let list = |from: &[String], not_in: &[String]| {
+        from.iter()
+            .filter(|x| !not_in.contains(x))
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .join("\n    ")
+    };
+    Err(format!(
+        "documents differ ({} expected, {} {verb})\n  expected, not {verb}:\n    {}\n  {verb}, not expected:\n    {}",
+        expected.len(),
+        produced.len(),
+        list(expected, produced),
+        list(produced, expected),
+    ))
+}
+
 /// Runs every case directory under `root` (or only those whose name contains `$only_var`)
 /// through `run_case`, and fails on any unexpected result: a case that fails and is not in
 /// `known` (name, why), or one in `known` that passes now. Prints the pass count.
