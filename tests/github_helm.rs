@@ -71,13 +71,10 @@ async fn a_values_change_gets_its_comment_on_the_values_line() {
     let h = Harness::start().await;
     let base = commit(VALUES_BEFORE);
     let head = commit(VALUES_AFTER);
-    let base_files: Vec<(&str, &str)> = base.iter().map(|(p, t)| (*p, t.as_str())).collect();
-    let head_files: Vec<(&str, &str)> = head.iter().map(|(p, t)| (*p, t.as_str())).collect();
-    h.set_commit(BASE_SHA, &base_files);
-    h.set_commit(HEAD, &head_files);
-    h.set_pull(
-        1,
+    h.set_pull_between(
         HEAD,
+        &base,
+        &head,
         &[ChangedFile::modified(
             "charts/web/values.yaml",
             VALUES_AFTER,

@@ -58,13 +58,10 @@ async fn a_prod_patch_gets_its_comment_on_the_patch_line_and_only_what_is_new() 
     let h = Harness::start().await;
     let base = commit(PATCH_BEFORE);
     let head = commit(PATCH_AFTER);
-    let base_files: Vec<(&str, &str)> = base.iter().map(|(p, t)| (*p, t.as_str())).collect();
-    let head_files: Vec<(&str, &str)> = head.iter().map(|(p, t)| (*p, t.as_str())).collect();
-    h.set_commit(BASE_SHA, &base_files);
-    h.set_commit(HEAD, &head_files);
-    h.set_pull(
-        1,
+    h.set_pull_between(
         HEAD,
+        &base,
+        &head,
         &[ChangedFile::modified(
             "overlays/prod/debug.yaml",
             PATCH_AFTER,

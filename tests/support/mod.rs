@@ -254,6 +254,22 @@ impl Harness {
         model.trees.insert(sha.to_string(), tree);
     }
 
+    /// Pull request 1 at `head_sha`: the base commit holds `base`, the head commit `head`, and
+    /// the pull request lists `changed`.
+    pub fn set_pull_between(
+        &self,
+        head_sha: &str,
+        base: &[(&str, String)],
+        head: &[(&str, String)],
+        changed: &[ChangedFile],
+    ) {
+        for (sha, files) in [(BASE_SHA, base), (head_sha, head)] {
+            let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (*p, t.as_str())).collect();
+            self.set_commit(sha, &files);
+        }
+        self.set_pull(1, head_sha, changed);
+    }
+
     /// The secrets this harness's service holds or was handed, by name.
     pub fn secrets(&self) -> Vec<(String, String)> {
         let pem = std::fs::read_to_string(data("test-app-key.pem")).unwrap();
