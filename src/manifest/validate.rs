@@ -62,7 +62,7 @@ pub fn validate(text: &str, limits: &Limits) -> Result<(), YamlError> {
                     // A value: nothing about its text can make the YAML invalid.
                     Some((None, false))
                 } else {
-                    let (kind, style) = resolve_scalar(&value, style, tag.as_deref());
+                    let (kind, style) = resolve_scalar(value, style, tag.as_deref());
                     let merge =
                         style == Style::Plain && matches!(&kind, NodeKind::Str(s) if s == "<<");
                     let key = scalar_key_text(&kind);

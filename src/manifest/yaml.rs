@@ -254,7 +254,7 @@ fn parse(
                 None => return Err(err(&span, "alias refers to an unknown anchor".into())),
             },
             Event::Scalar(value, style, anchor, tag) => {
-                let (kind, style) = resolve_scalar(&value, style, tag.as_deref());
+                let (kind, style) = resolve_scalar(value, style, tag.as_deref());
                 total_nodes += 1;
                 Some((
                     tree.push(
@@ -572,7 +572,7 @@ pub(super) fn alias_error(span: &Span, limits: &Limits) -> YamlError {
 /// YAML 1.1 rules): `yes`/`on`/`y` are booleans and `0644` is octal (a `defaultMode` of 0644
 /// is 420). Quoted and block scalars are strings; `!!str`-style core tags are honoured.
 pub(super) fn resolve_scalar(
-    value: &str,
+    value: std::borrow::Cow<'_, str>,
     style: ScalarStyle,
     tag: Option<&saphyr_parser::Tag>,
 ) -> (NodeKind, Style) {
@@ -586,24 +586,32 @@ pub(super) fn resolve_scalar(
     if let Some(tag) = tag {
         if tag.is_yaml_core_schema() {
             let parsed = match tag.suffix.as_str() {
-                "str" => Some(NodeKind::Str(value.to_string())),
-                "int" => parse_int(value).map(NodeKind::Int),
+                "str" => return (NodeKind::Str(value.into_owned()), style),
+                "int" => parse_int(&value).map(NodeKind::Int),
                 "float" => value.parse().ok().map(NodeKind::Float),
-                "bool" => parse_bool(value).map(NodeKind::Bool),
+                "bool" => parse_bool(&value).map(NodeKind::Bool),
                 "null" => Some(NodeKind::Null),
                 _ => None,
             };
             return (
-                parsed.unwrap_or_else(|| NodeKind::Str(value.to_string())),
+                parsed.unwrap_or_else(|| NodeKind::Str(value.into_owned())),
                 style,
             );
         }
-        return (NodeKind::Str(value.to_string()), style);
+        return (NodeKind::Str(value.into_owned()), style);
     }
     if style != Style::Plain {
-        return (NodeKind::Str(value.to_string()), style);
+        return (NodeKind::Str(value.into_owned()), style);
     }
-    let kind = match value {
+    // A string takes the scanner's own text, moved rather than copied.
+    let kind = plain_non_string(&value).unwrap_or_else(|| NodeKind::Str(value.into_owned()));
+    (kind, style)
+}
+
+/// What an untagged plain scalar resolves to when it is not a string (null, a boolean, a
+/// number), by the core schema as kubectl reads it; `None` for a string.
+fn plain_non_string(value: &str) -> Option<NodeKind> {
+    Some(match value {
         "" | "~" | "null" | "Null" | "NULL" => NodeKind::Null,
         ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => NodeKind::Float(f64::INFINITY),
         "-.inf" | "-.Inf" | "-.INF" => NodeKind::Float(f64::NEG_INFINITY),
@@ -613,14 +621,35 @@ pub(super) fn resolve_scalar(
                 NodeKind::Bool(b)
             } else if let Some(i) = parse_int(value) {
                 NodeKind::Int(i)
-            } else if let Some(f) = parse_float(value) {
-                NodeKind::Float(f)
             } else {
-                NodeKind::Str(value.to_string())
+                NodeKind::Float(parse_float(value)?)
             }
         }
-    };
-    (kind, style)
+    })
+}
+
+/// The value of `text` written as a plain scalar, without running the parser, when the text
+/// is a plain word: ASCII letters, digits, `-`, `_`, `.` and `/`, opening with a letter or a
+/// digit. Such text cannot hold an indicator, a comment, a document marker or whitespace, so
+/// the scanner reads it back verbatim and only its resolution remains. `None` for any other
+/// text (the caller parses it). What fixes write is almost always such a word (`true`,
+/// `RuntimeDefault`, `securityContext`, a container name).
+pub(crate) fn plain_word_kind(text: &str) -> Option<NodeKind> {
+    is_plain_word(text)
+        .then(|| plain_non_string(text).unwrap_or_else(|| NodeKind::Str(text.to_string())))
+}
+
+/// [`plain_word_kind`] reduced to "is it a string?", without copying the text.
+pub(crate) fn plain_word_is_string(text: &str) -> Option<bool> {
+    is_plain_word(text).then(|| plain_non_string(text).is_none())
+}
+
+fn is_plain_word(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.first().is_some_and(u8::is_ascii_alphanumeric)
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'/'))
 }
 
 fn parse_bool(v: &str) -> Option<bool> {
@@ -684,7 +713,7 @@ mod tests {
     use super::*;
 
     fn plain(v: &str) -> NodeKind {
-        resolve_scalar(v, ScalarStyle::Plain, None).0
+        resolve_scalar(v.into(), ScalarStyle::Plain, None).0
     }
 
     #[test]
@@ -701,7 +730,68 @@ mod tests {
         assert!(matches!(plain("089"), NodeKind::Float(f) if f == 89.0));
         assert!(matches!(plain("500m"), NodeKind::Str(_)));
         assert!(matches!(plain("1.2.3"), NodeKind::Str(_)));
-        let (quoted, _) = resolve_scalar("yes", ScalarStyle::DoubleQuoted, None);
+        let (quoted, _) = resolve_scalar("yes".into(), ScalarStyle::DoubleQuoted, None);
         assert!(matches!(quoted, NodeKind::Str(s) if s == "yes"));
+    }
+
+    /// The parser-free reading of a plain word is what the parser reads, and anything that
+    /// is not a plain word is left to the parser.
+    #[test]
+    fn a_plain_word_reads_as_the_parser_reads_it() {
+        let same = |a: &NodeKind, b: &NodeKind| match (a, b) {
+            (NodeKind::Float(x), NodeKind::Float(y)) => x == y || (x.is_nan() && y.is_nan()),
+            (NodeKind::Null, NodeKind::Null) => true,
+            (NodeKind::Bool(x), NodeKind::Bool(y)) => x == y,
+            (NodeKind::Int(x), NodeKind::Int(y)) => x == y,
+            (NodeKind::Str(x), NodeKind::Str(y)) => x == y,
+            _ => false,
+        };
+        for word in [
+            "true",
+            "y",
+            "Off",
+            "null",
+            "NULL",
+            "RuntimeDefault",
+            "ALL",
+            "0644",
+            "0x1F",
+            "1e3",
+            "089",
+            "500m",
+            "1.2.3",
+            "app",
+            "pod-12",
+            "net.ipv4.ip_forward",
+            "a/b",
+            "k8s_io",
+            "1_000",
+            "0.5",
+            "6e",
+            "0b101",
+            "infinity",
+            "nan",
+            "0o17",
+        ] {
+            let src = SourceText::new(word);
+            let (tree, docs) = parse_stream(&src, &Limits::default()).unwrap();
+            let parsed = &tree.node(docs[0].root).kind;
+            let fast = plain_word_kind(word).unwrap_or_else(|| panic!("{word} is a plain word"));
+            assert!(
+                same(&fast, parsed),
+                "{word}: {fast:?} but the parser reads {parsed:?}"
+            );
+            let is_string = matches!(parsed, NodeKind::Str(_));
+            assert_eq!(plain_word_is_string(word), Some(is_string), "{word}");
+        }
+        for other in [
+            "", "-1", ".inf", "- a", "a b", "a: b", "a#b", "#a", "'a'", "\"a\"", "a,b", "[a]",
+            "{a}", "*a", "&a", "!a", "...", "---", "a:", "é", "~", "+1", "a\tb",
+        ] {
+            assert!(
+                plain_word_kind(other).is_none(),
+                "{other:?} is not a plain word"
+            );
+        }
     }
 }

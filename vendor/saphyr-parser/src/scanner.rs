@@ -2368,7 +2368,9 @@ impl<'input, T: Input> Scanner<'input, T> {
                 // We can unroll the first iteration of the loop.
                 string.push(self.input.peek());
                 self.skip_non_blank();
-                string.reserve(self.input.bufmaxlen());
+                // kubenudge fork: no `string.reserve(self.input.bufmaxlen())` here. With a
+                // `&str` input that is 128 bytes: every plain scalar (most are a few bytes)
+                // was reallocated to 160 bytes. The loop below grows it when needed.
 
                 // Add content non-blank characters to the scalar.
                 let mut end = false;
