@@ -10,7 +10,9 @@
 //! This file gathers what the actions change per node (`Changes`); `write` turns that into
 //! text.
 
-use std::collections::{HashMap, HashSet};
+// Fx hashing: these maps are keyed by node ids and small counts, built once per object with
+// fixes (hundreds of thousands in a big run); SipHash's resistance to chosen keys buys nothing.
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use crate::finding::{Edit, FixAction};
 use crate::manifest::{
@@ -249,8 +251,8 @@ impl<'a> Context<'a> {
         // Nodes reachable twice from the object are shared through aliases. Only the object is
         // walked (fixes are realised per finding, and a `List` can hold thousands of objects);
         // sharing with other objects of the same document is caught by `check_owned`.
-        let mut seen = HashSet::new();
-        let mut shared = HashSet::new();
+        let mut seen = HashSet::default();
+        let mut shared = HashSet::default();
         let mut stack: Vec<NodeId> = vec![object.node];
         while let Some(n) = stack.pop() {
             if !seen.insert(n) {
@@ -263,14 +265,14 @@ impl<'a> Context<'a> {
                 _ => {}
             }
         }
-        let mut parents = HashMap::new();
-        let mut depth = HashMap::new();
-        let mut steps: HashMap<usize, usize> = HashMap::new();
-        let mut offsets: HashMap<usize, usize> = HashMap::new();
+        let mut parents = HashMap::default();
+        let mut depth = HashMap::default();
+        let mut steps: HashMap<usize, usize> = HashMap::default();
+        let mut offsets: HashMap<usize, usize> = HashMap::default();
         let src = &file.source;
         let col = |b: usize| src.line_col(b).1 - 1;
         let mut stack = vec![(object.node, 0usize)];
-        let mut visited = HashSet::new();
+        let mut visited = HashSet::default();
         while let Some((n, d)) = stack.pop() {
             if !visited.insert(n) {
                 continue;
@@ -481,7 +483,7 @@ impl<'a> Context<'a> {
         let rest = rest
             .iter()
             .map(|s| match s {
-                Segment::Key(k) => Ok(k.clone()),
+                Segment::Key(k) => Ok(k.to_string()),
                 Segment::Index(_) => Err(format!("`{path}` names a list item that does not exist")),
             })
             .collect::<Result<Vec<_>, _>>()?;
@@ -697,7 +699,7 @@ fn dash_before(file: &ManifestFile, item: NodeId) -> Option<usize> {
 }
 
 fn dedup_ids(v: &mut Vec<NodeId>) {
-    let mut seen = HashSet::new();
+    let mut seen = HashSet::default();
     v.retain(|n| seen.insert(*n));
 }
 

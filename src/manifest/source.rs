@@ -59,10 +59,14 @@ impl SourceText {
         };
         let start = self.line_starts[line];
         let end = byte.min(self.text.len());
-        let col = self
-            .text
-            .get(start..end)
-            .map_or(end - start, |s| s.chars().count());
+        // In ASCII text a character is a byte: no need to count them.
+        let col = if self.ascii {
+            end.saturating_sub(start)
+        } else {
+            self.text
+                .get(start..end)
+                .map_or(end - start, |s| s.chars().count())
+        };
         (line + 1, col + 1)
     }
 
