@@ -16,6 +16,10 @@ pub(crate) fn scalar_value(text: &str) -> Result<Value, String> {
         static MEMO: std::cell::RefCell<std::collections::HashMap<String, Result<Value, String>>> =
             std::cell::RefCell::new(std::collections::HashMap::new());
     }
+    // A plain word (`true`, `RuntimeDefault`, a name) needs no parser at all.
+    if let Some(kind) = crate::manifest::plain_word_kind(text) {
+        return Ok(kind_value(kind));
+    }
     if let Some(hit) = MEMO.with(|m| m.borrow().get(text).cloned()) {
         return hit;
     }
@@ -28,6 +32,18 @@ pub(crate) fn scalar_value(text: &str) -> Result<Value, String> {
         m.insert(text.to_string(), value.clone());
     });
     value
+}
+
+/// The JSON value of a scalar node's kind, as `YamlTree::to_json` gives it.
+fn kind_value(kind: NodeKind) -> Value {
+    match kind {
+        NodeKind::Null => Value::Null,
+        NodeKind::Bool(b) => Value::Bool(b),
+        NodeKind::Int(i) => Value::from(i),
+        NodeKind::Float(f) => serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number),
+        NodeKind::Str(s) => Value::String(s),
+        NodeKind::Sequence { .. } | NodeKind::Mapping { .. } => Value::Null,
+    }
 }
 
 fn parse_scalar(text: &str) -> Result<Value, String> {
@@ -89,6 +105,11 @@ fn is_quoted(text: &str) -> bool {
 
 /// True when `s`, written plain, reads back as the string `s` in the given context.
 fn plain_string_ok(s: &str, flow: bool) -> bool {
+    // A plain word has no whitespace, indicator or flow character: only its resolution can
+    // make it something else than a string (`true`, `1e3`).
+    if let Some(is_string) = crate::manifest::plain_word_is_string(s) {
+        return is_string;
+    }
     if s.is_empty() || s.trim() != s || s.contains(['\n', '\r', '\t']) {
         return false;
     }

@@ -25,6 +25,7 @@ pub use yaml::{
     ByteSpan, DocumentRoot, Entry, NodeId, NodeKind, Style, YamlError, YamlTree, parse_stream,
     parse_stream_lenient,
 };
+pub(crate) use yaml::{plain_word_is_string, plain_word_kind};
 
 use serde::Serialize;
 
