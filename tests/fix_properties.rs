@@ -442,7 +442,7 @@ fn get<'a>(v: &'a Value, path: &FieldPath) -> Option<&'a Value> {
     let mut cur = v;
     for seg in path.segments() {
         cur = match seg {
-            kubenudge::manifest::Segment::Key(k) => cur.get(k)?,
+            kubenudge::manifest::Segment::Key(k) => cur.get(k.as_ref())?,
             kubenudge::manifest::Segment::Index(i) => cur.get(*i)?,
         };
     }

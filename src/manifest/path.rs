@@ -1,10 +1,13 @@
 //! Field paths such as `spec.template.spec.containers[1].securityContext.runAsNonRoot`.
 
+use std::borrow::Cow;
 use std::fmt;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Segment {
-    Key(String),
+    /// Most keys are the schema's own names (`spec`, `securityContext`), written in the rules:
+    /// borrowed, not copied, for each of the hundreds of thousands of paths a big run builds.
+    Key(Cow<'static, str>),
     Index(usize),
 }
 
@@ -24,20 +27,20 @@ impl FieldPath {
         while !rest.is_empty() {
             if let Some(r) = rest.strip_prefix("[\"") {
                 let end = r.find("\"]").unwrap_or(r.len());
-                segs.push(Segment::Key(r[..end].to_string()));
+                segs.push(Segment::Key(r[..end].to_string().into()));
                 rest = r.get(end + 2..).unwrap_or("");
             } else if let Some(r) = rest.strip_prefix('[') {
                 let end = r.find(']').unwrap_or(r.len());
                 match r[..end].parse() {
                     Ok(i) => segs.push(Segment::Index(i)),
-                    Err(_) => segs.push(Segment::Key(r[..end].to_string())),
+                    Err(_) => segs.push(Segment::Key(r[..end].to_string().into())),
                 }
                 rest = r.get(end + 1..).unwrap_or("");
             } else {
                 let r = rest.strip_prefix('.').unwrap_or(rest);
                 let end = r.find(['.', '[']).unwrap_or(r.len());
                 if end > 0 {
-                    segs.push(Segment::Key(r[..end].to_string()));
+                    segs.push(Segment::Key(r[..end].to_string().into()));
                 }
                 rest = &r[end..];
                 if end == 0 && !rest.starts_with('[') {
@@ -48,7 +51,7 @@ impl FieldPath {
         Self(segs)
     }
 
-    pub fn key(mut self, k: impl Into<String>) -> Self {
+    pub fn key(mut self, k: impl Into<Cow<'static, str>>) -> Self {
         self.0.push(Segment::Key(k.into()));
         self
     }

@@ -173,7 +173,7 @@ fn get<'a>(v: &'a Value, path: &FieldPath) -> Option<&'a Value> {
     let mut cur = v;
     for seg in path.segments() {
         cur = match seg {
-            Segment::Key(k) => cur.get(k)?,
+            Segment::Key(k) => cur.get(k.as_ref())?,
             Segment::Index(i) => cur.get(*i)?,
         };
     }
@@ -364,8 +364,8 @@ fn delete(v: &mut Value, segs: &[Segment]) {
     match (v, first) {
         (Value::Object(m), Segment::Key(k)) => {
             if rest.is_empty() {
-                m.remove(k);
-            } else if let Some(child) = m.get_mut(k) {
+                m.remove(k.as_ref());
+            } else if let Some(child) = m.get_mut(k.as_ref()) {
                 delete(child, rest);
             }
         }

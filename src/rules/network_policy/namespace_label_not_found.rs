@@ -154,7 +154,7 @@ impl Rule for NamespaceLabelNotFound {
                             ),
                             actions: vec![
                                 FixAction::Remove {
-                                    path: path.clone().key("matchLabels").key(key),
+                                    path: path.clone().key("matchLabels").key(key.to_string()),
                                 },
                                 FixAction::Set {
                                     path: path.clone().key("matchLabels").key(NAMESPACE_NAME_LABEL),

@@ -125,7 +125,10 @@ impl<'a> PodView<'a> {
 
     /// Path of one annotation of the pod (template).
     pub fn annotation_path(&self, key: &str) -> FieldPath {
-        self.metadata_path.clone().key("annotations").key(key)
+        self.metadata_path
+            .clone()
+            .key("annotations")
+            .key(key.to_string())
     }
 }
 
