@@ -471,22 +471,30 @@ impl Context<'_> {
         key: &str,
         value: &NewValue,
     ) -> Result<(), String> {
-        let pad = " ".repeat(indent);
+        // Written straight into `out`: a big run renders hundreds of thousands of these.
         let nl = self.newline;
-        let key = render_key(key, false);
+        push_indent(out, indent);
+        out.push_str(&render_key(key, false));
         match value {
             NewValue::Scalar(v) => {
-                out.push_str(&format!("{pad}{key}: {}{nl}", render_value(v, false)?));
+                out.push_str(": ");
+                out.push_str(&render_value(v, false)?);
+                out.push_str(nl);
             }
-            NewValue::Map(m) if m.is_empty() => out.push_str(&format!("{pad}{key}: {{}}{nl}")),
+            NewValue::Map(m) if m.is_empty() => {
+                out.push_str(": {}");
+                out.push_str(nl);
+            }
             NewValue::Map(m) => {
-                out.push_str(&format!("{pad}{key}:{nl}"));
+                out.push(':');
+                out.push_str(nl);
                 for (k, v) in m {
                     self.render_block(out, indent + self.layout.step, k, v)?;
                 }
             }
             NewValue::List(items) => {
-                out.push_str(&format!("{pad}{key}:{nl}"));
+                out.push(':');
+                out.push_str(nl);
                 self.render_items(out, indent, items)?;
             }
         }
@@ -500,13 +508,11 @@ impl Context<'_> {
         key_col: usize,
         items: &[String],
     ) -> Result<(), String> {
-        let pad = " ".repeat(key_col + self.layout.list_offset);
         for item in items {
-            out.push_str(&format!(
-                "{pad}- {}{}",
-                render_item(item, false)?,
-                self.newline
-            ));
+            push_indent(out, key_col + self.layout.list_offset);
+            out.push_str("- ");
+            out.push_str(&render_item(item, false)?);
+            out.push_str(self.newline);
         }
         Ok(())
     }
@@ -743,4 +749,9 @@ fn opens_block_scalar(line: &str) -> bool {
     let (before, after) = (&code[..i], &code[i + 1..]);
     after.chars().all(|c| matches!(c, '-' | '+' | '0'..='9'))
         && (before.ends_with(": ") || before.ends_with("- ") || before == "-" || before.is_empty())
+}
+
+/// `n` spaces at the end of `out`.
+fn push_indent(out: &mut String, n: usize) {
+    out.extend(std::iter::repeat_n(' ', n));
 }
