@@ -140,6 +140,12 @@ if k1 and k8:
     lines += ["", f"Scaling: 8× the documents in one file ({'2,500 → 20,000'} Pods) costs {k8[0] / k1[0]:.1f}× the time."]
 lines += ["", "Wall times (the clock around each command, in nanoseconds) and peak RSS (GNU time `%M`) are medians over the rounds. The machine is shared and noisy: compare ratios from one run, not figures across runs."]
 text = "\n".join(lines) + "\n"
-open(out, "w").write(text)
+# The other benchmarks' sections (`## …`, written by hand from `cargo bench`) are kept.
+kept = ""
+if os.path.exists(out):
+    old = open(out).read()
+    at = old.find("\n## ")
+    kept = old[at:] if at >= 0 else ""
+open(out, "w").write(text + kept)
 print(text)
 PY
