@@ -35,8 +35,9 @@ pub struct Fix {
     pub safety: FixSafety,
     /// Imperative one-liner: "Set `allowPrivilegeEscalation: false` on container \"app\"".
     pub title: String,
-    /// Why a review is needed (empty for safe fixes).
-    pub caveat: String,
+    /// Why a review is needed (empty for safe fixes). Most are a rule's fixed text: borrowed,
+    /// not copied into each of a big run's findings.
+    pub caveat: std::borrow::Cow<'static, str>,
     /// Non-overlapping, sorted by `start`.
     pub edits: Vec<Edit>,
     /// The plan's actions and the object they apply to, kept so that several fixes on one
@@ -69,7 +70,7 @@ pub enum FixAction {
 pub struct FixPlan {
     pub safety: FixSafety,
     pub title: String,
-    pub caveat: String,
+    pub caveat: std::borrow::Cow<'static, str>,
     pub actions: Vec<FixAction>,
 }
 

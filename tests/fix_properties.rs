@@ -476,7 +476,7 @@ proptest! {
         let plan = FixPlan {
             safety: FixSafety::Safe,
             title: "generated".into(),
-            caveat: String::new(),
+            caveat: "".into(),
             actions: actions.clone(),
         };
         let edits = match realize_all(&file, object, &[&plan]) {

@@ -34,7 +34,7 @@ fn run(text: &str, actions: Vec<FixAction>) -> Result<String, String> {
     let plan = FixPlan {
         safety: FixSafety::Safe,
         title: "t".into(),
-        caveat: String::new(),
+        caveat: "".into(),
         actions,
     };
     let edits = realize_all(&file, object, &[&plan])?;
@@ -421,7 +421,7 @@ fn multi_document_files_edit_the_right_document() {
     let plan = FixPlan {
         safety: FixSafety::Safe,
         title: "t".into(),
-        caveat: String::new(),
+        caveat: "".into(),
         actions: vec![set(
             "spec.containers[0].securityContext.runAsNonRoot",
             "true",
@@ -443,7 +443,7 @@ fn anchored_and_merged_nodes_are_not_edited_through_the_alias() {
     let plan = FixPlan {
         safety: FixSafety::Safe,
         title: "t".into(),
-        caveat: String::new(),
+        caveat: "".into(),
         actions: vec![set("spec.securityContext.runAsNonRoot", "true")],
     };
     let err = realize(&file, &file.objects[1], &plan).unwrap_err();
@@ -478,7 +478,7 @@ fn bom_is_kept_out_of_edits() {
     let plan = FixPlan {
         safety: FixSafety::Safe,
         title: "t".into(),
-        caveat: String::new(),
+        caveat: "".into(),
         actions: vec![set(
             "spec.containers[0].securityContext.runAsNonRoot",
             "true",
@@ -497,7 +497,7 @@ fn fixes_on_one_container_merge_into_one_edit() {
     let mk = |a: FixAction| FixPlan {
         safety: FixSafety::Review,
         title: "t".into(),
-        caveat: String::new(),
+        caveat: "".into(),
         actions: vec![a],
     };
     let f1 = realize(
@@ -566,7 +566,7 @@ fn suggestions_split_into_non_overlapping_regions() {
     let plan = FixPlan {
         safety: FixSafety::Safe,
         title: "t".into(),
-        caveat: String::new(),
+        caveat: "".into(),
         actions: vec![
             remove("spec.hostPID"),
             set("spec.containers[0].securityContext.runAsNonRoot", "true"),
@@ -615,7 +615,7 @@ fn review_suggestions_name_the_fixes_they_carry() {
     let mk = |a: FixAction| FixPlan {
         safety: FixSafety::Safe,
         title: "t".into(),
-        caveat: String::new(),
+        caveat: "".into(),
         actions: vec![a],
     };
     let fixes = [
@@ -780,7 +780,7 @@ fn plan_of(actions: Vec<FixAction>) -> FixPlan {
     FixPlan {
         safety: FixSafety::Safe,
         title: "t".into(),
-        caveat: String::new(),
+        caveat: "".into(),
         actions,
     }
 }

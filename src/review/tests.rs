@@ -150,7 +150,7 @@ fn a_fix_over_several_lines_is_a_multi_line_suggestion() {
         Fix {
             safety: FixSafety::Safe,
             title: "Rename and pin".into(),
-            caveat: String::new(),
+            caveat: "".into(),
             edits: vec![Edit {
                 start,
                 end,
@@ -211,7 +211,7 @@ fn fixes_that_cannot_be_merged_never_give_overlapping_suggestions() {
         f.fix = Some(Fix {
             safety: FixSafety::Safe,
             title: format!("Pin nginx to {tag}"),
-            caveat: String::new(),
+            caveat: "".into(),
             edits: vec![Edit {
                 start: image,
                 end: image + "nginx".len(),

@@ -686,7 +686,7 @@ fn unused_ignore_finding(
             ignore::IGNORE_PREFIX,
             ig.rule_name
         ),
-        caveat: String::new(),
+        caveat: "".into(),
         actions: vec![FixAction::Remove {
             path: ig.path.clone(),
         }],

@@ -184,7 +184,7 @@ fn plan(actions: Vec<FixAction>) -> FixPlan {
     FixPlan {
         safety: FixSafety::Review,
         title: "synthetic".into(),
-        caveat: String::new(),
+        caveat: "".into(),
         actions,
     }
 }

@@ -142,7 +142,7 @@ fn fix(cx: &RuleContext<'_>, r: &RemovedApi) -> Option<FixPlan> {
         Migration::ApiVersion => Some(FixPlan {
             safety: FixSafety::Safe,
             title,
-            caveat: String::new(),
+            caveat: "".into(),
             actions: vec![set_version],
         }),
         Migration::AppsV1Workload => {
@@ -163,7 +163,8 @@ fn fix(cx: &RuleContext<'_>, r: &RemovedApi) -> Option<FixPlan> {
                     "`{to}` has other defaults (the finding lists them), and a selector cannot \
                      change after creation: it must equal the one the cluster holds for this \
                      object (`kubectl get -o yaml` shows it)"
-                ),
+                )
+                .into(),
                 actions,
             })
         }
@@ -185,7 +186,7 @@ fn fix(cx: &RuleContext<'_>, r: &RemovedApi) -> Option<FixPlan> {
                      pods it is meant for, or delete it"
                         .into()
                 } else {
-                    String::new()
+                    "".into()
                 },
                 actions: vec![set_version],
             })

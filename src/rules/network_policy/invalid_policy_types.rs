@@ -89,7 +89,7 @@ impl Rule for InvalidPolicyTypes {
             let fix = meant.map(|m| FixPlan {
                 safety: FixSafety::Safe,
                 title: format!("Write policyTypes `{m}`"),
-                caveat: String::new(),
+                caveat: "".into(),
                 actions: vec![FixAction::Set {
                     path: path.clone(),
                     value: m.to_string(),

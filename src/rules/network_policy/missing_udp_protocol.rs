@@ -142,7 +142,8 @@ impl Rule for MissingUdpProtocol {
                         title: format!("Set `protocol: UDP` on port {number}"),
                         caveat: format!(
                             "the entry stops allowing TCP {number}; add a TCP entry if that is needed too"
-                        ),
+                        )
+                        .into(),
                         actions: vec![FixAction::Set {
                             path: rule.port_path(j).key("protocol"),
                             value: "UDP".into(),

@@ -151,7 +151,8 @@ impl Rule for NamespaceLabelNotFound {
                             title: format!("Select namespace {v} by `{NAMESPACE_NAME_LABEL}`"),
                             caveat: format!(
                                 "the peer starts to match namespace {v}: the traffic this rule describes is allowed from then on"
-                            ),
+                            )
+                            .into(),
                             actions: vec![
                                 FixAction::Remove {
                                     path: path.clone().key("matchLabels").key(key.to_string()),

@@ -84,7 +84,8 @@ impl Rule for PolicyTypesMismatch {
             caveat: format!(
                 "makes the policy isolate {}: traffic its rules do not allow stops",
                 ty.to_lowercase()
-            ),
+            )
+            .into(),
             actions: vec![FixAction::AddToList {
                 path: FieldPath::parse("spec.policyTypes"),
                 item: ty.to_string(),

@@ -92,7 +92,7 @@ fn evaluate(pod: &PodView<'_>) -> Option<Forbidden> {
         })
         .collect();
     let (safety, caveat) = if needs_review.is_empty() {
-        (FixSafety::Safe, String::new())
+        (FixSafety::Safe, std::borrow::Cow::Borrowed(""))
     } else {
         (
             FixSafety::Review,
@@ -102,7 +102,8 @@ fn evaluate(pod: &PodView<'_>) -> Option<Forbidden> {
                 containers_phrase(&needs_review),
                 if needs_review.len() == 1 { "runs" } else { "run" },
                 if needs_review.len() == 1 { "adds" } else { "add" },
-            ),
+            )
+            .into(),
         )
     };
     Some(
