@@ -110,4 +110,3 @@ fn pack_relative_relocations() {
         println!("cargo:rustc-link-arg-bin=kubenudge=-Wl,-z,pack-relative-relocs");
     }
 }
-

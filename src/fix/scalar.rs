@@ -8,30 +8,43 @@ use crate::manifest::{Limits, NodeKind, SourceText, Style, parse_stream};
 /// The value a YAML scalar text stands for (`false` -> false, `"1"` -> "1"), by the same
 /// core-schema resolution the manifest reader uses.
 pub(crate) fn scalar_value(text: &str) -> Result<Value, String> {
-    // Fixes write a handful of values over and over (`true`, `RuntimeDefault`, `ALL`, the
-    // items of a list), and reading one back costs a parser; a small per-thread memo makes
-    // this free after the first time. Bounded: cleared when full.
-    const MEMO_ENTRIES: usize = 1024;
     thread_local! {
-        static MEMO: std::cell::RefCell<std::collections::HashMap<String, Result<Value, String>>> =
-            std::cell::RefCell::new(std::collections::HashMap::new());
+        static MEMO: Memo<Result<Value, String>> = Memo::default();
     }
     // A plain word (`true`, `RuntimeDefault`, a name) needs no parser at all.
     if let Some(kind) = crate::manifest::plain_word_kind(text) {
         return Ok(kind_value(kind));
     }
-    if let Some(hit) = MEMO.with(|m| m.borrow().get(text).cloned()) {
-        return hit;
+    MEMO.with(|m| m.get_or(text, parse_scalar))
+}
+
+/// Values read back from text a fix writes, per thread. Fixes write a handful of texts over and
+/// over (`RuntimeDefault`, `ALL`, the DNS egress rule as a flow mapping), and reading one back
+/// costs a parser run (tens of thousands of instructions for a few bytes); after the first
+/// time it costs a lookup. Bounded: cleared when full.
+struct Memo<T>(std::cell::RefCell<std::collections::HashMap<String, T>>);
+
+impl<T> Default for Memo<T> {
+    fn default() -> Self {
+        Memo(Default::default())
     }
-    let value = parse_scalar(text);
-    MEMO.with(|m| {
-        let mut m = m.borrow_mut();
-        if m.len() >= MEMO_ENTRIES {
-            m.clear();
+}
+
+impl<T: Clone> Memo<T> {
+    const ENTRIES: usize = 1024;
+
+    fn get_or(&self, text: &str, compute: impl FnOnce(&str) -> T) -> T {
+        if let Some(hit) = self.0.borrow().get(text) {
+            return hit.clone();
         }
-        m.insert(text.to_string(), value.clone());
-    });
-    value
+        let value = compute(text);
+        let mut memo = self.0.borrow_mut();
+        if memo.len() >= Self::ENTRIES {
+            memo.clear();
+        }
+        memo.insert(text.to_string(), value.clone());
+        value
+    }
 }
 
 /// The JSON value of a scalar node's kind, as `YamlTree::to_json` gives it.
@@ -75,10 +88,17 @@ pub(crate) fn item_value(text: &str) -> Result<Value, String> {
 
 /// `Some(value)` when `text` is exactly one flow mapping or sequence on one line.
 fn flow_collection(text: &str) -> Option<Value> {
+    thread_local! {
+        static MEMO: Memo<Option<Value>> = Memo::default();
+    }
     let t = text.trim();
     if !(t.starts_with('{') || t.starts_with('[')) || t.contains(['\n', '\r']) {
         return None;
     }
+    MEMO.with(|m| m.get_or(t, parse_flow_collection))
+}
+
+fn parse_flow_collection(t: &str) -> Option<Value> {
     let src = SourceText::new(t);
     let (tree, docs) = parse_stream(&src, &Limits::default()).ok()?;
     match docs.as_slice() {
