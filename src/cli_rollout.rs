@@ -185,13 +185,14 @@ pub(crate) fn apply_policy(
         }
     }
     let blocking = review.conclusion() == Conclusion::Failure;
-    // Moved, not cloned: a big run has a finding per decision.
-    let (findings, stages) = review
-        .decisions
-        .into_iter()
-        .filter(|d| d.is_reported())
-        .map(|d| (d.finding, d.stage.effective))
-        .unzip();
+    // Moved, not cloned: a big run has a finding per decision. Sized once: `unzip` of a
+    // filter cannot know the size and grew (and copied) the findings a dozen times.
+    let mut findings = Vec::with_capacity(review.decisions.len());
+    let mut stages = Vec::with_capacity(review.decisions.len());
+    for d in review.decisions.into_iter().filter(|d| d.is_reported()) {
+        stages.push(d.stage.effective);
+        findings.push(d.finding);
+    }
     result.findings = findings;
     CheckOutcome {
         blocking,

@@ -305,7 +305,8 @@ pub enum Disposition {
 #[derive(Debug, Clone, Serialize)]
 pub struct Decision {
     pub finding: Finding,
-    pub namespace: ResolvedNamespace,
+    /// Shared by the findings of one object, as `stage` is.
+    pub namespace: std::sync::Arc<ResolvedNamespace>,
     /// Shared by the findings of one object (a big file has hundreds of thousands).
     pub stage: std::sync::Arc<Stage>,
     /// The mode this finding is in today: the stage's mode in the single form; with levels
@@ -542,6 +543,7 @@ fn review_findings(
                 }
             }
             let object_id = format!("{}/{}/{}", ns.name, object.kind, object.name);
+            let shared_ns = std::sync::Arc::new(ns);
             for (finding, mode, level) in findings {
                 let matching: Vec<usize> = config
                     .exceptions
@@ -579,7 +581,7 @@ fn review_findings(
                 };
                 decisions.push(Decision {
                     finding,
-                    namespace: ns.clone(),
+                    namespace: std::sync::Arc::clone(&shared_ns),
                     stage: std::sync::Arc::clone(&stage),
                     mode,
                     level,

@@ -238,7 +238,7 @@ fn namespaces_come_from_metadata_then_kustomization_then_path_rule_then_default(
     assert_eq!(ns_of("nearest").name, "shop-eu");
     let prod = ns_of("path-rule");
     assert_eq!(
-        (prod.name.as_str(), prod.source),
+        (prod.name.as_str(), prod.source.clone()),
         ("prod", NamespaceSource::RolloutRule { index: 1 })
     );
     assert_eq!(ns_of("fallback").name, "default");
