@@ -209,7 +209,150 @@ pub fn parse_stream_lenient(
     parse(src, limits, true)
 }
 
+/// Streams at least this big are split at their document markers and parsed on all cores.
+const PARALLEL_PARSE_BYTES: usize = 1 << 20;
+/// About how much of a big stream one task parses.
+const PARSE_CHUNK_BYTES: usize = 256 << 10;
+
 fn parse(
+    src: &SourceText,
+    limits: &Limits,
+    last_key_wins: bool,
+) -> Result<(YamlTree, Vec<DocumentRoot>), YamlError> {
+    if src.text().len() >= PARALLEL_PARSE_BYTES
+        && let Some(parsed) = parse_in_chunks(src, limits, last_key_wins, PARSE_CHUNK_BYTES)
+    {
+        return Ok(parsed);
+    }
+    parse_sequentially(src, limits, last_key_wins)
+}
+
+/// A big stream parsed as pieces of whole documents, on all cores, then joined: the same tree
+/// as [`parse_sequentially`] gives, node for node (ids, spans, document indexes).
+///
+/// Why it is the same: a `---` line at column 0 always ends the document before it (in a
+/// block scalar too; inside a quoted scalar or a flow collection it is an error), anchors are
+/// per document, and every limit but the node count is per node or per document. The node
+/// count is summed. `None` (the caller parses sequentially, which also gives the exact error)
+/// when a piece fails, the count is over the limit, or the stream has a directive (`%YAML`,
+/// `%TAG`: it belongs to the document after it, across a split).
+fn parse_in_chunks(
+    src: &SourceText,
+    limits: &Limits,
+    last_key_wins: bool,
+    chunk_bytes: usize,
+) -> Option<(YamlTree, Vec<DocumentRoot>)> {
+    use rayon::prelude::*;
+    let text = src.text();
+    let starts = document_chunk_starts(text, chunk_bytes)?;
+    let ends = starts.iter().skip(1).copied().chain([text.len()]);
+    let pieces: Vec<(usize, usize)> = starts.iter().copied().zip(ends).collect();
+    let parsed: Vec<(usize, YamlTree, Vec<DocumentRoot>)> = pieces
+        .par_iter()
+        .map(|&(start, end)| {
+            let piece = SourceText::new(&text[start..end]);
+            parse_sequentially(&piece, limits, last_key_wins)
+                .ok()
+                .map(|(tree, docs)| (start, tree, docs))
+        })
+        .collect::<Option<_>>()?;
+    let total: usize = parsed.iter().map(|(_, t, _)| t.len()).sum();
+    if total as u64 > limits.max_nodes {
+        return None;
+    }
+    let mut tree = YamlTree {
+        nodes: Vec::with_capacity(total),
+        expanded: Vec::with_capacity(total),
+        height: Vec::with_capacity(total),
+    };
+    let mut docs = Vec::new();
+    for (offset, piece, piece_docs) in parsed {
+        let base = tree.nodes.len() as u32;
+        let doc_base = docs.len();
+        let shift = |id: &mut NodeId| id.0 += base;
+        for mut node in piece.nodes {
+            node.span.start += offset;
+            node.span.end += offset;
+            match &mut node.kind {
+                NodeKind::Sequence { items, .. } => items.iter_mut().for_each(shift),
+                NodeKind::Mapping { entries, .. } => {
+                    for e in entries {
+                        shift(&mut e.key_node);
+                        shift(&mut e.value);
+                    }
+                }
+                _ => {}
+            }
+            tree.nodes.push(node);
+        }
+        tree.expanded.extend(piece.expanded);
+        tree.height.extend(piece.height);
+        // Every document has one root (an empty one a null scalar), so a piece's document
+        // indexes follow the documents of the pieces before it.
+        docs.extend(piece_docs.into_iter().map(|d| DocumentRoot {
+            root: NodeId(d.root.0 + base),
+            index: d.index + doc_base,
+        }));
+    }
+    Some((tree, docs))
+}
+
+/// Where the pieces of a big stream start: byte 0, then the first `---` line after each
+/// `chunk_bytes`. `None` when there is nothing to split or the stream has a directive.
+fn document_chunk_starts(text: &str, chunk_bytes: usize) -> Option<Vec<usize>> {
+    if text.starts_with('%') || text.contains("\n%") {
+        return None;
+    }
+    let mut starts = vec![0];
+    let mut from = chunk_bytes;
+    while from < text.len() {
+        let Some(at) = next_document_marker(text, from) else {
+            break;
+        };
+        starts.push(at);
+        from = at + chunk_bytes;
+    }
+    (starts.len() > 1).then_some(starts)
+}
+
+/// The byte where the first `---` line at or after `from` starts (a line that is `---` alone
+/// or followed by a blank: `---x` is a plain scalar), after a document with content on a line
+/// of its own. A document that is only its marker line (`---`, `--- |`, `--- {}`, then blank
+/// or comment lines) is not split from the one after it: the parser gives an empty value a
+/// span that depends on what follows.
+fn next_document_marker(text: &str, from: usize) -> Option<usize> {
+    let mut at = from;
+    while let Some(i) = text.get(at..)?.find("\n---") {
+        let start = at + i + 1;
+        if is_marker_line(&text[start..]) && !ends_empty_document(&text[..start]) {
+            return Some(start);
+        }
+        at = start;
+    }
+    None
+}
+
+/// True when `rest` opens with a document marker: `---` alone or followed by a blank.
+fn is_marker_line(rest: &str) -> bool {
+    rest.starts_with("---")
+        && matches!(
+            rest.as_bytes().get(3),
+            None | Some(b' ' | b'\t' | b'\r' | b'\n')
+        )
+}
+
+/// True when the last line of `before` with content is a document marker line, or there is
+/// none: the document before the split would be only its marker line.
+fn ends_empty_document(before: &str) -> bool {
+    before
+        .lines()
+        .rev()
+        .map(str::trim_end)
+        .find(|line| !line.is_empty() && !line.trim_start().starts_with('#'))
+        .is_none_or(is_marker_line)
+}
+
+fn parse_sequentially(
     src: &SourceText,
     limits: &Limits,
     last_key_wins: bool,
@@ -732,6 +875,141 @@ mod tests {
         assert!(matches!(plain("1.2.3"), NodeKind::Str(_)));
         let (quoted, _) = resolve_scalar("yes".into(), ScalarStyle::DoubleQuoted, None);
         assert!(matches!(quoted, NodeKind::Str(s) if s == "yes"));
+    }
+
+    /// The documents of many shapes a big stream can hold, in one stream.
+    fn varied_stream(copies: usize) -> String {
+        let shapes = [
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels: {app: web}\n",
+            "--- |\nliteral\n  text\n",
+            "--- >\n folded\n",
+            "---\n",
+            "---\nbase: &b {cpu: 1}\nuse:\n  <<: *b\n  mem: 2\nlist: [1, 2,\n  3]\n",
+            "--- plain scalar\n",
+            "---\n# only a comment\n",
+            "---\nkey: 'quoted # not a comment'\n...\n",
+            "---\nunicode: \"é ü 🚀\"\nnested:\n  - a: 1\n    b: [x, {y: z}]\n",
+            "---x: not a marker\n",
+            "---\r\ncrlf: yes\r\n",
+            "---\t\nafter_tab: 1\n",
+            "--- |\n",
+            "--- # a comment on the marker\n",
+            "--- {}\n",
+            "--- []\n",
+            "---\nended: 1\n...\n# after the end\n",
+            "--- >-\n  folded\n\n\n",
+            "---\nseq:\n- a\n- b\n",
+        ];
+        let mut out = String::new();
+        for i in 0..copies {
+            for shape in shapes {
+                out.push_str(&shape.replace('p', &format!("p{i}")));
+            }
+        }
+        out
+    }
+
+    fn same_parse(
+        a: &(YamlTree, Vec<DocumentRoot>),
+        b: &(YamlTree, Vec<DocumentRoot>),
+    ) -> Result<(), String> {
+        if a.0.len() != b.0.len() {
+            return Err(format!("{} nodes against {}", a.0.len(), b.0.len()));
+        }
+        for i in 0..a.0.len() {
+            let id = NodeId(i as u32);
+            let (x, y) = (a.0.node(id), b.0.node(id));
+            if format!("{x:?}") != format!("{y:?}")
+                || a.0.expanded_size(id) != b.0.expanded_size(id)
+                || a.0.height[i] != b.0.height[i]
+            {
+                return Err(format!("node {i}: {x:?} against {y:?}"));
+            }
+        }
+        let docs = |d: &[DocumentRoot]| d.iter().map(|d| (d.root, d.index)).collect::<Vec<_>>();
+        if docs(&a.1) != docs(&b.1) {
+            return Err("documents differ".into());
+        }
+        Ok(())
+    }
+
+    /// A big stream is parsed in pieces on all cores: the tree is the one a sequential parse
+    /// builds, node for node, whatever the pieces' size.
+    #[test]
+    fn a_stream_parsed_in_pieces_is_the_stream_parsed_whole() {
+        let text = varied_stream(40);
+        let src = SourceText::new(&text);
+        let limits = Limits::default();
+        let whole = parse_sequentially(&src, &limits, false).unwrap();
+        assert!(whole.1.len() > 400, "{} documents", whole.1.len());
+        for chunk in [1, 64, 1000, 10_000] {
+            let starts = document_chunk_starts(&text, chunk).unwrap();
+            assert!(starts.len() > 1, "{chunk}: one piece");
+            for &s in &starts[1..] {
+                assert!(text[s..].starts_with("---") && text[..s].ends_with('\n'));
+                assert!(!text[s..].starts_with("---x"));
+            }
+            let pieces = parse_in_chunks(&src, &limits, false, chunk).expect("parsed in pieces");
+            same_parse(&pieces, &whole).unwrap_or_else(|e| panic!("pieces of {chunk}: {e}"));
+        }
+    }
+
+    /// Every multi-document file of the fixtures (and of the PSA corpus) reads the same in
+    /// pieces as whole, split at every marker there is.
+    #[test]
+    fn every_fixture_stream_reads_the_same_in_pieces() {
+        let limits = Limits::default();
+        let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let (mut split, mut seen) = (0, 0);
+        let mut stack = vec![root.join("fixtures"), root.join("tests/data")];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                let yaml = path.extension().is_some_and(|e| e == "yaml" || e == "yml");
+                let Some(text) = yaml.then(|| std::fs::read_to_string(&path).ok()).flatten() else {
+                    continue;
+                };
+                seen += 1;
+                let src = SourceText::new(&text);
+                let Ok(whole) = parse_sequentially(&src, &limits, false) else {
+                    continue;
+                };
+                if let Some(pieces) = parse_in_chunks(&src, &limits, false, 1) {
+                    split += 1;
+                    same_parse(&pieces, &whole)
+                        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                }
+            }
+        }
+        assert!(seen > 100 && split > 20, "{split} of {seen} files split");
+    }
+
+    /// A stream that cannot be split safely, or a piece that fails, goes back to the
+    /// sequential parse, which gives the error a user sees, at the line of the whole file.
+    #[test]
+    fn a_stream_is_parsed_whole_when_pieces_cannot_stand_alone() {
+        let limits = Limits::default();
+        let directive = format!("%YAML 1.2\n{}", varied_stream(3));
+        assert!(document_chunk_starts(&directive, 1).is_none());
+        let broken = format!("{}---\na: [1,\n{}", varied_stream(3), varied_stream(3));
+        let src = SourceText::new(&broken);
+        assert!(parse_in_chunks(&src, &limits, false, 64).is_none());
+        let whole = parse_sequentially(&src, &limits, false).unwrap_err();
+        assert_eq!(parse(&src, &limits, false).unwrap_err(), whole);
+        assert!(whole.line > 50, "{whole}");
+        // The node limit counts the whole stream, not each piece.
+        let few = Limits {
+            max_nodes: 300,
+            ..Limits::default()
+        };
+        let text = varied_stream(10);
+        let src = SourceText::new(&text);
+        assert!(parse_in_chunks(&src, &few, false, 64).is_none());
+        assert!(parse_sequentially(&src, &few, false).is_err());
     }
 
     /// The parser-free reading of a plain word is what the parser reads, and anything that
