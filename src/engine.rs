@@ -154,10 +154,21 @@ pub fn lint(inputs: &[(String, Vec<u8>)], options: &LintOptions) -> LintResult {
         result.findings.extend(findings);
         result.stats.add(stats);
     }
-    result.findings.par_sort_by(|a, b| {
-        (&a.file, a.line, a.column, a.rule).cmp(&(&b.file, b.line, b.column, b.rule))
-    });
+    // Each object's findings are sorted where they are made, and objects and files mostly come
+    // in order: a check of the order is all most runs pay (a sort moves 350-byte findings).
+    // Both sorts are stable, so findings with the same place keep the order rules made them in.
+    if !result
+        .findings
+        .is_sorted_by(|a, b| finding_order(a, b).is_le())
+    {
+        result.findings.par_sort_by(finding_order);
+    }
     result
+}
+
+/// The order of a report: file, line, column, rule.
+fn finding_order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
+    (&a.file, a.line, a.column, a.rule).cmp(&(&b.file, b.line, b.column, b.rule))
 }
 
 /// The Pod Security findings of one object judged at each of `policies` in turn, whatever
@@ -274,17 +285,19 @@ fn lint_objects(
                 findings.push(finding);
             }
         }
-        if plans.is_empty() {
-            continue;
+        if !plans.is_empty() {
+            let (ats, plans): (Vec<usize>, Vec<FixPlan>) = plans.into_iter().unzip();
+            let realized = crate::fix::realize_object_fixes(file, object, plans);
+            stats.objects_with_fixes += 1;
+            stats.verification_parses += realized.verification_parses;
+            for (at, fix) in ats.into_iter().zip(realized.fixes) {
+                debug_assert!(at >= first);
+                findings[at].fix = fix;
+            }
         }
-        let (ats, plans): (Vec<usize>, Vec<FixPlan>) = plans.into_iter().unzip();
-        let realized = crate::fix::realize_object_fixes(file, object, plans);
-        stats.objects_with_fixes += 1;
-        stats.verification_parses += realized.verification_parses;
-        for (at, fix) in ats.into_iter().zip(realized.fixes) {
-            debug_assert!(at >= first);
-            findings[at].fix = fix;
-        }
+        // An object's findings lie within its span, so sorted here they are sorted for good
+        // once objects are in order (see `lint`).
+        findings[first..].sort_by(finding_order);
     }
     (findings, stats)
 }
