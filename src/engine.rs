@@ -214,7 +214,7 @@ pub fn pod_security_findings(
         let (ats, plans): (Vec<usize>, Vec<FixPlan>) = plans.into_iter().unzip();
         let realized = crate::fix::realize_object_fixes(file, object, plans);
         for (at, fix) in ats.into_iter().zip(realized.fixes) {
-            out[at].1.fix = fix;
+            out[at].1.fix = fix.map(Box::new);
         }
     }
     out
@@ -292,7 +292,7 @@ fn lint_objects(
             stats.verification_parses += realized.verification_parses;
             for (at, fix) in ats.into_iter().zip(realized.fixes) {
                 debug_assert!(at >= first);
-                findings[at].fix = fix;
+                findings[at].fix = fix.map(Box::new);
             }
         }
         // An object's findings lie within its span, so sorted here they are sorted for good

@@ -125,8 +125,10 @@ pub struct Finding {
     /// Where the policy that made this finding apply came from, e.g.
     /// `restricted:latest (label pod-security.kubernetes.io/enforce on Namespace payments)`.
     pub policy: Option<String>,
+    /// Boxed: a finding is moved several times on its way to a report (sorted, reviewed,
+    /// filtered), and a big run has hundreds of thousands.
     #[serde(skip)]
-    pub fix: Option<Fix>,
+    pub fix: Option<Box<Fix>>,
     /// The Kustomize entry points (`overlays/dev`, `overlays/prod`) whose build has this
     /// finding, when it was found in built output; empty for a file linted as it is.
     #[serde(skip_serializing_if = "Vec::is_empty")]

@@ -115,7 +115,7 @@ fn removed_api_fixed(text: &str) -> String {
     let file = &result.files[0];
     let fixes: Vec<_> = removed_api_findings(&result)
         .into_iter()
-        .filter_map(|f| f.fix.as_ref())
+        .filter_map(|f| f.fix.as_deref())
         .collect();
     assert!(!fixes.is_empty(), "nothing to fix");
     let fixed = kubenudge::fix::fix_file(file, &fixes).text;

@@ -136,7 +136,7 @@ fn engine_linter(text: &str) -> (ManifestFile, Vec<(Key, Option<Fix>)>) {
         .map(|f| {
             (
                 (f.rule.to_string(), f.object, f.field_path.to_string()),
-                f.fix,
+                f.fix.map(|fix| *fix),
             )
         })
         .collect();

@@ -521,7 +521,7 @@ impl Overlays {
             let realized =
                 crate::fix::realize_object_fixes(&of.manifest, &of.manifest.objects[oi], plans);
             for (i, fix) in at.into_iter().zip(realized.fixes) {
-                entries[i].finding.fix = fix;
+                entries[i].finding.fix = fix.map(Box::new);
             }
         }
     }
@@ -550,7 +550,7 @@ impl Overlays {
             };
             let fixes: Vec<&Fix> = at
                 .iter()
-                .filter_map(|i| entries[*i].finding.fix.as_ref())
+                .filter_map(|i| entries[*i].finding.fix.as_deref())
                 .collect();
             let joint = self.converges(of, &fixes, &at, entries, fs, options);
             let mut retries = 0;

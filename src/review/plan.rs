@@ -419,7 +419,7 @@ fn drafts(
 ) -> Vec<Draft> {
     let with_fix: Vec<(usize, &Fix)> = indices
         .iter()
-        .filter_map(|&i| findings[i].fix.as_ref().map(|fix| (i, fix)))
+        .filter_map(|&i| findings[i].fix.as_deref().map(|fix| (i, fix)))
         .collect();
     let mut regions: Vec<(Suggestion, Vec<usize>)> = Vec::new();
     let mut alone: Vec<usize> = indices

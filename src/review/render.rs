@@ -195,7 +195,7 @@ fn several_findings(
                 later.join(" and line ")
             );
         }
-        if let Some(caveat) = f.fix.as_ref().and_then(caveat) {
+        if let Some(caveat) = f.fix.as_deref().and_then(caveat) {
             let _ = writeln!(body, "  - ⚠️ **Check before committing:** {caveat}");
         }
     }

@@ -22,7 +22,7 @@ fn only_read_only_root_with(mut result: LintResult, fix: Fix) -> LintResult {
     result
         .findings
         .retain(|f| f.rule == "hardening/read-only-root-filesystem");
-    result.findings[0].fix = Some(fix);
+    result.findings[0].fix = Some(Box::new(fix));
     result
 }
 
@@ -208,7 +208,7 @@ fn fixes_that_cannot_be_merged_never_give_overlapping_suggestions() {
     let image = POD.find("nginx").unwrap();
     for (f, tag) in result.findings.iter_mut().zip(["1.27", "1.28"]) {
         // Two hand-made fixes of the same bytes: they cannot be combined.
-        f.fix = Some(Fix {
+        f.fix = Some(Box::new(Fix {
             safety: FixSafety::Safe,
             title: format!("Pin nginx to {tag}"),
             caveat: "".into(),
@@ -219,7 +219,7 @@ fn fixes_that_cannot_be_merged_never_give_overlapping_suggestions() {
             }],
             actions: Vec::new(),
             object: None,
-        });
+        }));
     }
     let diffs = HashMap::from([("pod.yaml".to_string(), added(POD))]);
     let p = plan(&result, &diffs, &[], &ReviewConfig::default(), &[]);

@@ -707,7 +707,7 @@ fn unused_ignore_finding(
         object: object.reference(),
         field_path: ig.path.clone(),
         policy: None,
-        fix: crate::fix::realize(file, object, &plan).ok(),
+        fix: crate::fix::realize(file, object, &plan).ok().map(Box::new),
         overlays: Vec::new(),
     }
 }
