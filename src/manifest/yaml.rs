@@ -899,6 +899,9 @@ mod tests {
             "---\nended: 1\n...\n# after the end\n",
             "--- >-\n  folded\n\n\n",
             "---\nseq:\n- a\n- b\n",
+            "--- |\n  # content, not a comment\n",
+            "---\n...\n",
+            "key: after an end marker\n",
         ];
         let mut out = String::new();
         for i in 0..copies {
