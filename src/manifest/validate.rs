@@ -16,7 +16,8 @@ use saphyr_parser::{Event, Parser, Span};
 
 use super::limits::Limits;
 use super::yaml::{
-    COLLECTION_KEY, NodeKind, Style, YamlError, resolve_scalar, scalar_key_text, scan_error,
+    COLLECTION_KEY, NodeKind, Style, YamlError, node_count_error, resolve_scalar, scalar_key_text,
+    scan_error,
 };
 
 /// What an anchor names, as far as keys care: a scalar's key text, or a collection.
@@ -102,10 +103,7 @@ pub fn validate(text: &str, limits: &Limits) -> Result<(), YamlError> {
             }
         };
         if nodes > limits.max_nodes {
-            return Err(err(
-                &span,
-                format!("more than {} YAML nodes in one file", limits.max_nodes),
-            ));
+            return Err(node_count_error(&span, limits));
         }
         let Some((key, merge)) = finished else {
             continue;

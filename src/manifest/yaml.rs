@@ -562,10 +562,7 @@ fn parse_sequentially(
         };
 
         if total_nodes > limits.max_nodes {
-            return Err(err(
-                &span,
-                format!("more than {} YAML nodes in one file", limits.max_nodes),
-            ));
+            return Err(node_count_error(&span, limits));
         }
 
         let Some((id, anchor)) = finished else {
@@ -698,6 +695,15 @@ pub(super) fn scalar_key_text(kind: &NodeKind) -> Option<String> {
         NodeKind::Null => "null".to_string(),
         NodeKind::Sequence { .. } | NodeKind::Mapping { .. } => return None,
     })
+}
+
+/// A file with more nodes than the limit, at the node that went over it.
+pub(super) fn node_count_error(span: &Span, limits: &Limits) -> YamlError {
+    YamlError {
+        line: span.start.line(),
+        column: span.start.col() + 1,
+        message: format!("more than {} YAML nodes in one file", limits.max_nodes),
+    }
 }
 
 pub(super) fn alias_error(span: &Span, limits: &Limits) -> YamlError {
