@@ -13,7 +13,7 @@ pub(crate) fn scalar_value(text: &str) -> Result<Value, String> {
     }
     // A plain word (`true`, `RuntimeDefault`, a name) needs no parser at all.
     if let Some(kind) = crate::manifest::plain_word_kind(text) {
-        return Ok(kind_value(kind));
+        return Ok(crate::manifest::scalar_json(kind));
     }
     MEMO.with(|m| m.get_or(text, parse_scalar))
 }
@@ -44,18 +44,6 @@ impl<T: Clone> Memo<T> {
         }
         memo.insert(text.to_string(), value.clone());
         value
-    }
-}
-
-/// The JSON value of a scalar node's kind, as `YamlTree::to_json` gives it.
-fn kind_value(kind: NodeKind) -> Value {
-    match kind {
-        NodeKind::Null => Value::Null,
-        NodeKind::Bool(b) => Value::Bool(b),
-        NodeKind::Int(i) => Value::from(i),
-        NodeKind::Float(f) => serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number),
-        NodeKind::Str(s) => Value::String(s),
-        NodeKind::Sequence { .. } | NodeKind::Mapping { .. } => Value::Null,
     }
 }
 

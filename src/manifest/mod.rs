@@ -25,7 +25,7 @@ pub use yaml::{
     ByteSpan, DocumentRoot, Entry, NodeId, NodeKind, Style, YamlError, YamlTree, parse_stream,
     parse_stream_lenient,
 };
-pub(crate) use yaml::{plain_word_is_string, plain_word_kind};
+pub(crate) use yaml::{plain_word_is_string, plain_word_kind, scalar_json};
 
 use serde::Serialize;
 

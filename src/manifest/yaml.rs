@@ -143,13 +143,11 @@ impl YamlTree {
     pub fn to_json(&self, id: NodeId) -> serde_json::Value {
         use serde_json::Value;
         match &self.node(id).kind {
-            NodeKind::Null => Value::Null,
-            NodeKind::Bool(b) => Value::Bool(*b),
-            NodeKind::Int(i) => Value::from(*i),
-            NodeKind::Float(f) => serde_json::Number::from_f64(*f)
-                .map(Value::Number)
-                .unwrap_or(Value::Null),
-            NodeKind::Str(s) => Value::String(s.clone()),
+            scalar @ (NodeKind::Null
+            | NodeKind::Bool(_)
+            | NodeKind::Int(_)
+            | NodeKind::Float(_)
+            | NodeKind::Str(_)) => scalar_json(scalar.clone()),
             NodeKind::Sequence { items, .. } => {
                 Value::Array(items.iter().map(|i| self.to_json(*i)).collect())
             }
@@ -755,6 +753,19 @@ pub(super) fn resolve_scalar(
     // A string takes the scanner's own text, moved rather than copied.
     let kind = plain_non_string(&value).unwrap_or_else(|| NodeKind::Str(value.into_owned()));
     (kind, style)
+}
+
+/// The JSON value of a scalar's kind (`null` for a collection, which has no scalar value; a
+/// float JSON cannot hold, NaN or infinity, is `null` too).
+pub(crate) fn scalar_json(kind: NodeKind) -> serde_json::Value {
+    use serde_json::Value;
+    match kind {
+        NodeKind::Bool(b) => Value::Bool(b),
+        NodeKind::Int(i) => Value::from(i),
+        NodeKind::Float(f) => serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number),
+        NodeKind::Str(s) => Value::String(s),
+        NodeKind::Null | NodeKind::Sequence { .. } | NodeKind::Mapping { .. } => Value::Null,
+    }
 }
 
 /// What an untagged plain scalar resolves to when it is not a string (null, a boolean, a
