@@ -1032,6 +1032,77 @@ mod tests {
         assert!(parse_sequentially(&src, &few, false).is_err());
     }
 
+    /// Every event (and error) of `text` with its span, as the parser gives them.
+    fn events_of<'a, I: saphyr_parser::Input>(parser: Parser<'a, I>) -> Vec<String> {
+        let mut out = Vec::new();
+        for next in parser {
+            let stop = next.is_err();
+            out.push(format!("{next:?}"));
+            // The parser repeats its error forever.
+            if stop || out.len() > 10_000 {
+                break;
+            }
+        }
+        out
+    }
+
+    /// The vendored parser's `&str` input takes a plain scalar's characters as one run (the
+    /// fork's speed change); the generic input takes them one at a time, as upstream's scanner
+    /// does. Both read the same events at the same places, errors included, on every fixture
+    /// and on the characters that end (or do not end) a plain scalar.
+    #[test]
+    fn a_plain_scalar_taken_as_one_run_reads_as_taken_a_character_at_a_time() {
+        let mut texts: Vec<String> = [
+            "a: b\n",
+            "url: http://example.com:8080/path#frag\n",
+            "k: a:b\nl: a: b\n",
+            "flow: [a:b, c: d, e:, f:[g], h:{i}, j,k]\n",
+            "flow: {a:b: c, 'q': x:y}\n",
+            "e: caf\u{e9} \u{2603} \u{1F600}x\n",
+            "bom: a\u{FEFF}b\n",
+            "tab: a\tb\n",
+            "nul: a\u{0}b\n",
+            "multi: one\n  two\n\n  three # c\n",
+            "cr: a\r\nb: c\r\n",
+            "- -a\n- a-\n- a#b\n- a #b\n",
+            "[-a, a-]\n",
+            "[a, -]\n",
+            "key:\n  - x:\ty\n",
+            "end: a:",
+            "end: a",
+            "k: \u{e9}:\u{e9}\n",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        texts.push(format!("long: {}\n", "x".repeat(1000)));
+        texts.push(format!(
+            "long: {}:{}\n",
+            "\u{e9}".repeat(300),
+            "y".repeat(300)
+        ));
+        let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let mut stack = vec![root.join("fixtures"), root.join("tests/data")];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml")
+                    && let Ok(text) = std::fs::read_to_string(&path)
+                {
+                    texts.push(text);
+                }
+            }
+        }
+        assert!(texts.len() > 100, "{} texts", texts.len());
+        for text in &texts {
+            let run = events_of(Parser::new_from_str(text));
+            let by_char = events_of(Parser::new(saphyr_parser::BufferedInput::new(text.chars())));
+            assert_eq!(run, by_char, "{text:?}");
+        }
+    }
+
     /// The parser-free reading of a plain word is what the parser reads, and anything that
     /// is not a plain word is left to the parser.
     #[test]

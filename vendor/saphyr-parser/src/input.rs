@@ -445,6 +445,34 @@ pub trait Input {
         n_chars
     }
 
+    /// Fetch the characters that continue a plain scalar on this line and store them in `out`:
+    /// everything up to a blank, a break, the end of input, a byte order mark, a `:` followed by
+    /// a blank or a break (or, in a flow collection, by a flow indicator), or (in a flow
+    /// collection) a flow indicator.
+    ///
+    /// kubenudge fork: the scanner's loop (`scan_plain_scalar`) asked for these characters one
+    /// at a time; a `&str` input copies the whole run at once (see `StrInput`).
+    ///
+    /// # Return
+    /// Return the number of characters that were consumed. The number of characters returned can
+    /// be used to advance the index and column, since no end-of-line character will be consumed.
+    fn fetch_plain_scalar_chars(&mut self, out: &mut String, in_flow: bool) -> usize {
+        let mut n_chars = 0;
+        loop {
+            // As the scanner's loop did: fill the buffer once, then take up to its length less
+            // one (`next_can_be_plain_scalar` looks at two characters).
+            self.lookahead(self.bufmaxlen());
+            for _ in 0..self.bufmaxlen() - 1 {
+                if self.next_is_blank_or_breakz() || !self.next_can_be_plain_scalar(in_flow) {
+                    return n_chars;
+                }
+                out.push(self.peek());
+                self.skip();
+                n_chars += 1;
+            }
+        }
+    }
+
     /// Fetch characters as long as they satisfy `is_yaml_non_space(c)`.
     ///
     /// The characters are consumed from the input.

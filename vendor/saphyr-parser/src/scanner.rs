@@ -2309,7 +2309,9 @@ impl<'input, T: Input> Scanner<'input, T> {
         // in go-yaml (see `fetch_next_token`); upstream refuses "invalid indentation in flow
         // construct" here.
 
-        let mut string = String::with_capacity(32);
+        // kubenudge fork: not `String::with_capacity(32)`: the run below is copied at once, so
+        // a one-word scalar is allocated at its size (the reader keeps these strings).
+        let mut string = String::new();
         self.buf_whitespaces.clear();
         self.buf_leading_break.clear();
         self.buf_trailing_breaks.clear();
@@ -2365,31 +2367,19 @@ impl<'input, T: Input> Scanner<'input, T> {
                     self.buf_whitespaces.clear();
                 }
 
-                // We can unroll the first iteration of the loop.
-                string.push(self.input.peek());
-                self.skip_non_blank();
-                // kubenudge fork: no `string.reserve(self.input.bufmaxlen())` here. With a
-                // `&str` input that is 128 bytes: every plain scalar (most are a few bytes)
-                // was reallocated to 160 bytes. The loop below grows it when needed.
-
-                // Add content non-blank characters to the scalar.
-                let mut end = false;
-                while !end {
-                    // Fill the buffer once and process all characters in the buffer until the next
-                    // fetch. Note that `next_can_be_plain_scalar` needs 2 lookahead characters,
-                    // hence the `for` loop looping `self.input.bufmaxlen() - 1` times.
-                    self.input.lookahead(self.input.bufmaxlen());
-                    for _ in 0..self.input.bufmaxlen() - 1 {
-                        if self.input.next_is_blank_or_breakz()
-                            || !self.input.next_can_be_plain_scalar(self.flow_level > 0)
-                        {
-                            end = true;
-                            break;
-                        }
-                        string.push(self.input.peek());
-                        self.skip_non_blank();
-                    }
-                }
+                // Add content non-blank characters to the scalar (the first one is known to
+                // be one).
+                // kubenudge fork: the run is taken at once (`Input::fetch_plain_scalar_chars`)
+                // instead of a character at a time, and without upstream's
+                // `string.reserve(self.input.bufmaxlen())`: with a `&str` input that was 128
+                // bytes more for every plain scalar, most of which are a few bytes.
+                let n_chars = self
+                    .input
+                    .fetch_plain_scalar_chars(&mut string, self.flow_level > 0);
+                debug_assert!(n_chars > 0);
+                self.mark.index += n_chars;
+                self.mark.col += n_chars;
+                self.leading_whitespace = false;
                 end_mark = self.mark;
             }
 

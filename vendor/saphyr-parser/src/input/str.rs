@@ -369,6 +369,42 @@ impl Input for StrInput<'_> {
         n_bytes_to_append
     }
 
+    fn fetch_plain_scalar_chars(&mut self, out: &mut String, in_flow: bool) -> usize {
+        // kubenudge fork: the run is found on the bytes and copied once. The stops are those of
+        // `Input::fetch_plain_scalar_chars` (`next_is_blank_or_breakz`,
+        // `next_can_be_plain_scalar`); all of them are ASCII but the byte order mark.
+        self.lookahead = self.lookahead.max(BUFFER_LEN);
+        let bytes = self.buffer.as_bytes();
+        let mut at = 0;
+        let mut n_chars = 0;
+        while let Some(&b) = bytes.get(at) {
+            let len = match b {
+                b' ' | b'\t' | b'\n' | b'\r' | b'\0' => break,
+                b',' | b'[' | b']' | b'{' | b'}' if in_flow => break,
+                b':' => {
+                    let next = self.buffer[at + 1..].chars().next().unwrap_or('\0');
+                    if is_blank_or_breakz(next) || (in_flow && is_flow(next)) {
+                        break;
+                    }
+                    1
+                }
+                0x00..=0x7f => 1,
+                _ => {
+                    let c = self.buffer[at..].chars().next().unwrap_or('\0');
+                    if c == '\u{FEFF}' {
+                        break;
+                    }
+                    c.len_utf8()
+                }
+            };
+            at += len;
+            n_chars += 1;
+        }
+        out.push_str(&self.buffer[..at]);
+        self.buffer = &self.buffer[at..];
+        n_chars
+    }
+
     fn fetch_while_is_yaml_non_space(&mut self, out: &mut String) -> usize {
         let mut not_non_space = None;
 
