@@ -117,12 +117,7 @@ fn stages(c: &mut Criterion) {
             let mut violations = 0;
             for file in &read {
                 for object in &file.objects {
-                    let cx = RuleContext {
-                        file,
-                        object,
-                        pss: &pss,
-                        repository: &repository,
-                    };
+                    let cx = RuleContext::new(file, object, &pss, &repository);
                     violations += all.iter().map(|r| r.check(&cx).len()).sum::<usize>();
                 }
             }
@@ -135,12 +130,7 @@ fn stages(c: &mut Criterion) {
             file.objects
                 .iter()
                 .map(|object| {
-                    let cx = RuleContext {
-                        file,
-                        object,
-                        pss: &pss,
-                        repository: &repository,
-                    };
+                    let cx = RuleContext::new(file, object, &pss, &repository);
                     all.iter()
                         .flat_map(|r| r.check(&cx))
                         .filter_map(|v| v.fix)

@@ -192,12 +192,7 @@ pub fn pod_security_findings(
     // Pod Security rules look at the object alone: no repository view is needed.
     let repository = Repository::build(&[]);
     for (i, pss) in policies.iter().enumerate() {
-        let cx = RuleContext {
-            file,
-            object,
-            pss,
-            repository: &repository,
-        };
+        let cx = RuleContext::new(file, object, pss, &repository);
         for rule in &rules {
             for (finding, plan) in run_rule(*rule, &cx) {
                 if !seen.insert((finding.rule, finding.field_path.to_string())) {
@@ -269,12 +264,7 @@ fn lint_objects(
                 .and_then(|ns| namespaces.get(ns).cloned())
                 .unwrap_or_else(|| options.pss.clone())
         };
-        let cx = RuleContext {
-            file,
-            object,
-            pss: &pss,
-            repository,
-        };
+        let cx = RuleContext::new(file, object, &pss, repository);
         let first = findings.len();
         let mut plans: Vec<(usize, FixPlan)> = Vec::new();
         for rule in rules {

@@ -38,9 +38,39 @@ pub struct RuleContext<'a> {
     pub pss: &'a PssPolicy,
     /// Every file of the run, indexed: Namespaces, workloads, NetworkPolicies.
     pub repository: &'a Repository<'a>,
+    /// What the Pod Security checks see of the object, built by the first of them to ask:
+    /// fifteen rules share one walk of the containers and their paths.
+    pod_view: std::cell::OnceCell<Option<pod_security::PodView<'a>>>,
 }
 
 impl<'a> RuleContext<'a> {
+    pub fn new(
+        file: &'a ManifestFile,
+        object: &'a Object,
+        pss: &'a PssPolicy,
+        repository: &'a Repository<'a>,
+    ) -> Self {
+        Self {
+            file,
+            object,
+            pss,
+            repository,
+            pod_view: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// The pod (template) as the Pod Security checks see it at this context's policy version,
+    /// when the object has one.
+    pub(crate) fn pod_view(&self) -> Option<&pod_security::PodView<'a>> {
+        self.pod_view
+            .get_or_init(|| {
+                let minor = self.pss.version.effective_minor();
+                self.pod_template()
+                    .map(|template| pod_security::PodView::new(&template, minor))
+            })
+            .as_ref()
+    }
+
     /// The whole repository of this run, read-only.
     pub fn repository(&self) -> &'a Repository<'a> {
         self.repository

@@ -182,8 +182,10 @@ impl Rule for PssRule {
         if !self.check.applies(cx.pss.level, minor) || self.check.exempt(template.spec, minor) {
             return Vec::new();
         }
-        let pod = PodView::new(&template, minor);
-        (self.evaluate)(&pod)
+        let Some(pod) = cx.pod_view() else {
+            return Vec::new();
+        };
+        (self.evaluate)(pod)
             .map(Forbidden::into_violation)
             .into_iter()
             .collect()

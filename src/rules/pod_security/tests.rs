@@ -57,12 +57,12 @@ fn plan(rule: &PssRule, yaml: &str) -> FixPlan {
         level: rule.check.level(),
         ..PssPolicy::default()
     };
-    let cx = RuleContext {
-        file: &file,
-        object: &file.objects[0],
-        pss: &pss,
-        repository: crate::rules::Repository::empty(),
-    };
+    let cx = RuleContext::new(
+        &file,
+        &file.objects[0],
+        &pss,
+        crate::rules::Repository::empty(),
+    );
     let mut v = rule.check(&cx);
     assert_eq!(v.len(), 1, "{}", rule.id());
     v.remove(0).fix.expect("a fix plan")
@@ -848,12 +848,12 @@ spec:
     // hostNetwork makes every port a host port, so removing hostPort alone fixes nothing.
     let file = read_manifest("t.yaml", yaml.as_bytes(), &Limits::default()).unwrap();
     let pss = PssPolicy::default();
-    let cx = RuleContext {
-        file: &file,
-        object: &file.objects[0],
-        pss: &pss,
-        repository: crate::rules::Repository::empty(),
-    };
+    let cx = RuleContext::new(
+        &file,
+        &file.objects[0],
+        &pss,
+        crate::rules::Repository::empty(),
+    );
     assert!(host_ports::RULE.check(&cx)[0].fix.is_none());
     let no_host_net = yaml.replace("hostNetwork: true", "hostNetwork: false");
     assert_eq!(
