@@ -123,7 +123,10 @@ pub fn cap_unique<T, K: std::hash::Hash + Eq>(
     format: impl Fn(&T) -> String,
     key: impl Fn(&T) -> K,
 ) -> String {
-    let mut seen = std::collections::HashSet::new();
+    // Fx hashing, sized from the start: a policy that reaches every workload of its namespace
+    // sees each of them here, and SipHash plus regrowth cost more than the rule around it.
+    let mut seen = rustc_hash::FxHashSet::default();
+    seen.reserve(items.size_hint().0);
     let mut shown: Vec<String> = Vec::new();
     let mut more = 0usize;
     for item in items {
