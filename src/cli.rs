@@ -663,9 +663,13 @@ fn read_files(
 }
 
 /// Files named on the command line are taken as they are; directories are walked for
-/// manifests, honouring .gitignore (and .ignore) like ripgrep, on all cores. The order is
-/// depth first with each directory's entries by name (`Path`'s order, component by
-/// component), whatever order the walkers finish in.
+/// manifests, honouring .gitignore (and .ignore) like ripgrep. The order is depth first with
+/// each directory's entries by name (`Path`'s order, component by component).
+///
+/// The walk is sequential: listing is cheap next to reading and linting (which run on all
+/// cores), and `ignore`'s parallel walker starts threads of its own for every directory
+/// argument. Measured on 2 cores: `check` of an empty directory 5.2 -> 3.2 ms, of 300 files
+/// 29.8 -> 26.5 ms, of 3,000 files in 3,008 directories the same (0.232 s).
 pub fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     let mut out = Vec::new();
     for p in paths {
@@ -674,36 +678,18 @@ pub fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
             out.push(p.clone());
             continue;
         }
-        let found = std::sync::Mutex::new(Vec::new());
-        let failure = std::sync::Mutex::new(None);
-        ignore::WalkBuilder::new(p)
+        let mut found = Vec::new();
+        for entry in ignore::WalkBuilder::new(p)
             .hidden(true)
             .git_ignore(true)
             .require_git(false)
-            .build_parallel()
-            .run(|| {
-                Box::new(|entry| match entry {
-                    Ok(entry) => {
-                        if entry.file_type().is_some_and(|t| t.is_file())
-                            && is_manifest_name(entry.path())
-                        {
-                            found.lock().expect("walk lock").push(entry.into_path());
-                        }
-                        ignore::WalkState::Continue
-                    }
-                    Err(e) => {
-                        failure
-                            .lock()
-                            .expect("walk lock")
-                            .get_or_insert(e.to_string());
-                        ignore::WalkState::Quit
-                    }
-                })
-            });
-        if let Some(e) = failure.into_inner().expect("walk lock") {
-            return Err(e);
+            .build()
+        {
+            let entry = entry.map_err(|e| e.to_string())?;
+            if entry.file_type().is_some_and(|t| t.is_file()) && is_manifest_name(entry.path()) {
+                found.push(entry.into_path());
+            }
         }
-        let mut found = found.into_inner().expect("walk lock");
         found.sort();
         out.extend(found);
     }
