@@ -248,10 +248,14 @@ fn shares_document(file: &ManifestFile, object: &Object) -> bool {
 impl<'a> Context<'a> {
     fn new(file: &'a ManifestFile, object: &Object) -> Self {
         let tree = &file.tree;
+        // The sets and maps below hold a few entries per node of the object: sized once from
+        // the object's node count (aliases expanded, so an upper bound; capped), they never
+        // grow and rehash, which cost more than the walks themselves.
+        let nodes = tree.expanded_size(object.node).min(1 << 14) as usize;
         // Nodes reachable twice from the object are shared through aliases. Only the object is
         // walked (fixes are realised per finding, and a `List` can hold thousands of objects);
         // sharing with other objects of the same document is caught by `check_owned`.
-        let mut seen = HashSet::default();
+        let mut seen = HashSet::with_capacity_and_hasher(nodes, Default::default());
         let mut shared = HashSet::default();
         let mut stack: Vec<NodeId> = vec![object.node];
         while let Some(n) = stack.pop() {
@@ -265,14 +269,14 @@ impl<'a> Context<'a> {
                 _ => {}
             }
         }
-        let mut parents = HashMap::default();
-        let mut depth = HashMap::default();
+        let mut parents = HashMap::with_capacity_and_hasher(nodes, Default::default());
+        let mut depth = HashMap::with_capacity_and_hasher(nodes, Default::default());
         let mut steps: HashMap<usize, usize> = HashMap::default();
         let mut offsets: HashMap<usize, usize> = HashMap::default();
         let src = &file.source;
         let col = |b: usize| src.line_col(b).1 - 1;
         let mut stack = vec![(object.node, 0usize)];
-        let mut visited = HashSet::default();
+        let mut visited = HashSet::with_capacity_and_hasher(nodes, Default::default());
         while let Some((n, d)) = stack.pop() {
             if !visited.insert(n) {
                 continue;
