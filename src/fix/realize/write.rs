@@ -127,16 +127,16 @@ impl Context<'_> {
             });
         }
         let at = self.line_after(n.span.end.max(key.span.end));
-        let mut text = String::new();
-        match value {
+        let text = written(|text| match value {
             NewValue::Map(m) => {
                 for (k, v) in m {
-                    self.render_block(&mut text, key_col + self.layout.step, k, v)?;
+                    self.render_block(text, key_col + self.layout.step, k, v)?;
                 }
+                Ok(())
             }
-            NewValue::List(items) => self.render_items(&mut text, key_col, items)?,
-            NewValue::Scalar(_) => return Err("an empty value cannot take a scalar here".into()),
-        }
+            NewValue::List(items) => self.render_items(text, key_col, items),
+            NewValue::Scalar(_) => Err("an empty value cannot take a scalar here".into()),
+        })?;
         out.push(Pending {
             start: at,
             end: at,
@@ -288,10 +288,12 @@ impl Context<'_> {
         if !inserts.is_empty() {
             let indent = self.col(first_key);
             let at = self.line_after(elements.last().map_or(0, |e| e.1));
-            let mut text = String::new();
-            for (k, v) in inserts {
-                self.render_block(&mut text, indent, k, v)?;
-            }
+            let text = written(|text| {
+                for (k, v) in inserts {
+                    self.render_block(text, indent, k, v)?;
+                }
+                Ok(())
+            })?;
             out.push(Pending {
                 start: at,
                 end: at,
@@ -752,6 +754,27 @@ fn opens_block_scalar(line: &str) -> bool {
 }
 
 /// `n` spaces at the end of `out`.
+/// The text `write` writes, returned at its exact size. It is written into a buffer each thread
+/// reuses: a block grown from empty was reallocated three or four times, and the text is kept
+/// (it becomes a fix's edit). A nested call (none today) writes into a buffer of its own.
+fn written(write: impl FnOnce(&mut String) -> Result<(), String>) -> Result<String, String> {
+    thread_local! {
+        static SCRATCH: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+    }
+    SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
+        Ok(mut buffer) => {
+            buffer.clear();
+            write(&mut buffer)?;
+            Ok(buffer.as_str().to_owned())
+        }
+        Err(_) => {
+            let mut own = String::new();
+            write(&mut own)?;
+            Ok(own)
+        }
+    })
+}
+
 fn push_indent(out: &mut String, n: usize) {
     out.extend(std::iter::repeat_n(' ', n));
 }
