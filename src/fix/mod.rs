@@ -310,6 +310,18 @@ fn verify(text: &str, edits: &[Edit]) -> Result<(), String> {
         .map_err(|e| format!("the fix would make the YAML invalid ({e}); fix this by hand"))
 }
 
+/// `n` spaces, copied at once (indentation and padding are written hundreds of thousands of
+/// times in a big run; a character at a time cost more than the text around them).
+pub(crate) fn push_spaces(out: &mut String, n: usize) {
+    const SPACES: &str = "                                                                ";
+    let mut left = n;
+    while left > 0 {
+        let now = left.min(SPACES.len());
+        out.push_str(&SPACES[..now]);
+        left -= now;
+    }
+}
+
 /// A unified diff of a file's old and new text, as `--diff` prints it.
 pub fn unified_diff(path: &str, old: &str, new: &str) -> String {
     similar::TextDiff::from_lines(old, new)

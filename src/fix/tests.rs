@@ -849,3 +849,13 @@ fn add_to_list_takes_a_flow_mapping_item_in_block_flow_json_and_new_lists() {
     let value: serde_json::Value = serde_json::from_str(&out).expect("still JSON");
     assert_eq!(value["spec"]["egress"][0]["ports"][0]["port"], 53);
 }
+
+#[test]
+fn spaces_are_written_at_any_count() {
+    for n in [0, 1, 63, 64, 65, 200] {
+        let mut out = String::from("x");
+        super::push_spaces(&mut out, n);
+        assert_eq!(out.len(), n + 1, "{n}");
+        assert!(out[1..].bytes().all(|b| b == b' '), "{n}");
+    }
+}

@@ -8,6 +8,7 @@ use rayon::prelude::*;
 
 use crate::engine::LintResult;
 use crate::finding::{Edit, Finding, FixSafety};
+use crate::fix::push_spaces;
 use crate::manifest::{ManifestFile, SkipReason, SourceText};
 
 pub(crate) fn skip_reason(reason: &SkipReason) -> &'static str {
@@ -280,7 +281,7 @@ fn render_finding(out: &mut String, f: &Finding, file: Option<&ManifestFile>, pa
             .max(1);
         push_gutter(out, paint, None, width);
         out.push(' ');
-        push_repeated(out, ' ', f.column - 1);
+        push_spaces(out, f.column - 1);
         paint.open(out, CARET);
         push_repeated(out, '^', token);
         paint.close(out);
@@ -336,7 +337,7 @@ const REMOVED: &str = "31";
 
 /// `width` blanks, then `label`: a note line under the code frame (`   = help: ...`).
 fn push_note(out: &mut String, width: usize, label: &str) {
-    push_repeated(out, ' ', width);
+    push_spaces(out, width);
     out.push_str(label);
 }
 
@@ -358,7 +359,7 @@ fn push_number(out: &mut String, n: usize, width: usize) {
         }
     }
     let text = &digits_of[at..];
-    push_repeated(out, ' ', width.saturating_sub(text.len()));
+    push_spaces(out, width.saturating_sub(text.len()));
     // ASCII digits.
     out.push_str(std::str::from_utf8(text).unwrap_or_default());
 }
@@ -368,7 +369,7 @@ fn push_gutter(out: &mut String, paint: Paint, line: Option<usize>, width: usize
     paint.open(out, GUTTER);
     match line {
         Some(line) => push_number(out, line, width),
-        None => push_repeated(out, ' ', width),
+        None => push_spaces(out, width),
     }
     out.push_str(" |");
     paint.close(out);

@@ -776,5 +776,5 @@ fn written(write: impl FnOnce(&mut String) -> Result<(), String>) -> Result<Stri
 }
 
 fn push_indent(out: &mut String, n: usize) {
-    out.extend(std::iter::repeat_n(' ', n));
+    crate::fix::push_spaces(out, n);
 }
