@@ -470,8 +470,8 @@ fn review_findings(
     // One decision per finding, besides the few unused-ignore findings: sized once, not
     // doubled (a decision is a few hundred bytes, and a big run has a finding per field).
     let mut decisions = Vec::with_capacity(slots.len());
-    let mut by_file: std::collections::HashMap<String, Vec<(usize, usize)>> =
-        std::collections::HashMap::new();
+    let mut by_file: rustc_hash::FxHashMap<String, Vec<(usize, usize)>> =
+        rustc_hash::FxHashMap::default();
     for (i, f) in slots.iter().enumerate() {
         let Some(f) = f else { continue };
         match by_file.get_mut(f.file.as_str()) {
@@ -542,7 +542,13 @@ fn review_findings(
                     findings.push((unused_ignore_finding(file, object, ig), other_mode, None));
                 }
             }
-            let object_id = format!("{}/{}/{}", ns.name, object.kind, object.name);
+            // Only exceptions name objects this way: without any, the text is not built (once
+            // per object of a big run).
+            let object_id = if config.exceptions.is_empty() {
+                String::new()
+            } else {
+                format!("{}/{}/{}", ns.name, object.kind, object.name)
+            };
             let shared_ns = std::sync::Arc::new(ns);
             for (finding, mode, level) in findings {
                 let matching: Vec<usize> = config
