@@ -374,34 +374,43 @@ impl Input for StrInput<'_> {
         // `Input::fetch_plain_scalar_chars` (`next_is_blank_or_breakz`,
         // `next_can_be_plain_scalar`); all of them are ASCII but the byte order mark.
         self.lookahead = self.lookahead.max(BUFFER_LEN);
-        let bytes = self.buffer.as_bytes();
+        let buffer = self.buffer;
+        let bytes = buffer.as_bytes();
         let mut at = 0;
         let mut n_chars = 0;
-        while let Some(&b) = bytes.get(at) {
+        loop {
+            // Most of a scalar is a run of ASCII characters none of which can end it.
+            let run = bytes[at..]
+                .iter()
+                .position(|&b| NOT_PLAIN_RUN[usize::from(b)])
+                .unwrap_or(bytes.len() - at);
+            at += run;
+            n_chars += run;
+            let Some(&b) = bytes.get(at) else { break };
             let len = match b {
-                b' ' | b'\t' | b'\n' | b'\r' | b'\0' => break,
-                b',' | b'[' | b']' | b'{' | b'}' if in_flow => break,
                 b':' => {
-                    let next = self.buffer[at + 1..].chars().next().unwrap_or('\0');
+                    let next = buffer[at + 1..].chars().next().unwrap_or('\0');
                     if is_blank_or_breakz(next) || (in_flow && is_flow(next)) {
                         break;
                     }
                     1
                 }
-                0x00..=0x7f => 1,
-                _ => {
-                    let c = self.buffer[at..].chars().next().unwrap_or('\0');
+                b',' | b'[' | b']' | b'{' | b'}' if !in_flow => 1,
+                0x80..=0xff => {
+                    let c = buffer[at..].chars().next().unwrap_or('\0');
                     if c == '\u{FEFF}' {
                         break;
                     }
                     c.len_utf8()
                 }
+                // A blank, a break, NUL, or a flow indicator in a flow collection.
+                _ => break,
             };
             at += len;
             n_chars += 1;
         }
-        out.push_str(&self.buffer[..at]);
-        self.buffer = &self.buffer[at..];
+        out.push_str(&buffer[..at]);
+        self.buffer = &buffer[at..];
         n_chars
     }
 
@@ -433,6 +442,25 @@ impl Input for StrInput<'_> {
         n_bytes_to_append
     }
 }
+
+/// kubenudge fork: the bytes that interrupt a run of plain-scalar characters in
+/// `fetch_plain_scalar_chars`: blanks, breaks, NUL, `:`, the flow indicators and every byte of a
+/// non-ASCII character (each of those is then looked at on its own).
+static NOT_PLAIN_RUN: [bool; 256] = {
+    let mut table = [false; 256];
+    let stops = b" \t\r\n\0:,[]{}";
+    let mut i = 0;
+    while i < stops.len() {
+        table[stops[i] as usize] = true;
+        i += 1;
+    }
+    let mut b = 0x80;
+    while b < 256 {
+        table[b] = true;
+        b += 1;
+    }
+    table
+};
 
 /// The buffer size we return to the scanner.
 ///
