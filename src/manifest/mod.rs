@@ -338,3 +338,25 @@ fn collect_objects(
 
 #[cfg(test)]
 mod tests;
+
+/// Every YAML file under the crate's folders `dirs` (e.g. `fixtures`, `tests/data`), with its
+/// text: what the reader's tests read through each of its paths.
+#[cfg(test)]
+pub(crate) fn yaml_files_under(dirs: &[&str]) -> Vec<(std::path::PathBuf, String)> {
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let mut stack: Vec<std::path::PathBuf> = dirs.iter().map(|d| root.join(d)).collect();
+    let mut out = Vec::new();
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml")
+                && let Ok(text) = std::fs::read_to_string(&path)
+            {
+                out.push((path, text));
+            }
+        }
+    }
+    out
+}

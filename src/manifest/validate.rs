@@ -185,25 +185,15 @@ mod tests {
     fn every_fixture_reads_the_same_either_way() {
         let limits = Limits::default();
         let mut seen = 0;
-        let mut stack = vec![std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures")];
-        while let Some(dir) = stack.pop() {
-            for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-                let path = entry.path();
-                if path.is_dir() {
-                    stack.push(path);
-                } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml")
-                    && let Ok(text) = std::fs::read_to_string(&path)
-                {
-                    seen += 1;
-                    let parsed = parse_stream(&SourceText::new(&text), &limits).is_ok();
-                    assert_eq!(
-                        parsed,
-                        validate(&text, &limits).is_ok(),
-                        "{}",
-                        path.display()
-                    );
-                }
-            }
+        for (path, text) in crate::manifest::yaml_files_under(&["fixtures"]) {
+            seen += 1;
+            let parsed = parse_stream(&SourceText::new(&text), &limits).is_ok();
+            assert_eq!(
+                parsed,
+                validate(&text, &limits).is_ok(),
+                "{}",
+                path.display()
+            );
         }
         assert!(seen > 20, "only {seen} fixture files");
     }

@@ -979,30 +979,16 @@ mod tests {
     #[test]
     fn every_fixture_stream_reads_the_same_in_pieces() {
         let limits = Limits::default();
-        let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
         let (mut split, mut seen) = (0, 0);
-        let mut stack = vec![root.join("fixtures"), root.join("tests/data")];
-        while let Some(dir) = stack.pop() {
-            for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-                let path = entry.path();
-                if path.is_dir() {
-                    stack.push(path);
-                    continue;
-                }
-                let yaml = path.extension().is_some_and(|e| e == "yaml" || e == "yml");
-                let Some(text) = yaml.then(|| std::fs::read_to_string(&path).ok()).flatten() else {
-                    continue;
-                };
-                seen += 1;
-                let src = SourceText::new(&text);
-                let Ok(whole) = parse_sequentially(&src, &limits, false) else {
-                    continue;
-                };
-                if let Some(pieces) = parse_in_chunks(&src, &limits, false, 1) {
-                    split += 1;
-                    same_parse(&pieces, &whole)
-                        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-                }
+        for (path, text) in crate::manifest::yaml_files_under(&["fixtures", "tests/data"]) {
+            seen += 1;
+            let src = SourceText::new(&text);
+            let Ok(whole) = parse_sequentially(&src, &limits, false) else {
+                continue;
+            };
+            if let Some(pieces) = parse_in_chunks(&src, &limits, false, 1) {
+                split += 1;
+                same_parse(&pieces, &whole).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
             }
         }
         assert!(seen > 100 && split > 20, "{split} of {seen} files split");
@@ -1081,20 +1067,11 @@ mod tests {
             "\u{e9}".repeat(300),
             "y".repeat(300)
         ));
-        let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-        let mut stack = vec![root.join("fixtures"), root.join("tests/data")];
-        while let Some(dir) = stack.pop() {
-            for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-                let path = entry.path();
-                if path.is_dir() {
-                    stack.push(path);
-                } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml")
-                    && let Ok(text) = std::fs::read_to_string(&path)
-                {
-                    texts.push(text);
-                }
-            }
-        }
+        texts.extend(
+            crate::manifest::yaml_files_under(&["fixtures", "tests/data"])
+                .into_iter()
+                .map(|(_, text)| text),
+        );
         assert!(texts.len() > 100, "{} texts", texts.len());
         for text in &texts {
             let run = events_of(Parser::new_from_str(text));
