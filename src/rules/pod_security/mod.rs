@@ -63,17 +63,17 @@ impl Forbidden {
         self
     }
 
-    /// `reason (detail)`, the way PSA prints one check; the detail is left out when empty.
-    pub fn message(&self) -> String {
-        if self.detail.is_empty() {
-            self.reason.clone()
-        } else {
-            format!("{} ({})", self.reason, self.detail)
-        }
-    }
-
+    /// The finding, its message `reason (detail)` the way PSA prints one check (the detail
+    /// left out when empty). The message grows from the reason's own string: one finding per
+    /// check that fails, and a big run has hundreds of thousands.
     fn into_violation(self) -> Violation {
-        let message = self.message();
+        let mut message = self.reason;
+        if !self.detail.is_empty() {
+            message.reserve_exact(self.detail.len() + 3);
+            message.push_str(" (");
+            message.push_str(&self.detail);
+            message.push(')');
+        }
         Violation::new(message, self.path).with_fix(self.fix)
     }
 }
