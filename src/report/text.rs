@@ -429,7 +429,10 @@ fn render_fix_lines(
         let new = if s.text.is_empty() && s.start_line <= s.end_line {
             String::new()
         } else {
-            format!("{}\n", s.text)
+            let mut new = String::with_capacity(s.text.len() + 1);
+            new.push_str(&s.text);
+            new.push('\n');
+            new
         };
         let diff = similar::TextDiff::from_lines(&old, &new);
         let mut line = s.start_line;
