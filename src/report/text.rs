@@ -354,21 +354,10 @@ fn push_repeated(out: &mut String, c: char, n: usize) {
 
 /// `n` in decimal, right-aligned in `width` columns.
 fn push_number(out: &mut String, n: usize, width: usize) {
-    let mut digits_of = [0u8; 20];
-    let mut at = digits_of.len();
-    let mut rest = n;
-    loop {
-        at -= 1;
-        digits_of[at] = b'0' + (rest % 10) as u8;
-        rest /= 10;
-        if rest == 0 {
-            break;
-        }
-    }
-    let text = &digits_of[at..];
+    let mut buffer = itoa::Buffer::new();
+    let text = buffer.format(n);
     push_spaces(out, width.saturating_sub(text.len()));
-    // ASCII digits.
-    out.push_str(std::str::from_utf8(text).unwrap_or_default());
+    out.push_str(text);
 }
 
 /// The code frame's left column, coloured: a line number (or blanks) and a bar.
