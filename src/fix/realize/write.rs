@@ -4,6 +4,7 @@
 use super::{
     ALIAS_NEARBY, Changes, Context, NewValue, Pending, changes_of, dash_before, dedup_ids,
 };
+use crate::fix::push_spaces;
 use crate::manifest::{ByteSpan, NodeId, NodeKind, Style};
 
 use crate::fix::scalar::{
@@ -475,7 +476,7 @@ impl Context<'_> {
     ) -> Result<(), String> {
         // Written straight into `out`: a big run renders hundreds of thousands of these.
         let nl = self.newline;
-        push_indent(out, indent);
+        push_spaces(out, indent);
         out.push_str(&render_key(key, false));
         match value {
             NewValue::Scalar(v) => {
@@ -511,7 +512,7 @@ impl Context<'_> {
         items: &[String],
     ) -> Result<(), String> {
         for item in items {
-            push_indent(out, key_col + self.layout.list_offset);
+            push_spaces(out, key_col + self.layout.list_offset);
             out.push_str("- ");
             out.push_str(&render_item(item, false)?);
             out.push_str(self.newline);
@@ -753,7 +754,6 @@ fn opens_block_scalar(line: &str) -> bool {
         && (before.ends_with(": ") || before.ends_with("- ") || before == "-" || before.is_empty())
 }
 
-/// `n` spaces at the end of `out`.
 /// The text `write` writes, returned at its exact size. It is written into a buffer each thread
 /// reuses: a block grown from empty was reallocated three or four times, and the text is kept
 /// (it becomes a fix's edit). A nested call (none today) writes into a buffer of its own.
@@ -773,8 +773,4 @@ fn written(write: impl FnOnce(&mut String) -> Result<(), String>) -> Result<Stri
             Ok(own)
         }
     })
-}
-
-fn push_indent(out: &mut String, n: usize) {
-    crate::fix::push_spaces(out, n);
 }
