@@ -39,7 +39,7 @@ pub fn reference_markdown() -> String {
     root.build();
     let mut out = String::from(
         "<!-- Generated from the clap definitions in src/cli.rs by \
-         `KUBENUDGE_UPDATE_DOCS=1 cargo test --test cli_docs`; do not edit. -->\n\
+         `KUBENUDGE_UPDATE_DOCS=1 cargo test --test suite cli_docs::`; do not edit. -->\n\
          # kubenudge command-line reference\n\n",
     );
     if let Some(about) = root.get_about() {

@@ -5,19 +5,17 @@
 //!
 //! Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs them).
 
-mod support;
-
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::support::manifest_flow::{self, CREATED_APP_ID, CREATED_WEBHOOK_SECRET};
+use crate::support::*;
 use fantoccini::{Client, ClientBuilder, Locator};
 use kubenudge::server::setup_router;
 use serde_json::json;
-use support::manifest_flow::{self, CREATED_APP_ID, CREATED_WEBHOOK_SECRET};
-use support::*;
 
 /// One browser at a time: the machine has few cores and each test drives a whole Chromium.
 static BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());

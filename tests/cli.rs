@@ -1,7 +1,6 @@
 //! The `check` command as a user runs it: output snapshots, exit codes, file discovery.
 
-mod cli_run;
-use cli_run::run_cli;
+use crate::cli_run::run_cli;
 
 use clap::Parser;
 use kubenudge::cli::Cli;

@@ -2,8 +2,7 @@
 //! only changed manifests, only findings on changed lines, the base commit's policy — and
 //! `--format review-md`, the App's review printed locally.
 
-mod cli_run;
-use cli_run::run_cli;
+use crate::cli_run::run_cli;
 
 use std::path::Path;
 use std::process::Command;

@@ -5,7 +5,7 @@
 use clap::Parser;
 use kubenudge::cli::{Cli, reference_markdown, run};
 
-const HOW_TO_UPDATE: &str = "KUBENUDGE_UPDATE_DOCS=1 cargo test --test cli_docs";
+const HOW_TO_UPDATE: &str = "KUBENUDGE_UPDATE_DOCS=1 cargo test --test suite cli_docs::";
 
 fn run_cli(args: &[&str]) -> (i32, Vec<u8>) {
     let cli = Cli::try_parse_from(std::iter::once("kubenudge").chain(args.iter().copied()))

@@ -1,7 +1,7 @@
 //! `deprecations/removed-api`: removed API versions are reported at `apiVersion`, the object
 //! is still linted as its replacement, and the mechanical migrations are fixed.
 
-mod common;
+use crate::common;
 
 use clap::Parser;
 use kubenudge::engine::{LintOptions, LintResult, lint};

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use kubenudge::rules::{self, RULE_DOCS};
 
-const HOW_TO_UPDATE: &str = "KUBENUDGE_UPDATE_DOCS=1 cargo test --test docs_pages";
+const HOW_TO_UPDATE: &str = "KUBENUDGE_UPDATE_DOCS=1 cargo test --test suite docs_pages::";
 
 /// `docs/rules/<family>/<name>.md` for a rule id `family/name`.
 fn page_path(id: &str) -> PathBuf {

@@ -3,16 +3,16 @@
 //! ambiguous GitHub answers, redeliveries and fork pull requests — all through the fake
 //! GitHub (tests/support/fake_github.rs).
 
-mod support;
+use crate::support;
 
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::support::fake_github::FakeGitHub;
+use crate::support::postgres::TempPostgres;
+use crate::support::*;
 use secrecy::SecretString;
-use support::fake_github::FakeGitHub;
-use support::postgres::TempPostgres;
-use support::*;
 
 const SHA1: &str = "1111111111111111111111111111111111111111";
 const SHA2: &str = "2222222222222222222222222222222222222222";
@@ -116,8 +116,8 @@ impl Drop for Server {
     }
 }
 
+use crate::support::fake_github;
 use kubenudge::server::signature;
-use support::fake_github;
 
 /// Waits (up to 60 s) until `done` holds of the fake's model.
 async fn until(fake: &FakeGitHub, what: &str, done: impl Fn(&fake_github::Model) -> bool) {

@@ -3,7 +3,7 @@
 //! fixed findings, that a second `--fix` changes nothing, and that the decoded objects differ
 //! from the originals only in the fields the fixes named.
 
-mod common;
+use crate::common;
 
 use std::collections::{HashMap, HashSet};
 

@@ -3,7 +3,7 @@
 //! rule makes, a realised fix gives YAML that parses, sets what it said it sets, and changes
 //! nothing else.
 
-mod common;
+use crate::common;
 
 use proptest::prelude::*;
 use serde_json::{Value, json};

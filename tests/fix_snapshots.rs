@@ -1,7 +1,7 @@
 //! What a reviewer sees: the ```suggestion blocks a set of fixes turns into, one per
 //! contiguous region, for the styles a fix must keep.
 
-mod common;
+use crate::common;
 
 use kubenudge::finding::Fix;
 use kubenudge::fix::{merge_fixes, realize, suggestions};

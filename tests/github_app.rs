@@ -2,12 +2,12 @@
 //! fake GitHub (tests/support/fake_github.rs). Webhooks are GitHub's own example payloads,
 //! edited and signed; every request body is checked against GitHub's schema.
 
-mod support;
+use crate::support;
 
+use crate::support::fake_github::{CheckRunRecord, Fault};
+use crate::support::*;
 use kubenudge::review::{Enforcement, Mode};
 use kubenudge::server::Outcome;
-use support::fake_github::{CheckRunRecord, Fault};
-use support::*;
 
 const SHA1: &str = "1111111111111111111111111111111111111111";
 const SHA2: &str = "2222222222222222222222222222222222222222";

@@ -9,9 +9,9 @@
 //! `backend-policy.yaml` (only `shop/frontend` may reach `shop/backend`, on TCP 8080),
 //! `new-worker.yaml` (a Service for the backend and a new `shop/worker` that calls it).
 
-mod support;
+use crate::support;
 
-use support::*;
+use crate::support::*;
 
 const HEAD: &str = "1111111111111111111111111111111111111111";
 const HEAD2: &str = "2222222222222222222222222222222222222222";

@@ -3,9 +3,7 @@
 //! (with its fix there), nothing about what the chart already had at base, and a summary
 //! naming the chart.
 
-mod support;
-
-use support::*;
+use crate::support::*;
 
 const HEAD: &str = "3333333333333333333333333333333333333333";
 

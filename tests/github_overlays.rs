@@ -2,9 +2,7 @@
 //! the prod overlay built at base and head, a comment on the patch line that sets the value,
 //! nothing about what the overlay already had at base, and a summary naming the overlays.
 
-mod support;
-
-use support::*;
+use crate::support::*;
 
 const HEAD: &str = "2222222222222222222222222222222222222222";
 

@@ -3,12 +3,10 @@
 //! old suggestion left stale after the lines it replaces were edited, and a rate limit one
 //! replica hit ignored by the others.
 
-mod support;
-
 use std::time::Duration;
 
-use support::fake_github::Fault;
-use support::*;
+use crate::support::fake_github::Fault;
+use crate::support::*;
 
 const SHA1: &str = "1111111111111111111111111111111111111111";
 const SHA2: &str = "2222222222222222222222222222222222222222";

@@ -2,10 +2,8 @@
 //! commit, stages and countdowns in comments and the summary, broken and edited
 //! configurations, and the Namespace label change preview. Today is fixed at 2026-11-22.
 
-mod support;
-
-use support::fake_github::{CheckRunRecord, LoggedRequest};
-use support::*;
+use crate::support::fake_github::{CheckRunRecord, LoggedRequest};
+use crate::support::*;
 
 const HEAD: &str = "1111111111111111111111111111111111111111";
 const CONFIG: &str = ".github/kubenudge.yml";

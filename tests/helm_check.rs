@@ -4,8 +4,7 @@
 //! line for a value, the template line for text written in the template — and the chart's
 //! files are no longer named "not checked".
 
-mod cli_run;
-use cli_run::run_cli;
+use crate::cli_run::run_cli;
 
 use std::path::Path;
 

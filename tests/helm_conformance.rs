@@ -13,7 +13,7 @@
 //! Cases that differ on purpose are listed in `KNOWN_DIFFERENCES` with the reason; the test
 //! fails if one of them starts passing (so the list stays true) or any other case fails.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

@@ -2,8 +2,7 @@
 //! Ingress, backend, other; the head adds a policy letting only the frontend reach the
 //! backend): every format of the list and of the `--base` diff, `--explain`, and bad input.
 
-mod cli_run;
-use cli_run::run_cli;
+use crate::cli_run::run_cli;
 
 const HEAD: &str = "fixtures/netpol/head";
 const BASE: &str = "fixtures/netpol/base";

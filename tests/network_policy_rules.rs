@@ -2,7 +2,7 @@
 //! NetworkPolicy named `fires-*` must get the rule's finding, every `ok-*` must not), the
 //! messages and severities users read, the fixes, and the CLI output on a realistic policy set.
 
-mod common;
+use crate::common;
 
 use clap::Parser;
 use kubenudge::cli::{Cli, run};

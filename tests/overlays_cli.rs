@@ -2,8 +2,7 @@
 //! built, findings sit on the base or patch line that set the value and name the overlays they
 //! affect, `--fix` edits those files, and the rollout policy's `paths` match the entry point.
 
-mod cli_run;
-use cli_run::run_cli;
+use crate::cli_run::run_cli;
 
 use std::path::Path;
 

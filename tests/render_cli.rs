@@ -1,8 +1,7 @@
 //! `kubenudge render` as a user runs it, and the origins a build records: a value set by a
 //! prod patch points at the patch line, what the build adds points at the directive.
 
-mod cli_run;
-use cli_run::run_cli;
+use crate::cli_run::run_cli;
 
 use std::path::Path;
 

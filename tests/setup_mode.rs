@@ -1,13 +1,11 @@
 //! `kubenudge serve` without App credentials: set-up mode serves until the App is created,
 //! then hands over (the caller starts the reviewing service with the stored credentials).
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::manifest_flow::{self, CREATED_APP_ID};
+use crate::support::*;
 use kubenudge::server::{Settings, needs_setup, serve_setup};
-use support::manifest_flow::{self, CREATED_APP_ID};
-use support::*;
 
 #[tokio::test]
 async fn set_up_mode_ends_once_the_app_is_stored_and_serve_then_reads_it() {
