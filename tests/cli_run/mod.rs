@@ -1,5 +1,5 @@
 //! The CLI as the tests drive it: `kubenudge ARGS…` run in-process, its exit code, stdout and
-//! stderr. Shared by the CLI test targets (`mod cli_run;`).
+//! stderr. Shared by the CLI tests (`use crate::cli_run;`).
 
 use clap::Parser;
 use kubenudge::cli::{Cli, run};

@@ -1,6 +1,7 @@
-//! Every log line the App writes during a test binary's run, captured in memory (debug level,
-//! trace for kubenudge and octocrab), so tests can read what an operator would see and check
-//! that no secret ever reaches it. Installed once per process by the harness.
+//! Every log line the App writes during the test binary's run (all of `tests/suite.rs`),
+//! captured in memory (debug level, trace for kubenudge and octocrab), so tests can read what
+//! an operator would see and check that no secret ever reaches it. Installed once per process
+//! by the harness; a test that reads a line looks for its own delivery's.
 
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
