@@ -1,8 +1,8 @@
 //! Every integration test, linked into one test binary.
 //!
-//! Each `tests/<name>.rs` is a module here rather than a test target of its own: forty targets
-//! each linked the whole crate and its dependencies (about 95 MB apiece, 4 GB of `target/` on a
-//! fresh build, enough to fill CI's disk once), while one binary links it once. Run one file's
+//! Each `tests/<name>.rs` is a module here rather than a test target of its own: 38 targets
+//! each linked the whole crate and its dependencies (175 MB apiece, 9.2 GB of `target/` on a
+//! fresh build, which filled CI's disk once), while one binary links it once. Run one file's
 //! tests with `cargo test --test suite <name>::`, for example `cargo test --test suite cli_docs::`.
 //! The shared helpers are `support` (the fake GitHub and the App harness), `common` (the fix
 //! tests' inputs) and `cli_run` (the CLI in-process).
