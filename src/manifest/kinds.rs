@@ -11,6 +11,7 @@ use std::sync::LazyLock;
 
 use super::path::FieldPath;
 use super::removed_apis::removed_api;
+use super::tree_de::NodeDeserializer;
 
 /// The decoded form of the kinds rules look into. Everything else is `Untyped` and still
 /// available as a YAML tree.
@@ -125,53 +126,59 @@ pub(super) struct SchemaError {
 /// required fields with defaults, so a partial manifest (no `selector`, which apps/v1 requires
 /// and the beta versions defaulted, no container `name`) still decodes.
 ///
-/// `json` makes the object's JSON form; it is called a second time only when the object does
-/// not fit its type, to find the field at fault (tracking the path on every decode would cost
-/// a third of the decoding).
+/// `object` reads the object from its tree. It is deserialized a second time only when it
+/// does not fit its type, to find the field at fault (tracking the path on every decode would
+/// cost a third of the decoding).
 pub(super) fn decode(
     api_version: &str,
     kind: &str,
-    json: impl Fn() -> serde_json::Value,
+    object: NodeDeserializer<'_>,
 ) -> Result<Typed, SchemaError> {
     let replacement = removed_api(api_version, kind).and_then(|r| r.replacement);
-    let json = || {
-        let mut json = json();
-        if let (Some(replacement), Some(fields)) = (replacement, json.as_object_mut()) {
-            // For decoding only: the file keeps what the author wrote.
-            fields.insert("apiVersion".into(), replacement.into());
-        }
-        json
-    };
     let api_version = replacement.unwrap_or(api_version);
+    // For decoding only: the file keeps what the author wrote. (A `List` item keeps the
+    // list's kind.)
+    let mut replaced = Vec::new();
+    let object = match replacement {
+        Some(_) => {
+            replaced.extend(
+                object
+                    .root_fields()
+                    .iter()
+                    .filter(|(n, _)| *n != "apiVersion"),
+            );
+            replaced.push(("apiVersion", api_version));
+            object.with_root_fields(&replaced)
+        }
+        None => object,
+    };
     let g = group(api_version);
     let core = g.is_empty();
     let apps = g == "apps";
     let batch = g == "batch";
     let networking = g == "networking.k8s.io";
     Ok(match kind {
-        "Pod" if core => Typed::Pod(de(&json)?),
-        "PodTemplate" if core => Typed::PodTemplate(de(&json)?),
-        "ReplicationController" if core => Typed::ReplicationController(de(&json)?),
-        "Namespace" if core => Typed::Namespace(de(&json)?),
-        "Deployment" if apps => Typed::Deployment(de(&json)?),
-        "StatefulSet" if apps => Typed::StatefulSet(de(&json)?),
-        "DaemonSet" if apps => Typed::DaemonSet(de(&json)?),
-        "ReplicaSet" if apps => Typed::ReplicaSet(de(&json)?),
-        "Job" if batch => Typed::Job(de(&json)?),
-        "CronJob" if batch => Typed::CronJob(de(&json)?),
-        "NetworkPolicy" if networking => Typed::NetworkPolicy(de(&json)?),
+        "Pod" if core => Typed::Pod(de(object)?),
+        "PodTemplate" if core => Typed::PodTemplate(de(object)?),
+        "ReplicationController" if core => Typed::ReplicationController(de(object)?),
+        "Namespace" if core => Typed::Namespace(de(object)?),
+        "Deployment" if apps => Typed::Deployment(de(object)?),
+        "StatefulSet" if apps => Typed::StatefulSet(de(object)?),
+        "DaemonSet" if apps => Typed::DaemonSet(de(object)?),
+        "ReplicaSet" if apps => Typed::ReplicaSet(de(object)?),
+        "Job" if batch => Typed::Job(de(object)?),
+        "CronJob" if batch => Typed::CronJob(de(object)?),
+        "NetworkPolicy" if networking => Typed::NetworkPolicy(de(object)?),
         _ => Typed::Untyped,
     })
 }
 
 /// Deserializes; when that fails, again with the path to the field serde stopped at.
-fn de<T: serde::de::DeserializeOwned>(
-    json: &dyn Fn() -> serde_json::Value,
-) -> Result<Box<T>, SchemaError> {
-    if let Ok(typed) = serde_json::from_value(json()) {
+fn de<T: serde::de::DeserializeOwned>(object: NodeDeserializer<'_>) -> Result<Box<T>, SchemaError> {
+    if let Ok(typed) = T::deserialize(object) {
         return Ok(Box::new(typed));
     }
-    serde_path_to_error::deserialize(json())
+    serde_path_to_error::deserialize(object)
         .map(Box::new)
         .map_err(|e| SchemaError {
             path: field_path(e.path()),

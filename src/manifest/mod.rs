@@ -10,6 +10,7 @@ mod removed_apis;
 pub mod selector;
 mod source;
 mod template;
+mod tree_de;
 mod validate;
 mod yaml;
 
@@ -296,15 +297,17 @@ fn collect_objects(
         .and_then(|m| tree.get(m, "namespace"))
         .and_then(|n| tree.as_str(n))
         .map(str::to_string);
-    let json = || {
-        let mut json = tree.to_json(node);
-        if inherited && let Some(fields) = json.as_object_mut() {
-            fields.insert("apiVersion".into(), api_version.clone().into());
-            fields.insert("kind".into(), kind.clone().into());
-        }
-        json
+    // A `List` item is decoded with the list's apiVersion and kind.
+    let inherited_fields = [
+        ("apiVersion", api_version.as_str()),
+        ("kind", kind.as_str()),
+    ];
+    let object = tree_de::NodeDeserializer::new(tree, node);
+    let object = match inherited {
+        true => object.with_root_fields(&inherited_fields),
+        false => object,
     };
-    let typed = match kinds::decode(&api_version, &kind, json) {
+    let typed = match kinds::decode(&api_version, &kind, object) {
         Ok(t) => t,
         Err(error) => {
             // At the field serde stopped at, so the author sees which value is wrong.
