@@ -183,6 +183,26 @@ fn items_of_a_typed_list_without_kind_take_the_list_item_kind() {
 }
 
 #[test]
+fn items_of_a_removed_api_list_are_decoded_under_the_replacement_with_the_list_kind() {
+    // Both edits at once: the item's apiVersion and kind come from the list, and the removed
+    // apiVersion is decoded as its replacement.
+    let file = read(
+        "apiVersion: extensions/v1beta1\nkind: DeploymentList\nitems:\n  - metadata: {name: web}\n    spec:\n      template:\n        metadata: {labels: {app: web}}\n        spec:\n          containers: [{name: c, image: x}]\n",
+    );
+    assert_eq!(file.errors, vec![]);
+    assert_eq!(file.objects.len(), 1);
+    let deployment = &file.objects[0];
+    assert_eq!(
+        (deployment.kind.as_str(), deployment.api_version.as_str()),
+        ("Deployment", "extensions/v1beta1")
+    );
+    assert!(
+        matches!(deployment.typed, Typed::Deployment(_)),
+        "decoded as an apps/v1 Deployment"
+    );
+}
+
+#[test]
 fn json_files_are_read_with_positions() {
     let text = r#"{
   "apiVersion": "v1",
