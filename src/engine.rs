@@ -146,12 +146,16 @@ pub fn lint(inputs: &[(String, Vec<u8>)], options: &LintOptions) -> LintResult {
         .collect();
     drop(repository);
     // The parts are joined once, each freed as soon as it is moved: a big file's findings are
-    // never held twice over.
-    result
-        .findings
-        .reserve_exact(linted.iter().flatten().map(|(f, _)| f.len()).sum());
+    // never held twice over. The first part's buffer is grown in place of a new one: a run of
+    // one big file (20,000 Pods, 100,000 findings) then copies none of its findings here.
+    let total: usize = linted.iter().flatten().map(|(f, _)| f.len()).sum();
     for (findings, stats) in linted.into_iter().flatten() {
-        result.findings.extend(findings);
+        if result.findings.capacity() == 0 {
+            result.findings = findings;
+            result.findings.reserve_exact(total - result.findings.len());
+        } else {
+            result.findings.extend(findings);
+        }
         result.stats.add(stats);
     }
     // Each object's findings are sorted where they are made, and objects and files mostly come
