@@ -7,6 +7,7 @@
 //! is what both `--fix` and a batch of GitHub suggestions need. Every result is re-parsed before
 //! it is offered: a fix that would break the YAML is no fix.
 
+mod insertion_check;
 mod realize;
 mod scalar;
 mod suggestion;
@@ -275,6 +276,24 @@ fn verify_in_document(file: &ManifestFile, object: &Object, edits: &[Edit]) -> R
             Ok(())
         };
     }
+    // New keys at the end of a mapping or between its keys (nearly every fix) are shown
+    // valid without re-parsing the document; anything else is re-parsed.
+    if insertion_check::insertions_keep_document_valid(file, object, edits) {
+        // Every debug run (the tests lint thousands of objects) holds the shortcut to the
+        // re-parse it saves.
+        debug_assert!(
+            reparse_document(file, object, edits).is_ok(),
+            "the insertion check passed edits the re-parse rejects: {edits:?}"
+        );
+        return Ok(());
+    }
+    reparse_document(file, object, edits)
+}
+
+/// [`verify_in_document`] by re-parsing the object's document (which starts at column 1).
+fn reparse_document(file: &ManifestFile, object: &Object, edits: &[Edit]) -> Result<(), String> {
+    let text = file.source.text();
+    let span = file.tree.node(object.node).span;
     let start = span.start;
     let last = edits
         .iter()

@@ -98,6 +98,12 @@ impl YamlTree {
         self.expanded[id.0 as usize]
     }
 
+    /// Levels of nesting from this node down, itself included, once aliases are expanded (1 for
+    /// a scalar).
+    pub fn height(&self, id: NodeId) -> u32 {
+        self.height[id.0 as usize]
+    }
+
     pub fn len(&self) -> usize {
         self.nodes.len()
     }
