@@ -24,8 +24,13 @@
 //! - insertions at the same place go deepest first, so each one's first line closes only
 //!   what the one before it opened.
 //!
-//! Documents with aliases or merge keys, text with tabs or carriage returns, replacements,
-//! deletions and new sequence items are left to the re-parse. The tests try every line start
+//! New items of a block sequence (a NetworkPolicy's DNS egress rule) are shown the same way:
+//! a block that reads as a block sequence at its first line's column goes before one of the
+//! sequence's items (each written `- item` on its own line, dashes at that column) or on the
+//! line after its last item; there a `- ` at that column is a new item.
+//!
+//! Documents with aliases or merge keys, text with tabs or carriage returns, replacements and
+//! deletions are left to the re-parse. The tests try every line start
 //! and column of a set of documents against the re-parse, and every debug build (the whole
 //! test suite, the fuzz targets) re-parses behind each `true` and panics on a disagreement.
 
@@ -37,7 +42,10 @@ use crate::manifest::{
 /// A block mapping of the object's document, where inserted keys can go.
 struct Target {
     node: NodeId,
-    /// Column (0-based, in bytes: the lines before a key are ASCII spaces) of its keys.
+    /// A block sequence (new items go in) rather than a block mapping (new keys go in).
+    sequence: bool,
+    /// Column (0-based, in bytes: the lines before a key are ASCII spaces) of its keys, or of
+    /// its items' dashes.
     column: usize,
     /// Collections enclosing it (0 for the document's root mapping).
     depth: usize,
@@ -83,10 +91,11 @@ pub(super) fn insertions_keep_document_valid(
             return false;
         }
         previous = Some((start, block.column));
-        let Some(target) = targets
-            .iter()
-            .find(|t| t.column == block.column && is_insertion_point(text, tree, t, start))
-        else {
+        let Some(target) = targets.iter().find(|t| {
+            t.sequence == block.sequence
+                && t.column == block.column
+                && is_insertion_point(text, tree, t, start)
+        }) else {
             return false;
         };
         if target.depth + block.height + 2 >= limits.max_depth {
@@ -150,6 +159,8 @@ fn is_line_insertion(text: &str, edit: &Edit) -> bool {
 
 /// The text of one insertion, read on its own.
 struct InsertedBlock {
+    /// Items of a block sequence (`- …` lines), not keys of a mapping.
+    sequence: bool,
     column: usize,
     keys: Vec<String>,
     height: usize,
@@ -180,6 +191,21 @@ impl InsertedBlock {
         let [doc] = docs.as_slice() else {
             return None;
         };
+        if tree.expanded_size(doc.root) != tree.len() as u64 {
+            return None;
+        }
+        if let NodeKind::Sequence { flow: false, .. } = &tree.node(doc.root).kind {
+            // Items at the first line's column: the line starts with its dash.
+            return replacement[column..]
+                .starts_with("- ")
+                .then(|| InsertedBlock {
+                    sequence: true,
+                    column,
+                    keys: Vec::new(),
+                    height: tree.height(doc.root) as usize,
+                    nodes: tree.len() as u64,
+                });
+        }
         let NodeKind::Mapping {
             entries,
             flow: false,
@@ -196,6 +222,7 @@ impl InsertedBlock {
             return None;
         }
         Some(InsertedBlock {
+            sequence: false,
             column,
             keys: entries.iter().map(|e| e.key.clone()).collect(),
             height: tree.height(doc.root) as usize,
@@ -280,6 +307,7 @@ impl InsertedBlock {
             height = height.max(stack.len() + 1);
         }
         (!top_keys.is_empty()).then_some(InsertedBlock {
+            sequence: false,
             column,
             keys: top_keys,
             height,
@@ -346,15 +374,24 @@ fn block_mappings(text: &str, tree: &YamlTree, root: NodeId) -> Option<Vec<Targe
                 if !flow && let Some(column) = key_column(text, tree, entries) {
                     targets.push(Target {
                         node: id,
+                        sequence: false,
                         column,
                         depth,
                     });
                 }
             }
-            NodeKind::Sequence { items, .. } => {
+            NodeKind::Sequence { items, flow } => {
                 for &item in items {
                     next(item, &mut cursor)?;
                     stack.push((item, depth + 1));
+                }
+                if !flow && let Some(column) = dash_column(text, tree, items) {
+                    targets.push(Target {
+                        node: id,
+                        sequence: true,
+                        column,
+                        depth,
+                    });
                 }
             }
             _ => {}
@@ -389,23 +426,58 @@ fn key_column(text: &str, tree: &YamlTree, entries: &[crate::manifest::Entry]) -
     column
 }
 
+/// The column of a block sequence's dashes when each item starts its own line as `- item`
+/// (spaces, one dash, spaces). `None` for anything else (`- - a`, an empty item, an anchor or
+/// tag before an item), which is left to the re-parse.
+fn dash_column(text: &str, tree: &YamlTree, items: &[NodeId]) -> Option<usize> {
+    let mut column = None;
+    for &item in items {
+        let start = tree.node(item).span.start;
+        let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+        let prefix = &text[line_start..start];
+        let dash = prefix.len() - prefix.trim_start_matches(' ').len();
+        let after = &prefix[dash..];
+        let plain =
+            after.len() >= 2 && after.starts_with("- ") && after[1..].bytes().all(|b| b == b' ');
+        if !plain || column.is_some_and(|c| c != dash) {
+            return None;
+        }
+        column = Some(dash);
+    }
+    column
+}
+
 /// Whether a line inserted at `at` (a line start) with its first key at `target.column`
 /// becomes a new entry of `target`: `at` is the start of one of its key lines written at that
 /// column with only spaces before it, or the start of the line after its last value.
 fn is_insertion_point(text: &str, tree: &YamlTree, target: &Target, at: usize) -> bool {
-    let entries = tree.entries(target.node);
     let bytes = text.as_bytes();
-    let key_line = entries.iter().any(|e| {
-        let start = tree.node(e.key_node).span.start;
-        start == at + target.column && bytes[at..start].iter().all(|&b| b == b' ')
-    });
-    if key_line {
-        return true;
-    }
-    let Some(last) = entries.last() else {
+    let last = if target.sequence {
+        // Every item starts its own line (`dash_column`): before any of them, or after the last.
+        let items = tree.items(target.node);
+        let item_line = items.iter().any(|&i| {
+            let start = tree.node(i).span.start;
+            at <= start && !text[at..start].contains('\n')
+        });
+        if item_line {
+            return true;
+        }
+        items.last().copied()
+    } else {
+        let entries = tree.entries(target.node);
+        let key_line = entries.iter().any(|e| {
+            let start = tree.node(e.key_node).span.start;
+            start == at + target.column && bytes[at..start].iter().all(|&b| b == b' ')
+        });
+        if key_line {
+            return true;
+        }
+        entries.last().map(|e| e.value)
+    };
+    let Some(last) = last else {
         return false;
     };
-    let value = tree.node(last.value).span;
+    let value = tree.node(last).span;
     // The value must end inside its line, after something written on it (an empty value's
     // span may lie on a later line, a block scalar's may end at the next line's start), with
     // only spaces or a comment after it.

@@ -134,7 +134,8 @@ spec:
 ];
 
 /// Blocks inserted at every column: new keys, a key every document has, nested values, a
-/// sequence at the key's indentation, a block scalar, a flow value, a null.
+/// sequence at the key's indentation, a block scalar, a flow value, a null; new sequence
+/// items (a word, a flow mapping, a mapping, a nested sequence, two items).
 const BLOCKS: &[&str] = &[
     "fresh: 1\n",
     "name: dup\n",
@@ -145,6 +146,11 @@ const BLOCKS: &[&str] = &[
     "fresh: [a, b]\n",
     "fresh:\n",
     "fresh: 1\nsecond: 2\n",
+    "- item\n",
+    "- {to: [{port: 53}], ports: [53]}\n",
+    "- name: x\n  value: y\n",
+    "- - nested\n",
+    "- a\n- b\n",
 ];
 
 fn indent(block: &str, column: usize) -> String {
