@@ -39,7 +39,8 @@ use crate::manifest::{
     Limits, ManifestFile, NodeId, NodeKind, Object, SourceText, YamlTree, parse_stream,
 };
 
-/// A block mapping of the object's document, where inserted keys can go.
+/// A block mapping or block sequence of the object's document, where inserted keys or items
+/// can go.
 struct Target {
     node: NodeId,
     /// A block sequence (new items go in) rather than a block mapping (new keys go in).
@@ -64,7 +65,7 @@ pub(super) fn insertions_keep_document_valid(
     if edits.is_empty() || edits.iter().any(|e| !is_line_insertion(text, e)) {
         return false;
     }
-    let Some(targets) = block_mappings(text, tree, object.node) else {
+    let Some(targets) = block_collections(text, tree, object.node) else {
         return false;
     };
     // Applied in `apply_edits`' order: sorted, so insertions at one place keep that order.
@@ -343,9 +344,10 @@ fn is_simple_value(value: &str) -> bool {
     value.len() >= 2 && (inner('"') || inner('\''))
 }
 
-/// The block mappings of the document under `root`, or `None` when the document has aliases
-/// or merge keys (a node reached twice, or from somewhere else in the text).
-fn block_mappings(text: &str, tree: &YamlTree, root: NodeId) -> Option<Vec<Target>> {
+/// The block mappings and block sequences of the document under `root` (where new keys and
+/// new items can go), or `None` when the document has aliases or merge keys (a node reached
+/// twice, or from somewhere else in the text).
+fn block_collections(text: &str, tree: &YamlTree, root: NodeId) -> Option<Vec<Target>> {
     let mut targets = Vec::new();
     let mut stack = vec![(root, 0usize)];
     while let Some((id, depth)) = stack.pop() {

@@ -326,3 +326,63 @@ fn simple_blocks_read_as_the_parser_reads_them() {
     });
     assert!(tried > 100_000 && accepted > 1_000, "{accepted} of {tried}");
 }
+
+/// What the realiser writes for the commonest fixes (a container's and a pod's
+/// `securityContext`, a NetworkPolicy's DNS egress rule) is shown valid without a re-parse.
+#[test]
+fn the_realisers_common_fixes_need_no_reparse() {
+    let text = "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: shop
+spec:
+  selector:
+    matchLabels:
+      app: web
+  template:
+    metadata:
+      labels:
+        app: web
+    spec:
+      containers:
+        - name: web
+          image: registry.example.com/web:1.0
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: web
+  namespace: shop
+spec:
+  podSelector:
+    matchLabels:
+      app: web
+  policyTypes: [Ingress, Egress]
+  egress:
+    - to:
+        - namespaceSelector: {}
+      ports:
+        - port: 5432
+";
+    let result = crate::engine::lint(
+        &[("app.yaml".to_string(), text.as_bytes().to_vec())],
+        &Default::default(),
+    );
+    let file = &result.files[0];
+    for object in &file.objects {
+        let fixes: Vec<&crate::finding::Fix> = result
+            .findings
+            .iter()
+            .filter(|f| f.object.name == object.name && f.object.kind == object.kind)
+            .filter_map(|f| f.fix.as_deref())
+            .collect();
+        assert!(!fixes.is_empty(), "{} has no fixes", object.kind);
+        let edits = super::super::merge_fixes(file, &fixes).unwrap();
+        assert!(
+            insertions_keep_document_valid(file, object, &edits),
+            "{}: {edits:?}",
+            object.kind
+        );
+    }
+}
