@@ -52,9 +52,14 @@ pub fn render_suggestion(source: &SourceText, edits: &[Edit]) -> Option<Suggesti
             replacement: e.replacement.clone(),
         })
         .collect();
-    let replaced = super::apply_edits(region, &local).ok()?;
-    let replaced = replaced.replace("\r\n", "\n");
-    let body = replaced.strip_suffix('\n').unwrap_or(&replaced).to_string();
+    let mut body = super::apply_edits(region, &local).ok()?;
+    // Copied again only for the rare CRLF file: a report renders one suggestion per fix.
+    if body.contains('\r') {
+        body = body.replace("\r\n", "\n");
+    }
+    if body.ends_with('\n') {
+        body.pop();
+    }
     Some(Suggestion {
         start_line,
         end_line,

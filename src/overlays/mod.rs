@@ -437,7 +437,9 @@ fn kustomization_dirs(fs: &dyn FileSource, paths: &[&str]) -> Vec<PathBuf> {
             _ => PathBuf::from("."),
         })
         .collect();
-    dirs.into_iter()
+    // Three failed look-ups per directory of a repository without kustomizations (3,000
+    // directories: a twentieth of a `check`): made on all cores. The order stays the set's.
+    dirs.into_par_iter()
         .filter(|d| {
             KUSTOMIZATION_FILE_NAMES
                 .iter()
