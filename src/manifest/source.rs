@@ -60,11 +60,12 @@ impl SourceText {
         // The lines that can hold `byte`: from the one holding its block's first byte to the
         // one holding the next block's first byte.
         let (low, high) = match (self.block_lines.get(block), self.block_lines.get(block + 1)) {
-            (Some(&low), Some(&high)) => (low as usize, high as usize + 1),
-            (Some(&low), None) => (low as usize, self.line_starts.len()),
+            // An entry saturated at `u32::MAX` (four billion lines, which the file size limit
+            // keeps out) is no bound: all lines are searched.
+            (Some(&low), Some(&high)) if high != u32::MAX => (low as usize, high as usize + 1),
+            (Some(&low), None) if low != u32::MAX => (low as usize, self.line_starts.len()),
             _ => (0, self.line_starts.len()),
         };
-        // Fewer than four billion lines: a file is bounded far below that.
         let candidates = &self.line_starts[low..high.min(self.line_starts.len())];
         low + match candidates.binary_search(&byte) {
             Ok(i) => i,
