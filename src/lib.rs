@@ -10,6 +10,7 @@ mod cli_docs;
 mod cli_progress;
 mod cli_render;
 mod cli_rollout;
+mod cli_walk;
 pub mod config;
 pub mod engine;
 pub mod finding;

@@ -1,0 +1,179 @@
+use super::*;
+use proptest::prelude::*;
+
+/// The walk `check` made before this module: `ignore`'s own walker, ripgrep's rules.
+fn walked_by_ignore(root: &Path) -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = ignore::WalkBuilder::new(root)
+        .hidden(true)
+        .git_ignore(true)
+        .require_git(false)
+        .build()
+        .filter_map(Result::ok)
+        .filter(|e| e.depth() > 0 && e.file_type().is_some_and(|t| t.is_file()))
+        .map(|e| e.into_path())
+        .filter(|p| crate::cli::is_manifest_name(p))
+        .collect();
+    found.sort();
+    found
+}
+
+fn walked_here(root: &Path) -> Vec<PathBuf> {
+    let mut found = files_under(root, crate::cli::is_manifest_name).unwrap();
+    found.sort();
+    found
+}
+
+/// Names of directories and files, hidden and not, manifests and not.
+const DIRS: [&str; 4] = ["a", "b", ".h", "c.d"];
+const FILES: [&str; 6] = ["x.yaml", "y.yml", "z.json", ".k.yaml", "w.txt", "a.yaml"];
+/// Lines of ignore files: globs, anchored and directory-only patterns, negations (of hidden
+/// names too), a comment and a blank line.
+const LINES: [&str; 18] = [
+    "x.yaml",
+    "*.yml",
+    "!x.yaml",
+    "/a",
+    "a/",
+    "b",
+    "!b",
+    ".h",
+    "!.h",
+    "!.k.yaml",
+    "**/z.json",
+    "c.d/*.yaml",
+    "*",
+    "!*/",
+    "!a.yaml",
+    "# comment",
+    "",
+    "/c.d/x.yaml",
+];
+
+#[derive(Debug, Clone)]
+struct Tree {
+    /// Directory paths (relative, `/`-separated), each made with its parents.
+    dirs: Vec<String>,
+    /// (directory index or none for the top, file name).
+    files: Vec<(Option<usize>, usize)>,
+    /// (directory index or none for the top, 0 `.gitignore` / 1 `.ignore` / 2 `.git/info/exclude`,
+    /// lines).
+    rules: Vec<(Option<usize>, usize, Vec<usize>)>,
+    /// Walk from `a` instead of the top: the top's rules are then the walk's parents'.
+    from_a: bool,
+}
+
+fn tree() -> impl Strategy<Value = Tree> {
+    let dir = prop::collection::vec(0..DIRS.len(), 1..4)
+        .prop_map(|parts| parts.iter().map(|&i| DIRS[i]).collect::<Vec<_>>().join("/"));
+    (prop::collection::vec(dir, 0..6), any::<bool>()).prop_flat_map(|(mut dirs, from_a)| {
+        dirs.push("a".into());
+        let n = dirs.len();
+        let place = prop::option::weighted(0.8, 0..n);
+        (
+            Just(dirs),
+            prop::collection::vec((place.clone(), 0..FILES.len()), 0..25),
+            prop::collection::vec(
+                (
+                    place,
+                    0..3usize,
+                    prop::collection::vec(0..LINES.len(), 1..5),
+                ),
+                0..5,
+            ),
+            Just(from_a),
+        )
+            .prop_map(|(dirs, files, rules, from_a)| Tree {
+                dirs,
+                files,
+                rules,
+                from_a,
+            })
+    })
+}
+
+fn build(top: &Path, t: &Tree) {
+    let at = |d: &Option<usize>| d.map_or(top.to_path_buf(), |i| top.join(&t.dirs[i]));
+    for d in &t.dirs {
+        std::fs::create_dir_all(top.join(d)).unwrap();
+    }
+    for (d, f) in &t.files {
+        std::fs::write(at(d).join(FILES[*f]), "kind: Pod\n").unwrap();
+    }
+    for (d, kind, lines) in &t.rules {
+        let text: String = lines.iter().map(|&l| format!("{}\n", LINES[l])).collect();
+        let file = match kind {
+            0 => at(d).join(".gitignore"),
+            1 => at(d).join(".ignore"),
+            _ => {
+                std::fs::create_dir_all(at(d).join(".git/info")).unwrap();
+                at(d).join(".git/info/exclude")
+            }
+        };
+        // Two rules of one kind in one directory: the file holds both.
+        let mut old = std::fs::read_to_string(&file).unwrap_or_default();
+        old.push_str(&text);
+        std::fs::write(file, old).unwrap();
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+    #[test]
+    fn walks_as_ignore_walks(t in tree()) {
+        let dir = tempfile_dir();
+        build(&dir, &t);
+        let root = if t.from_a { dir.join("a") } else { dir.clone() };
+        prop_assert_eq!(walked_here(&root), walked_by_ignore(&root));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
+
+/// A fresh directory under the system's temporary directory.
+fn tempfile_dir() -> PathBuf {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "kubenudge-walk-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The repository's own trees, named relatively (the tests run in the package root): its
+/// `.gitignore` keeps `target/` out, and `.` is walked as `./…` paths.
+#[test]
+fn walks_the_repository_as_ignore_walks() {
+    for root in [".", "fixtures", "./tests", "deploy/"] {
+        let here = walked_here(Path::new(root));
+        assert!(!here.is_empty(), "{root}");
+        assert_eq!(here, walked_by_ignore(Path::new(root)), "{root}");
+    }
+}
+
+/// A worktree's `.git` file leads to the common directory's `info/exclude`.
+#[test]
+fn a_worktree_reads_the_common_directorys_exclude_file() {
+    let dir = tempfile_dir();
+    let common = dir.join("main.git");
+    std::fs::create_dir_all(common.join("info")).unwrap();
+    std::fs::write(common.join("info/exclude"), "skipped.yaml\n").unwrap();
+    let worktree_git = common.join("worktrees/wt");
+    std::fs::create_dir_all(&worktree_git).unwrap();
+    std::fs::write(worktree_git.join("commondir"), "../..\n").unwrap();
+    let wt = dir.join("wt");
+    std::fs::create_dir_all(&wt).unwrap();
+    std::fs::write(
+        wt.join(".git"),
+        format!("gitdir: {}\n", worktree_git.display()),
+    )
+    .unwrap();
+    std::fs::write(wt.join("skipped.yaml"), "kind: Pod\n").unwrap();
+    std::fs::write(wt.join("kept.yaml"), "kind: Pod\n").unwrap();
+    let here = walked_here(&wt);
+    assert_eq!(here, vec![wt.join("kept.yaml")]);
+    assert_eq!(here, walked_by_ignore(&wt));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
