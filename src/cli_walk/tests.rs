@@ -120,26 +120,12 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
     #[test]
     fn walks_as_ignore_walks(t in tree()) {
-        let dir = tempfile_dir();
-        build(&dir, &t);
-        let root = if t.from_a { dir.join("a") } else { dir.clone() };
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        build(dir, &t);
+        let root = if t.from_a { dir.join("a") } else { dir.to_path_buf() };
         prop_assert_eq!(walked_here(&root), walked_by_ignore(&root));
-        std::fs::remove_dir_all(&dir).unwrap();
     }
-}
-
-/// A fresh directory under the system's temporary directory.
-fn tempfile_dir() -> PathBuf {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "kubenudge-walk-{}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 /// The repository's own trees, named relatively (the tests run in the package root): its
@@ -156,7 +142,8 @@ fn walks_the_repository_as_ignore_walks() {
 /// A worktree's `.git` file leads to the common directory's `info/exclude`.
 #[test]
 fn a_worktree_reads_the_common_directorys_exclude_file() {
-    let dir = tempfile_dir();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
     let common = dir.join("main.git");
     std::fs::create_dir_all(common.join("info")).unwrap();
     std::fs::write(common.join("info/exclude"), "skipped.yaml\n").unwrap();
@@ -175,5 +162,12 @@ fn a_worktree_reads_the_common_directorys_exclude_file() {
     let here = walked_here(&wt);
     assert_eq!(here, vec![wt.join("kept.yaml")]);
     assert_eq!(here, walked_by_ignore(&wt));
-    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A directory that cannot be listed stops the walk with an error that names it (here a file
+/// given as the directory: `ENOTDIR`).
+#[test]
+fn a_directory_that_cannot_be_listed_is_an_error_naming_it() {
+    let err = files_under(Path::new("Cargo.toml"), crate::cli::is_manifest_name).unwrap_err();
+    assert!(err.starts_with("Cargo.toml: "), "{err}");
 }
