@@ -340,7 +340,7 @@ fn check(
         p.config.rules = rules.clone();
     }
     let from_stdin = args.paths.iter().any(|p| p.as_os_str() == "-");
-    let (mut inputs, mut progress) = match read_inputs(args, console) {
+    let (mut inputs, mut progress, listings) = match read_inputs(args, console) {
         Ok(read) => read,
         Err(message) => {
             let _ = writeln!(err, "error: {message}");
@@ -400,7 +400,12 @@ fn check(
         _ if from_stdin => (lint(&inputs, &options), Overlays::default()),
         // Kustomize overlays are built and linted as built; the files they read are not
         // linted alone (the report is about the files as fixed, when `--fix` ran).
-        _ => crate::overlays::lint(&Disk, inputs, &options),
+        // Which directories hold a kustomization is answered from the walk's listings.
+        _ => crate::overlays::lint(
+            &listings.over(&Disk, crate::render::KUSTOMIZATION_FILE_NAMES),
+            inputs,
+            &options,
+        ),
     };
     // The bar is cleared before anything is printed.
     drop(progress);
@@ -466,17 +471,23 @@ fn render_report(
     }
 }
 
-/// The files `check` lints, as (path, bytes), and the progress bar of reading them.
+/// The files `check` lints, as (path, bytes), the progress bar of reading them, and what the
+/// walk's listings say of the directories it walked.
 type CheckInputs = (
     Vec<(String, Vec<u8>)>,
     Option<crate::cli_progress::Progress>,
+    crate::cli_walk::Listings,
 );
 
 /// What `check` lints: standard input (`-`), or the files under the paths (read with a
 /// progress bar that lives until the caller drops it, after linting).
 fn read_inputs(args: &CheckArgs, console: &mut Console<'_>) -> Result<CheckInputs, String> {
     if args.paths.iter().any(|p| p.as_os_str() == "-") {
-        return Ok((vec![read_stdin(args, console.stdin)?], None));
+        return Ok((
+            vec![read_stdin(args, console.stdin)?],
+            None,
+            crate::cli_walk::Listings::default(),
+        ));
     }
     if args.stdin_filename.is_some() {
         return Err(
@@ -488,11 +499,11 @@ fn read_inputs(args: &CheckArgs, console: &mut Console<'_>) -> Result<CheckInput
     } else {
         args.paths.clone()
     };
-    let files = collect_files(&paths)?;
+    let (files, listings) = collect_files_listing(&paths)?;
     let progress = crate::cli_progress::Progress::start(console.progress, files.len());
     let inputs = read_files(&files, &progress)?;
     progress.checking();
-    Ok((inputs, Some(progress)))
+    Ok((inputs, Some(progress), listings))
 }
 
 /// `check -`: standard input, named by `--stdin-filename` (or `-`).
@@ -672,16 +683,31 @@ fn read_files(
 /// 2.4-2.9 -> 3.2-3.4 ms and of 300 files no faster (its idle workers sleep a millisecond at a
 /// time).
 pub fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    collect_files_listing(paths).map(|(files, _)| files)
+}
+
+/// [`collect_files`], with what the walk's listings say of kustomization files in the walked
+/// directories: `check` asks that of every directory of its files (three names each, nearly
+/// always absent; 910 of the 1,217 `statx` of a 300-file run before).
+fn collect_files_listing(
+    paths: &[PathBuf],
+) -> Result<(Vec<PathBuf>, crate::cli_walk::Listings), String> {
     let mut out = Vec::new();
+    let mut listings = crate::cli_walk::Listings::default();
     for p in paths {
         let meta = std::fs::metadata(p).map_err(|e| format!("{}: {e}", p.display()))?;
         if meta.is_file() {
             out.push(p.clone());
             continue;
         }
-        let mut found = crate::cli_walk::files_under(p, is_manifest_name)?;
+        let mut found = crate::cli_walk::files_under(
+            p,
+            is_manifest_name,
+            crate::render::KUSTOMIZATION_FILE_NAMES,
+            &mut listings,
+        )?;
         found.sort();
         out.extend(found);
     }
-    Ok(out)
+    Ok((out, listings))
 }

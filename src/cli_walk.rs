@@ -16,11 +16,18 @@
 //! `.git/info/exclude` (searched the same way), then the global excludes file; a path no rule
 //! matches is skipped when its name starts with a dot. `tests::walks_as_ignore_walks` holds
 //! the two walks to the same files on generated trees.
+//!
+//! The listings also answer later questions about the walked directories: [`Listings`] keeps
+//! which entries named like a kustomization each listed directory has (ignored or not), so
+//! `check` finds the overlays among its files without three failing look-ups per directory.
 
-use std::path::{Path, PathBuf};
+use std::collections::HashMap;
+use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
+
+use crate::render::FileSource;
 
 /// The rules of one directory that has at least one ignore file.
 struct DirRules {
@@ -208,12 +215,102 @@ impl Outer {
     }
 }
 
+/// What walks saw of the directories they listed, beyond the files they yield: for each
+/// listed directory, its entries with one of the names the walk was asked to note (whatever
+/// the ignore rules say of them). A file source over the disk answers `is_file` of such
+/// names from here ([`Listings::over`]).
+#[derive(Debug, Default)]
+pub(crate) struct Listings {
+    /// Listed directories (lexically normalised, see [`Listings::key`]) and their noted
+    /// entries' names, each with true when it is a regular file (false: a directory, a
+    /// symbolic link or anything else, asked of the disk again).
+    dirs: HashMap<PathBuf, Vec<(String, bool)>>,
+}
+
+impl Listings {
+    /// The key of a walked directory: its path with `.` components left out, as
+    /// `render::normalize_path` leaves them out of the paths asked about later. `None` for a
+    /// path with `..`, where lexical and real paths can part (a symbolic link before the
+    /// `..`): such directories are not recorded and the disk is asked.
+    fn key(dir: &Path) -> Option<PathBuf> {
+        if dir.components().any(|c| c == Component::ParentDir) {
+            return None;
+        }
+        Some(crate::render::normalize_path(dir))
+    }
+
+    fn record(&mut self, dir: &Path, noted: Vec<(String, bool)>) {
+        if let Some(key) = Self::key(dir) {
+            self.dirs.insert(key, noted);
+        }
+    }
+
+    /// Whether the walks listed `path`'s directory and `path`'s name was one to note: then
+    /// whether it is a regular file there (`None` when the listing cannot tell).
+    fn is_file(&self, path: &Path) -> Option<bool> {
+        let name = path.file_name()?.to_str()?;
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        let noted = self.dirs.get(&Self::key(dir)?)?;
+        match noted.iter().find(|(n, _)| n == name) {
+            // Not a regular file in the listing: a link is followed by asking the disk.
+            Some((_, false)) => None,
+            Some((_, true)) => Some(true),
+            None => Some(false),
+        }
+    }
+
+    /// `base` with `is_file` of noted names in listed directories answered from the
+    /// listings. Only names the walk was asked to note may be asked this way: any other name
+    /// in a listed directory reads as absent.
+    pub(crate) fn over<'a>(&'a self, base: &'a dyn FileSource, names: &'a [&'a str]) -> Listed<'a> {
+        Listed {
+            listings: self,
+            base,
+            names,
+        }
+    }
+}
+
+/// A file source that asks [`Listings`] before the disk (see [`Listings::over`]).
+pub(crate) struct Listed<'a> {
+    listings: &'a Listings,
+    base: &'a dyn FileSource,
+    names: &'a [&'a str],
+}
+
+impl FileSource for Listed<'_> {
+    fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        self.base.read(path)
+    }
+    fn is_dir(&self, path: &Path) -> bool {
+        self.base.is_dir(path)
+    }
+    fn is_file(&self, path: &Path) -> bool {
+        let noted = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| self.names.contains(&n));
+        match noted.then(|| self.listings.is_file(path)).flatten() {
+            Some(answer) => answer,
+            None => self.base.is_file(path),
+        }
+    }
+    fn list(&self, dir: &Path) -> std::io::Result<Vec<String>> {
+        self.base.list(dir)
+    }
+}
+
 /// The files under the directory `root` whose names `wanted` accepts, as `ignore`'s walker
 /// with ripgrep's rules finds them, in no particular order. Fails on a directory that cannot
-/// be listed.
+/// be listed. Each listed directory's entries named in `noted` go into `listings`.
 pub(crate) fn files_under(
     root: &Path,
     wanted: impl Fn(&Path) -> bool,
+    noted: &[&str],
+    listings: &mut Listings,
 ) -> Result<Vec<PathBuf>, String> {
     let outer = Outer::new(root);
     let mut found = Vec::new();
@@ -222,6 +319,7 @@ pub(crate) fn files_under(
         let listing = std::fs::read_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         let mut entries: Vec<(PathBuf, std::fs::FileType)> = Vec::new();
         let (mut has_ignore, mut has_git_ignore, mut has_git) = (false, false, false);
+        let mut noted_here: Vec<(String, bool)> = Vec::new();
         for entry in listing {
             let entry = entry.map_err(|e| format!("{}: {e}", dir.display()))?;
             let name = entry.file_name();
@@ -234,8 +332,12 @@ pub(crate) fn files_under(
             let file_type = entry
                 .file_type()
                 .map_err(|e| format!("{}: {e}", entry.path().display()))?;
+            if let Some(n) = name.to_str().filter(|n| noted.contains(n)) {
+                noted_here.push((n.to_string(), file_type.is_file()));
+            }
             entries.push((entry.path(), file_type));
         }
+        listings.record(&dir, noted_here);
         let chain = match DirRules::read(&dir, has_ignore, has_git_ignore, has_git) {
             Some(rules) => Some(Arc::new(Chain {
                 rules: Arc::new(rules),

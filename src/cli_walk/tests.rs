@@ -18,7 +18,13 @@ fn walked_by_ignore(root: &Path) -> Vec<PathBuf> {
 }
 
 fn walked_here(root: &Path) -> Vec<PathBuf> {
-    let mut found = files_under(root, crate::cli::is_manifest_name).unwrap();
+    let mut found = files_under(
+        root,
+        crate::cli::is_manifest_name,
+        &[],
+        &mut Listings::default(),
+    )
+    .unwrap();
     found.sort();
     found
 }
@@ -168,6 +174,118 @@ fn a_worktree_reads_the_common_directorys_exclude_file() {
 /// given as the directory: `ENOTDIR`).
 #[test]
 fn a_directory_that_cannot_be_listed_is_an_error_naming_it() {
-    let err = files_under(Path::new("Cargo.toml"), crate::cli::is_manifest_name).unwrap_err();
+    let err = files_under(
+        Path::new("Cargo.toml"),
+        crate::cli::is_manifest_name,
+        &[],
+        &mut Listings::default(),
+    )
+    .unwrap_err();
     assert!(err.starts_with("Cargo.toml: "), "{err}");
+}
+
+/// A file source over the disk that counts the `is_file` questions it is asked.
+struct CountingDisk(std::sync::atomic::AtomicUsize);
+
+impl FileSource for CountingDisk {
+    fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        crate::render::Disk.read(path)
+    }
+    fn is_dir(&self, path: &Path) -> bool {
+        crate::render::Disk.is_dir(path)
+    }
+    fn is_file(&self, path: &Path) -> bool {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        crate::render::Disk.is_file(path)
+    }
+}
+
+/// The listings answer "is there a kustomization here?" as the disk does, for every directory
+/// and name, asked the ways `overlays` asks (normalised, `./` and `.` in them): kustomization
+/// files of each name, one the `.gitignore` hides (the walk skips it, the disk has it), a
+/// link to one, a directory with a kustomization's name, and a hidden directory the walk
+/// never listed. Only the link, the directory and the unlisted directories reach the disk.
+#[test]
+fn listings_answer_kustomization_look_ups_as_the_disk_does() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let put = |path: &str| {
+        let path = root.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, "resources: []\n").unwrap();
+    };
+    put("yaml/kustomization.yaml");
+    put("yml/kustomization.yml");
+    put("plain/Kustomization");
+    put("ignored/kustomization.yaml");
+    std::fs::write(root.join("ignored/.gitignore"), "kustomization.yaml\n").unwrap();
+    put(".hidden/kustomization.yaml");
+    put("none/app.yaml");
+    std::fs::create_dir_all(root.join("link")).unwrap();
+    std::os::unix::fs::symlink(
+        "../yaml/kustomization.yaml",
+        root.join("link/kustomization.yaml"),
+    )
+    .unwrap();
+    std::fs::create_dir_all(root.join("dir/kustomization.yml")).unwrap();
+
+    let names = crate::render::KUSTOMIZATION_FILE_NAMES;
+    // Walked from the root as given and as `check` in it would walk (`.`).
+    for walk_root in [root.to_path_buf(), root.join(".")] {
+        let mut listings = Listings::default();
+        files_under(
+            &walk_root,
+            crate::cli::is_manifest_name,
+            names,
+            &mut listings,
+        )
+        .unwrap();
+        let disk = CountingDisk(Default::default());
+        let listed = listings.over(&disk, names);
+        let dirs = [
+            "yaml", "yml", "plain", "ignored", ".hidden", "none", "link", "dir",
+        ];
+        let mut asked = 0;
+        for dir in dirs
+            .iter()
+            .map(|d| root.join(d))
+            .chain([root.to_path_buf()])
+        {
+            for name in names {
+                for path in [dir.join(name), dir.join(".").join(name)] {
+                    let path = crate::render::normalize_path(&path);
+                    asked += 1;
+                    assert_eq!(listed.is_file(&path), path.is_file(), "{}", path.display());
+                }
+            }
+        }
+        // Each of link/kustomization.yaml and dir/kustomization.yml is asked twice, and every
+        // name in `.hidden` twice: 10 of the 54 questions.
+        assert_eq!(asked, 54);
+        assert_eq!(disk.0.load(std::sync::atomic::Ordering::Relaxed), 10);
+    }
+}
+
+/// A directory reached through `..` is not answered from the listings (a link before the
+/// `..` would make the lexical path another directory): the disk is asked.
+#[test]
+fn listings_leave_paths_with_parent_components_to_the_disk() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(tmp.path().join("a")).unwrap();
+    std::fs::write(tmp.path().join("a/kustomization.yaml"), "resources: []\n").unwrap();
+    let names = crate::render::KUSTOMIZATION_FILE_NAMES;
+    let mut listings = Listings::default();
+    let through_parent = tmp.path().join("a/../a");
+    files_under(
+        &through_parent,
+        crate::cli::is_manifest_name,
+        names,
+        &mut listings,
+    )
+    .unwrap();
+    let disk = CountingDisk(Default::default());
+    let listed = listings.over(&disk, names);
+    assert!(listed.is_file(&through_parent.join("kustomization.yaml")));
+    assert!(!listed.is_file(&through_parent.join("Kustomization")));
+    assert_eq!(disk.0.load(std::sync::atomic::Ordering::Relaxed), 2);
 }
