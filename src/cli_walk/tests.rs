@@ -200,6 +200,14 @@ impl FileSource for CountingDisk {
     }
 }
 
+/// The listings of a walk from `root` noting kustomization files, as `check` walks.
+fn kustomization_listings(root: &Path) -> Listings {
+    let mut listings = Listings::default();
+    let names = crate::render::KUSTOMIZATION_FILE_NAMES;
+    files_under(root, crate::cli::is_manifest_name, names, &mut listings).unwrap();
+    listings
+}
+
 /// The listings answer "is there a kustomization here?" as the disk does, for every directory
 /// and name, asked the ways `overlays` asks (normalised, `./` and `.` in them): kustomization
 /// files of each name, one the `.gitignore` hides (the walk skips it, the disk has it), a
@@ -232,14 +240,7 @@ fn listings_answer_kustomization_look_ups_as_the_disk_does() {
     let names = crate::render::KUSTOMIZATION_FILE_NAMES;
     // Walked from the root as given and as `check` in it would walk (`.`).
     for walk_root in [root.to_path_buf(), root.join(".")] {
-        let mut listings = Listings::default();
-        files_under(
-            &walk_root,
-            crate::cli::is_manifest_name,
-            names,
-            &mut listings,
-        )
-        .unwrap();
+        let listings = kustomization_listings(&walk_root);
         let disk = CountingDisk(Default::default());
         let listed = listings.over(&disk, names);
         let dirs = [
@@ -273,18 +274,10 @@ fn listings_leave_paths_with_parent_components_to_the_disk() {
     let tmp = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(tmp.path().join("a")).unwrap();
     std::fs::write(tmp.path().join("a/kustomization.yaml"), "resources: []\n").unwrap();
-    let names = crate::render::KUSTOMIZATION_FILE_NAMES;
-    let mut listings = Listings::default();
     let through_parent = tmp.path().join("a/../a");
-    files_under(
-        &through_parent,
-        crate::cli::is_manifest_name,
-        names,
-        &mut listings,
-    )
-    .unwrap();
+    let listings = kustomization_listings(&through_parent);
     let disk = CountingDisk(Default::default());
-    let listed = listings.over(&disk, names);
+    let listed = listings.over(&disk, crate::render::KUSTOMIZATION_FILE_NAMES);
     assert!(listed.is_file(&through_parent.join("kustomization.yaml")));
     assert!(!listed.is_file(&through_parent.join("Kustomization")));
     assert_eq!(disk.0.load(std::sync::atomic::Ordering::Relaxed), 2);
