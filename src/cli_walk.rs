@@ -222,8 +222,8 @@ impl Outer {
 #[derive(Debug, Default)]
 pub(crate) struct Listings {
     /// Listed directories (lexically normalised, see [`Listings::key`]) and their noted
-    /// entries' names, each with true when it is a regular file (false: a directory, a
-    /// symbolic link or anything else, asked of the disk again).
+    /// entries' names (the names asked for in any case), each with true when it is a regular
+    /// file (false: a directory, a symbolic link or anything else, asked of the disk again).
     dirs: HashMap<PathBuf, Vec<(String, bool)>>,
 }
 
@@ -258,6 +258,9 @@ impl Listings {
             // Not a regular file in the listing: a link is followed by asking the disk.
             Some((_, false)) => None,
             Some((_, true)) => Some(true),
+            // A name that differs only in case is the same file on a case-insensitive file
+            // system (macOS, Windows): the disk knows which kind this one is.
+            None if noted.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)) => None,
             None => Some(false),
         }
     }
@@ -332,7 +335,10 @@ pub(crate) fn files_under(
             let file_type = entry
                 .file_type()
                 .map_err(|e| format!("{}: {e}", entry.path().display()))?;
-            if let Some(n) = name.to_str().filter(|n| noted.contains(n)) {
+            if let Some(n) = name
+                .to_str()
+                .filter(|n| noted.iter().any(|m| m.eq_ignore_ascii_case(n)))
+            {
                 noted_here.push((n.to_string(), file_type.is_file()));
             }
             entries.push((entry.path(), file_type));

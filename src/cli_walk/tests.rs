@@ -211,8 +211,9 @@ fn kustomization_listings(root: &Path) -> Listings {
 /// The listings answer "is there a kustomization here?" as the disk does, for every directory
 /// and name, asked the ways `overlays` asks (normalised, `./` and `.` in them): kustomization
 /// files of each name, one the `.gitignore` hides (the walk skips it, the disk has it), a
-/// link to one, a directory with a kustomization's name, and a hidden directory the walk
-/// never listed. Only the link, the directory and the unlisted directories reach the disk.
+/// link to one, a directory with a kustomization's name, one named in other letters' case,
+/// and a hidden directory the walk never listed. Only the link, the directory, the name in
+/// other case and the unlisted directory reach the disk.
 #[test]
 fn listings_answer_kustomization_look_ups_as_the_disk_does() {
     let tmp = tempfile::tempdir().unwrap();
@@ -236,6 +237,7 @@ fn listings_answer_kustomization_look_ups_as_the_disk_does() {
     )
     .unwrap();
     std::fs::create_dir_all(root.join("dir/kustomization.yml")).unwrap();
+    put("case/KUSTOMIZATION.yaml");
 
     let names = crate::render::KUSTOMIZATION_FILE_NAMES;
     // Walked from the root as given and as `check` in it would walk (`.`).
@@ -244,7 +246,7 @@ fn listings_answer_kustomization_look_ups_as_the_disk_does() {
         let disk = CountingDisk(Default::default());
         let listed = listings.over(&disk, names);
         let dirs = [
-            "yaml", "yml", "plain", "ignored", ".hidden", "none", "link", "dir",
+            "yaml", "yml", "plain", "ignored", ".hidden", "none", "link", "dir", "case",
         ];
         let mut asked = 0;
         for dir in dirs
@@ -260,10 +262,11 @@ fn listings_answer_kustomization_look_ups_as_the_disk_does() {
                 }
             }
         }
-        // Each of link/kustomization.yaml and dir/kustomization.yml is asked twice, and every
-        // name in `.hidden` twice: 10 of the 54 questions.
-        assert_eq!(asked, 54);
-        assert_eq!(disk.0.load(std::sync::atomic::Ordering::Relaxed), 10);
+        // Each of link/kustomization.yaml, dir/kustomization.yml and case/kustomization.yaml
+        // (a case-insensitive file system would find KUSTOMIZATION.yaml) is asked twice, and
+        // every name in `.hidden` twice: 12 of the 60 questions.
+        assert_eq!(asked, 60);
+        assert_eq!(disk.0.load(std::sync::atomic::Ordering::Relaxed), 12);
     }
 }
 
