@@ -401,11 +401,7 @@ fn check(
         // Kustomize overlays are built and linted as built; the files they read are not
         // linted alone (the report is about the files as fixed, when `--fix` ran).
         // Which directories hold a kustomization is answered from the walk's listings.
-        _ => crate::overlays::lint(
-            &listings.over(&Disk, crate::render::KUSTOMIZATION_FILE_NAMES),
-            inputs,
-            &options,
-        ),
+        _ => crate::overlays::lint(&listings.over(&Disk), inputs, &options),
     };
     // The bar is cleared before anything is printed.
     drop(progress);
@@ -693,19 +689,14 @@ fn collect_files_listing(
     paths: &[PathBuf],
 ) -> Result<(Vec<PathBuf>, crate::cli_walk::Listings), String> {
     let mut out = Vec::new();
-    let mut listings = crate::cli_walk::Listings::default();
+    let mut listings = crate::cli_walk::Listings::noting(crate::render::KUSTOMIZATION_FILE_NAMES);
     for p in paths {
         let meta = std::fs::metadata(p).map_err(|e| format!("{}: {e}", p.display()))?;
         if meta.is_file() {
             out.push(p.clone());
             continue;
         }
-        let mut found = crate::cli_walk::files_under(
-            p,
-            is_manifest_name,
-            crate::render::KUSTOMIZATION_FILE_NAMES,
-            &mut listings,
-        )?;
+        let mut found = crate::cli_walk::files_under(p, is_manifest_name, &mut listings)?;
         found.sort();
         out.extend(found);
     }

@@ -221,6 +221,8 @@ impl Outer {
 /// names from here ([`Listings::over`]).
 #[derive(Debug, Default)]
 pub(crate) struct Listings {
+    /// The names to note (none by default).
+    names: &'static [&'static str],
     /// Listed directories (lexically normalised, see [`Listings::key`]) and their noted
     /// entries' names (the names asked for in any case), each with true when it is a regular
     /// file (false: a directory, a symbolic link or anything else, asked of the disk again).
@@ -228,6 +230,14 @@ pub(crate) struct Listings {
 }
 
 impl Listings {
+    /// Listings that note the entries with these names (in any case).
+    pub(crate) fn noting(names: &'static [&'static str]) -> Self {
+        Listings {
+            names,
+            dirs: HashMap::new(),
+        }
+    }
+
     /// The key of a walked directory: its path with `.` components left out, as
     /// `render::normalize_path` leaves them out of the paths asked about later. `None` for a
     /// path with `..`, where lexical and real paths can part (a symbolic link before the
@@ -249,6 +259,9 @@ impl Listings {
     /// whether it is a regular file there (`None` when the listing cannot tell).
     fn is_file(&self, path: &Path) -> Option<bool> {
         let name = path.file_name()?.to_str()?;
+        if !self.names.contains(&name) {
+            return None;
+        }
         let dir = match path.parent() {
             Some(d) if !d.as_os_str().is_empty() => d,
             _ => Path::new("."),
@@ -266,13 +279,11 @@ impl Listings {
     }
 
     /// `base` with `is_file` of noted names in listed directories answered from the
-    /// listings. Only names the walk was asked to note may be asked this way: any other name
-    /// in a listed directory reads as absent.
-    pub(crate) fn over<'a>(&'a self, base: &'a dyn FileSource, names: &'a [&'a str]) -> Listed<'a> {
+    /// listings; every other question goes to `base`.
+    pub(crate) fn over<'a>(&'a self, base: &'a dyn FileSource) -> Listed<'a> {
         Listed {
             listings: self,
             base,
-            names,
         }
     }
 }
@@ -281,7 +292,6 @@ impl Listings {
 pub(crate) struct Listed<'a> {
     listings: &'a Listings,
     base: &'a dyn FileSource,
-    names: &'a [&'a str],
 }
 
 impl FileSource for Listed<'_> {
@@ -292,14 +302,9 @@ impl FileSource for Listed<'_> {
         self.base.is_dir(path)
     }
     fn is_file(&self, path: &Path) -> bool {
-        let noted = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| self.names.contains(&n));
-        match noted.then(|| self.listings.is_file(path)).flatten() {
-            Some(answer) => answer,
-            None => self.base.is_file(path),
-        }
+        self.listings
+            .is_file(path)
+            .unwrap_or_else(|| self.base.is_file(path))
     }
     fn list(&self, dir: &Path) -> std::io::Result<Vec<String>> {
         self.base.list(dir)
@@ -308,11 +313,10 @@ impl FileSource for Listed<'_> {
 
 /// The files under the directory `root` whose names `wanted` accepts, as `ignore`'s walker
 /// with ripgrep's rules finds them, in no particular order. Fails on a directory that cannot
-/// be listed. Each listed directory's entries named in `noted` go into `listings`.
+/// be listed. Each listed directory's entries with the names `listings` notes go into it.
 pub(crate) fn files_under(
     root: &Path,
     wanted: impl Fn(&Path) -> bool,
-    noted: &[&str],
     listings: &mut Listings,
 ) -> Result<Vec<PathBuf>, String> {
     let outer = Outer::new(root);
@@ -337,7 +341,7 @@ pub(crate) fn files_under(
                 .map_err(|e| format!("{}: {e}", entry.path().display()))?;
             if let Some(n) = name
                 .to_str()
-                .filter(|n| noted.iter().any(|m| m.eq_ignore_ascii_case(n)))
+                .filter(|n| listings.names.iter().any(|m| m.eq_ignore_ascii_case(n)))
             {
                 noted_here.push((n.to_string(), file_type.is_file()));
             }

@@ -18,13 +18,8 @@ fn walked_by_ignore(root: &Path) -> Vec<PathBuf> {
 }
 
 fn walked_here(root: &Path) -> Vec<PathBuf> {
-    let mut found = files_under(
-        root,
-        crate::cli::is_manifest_name,
-        &[],
-        &mut Listings::default(),
-    )
-    .unwrap();
+    let mut found =
+        files_under(root, crate::cli::is_manifest_name, &mut Listings::default()).unwrap();
     found.sort();
     found
 }
@@ -177,7 +172,6 @@ fn a_directory_that_cannot_be_listed_is_an_error_naming_it() {
     let err = files_under(
         Path::new("Cargo.toml"),
         crate::cli::is_manifest_name,
-        &[],
         &mut Listings::default(),
     )
     .unwrap_err();
@@ -202,9 +196,8 @@ impl FileSource for CountingDisk {
 
 /// The listings of a walk from `root` noting kustomization files, as `check` walks.
 fn kustomization_listings(root: &Path) -> Listings {
-    let mut listings = Listings::default();
-    let names = crate::render::KUSTOMIZATION_FILE_NAMES;
-    files_under(root, crate::cli::is_manifest_name, names, &mut listings).unwrap();
+    let mut listings = Listings::noting(crate::render::KUSTOMIZATION_FILE_NAMES);
+    files_under(root, crate::cli::is_manifest_name, &mut listings).unwrap();
     listings
 }
 
@@ -244,7 +237,7 @@ fn listings_answer_kustomization_look_ups_as_the_disk_does() {
     for walk_root in [root.to_path_buf(), root.join(".")] {
         let listings = kustomization_listings(&walk_root);
         let disk = CountingDisk(Default::default());
-        let listed = listings.over(&disk, names);
+        let listed = listings.over(&disk);
         let dirs = [
             "yaml", "yml", "plain", "ignored", ".hidden", "none", "link", "dir", "case",
         ];
@@ -267,6 +260,9 @@ fn listings_answer_kustomization_look_ups_as_the_disk_does() {
         // every name in `.hidden` twice: 12 of the 60 questions.
         assert_eq!(asked, 60);
         assert_eq!(disk.0.load(std::sync::atomic::Ordering::Relaxed), 12);
+        // A name the walk did not note is the disk's to answer.
+        assert!(listed.is_file(&root.join("none/app.yaml")));
+        assert_eq!(disk.0.load(std::sync::atomic::Ordering::Relaxed), 13);
     }
 }
 
@@ -280,7 +276,7 @@ fn listings_leave_paths_with_parent_components_to_the_disk() {
     let through_parent = tmp.path().join("a/../a");
     let listings = kustomization_listings(&through_parent);
     let disk = CountingDisk(Default::default());
-    let listed = listings.over(&disk, crate::render::KUSTOMIZATION_FILE_NAMES);
+    let listed = listings.over(&disk);
     assert!(listed.is_file(&through_parent.join("kustomization.yaml")));
     assert!(!listed.is_file(&through_parent.join("Kustomization")));
     assert_eq!(disk.0.load(std::sync::atomic::Ordering::Relaxed), 2);
