@@ -117,7 +117,9 @@ fn stages(c: &mut Criterion) {
             let mut violations = 0;
             for file in &read {
                 for object in &file.objects {
-                    let cx = RuleContext::new(file, object, &pss, &repository);
+                    // As `engine::lint` does: a workload's typed view is decoded for its lint.
+                    let typed = file.typed(object);
+                    let cx = RuleContext::new(file, object, &typed, &pss, &repository);
                     violations += all.iter().map(|r| r.check(&cx).len()).sum::<usize>();
                 }
             }
@@ -130,7 +132,8 @@ fn stages(c: &mut Criterion) {
             file.objects
                 .iter()
                 .map(|object| {
-                    let cx = RuleContext::new(file, object, &pss, &repository);
+                    let typed = file.typed(object);
+                    let cx = RuleContext::new(file, object, &typed, &pss, &repository);
                     all.iter()
                         .flat_map(|r| r.check(&cx))
                         .filter_map(|v| v.fix)

@@ -195,8 +195,9 @@ pub fn pod_security_findings(
     let mut seen: std::collections::HashSet<(&'static str, String)> = Default::default();
     // Pod Security rules look at the object alone: no repository view is needed.
     let repository = Repository::build(&[]);
+    let typed = file.typed(object);
     for (i, pss) in policies.iter().enumerate() {
-        let cx = RuleContext::new(file, object, pss, &repository);
+        let cx = RuleContext::new(file, object, &typed, pss, &repository);
         for rule in &rules {
             for (finding, plan) in run_rule(*rule, &cx) {
                 if !seen.insert((finding.rule, finding.field_path.to_string())) {
@@ -268,7 +269,10 @@ fn lint_objects(
                 .and_then(|ns| namespaces.get(ns).cloned())
                 .unwrap_or_else(|| options.pss.clone())
         };
-        let cx = RuleContext::new(file, object, &pss, repository);
+        // A workload's typed view is decoded for its lint and dropped with `cx` (see
+        // `Object::kept`): a big run never holds them all.
+        let typed = file.typed(object);
+        let cx = RuleContext::new(file, object, &typed, &pss, repository);
         let first = findings.len();
         let mut plans: Vec<(usize, FixPlan)> = Vec::new();
         for rule in rules {

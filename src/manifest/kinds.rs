@@ -7,6 +7,7 @@ use k8s_openapi::api::core::v1::{
 };
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use super::path::FieldPath;
@@ -41,7 +42,62 @@ pub struct PodTemplateRef<'a> {
     pub prefix: &'static str,
 }
 
+/// What is kept of a workload's pod template once its typed view is dropped (see
+/// `Object::kept`): what other objects select it by and reach it on, and where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateSummary {
+    /// [`PodTemplateRef::prefix`].
+    pub prefix: &'static str,
+    /// False for a `PodTemplate`, a template for others to use that runs nothing itself.
+    pub runs_pods: bool,
+    /// The template's labels (empty when it has none).
+    pub labels: BTreeMap<String, String>,
+    /// Every container's ports: init containers, then containers, then ephemeral ones.
+    pub ports: Vec<TemplatePort>,
+    /// `hostNetwork: true`.
+    pub host_network: bool,
+}
+
+/// A container port of a pod template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplatePort {
+    pub name: Option<String>,
+    pub number: i32,
+    /// As written (`None`: the API server's default, TCP).
+    pub protocol: Option<String>,
+}
+
 impl PodTemplateRef<'_> {
+    /// What is kept of this template when the typed view is not.
+    pub fn summary(&self, runs_pods: bool) -> TemplateSummary {
+        let spec = self.spec;
+        let ports = spec
+            .init_containers
+            .iter()
+            .flatten()
+            .chain(&spec.containers)
+            .flat_map(|c| c.ports.iter().flatten())
+            .chain(
+                spec.ephemeral_containers
+                    .iter()
+                    .flatten()
+                    .flat_map(|c| c.ports.iter().flatten()),
+            )
+            .map(|p| TemplatePort {
+                name: p.name.clone(),
+                number: p.container_port,
+                protocol: p.protocol.clone(),
+            })
+            .collect();
+        TemplateSummary {
+            prefix: self.prefix,
+            runs_pods,
+            labels: self.metadata.labels.clone().unwrap_or_default(),
+            ports,
+            host_network: spec.host_network == Some(true),
+        }
+    }
+
     pub fn spec_path(&self) -> FieldPath {
         FieldPath::parse(self.prefix).key("spec")
     }

@@ -128,8 +128,8 @@ fn every_workload_kind_yields_its_pod_template_and_prefix() {
         let file = read(&text);
         assert!(file.errors.is_empty(), "{kind}: {:?}", file.errors);
         let obj = &file.objects[0];
-        let t = obj
-            .typed
+        let typed = file.typed(obj);
+        let t = typed
             .pod_template()
             .unwrap_or_else(|| panic!("{kind} has a pod template"));
         assert_eq!(t.prefix, prefix, "{kind}");
@@ -146,9 +146,9 @@ fn namespaces_and_network_policies_are_typed_and_crds_are_kept_untyped() {
         "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels:\n    pod-security.kubernetes.io/enforce: baseline\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny}\nspec: {podSelector: {}}\n---\napiVersion: example.com/v1\nkind: Deployment\nmetadata: {name: not-apps}\nspec: {anything: [1, 2]}\n",
     );
     assert_eq!(file.objects.len(), 3);
-    assert!(file.objects[0].typed.namespace().is_some());
-    assert!(file.objects[1].typed.network_policy().is_some());
-    assert!(matches!(file.objects[2].typed, Typed::Untyped));
+    assert!(file.typed(&file.objects[0]).namespace().is_some());
+    assert!(file.typed(&file.objects[1]).network_policy().is_some());
+    assert!(matches!(*file.typed(&file.objects[2]), Typed::Untyped));
     assert!(file.errors.is_empty());
 }
 
@@ -176,7 +176,7 @@ fn items_of_a_typed_list_without_kind_take_the_list_item_kind() {
     assert_eq!(file.objects.len(), 1);
     let pod = &file.objects[0];
     assert_eq!((pod.kind.as_str(), pod.api_version.as_str()), ("Pod", "v1"));
-    assert!(pod.typed.pod_template().is_some(), "decoded as a Pod");
+    assert!(file.typed(pod).pod_template().is_some(), "decoded as a Pod");
     // A plain `List` names no item kind: kindless items stay skipped.
     let plain = read("apiVersion: v1\nkind: List\nitems:\n  - metadata: {name: a}\n");
     assert!(plain.objects.is_empty());
@@ -197,7 +197,7 @@ fn items_of_a_removed_api_list_are_decoded_under_the_replacement_with_the_list_k
         ("Deployment", "extensions/v1beta1")
     );
     assert!(
-        matches!(deployment.typed, Typed::Deployment(_)),
+        matches!(*file.typed(deployment), Typed::Deployment(_)),
         "decoded as an apps/v1 Deployment"
     );
 }
@@ -224,7 +224,7 @@ fn json_files_are_read_with_positions() {
         &text.lines().nth(5).unwrap()[loc.column - 1..][..12],
         "\"privileged\""
     );
-    match &obj.typed {
+    match &*file.typed(obj) {
         Typed::Pod(p) => {
             let sc = p.spec.as_ref().unwrap().containers[0]
                 .security_context
@@ -242,7 +242,8 @@ fn yaml_features_anchors_merge_keys_flow_crlf_and_bom() {
     assert!(file.source.has_bom());
     assert!(file.source.uses_crlf());
     let obj = &file.objects[0];
-    let t = obj.typed.pod_template().unwrap();
+    let typed = file.typed(obj);
+    let t = typed.pod_template().unwrap();
     assert_eq!(t.metadata.labels.as_ref().unwrap()["app"], "d");
     let names: Vec<_> = t.spec.containers.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names, ["a", "b"]);
@@ -411,7 +412,9 @@ fn schema_mismatch_is_an_error_for_that_object_only() {
         file.errors[0].message
     );
     assert_eq!(file.objects.len(), 2);
-    assert!(matches!(file.objects[0].typed, Typed::Untyped));
+    // Not decoded: no view, and nothing kept of a template to decode it from again.
+    assert!(matches!(*file.typed(&file.objects[0]), Typed::Untyped));
+    assert!(file.objects[0].template.is_none());
 }
 
 /// The one schema error of a single-object file, as `(line, column, message)`.
@@ -624,4 +627,63 @@ fn aliases_cannot_stack_nesting_beyond_the_depth_limit() {
         ));
     }
     assert_rejected_quickly(doc.as_bytes(), "once aliases are expanded", Some(2));
+}
+
+#[test]
+fn workloads_keep_a_summary_of_their_template_and_decode_again_when_asked() {
+    let file = read(concat!(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n",
+        "  template:\n    metadata: {labels: {app: web, tier: front}}\n    spec:\n",
+        "      hostNetwork: true\n",
+        "      initContainers: [{name: init, image: x, ports: [{containerPort: 8000}]}]\n",
+        "      containers:\n        - name: app\n          image: x\n          ports:\n",
+        "            - {name: http, containerPort: 8080}\n",
+        "            - {name: dns, containerPort: 53, protocol: UDP}\n",
+        "---\napiVersion: v1\nkind: PodTemplate\nmetadata: {name: t}\n",
+        "template: {spec: {containers: [{name: c, image: x}]}}\n",
+        "---\napiVersion: v1\nkind: Namespace\nmetadata: {name: shop, labels: {team: a}}\n",
+    ));
+    assert_eq!(file.errors, vec![]);
+    let [deployment, pod_template, namespace] = &file.objects[..] else {
+        panic!("three objects: {:?}", file.objects);
+    };
+    // What a run holds of a workload: a summary, not the typed view.
+    assert!(matches!(deployment.kept, Typed::Untyped));
+    let port = |name: Option<&str>, number, protocol: Option<&str>| TemplatePort {
+        name: name.map(str::to_string),
+        number,
+        protocol: protocol.map(str::to_string),
+    };
+    let summary = TemplateSummary {
+        prefix: "spec.template",
+        runs_pods: true,
+        labels: [("app", "web"), ("tier", "front")]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        ports: vec![
+            port(None, 8000, None),
+            port(Some("http"), 8080, None),
+            port(Some("dns"), 53, Some("UDP")),
+        ],
+        host_network: true,
+    };
+    assert_eq!(deployment.template.as_deref(), Some(&summary));
+    // Asked for, the view is decoded again, and it is the one the summary was made from.
+    let typed = file.typed(deployment);
+    assert!(matches!(
+        typed,
+        std::borrow::Cow::Owned(Typed::Deployment(_))
+    ));
+    assert_eq!(typed.pod_template().map(|t| t.summary(true)), Some(summary));
+    // A PodTemplate has a template but runs no pods.
+    let template = pod_template.template.as_deref().expect("a summary");
+    assert_eq!((template.prefix, template.runs_pods), ("template", false));
+    // A Namespace's view is kept, and lent rather than decoded.
+    assert!(namespace.template.is_none());
+    let typed = file.typed(namespace);
+    assert!(matches!(
+        typed,
+        std::borrow::Cow::Borrowed(Typed::Namespace(_))
+    ));
 }

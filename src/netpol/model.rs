@@ -319,7 +319,8 @@ impl Model {
             .filter(|n| !n.is_empty())
             .unwrap_or_else(|| DEFAULT_NAMESPACE.to_string());
         let group = object.api_version.rsplit_once('/').map_or("", |(g, _)| g);
-        match (&object.typed, object.kind.as_str()) {
+        let typed = file.typed(object);
+        match (&*typed, object.kind.as_str()) {
             (Typed::Namespace(ns), _) => {
                 let mut labels = ns.metadata.labels.clone().unwrap_or_default();
                 labels

@@ -48,7 +48,8 @@ fn values_file(
             kind: VALUES_KIND.to_string(),
             name: name.to_string(),
             namespace: None,
-            typed: crate::manifest::Typed::Untyped,
+            kept: crate::manifest::Typed::Untyped,
+            template: None,
         })
         .collect();
     Some(ManifestFile {

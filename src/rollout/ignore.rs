@@ -48,10 +48,10 @@ pub fn rule_name(id: &str) -> &str {
 /// Every ignore annotation of `object`: its own metadata first, then its pod template's.
 pub fn ignore_annotations(file: &ManifestFile, object: &Object) -> Vec<IgnoreAnnotation> {
     let mut metadata_paths = vec![FieldPath::root().key("metadata")];
-    if let Some(t) = object.typed.pod_template()
+    if let Some(t) = object.template.as_deref()
         && !t.prefix.is_empty()
     {
-        metadata_paths.push(t.metadata_path());
+        metadata_paths.push(FieldPath::parse(t.prefix).key("metadata"));
     }
     let tree = &file.tree;
     let mut out = Vec::new();

@@ -513,7 +513,7 @@ fn review_findings(
                     objects: 0,
                 });
             summary.objects += 1;
-            if object.typed.pod_template().is_some() {
+            if object.template.is_some() {
                 summary.workloads += 1;
             }
 
@@ -644,7 +644,7 @@ fn per_mode_findings(
     levels: &ModeLevels,
     source: &str,
 ) -> Vec<(Finding, Mode, Option<Level>)> {
-    let judged = object.typed.pod_template().is_some();
+    let judged = object.template.is_some();
     let mut out: Vec<(Finding, Mode, Option<Level>)> = linted
         .filter(|f| !(judged && crate::rules::family(f.rule) == "pod-security"))
         .map(|f| (f, levels.strictest_mode(), None))

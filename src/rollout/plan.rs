@@ -25,7 +25,7 @@ use super::TimelineStep;
 use super::readiness::{NamespaceReadiness, Tally, failed_rules};
 use crate::config::{CONFIG_PATH, Config, LEVEL_MODES, Mode, ModeLevel, ModeLevels};
 use crate::engine::LintResult;
-use crate::manifest::{Object, Typed};
+use crate::manifest::{ManifestFile, Object, Typed};
 use crate::policy::{Level, Version};
 
 /// Days between a namespace's warning step and its blocking step.
@@ -260,20 +260,20 @@ pub fn propose(input: &PlanInput<'_>) -> RolloutPlan {
             );
             let entry = seen.entry(ns.name).or_default();
             entry.paths.insert(file.path.clone());
-            if let Typed::Namespace(n) = &object.typed
+            if let Typed::Namespace(n) = &object.kept
                 && let Some(labels) = &n.metadata.labels
             {
                 entry
                     .labels
                     .extend(labels.iter().map(|(k, v)| (k.clone(), v.clone())));
             }
-            if object.typed.pod_template().is_none() {
+            if object.template.is_none() {
                 continue;
             }
             let baseline = failed_rules(file, object, Level::Baseline, version);
             let restricted = failed_rules(file, object, Level::Restricted, version);
             entry.tally.add(baseline.len(), restricted.len());
-            if let Some(agent) = node_agent(object) {
+            if let Some(agent) = node_agent(file, object) {
                 let mut rules: Vec<&'static str> = baseline.clone();
                 rules.sort_unstable();
                 rules.dedup();
@@ -362,8 +362,9 @@ pub fn propose(input: &PlanInput<'_>) -> RolloutPlan {
 
 /// A node agent: a DaemonSet with host access, or a workload with host access whose image
 /// is a well-known agent's.
-pub fn node_agent(object: &Object) -> Option<NodeAgent> {
-    let template = object.typed.pod_template()?;
+pub fn node_agent(file: &ManifestFile, object: &Object) -> Option<NodeAgent> {
+    let typed = file.typed(object);
+    let template = typed.pod_template()?;
     let spec = template.spec;
     let mut evidence = Vec::new();
     for (on, what) in [

@@ -128,7 +128,7 @@ pub fn preview_label_changes_with(
             for o in &f.objects {
                 let ns =
                     resolver.resolve(o.namespace.as_deref(), &o.kind, &o.name, &f.path, config);
-                if ns.name == namespace && o.typed.pod_template().is_some() {
+                if ns.name == namespace && o.template.is_some() {
                     members.insert((f.path.clone(), o.reference()));
                 }
             }
@@ -220,7 +220,7 @@ fn namespace_labels(
             continue;
         };
         for o in &file.objects {
-            let Typed::Namespace(ns) = &o.typed else {
+            let Typed::Namespace(ns) = &o.kept else {
                 continue;
             };
             let labels = ns.metadata.labels.as_ref();

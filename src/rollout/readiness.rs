@@ -121,7 +121,7 @@ pub fn measure(
     let mut tallies: BTreeMap<String, Tally> = BTreeMap::new();
     for file in &result.files {
         for object in &file.objects {
-            if object.typed.pod_template().is_none() {
+            if object.template.is_none() {
                 continue;
             }
             let ns = resolver.resolve(

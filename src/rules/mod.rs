@@ -16,7 +16,7 @@ pub mod selection;
 pub use repository::Repository;
 
 use crate::finding::{Severity, Violation};
-use crate::manifest::{FieldPath, ManifestFile, Object, PodTemplateRef};
+use crate::manifest::{FieldPath, ManifestFile, Object, PodTemplateRef, Typed};
 use crate::policy::PssPolicy;
 
 include!(concat!(env!("OUT_DIR"), "/registry.rs"));
@@ -34,6 +34,9 @@ pub enum FixAvailability {
 pub struct RuleContext<'a> {
     pub file: &'a ManifestFile,
     pub object: &'a Object,
+    /// The object's typed view ([`ManifestFile::typed`]: a workload's is decoded for its lint
+    /// and dropped after).
+    pub typed: &'a Typed,
     /// The Pod Security level and version that apply to this object.
     pub pss: &'a PssPolicy,
     /// Every file of the run, indexed: Namespaces, workloads, NetworkPolicies.
@@ -47,12 +50,14 @@ impl<'a> RuleContext<'a> {
     pub fn new(
         file: &'a ManifestFile,
         object: &'a Object,
+        typed: &'a Typed,
         pss: &'a PssPolicy,
         repository: &'a Repository<'a>,
     ) -> Self {
         Self {
             file,
             object,
+            typed,
             pss,
             repository,
             pod_view: std::cell::OnceCell::new(),
@@ -77,7 +82,7 @@ impl<'a> RuleContext<'a> {
     }
 
     pub fn pod_template(&self) -> Option<PodTemplateRef<'a>> {
-        self.object.typed.pod_template()
+        self.typed.pod_template()
     }
 
     /// True when `path` (relative to the object) is written in the file.

@@ -133,7 +133,6 @@ struct Selection {
 }
 
 static EMPTY: LazyLock<Repository<'static>> = LazyLock::new(Repository::default);
-static NO_LABELS: LazyLock<Labels> = LazyLock::new(Labels::new);
 static NO_SPEC: LazyLock<NetworkPolicySpec> = LazyLock::new(NetworkPolicySpec::default);
 
 impl<'a> Repository<'a> {
@@ -177,7 +176,7 @@ impl<'a> Repository<'a> {
 
     fn add(&mut self, file: &'a ManifestFile, object: &'a Object) {
         let namespace = object.namespace.as_deref().unwrap_or(DEFAULT_NAMESPACE);
-        match &object.typed {
+        match &object.kept {
             Typed::Namespace(ns) => {
                 let mut labels = ns.metadata.labels.clone().unwrap_or_default();
                 labels.insert(NAMESPACE_NAME_LABEL.into(), object.name.clone());
@@ -211,16 +210,16 @@ impl<'a> Repository<'a> {
                     spec: policy.spec.as_ref().unwrap_or(&NO_SPEC),
                 });
             }
+            // A workload's typed view is not kept: what is read of it is its template's summary.
             // A PodTemplate is a template for others to use; it runs nothing itself.
-            Typed::PodTemplate(_) => {}
-            typed => {
-                if let Some(template) = typed.pod_template() {
-                    let ports = crate::rules::pod::containers(&template)
+            _ => {
+                if let Some(template) = object.template.as_deref().filter(|t| t.runs_pods) {
+                    let ports = template
+                        .ports
                         .iter()
-                        .flat_map(|c| c.ports())
                         .map(|p| WorkloadPort {
                             name: p.name.as_deref(),
-                            number: p.container_port,
+                            number: p.number,
                             protocol: p.protocol.as_deref().unwrap_or("TCP"),
                         })
                         .collect();
@@ -229,13 +228,13 @@ impl<'a> Repository<'a> {
                         .entry(namespace)
                         .or_default()
                         .push(index);
-                    for (key, value) in template.metadata.labels.iter().flatten() {
+                    for (key, value) in &template.labels {
                         self.workloads_by_label
                             .entry((namespace, key.as_str(), value.as_str()))
                             .or_default()
                             .push(index);
                     }
-                    let host_network = template.spec.host_network == Some(true);
+                    let host_network = template.host_network;
                     if host_network {
                         self.host_network.push(index);
                     }
@@ -244,7 +243,7 @@ impl<'a> Repository<'a> {
                         file: &file.path,
                         object,
                         namespace,
-                        labels: template.metadata.labels.as_ref().unwrap_or(&NO_LABELS),
+                        labels: &template.labels,
                         ports,
                         host_network,
                     });

@@ -116,7 +116,7 @@ fn is_partial(file: &ManifestFile) -> bool {
     ];
     file.objects.iter().any(|o| {
         WORKLOADS.contains(&o.kind.as_str())
-            && o.typed.pod_template().is_none_or(|t| {
+            && file.typed(o).pod_template().is_none_or(|t| {
                 t.spec.containers.is_empty() || t.spec.containers.iter().any(|c| c.image.is_none())
             })
     })

@@ -202,7 +202,8 @@ fn set(path: FieldPath, value: &str) -> FixAction {
 pub fn synthetic_findings(file: &ManifestFile) -> Vec<Planned> {
     let mut out = Vec::new();
     for object in &file.objects {
-        let Some(template) = object.typed.pod_template() else {
+        let typed = file.typed(object);
+        let Some(template) = typed.pod_template() else {
             continue;
         };
         let json = file.tree.to_json(object.node);

@@ -29,7 +29,7 @@ pub struct PolicyView<'a> {
 
 /// The NetworkPolicy the rule context holds, if it holds one.
 pub fn policy<'a>(cx: &RuleContext<'a>) -> Option<PolicyView<'a>> {
-    let policy = cx.object.typed.network_policy()?;
+    let policy = cx.typed.network_policy()?;
     static NO_SPEC: std::sync::LazyLock<NetworkPolicySpec> =
         std::sync::LazyLock::new(NetworkPolicySpec::default);
     Some(PolicyView {

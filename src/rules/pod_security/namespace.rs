@@ -25,7 +25,7 @@ pub(super) fn policies(files: &[ManifestFile]) -> HashMap<String, PssPolicy> {
     let mut out = HashMap::new();
     for file in files {
         for object in &file.objects {
-            let Some(ns) = object.typed.namespace() else {
+            let Some(ns) = object.kept.namespace() else {
                 continue;
             };
             let Some(name) = ns.metadata.name.as_deref() else {

@@ -57,9 +57,11 @@ fn plan(rule: &PssRule, yaml: &str) -> FixPlan {
         level: rule.check.level(),
         ..PssPolicy::default()
     };
+    let typed = file.typed(&file.objects[0]);
     let cx = RuleContext::new(
         &file,
         &file.objects[0],
+        &typed,
         &pss,
         crate::rules::Repository::empty(),
     );
@@ -848,9 +850,11 @@ spec:
     // hostNetwork makes every port a host port, so removing hostPort alone fixes nothing.
     let file = read_manifest("t.yaml", yaml.as_bytes(), &Limits::default()).unwrap();
     let pss = PssPolicy::default();
+    let typed = file.typed(&file.objects[0]);
     let cx = RuleContext::new(
         &file,
         &file.objects[0],
+        &typed,
         &pss,
         crate::rules::Repository::empty(),
     );
