@@ -7,7 +7,11 @@ use std::path::Path;
 
 fn main() {
     pack_relative_relocations();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/rules");
+    // Read when the script runs, not baked in when it is compiled: cargo reuses a compiled
+    // build script for another checkout of the same package (a worktree sharing `target/`),
+    // whose `env!` path would point at the first checkout's rules (or at nothing).
+    let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").unwrap();
+    let root = Path::new(&manifest_dir).join("src/rules");
     println!("cargo:rerun-if-changed={}", root.display());
     let out = std::env::var("OUT_DIR").unwrap();
     let mut families: Vec<_> = std::fs::read_dir(&root)

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::cli_rollout::CheckPolicy;
 use crate::engine::{FixRun, LintOptions, fix, lint};
 use crate::manifest::{ChartDirs, chart_dir_of};
 use crate::overlays::Overlays;
@@ -395,18 +396,47 @@ fn check(
         }
         fixed = Some(run);
     }
+    let check_policy = CheckPolicy::new(policy.as_ref(), &rules, args.today);
     let (mut result, overlays) = match fixed {
         Some(run) if from_stdin => (run.result, Overlays::default()),
         _ if from_stdin => (lint(&inputs, &options), Overlays::default()),
         // Kustomize overlays are built and linted as built; the files they read are not
         // linted alone (the report is about the files as fixed, when `--fix` ran).
         // Which directories hold a kustomization is answered from the walk's listings.
-        _ => crate::overlays::lint(&listings.over(&Disk), inputs, &options),
+        _ => {
+            let (result, overlays) = crate::overlays::read(&listings.over(&Disk), inputs, &options);
+            if !args.statistics
+                && args.format == Format::Text
+                && overlays.built.is_empty()
+                && crate::engine::lints_in_order(&result)
+            {
+                // Nothing needs every finding at once: linted, judged and written in
+                // batches (see `cli_batches`). The bar is cleared before anything is printed.
+                drop(progress);
+                for note in &overlays.notes {
+                    let _ = writeln!(err, "note: {note}");
+                }
+                let style = crate::report::TextStyle {
+                    color: console.color,
+                };
+                let outcome = crate::cli_batches::check_in_batches(
+                    &result,
+                    &options,
+                    &check_policy,
+                    style,
+                    out,
+                );
+                let _ = out.write_all(outcome.stage_notes.as_bytes());
+                let code = exit_code(args, &outcome, &result);
+                std::mem::forget(result);
+                return code;
+            }
+            (crate::engine::lint_read(result, &options), overlays)
+        }
     };
     // The bar is cleared before anything is printed.
     drop(progress);
-    let mut outcome =
-        crate::cli_rollout::apply_policy(&mut result, policy.as_ref(), &rules, args.today);
+    let mut outcome = crate::cli_rollout::apply_policy(&mut result, &check_policy);
     overlays.place(&mut result, &mut outcome.stages, &Disk, &options);
     for note in &overlays.notes {
         let _ = writeln!(err, "note: {note}");
@@ -435,15 +465,25 @@ fn check(
         // Machine formats keep stdout parseable; the rollout notes still reach the log.
         let _ = err.write_all(outcome.stage_notes.as_bytes());
     }
-    let code = if !args.exit_zero && (outcome.blocking || !result.errors.is_empty()) {
-        EXIT_FINDINGS
-    } else {
-        EXIT_CLEAN
-    };
+    let code = exit_code(args, &outcome, &result);
     // The process ends next: freeing every tree and finding one by one would only delay the
     // exit (a tenth of the run on big inputs), as ripgrep and rustc also avoid.
     std::mem::forget(result);
     code
+}
+
+/// `check`'s exit code: findings enforced today or files that could not be read fail it,
+/// unless `--exit-zero`.
+fn exit_code(
+    args: &CheckArgs,
+    outcome: &crate::cli_rollout::CheckOutcome,
+    result: &crate::engine::LintResult,
+) -> i32 {
+    if !args.exit_zero && (outcome.blocking || !result.errors.is_empty()) {
+        EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    }
 }
 
 /// The report in the chosen format (the rollout notes are the caller's).

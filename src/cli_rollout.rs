@@ -14,7 +14,7 @@ use crate::engine::{LintOptions, LintResult, lint};
 use crate::policy::PssPolicy;
 use crate::rollout::impact::{Scope, impact_note, stage_note};
 use crate::rollout::report::RolloutReport;
-use crate::rollout::{Conclusion, NamespaceResolver, PolicyInput, review};
+use crate::rollout::{Decision, NamespaceResolver, PolicyInput, Review, review};
 use crate::rules::selection::RuleSelection;
 
 /// `kubenudge rollout SUBCOMMAND`.
@@ -114,93 +114,174 @@ pub(crate) struct CheckOutcome {
     pub stages: Vec<Mode>,
 }
 
-/// Applies the policy to a `check` run: keeps only the findings that are reported and says at
-/// which stage they are. Without a configuration every finding is enforced, as before rollout
-/// policies existed (the checks a developer runs locally are meant to fail). `rules` is the
-/// run's rule selection for that case; a loaded policy carries it in `config.rules`.
-pub(crate) fn apply_policy(
-    result: &mut LintResult,
-    policy: Option<&LoadedPolicy>,
-    rules: &RuleSelection,
-    today_flag: Option<NaiveDate>,
-) -> CheckOutcome {
-    let enforce_all = Config {
-        mode: Mode::Enforce,
-        rules: rules.clone(),
-        ..Config::default()
-    };
-    let (config, prefix) = match policy {
-        Some(p) => (&p.config, p.prefix.as_str()),
-        None => (&enforce_all, ""),
-    };
-    let resolver = NamespaceResolver::from_lint(result, prefix);
-    let review = crate::rollout::review_taking(
-        result,
-        &PolicyInput {
+/// The policy a `check` run applies: the loaded one, or, without a configuration, every
+/// finding enforced, as before rollout policies existed (the checks a developer runs locally
+/// are meant to fail). `rules` is the run's rule selection for that case; a loaded policy
+/// carries it in `config.rules`.
+pub(crate) struct CheckPolicy<'p> {
+    config: std::borrow::Cow<'p, Config>,
+    prefix: &'p str,
+    loaded: bool,
+    today: NaiveDate,
+}
+
+impl<'p> CheckPolicy<'p> {
+    pub fn new(
+        policy: Option<&'p LoadedPolicy>,
+        rules: &RuleSelection,
+        today_flag: Option<NaiveDate>,
+    ) -> Self {
+        let (config, prefix) = match policy {
+            Some(p) => (std::borrow::Cow::Borrowed(&p.config), p.prefix.as_str()),
+            None => (
+                std::borrow::Cow::Owned(Config {
+                    mode: Mode::Enforce,
+                    rules: rules.clone(),
+                    ..Config::default()
+                }),
+                "",
+            ),
+        };
+        CheckPolicy {
             config,
-            config_errors: &[],
+            prefix,
+            loaded: policy.is_some(),
             today: today(today_flag),
-            namespaces: &resolver,
-        },
-    );
-    let mut notes = String::new();
-    if policy.is_some() {
-        for ns in &review.namespaces {
-            let n = review
-                .reported()
-                .filter(|d| d.namespace.name == ns.name)
-                .count();
-            if n > 0 {
-                let _ = writeln!(
-                    notes,
-                    "stage: {} ({n} finding{})",
-                    stage_note(&ns.name, &ns.stage).replace("**", ""),
-                    if n == 1 { "" } else { "s" }
-                );
-            }
         }
-        let silenced = review.decisions.len() - review.reported().count();
-        if silenced > 0 {
+    }
+
+    /// The Namespaces of the files read (their labels and kustomizations).
+    pub fn resolver(&self, result: &LintResult) -> NamespaceResolver {
+        NamespaceResolver::from_lint(result, self.prefix)
+    }
+
+    pub fn input<'a>(&'a self, namespaces: &'a NamespaceResolver) -> PolicyInput<'a> {
+        PolicyInput {
+            config: &self.config,
+            config_errors: &[],
+            today: self.today,
+            namespaces,
+        }
+    }
+}
+
+/// What the stage notes and the exit code of `check` count, decision by decision (a run
+/// reviewed in batches never holds all its decisions).
+#[derive(Default)]
+pub(crate) struct StageTally {
+    reported_by_namespace: std::collections::HashMap<String, usize>,
+    decisions: usize,
+    reported: usize,
+    /// "exception expired" notes of reported findings, in report order.
+    expired: String,
+    blocking: bool,
+}
+
+impl StageTally {
+    /// Counts `d`; decisions come in report order.
+    pub fn add(&mut self, d: &Decision) {
+        self.decisions += 1;
+        if !d.is_reported() {
+            return;
+        }
+        self.reported += 1;
+        *self
+            .reported_by_namespace
+            .entry(d.namespace.name.clone())
+            .or_default() += 1;
+        // What `rollout::conclusion` calls a failure.
+        self.blocking |= d.mode == Mode::Enforce;
+        if let Some(date) = d.exception_expired_on {
             let _ = writeln!(
-                notes,
-                "note: {silenced} finding{} silenced by exceptions, ignore annotations or `mode: off`",
-                if silenced == 1 { "" } else { "s" }
-            );
-        }
-        for d in review.reported() {
-            if let Some(date) = d.exception_expired_on {
-                let _ = writeln!(
-                    notes,
-                    "note: {}:{}: {}: exception expired on {date}",
-                    d.finding.file, d.finding.line, d.finding.rule
-                );
-            }
-        }
-        for e in review.expiring_exceptions() {
-            let _ = writeln!(
-                notes,
-                "note: exception for {} on {} expires on {} ({} days left)",
-                e.rule, e.object, e.expires, e.days_left
+                self.expired,
+                "note: {}:{}: {}: exception expired on {date}",
+                d.finding.file, d.finding.line, d.finding.rule
             );
         }
     }
-    let blocking = review.conclusion() == Conclusion::Failure;
+
+    /// Adds what `later` counted; tallies of consecutive parts of a run, merged in order,
+    /// count what one tally of the whole run would.
+    pub fn merge(&mut self, later: StageTally) {
+        for (ns, n) in later.reported_by_namespace {
+            *self.reported_by_namespace.entry(ns).or_default() += n;
+        }
+        self.decisions += later.decisions;
+        self.reported += later.reported;
+        self.expired.push_str(&later.expired);
+        self.blocking |= later.blocking;
+    }
+
+    /// The outcome of the run: `review` gives the namespaces seen and the exceptions' use
+    /// (its decisions are not read: they were counted by [`StageTally::add`]).
+    pub fn outcome(
+        self,
+        policy: &CheckPolicy<'_>,
+        review: &Review,
+        stages: Vec<Mode>,
+    ) -> CheckOutcome {
+        let mut notes = String::new();
+        if policy.loaded {
+            for ns in &review.namespaces {
+                let n = self
+                    .reported_by_namespace
+                    .get(&ns.name)
+                    .copied()
+                    .unwrap_or(0);
+                if n > 0 {
+                    let _ = writeln!(
+                        notes,
+                        "stage: {} ({n} finding{})",
+                        stage_note(&ns.name, &ns.stage).replace("**", ""),
+                        if n == 1 { "" } else { "s" }
+                    );
+                }
+            }
+            let silenced = self.decisions - self.reported;
+            if silenced > 0 {
+                let _ = writeln!(
+                    notes,
+                    "note: {silenced} finding{} silenced by exceptions, ignore annotations or `mode: off`",
+                    if silenced == 1 { "" } else { "s" }
+                );
+            }
+            notes.push_str(&self.expired);
+            for e in review.expiring_exceptions() {
+                let _ = writeln!(
+                    notes,
+                    "note: exception for {} on {} expires on {} ({} days left)",
+                    e.rule, e.object, e.expires, e.days_left
+                );
+            }
+        }
+        CheckOutcome {
+            blocking: self.blocking,
+            stage_notes: notes,
+            stages,
+        }
+    }
+}
+
+/// Applies the policy to a `check` run: keeps only the findings that are reported and says at
+/// which stage they are (see [`CheckPolicy`]).
+pub(crate) fn apply_policy(result: &mut LintResult, policy: &CheckPolicy<'_>) -> CheckOutcome {
+    let resolver = policy.resolver(result);
+    let mut review = crate::rollout::review_taking(result, &policy.input(&resolver));
+    let mut tally = StageTally::default();
+    for d in &review.decisions {
+        tally.add(d);
+    }
     // Moved, not cloned: a big run has a finding per decision. The findings are collected
     // into the decisions' own buffer (std's in-place `collect` of a `Vec`'s `into_iter`)
     // rather than a second buffer as big as all of them, whose fresh pages cost page faults
     // (20,000 Pods: 144,000 -> 138,500 faults with the join in `engine::lint`).
     let stages: Vec<Mode> = review.reported().map(|d| d.stage.effective).collect();
-    result.findings = review
-        .decisions
+    result.findings = std::mem::take(&mut review.decisions)
         .into_iter()
         .filter(|d| d.is_reported())
         .map(|d| d.finding)
         .collect();
-    CheckOutcome {
-        blocking,
-        stage_notes: notes,
-        stages,
-    }
+    tally.outcome(policy, &review, stages)
 }
 
 fn read_inputs(paths: &[PathBuf], prefix: &str) -> Result<Vec<(String, Vec<u8>)>, String> {

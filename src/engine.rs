@@ -11,6 +11,9 @@ use crate::manifest::{
 use crate::policy::PssPolicy;
 use crate::rules::{self, Repository, Rule, RuleContext};
 
+/// A file to lint: its path and its bytes.
+pub type Input = (String, Vec<u8>);
+
 /// What to run and how strictly.
 #[derive(Debug, Clone, Default)]
 pub struct LintOptions {
@@ -99,52 +102,18 @@ impl LintResult {
 /// line, column and rule). Every per-file step is linear in the file: nothing walks the
 /// file's findings or documents once per finding or per object.
 pub fn lint(inputs: &[(String, Vec<u8>)], options: &LintOptions) -> LintResult {
-    let mut result = LintResult::default();
-    let mut charts = ChartDirs::from_paths(inputs.iter().map(|(p, _)| p.as_str()));
-    charts.extend(&options.charts);
-    let read: Vec<Result<ManifestFile, ReadError>> = inputs
-        .par_iter()
-        .map(|(path, bytes)| {
-            if charts.holds_template(path) {
-                return Ok(ManifestFile::template(path));
-            }
-            read_manifest(path, bytes, &options.limits)
-        })
-        .collect();
-    for outcome in read {
-        match outcome {
-            Ok(file) => {
-                result.errors.extend(file.errors.iter().cloned());
-                if let Some(reason) = &file.skipped {
-                    result.skipped.push((file.path.clone(), reason.clone()));
-                }
-                result.files.push(file);
-            }
-            Err(e) => result.errors.push(e),
-        }
-    }
-    let namespaces = crate::rules::pod_security::namespace_policies(&result.files);
-    let rules: Vec<&'static dyn Rule> = rules::all()
-        .into_iter()
-        .filter(|r| options.rules.enables(r.id()))
-        .collect();
-    let linted_paths: std::collections::HashSet<&str> =
-        result.files.iter().map(|f| f.path.as_str()).collect();
-    let repository = Repository::build_from(
-        result.files.iter().chain(
-            options
-                .context
-                .iter()
-                .filter(|f| !linted_paths.contains(f.path.as_str())),
-        ),
-    )
-    .partial(options.partial_repository);
+    lint_read(read(inputs, options), options)
+}
+
+/// The linting half of [`lint`]: the findings of the files [`read`] read.
+pub fn lint_read(mut result: LintResult, options: &LintOptions) -> LintResult {
+    let setup = LintSetup::new(&result, options);
     let linted: Vec<Vec<(Vec<Finding>, LintStats)>> = result
         .files
         .par_iter()
-        .map(|file| lint_file(file, &rules, &namespaces, &repository, options))
+        .map(|file| lint_file(file, &setup))
         .collect();
-    drop(repository);
+    drop(setup);
     // The parts are joined once, each freed as soon as it is moved: a big file's findings are
     // never held twice over. The first part's buffer is grown in place of a new one: a run of
     // one big file (20,000 Pods, 100,000 findings) then copies none of its findings here.
@@ -170,8 +139,176 @@ pub fn lint(inputs: &[(String, Vec<u8>)], options: &LintOptions) -> LintResult {
     result
 }
 
+/// The reading half of [`lint`]: files read (on all cores), their errors and skips, and no
+/// findings yet. [`lint_in_order`] lints what it read.
+pub fn read(inputs: &[(String, Vec<u8>)], options: &LintOptions) -> LintResult {
+    let mut result = LintResult::default();
+    let mut charts = ChartDirs::from_paths(inputs.iter().map(|(p, _)| p.as_str()));
+    charts.extend(&options.charts);
+    let read: Vec<Result<ManifestFile, ReadError>> = inputs
+        .par_iter()
+        .map(|(path, bytes)| {
+            if charts.holds_template(path) {
+                return Ok(ManifestFile::template(path));
+            }
+            read_manifest(path, bytes, &options.limits)
+        })
+        .collect();
+    for outcome in read {
+        match outcome {
+            Ok(file) => {
+                result.errors.extend(file.errors.iter().cloned());
+                if let Some(reason) = &file.skipped {
+                    result.skipped.push((file.path.clone(), reason.clone()));
+                }
+                result.files.push(file);
+            }
+            Err(e) => result.errors.push(e),
+        }
+    }
+    result
+}
+
+/// What every object's lint reads: built once per run from all the files read.
+struct LintSetup<'r> {
+    rules: Vec<&'static dyn Rule>,
+    namespaces: HashMap<String, PssPolicy>,
+    repository: Repository<'r>,
+    options: &'r LintOptions,
+}
+
+impl<'r> LintSetup<'r> {
+    fn new(result: &'r LintResult, options: &'r LintOptions) -> Self {
+        let namespaces = crate::rules::pod_security::namespace_policies(&result.files);
+        let rules: Vec<&'static dyn Rule> = rules::all()
+            .into_iter()
+            .filter(|r| options.rules.enables(r.id()))
+            .collect();
+        let linted_paths: std::collections::HashSet<&str> =
+            result.files.iter().map(|f| f.path.as_str()).collect();
+        let repository = Repository::build_from(
+            result.files.iter().chain(
+                options
+                    .context
+                    .iter()
+                    .filter(|f| !linted_paths.contains(f.path.as_str())),
+            ),
+        )
+        .partial(options.partial_repository);
+        LintSetup {
+            rules,
+            namespaces,
+            repository,
+            options,
+        }
+    }
+}
+
+/// One object's findings, from [`lint_in_order`].
+pub struct ObjectLint<'r> {
+    pub file: &'r ManifestFile,
+    pub object: &'r Object,
+    /// Sorted in report order (line, column, rule), with their fixes.
+    pub findings: Vec<Finding>,
+}
+
+/// True when [`lint_in_order`] can hand out findings in report order without holding them
+/// all: file paths are distinct, and each file's objects come in the order of their text
+/// without overlapping (an object's findings lie within its span, so objects in order give
+/// findings in order). Files read by [`read`] always are; the check keeps the promise for
+/// any other `LintResult`.
+pub fn lints_in_order(result: &LintResult) -> bool {
+    let mut paths: Vec<&str> = result.files.iter().map(|f| f.path.as_str()).collect();
+    paths.sort_unstable();
+    if paths.windows(2).any(|w| w[0] == w[1]) {
+        return false;
+    }
+    result.files.iter().all(|file| {
+        let spans = file.objects.iter().map(|o| file.tree.node(o.node).span);
+        spans
+            .clone()
+            .zip(spans.skip(1))
+            .all(|(a, b)| a.end <= b.start)
+    })
+}
+
+/// Lints the files [`read`] read, object by object in report order (files by path, objects
+/// in the order of their text), in tasks of up to [`OBJECTS_PER_TASK`] objects run on all
+/// cores, a batch of about `batch_objects` objects at a time. Each task starts a state
+/// (`start`) and hands it each of its objects' findings in order (`object`, on the task's
+/// core: e.g. judge and render them); `each` then gets the tasks' states in report order,
+/// a batch's before the next batch is linted. A caller that writes each state out and drops
+/// it never holds a big run's findings (20,000 Pods: 100,000 findings and their fixes, over
+/// 100 MB). The findings are those of [`lint`], in the same order, when [`lints_in_order`]
+/// holds (the caller checks it first).
+pub fn lint_in_order<'r, S: Send>(
+    result: &'r LintResult,
+    options: &'r LintOptions,
+    batch_objects: usize,
+    start: impl Fn() -> S + Sync,
+    object: impl Fn(&mut S, ObjectLint<'r>) + Sync,
+    mut each: impl FnMut(S),
+) -> LintStats {
+    let setup = LintSetup::new(result, options);
+    let mut files: Vec<&ManifestFile> = result.files.iter().collect();
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    // A task is a run of consecutive objects: a big file's split in parts, small files'
+    // joined (a state per file of one object would cost more than the object's lint).
+    let mut tasks: Vec<(usize, Vec<TaskPart<'_>>)> = Vec::new();
+    for file in files {
+        for part in file.objects.chunks(OBJECTS_PER_TASK) {
+            match tasks.last_mut() {
+                Some((objects, parts))
+                    if *objects < OBJECTS_TO_JOIN && *objects + part.len() <= OBJECTS_PER_TASK =>
+                {
+                    *objects += part.len();
+                    parts.push((file, part));
+                }
+                _ => tasks.push((part.len(), vec![(file, part)])),
+            }
+        }
+    }
+    let mut stats = LintStats::default();
+    let mut first = 0;
+    while first < tasks.len() {
+        let mut end = first;
+        let mut objects = 0;
+        while end < tasks.len() && (end == first || objects < batch_objects) {
+            objects += tasks[end].0;
+            end += 1;
+        }
+        let states: Vec<(S, LintStats)> = tasks[first..end]
+            .par_iter()
+            .map(|(_, parts)| {
+                let mut stats = LintStats::default();
+                let mut state = start();
+                for &(file, objects) in parts {
+                    for o in objects {
+                        let findings = lint_object(file, o, &setup, &mut stats);
+                        object(
+                            &mut state,
+                            ObjectLint {
+                                file,
+                                object: o,
+                                findings,
+                            },
+                        );
+                    }
+                }
+                (state, stats)
+            })
+            .collect();
+        for (state, part) in states {
+            stats.add(part);
+            each(state);
+        }
+        first = end;
+    }
+    stats
+}
+
 /// The order of a report: file, line, column, rule.
-fn finding_order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
+pub fn finding_order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
     (&a.file, a.line, a.column, a.rule).cmp(&(&b.file, b.line, b.column, b.rule))
 }
 
@@ -222,82 +359,83 @@ pub fn pod_security_findings(
 
 /// Objects linted as one task: big files are split over the cores too, small ones stay one
 /// task (a task per object would cost more than it saves).
-const OBJECTS_PER_TASK: usize = 256;
+pub const OBJECTS_PER_TASK: usize = 256;
+
+/// Objects of one file that one task of [`lint_in_order`] lints.
+type TaskPart<'r> = (&'r ManifestFile, &'r [Object]);
+
+/// [`lint_in_order`] joins small files into one task until it has this many objects.
+const OBJECTS_TO_JOIN: usize = 64;
 
 /// The findings of one file, in parts of [`OBJECTS_PER_TASK`] objects each, in object order.
-fn lint_file(
-    file: &ManifestFile,
-    rules: &[&'static dyn Rule],
-    namespaces: &HashMap<String, PssPolicy>,
-    repository: &Repository<'_>,
-    options: &LintOptions,
-) -> Vec<(Vec<Finding>, LintStats)> {
+fn lint_file(file: &ManifestFile, setup: &LintSetup<'_>) -> Vec<(Vec<Finding>, LintStats)> {
     if file.objects.len() <= OBJECTS_PER_TASK {
-        return vec![lint_objects(
-            file,
-            &file.objects,
-            rules,
-            namespaces,
-            repository,
-            options,
-        )];
+        return vec![lint_objects(file, &file.objects, setup)];
     }
     file.objects
         .par_chunks(OBJECTS_PER_TASK)
-        .map(|objects| lint_objects(file, objects, rules, namespaces, repository, options))
+        .map(|objects| lint_objects(file, objects, setup))
         .collect()
 }
 
 fn lint_objects(
     file: &ManifestFile,
     objects: &[Object],
-    rules: &[&'static dyn Rule],
-    namespaces: &HashMap<String, PssPolicy>,
-    repository: &Repository<'_>,
-    options: &LintOptions,
+    setup: &LintSetup<'_>,
 ) -> (Vec<Finding>, LintStats) {
     let mut findings = Vec::new();
     let mut stats = LintStats::default();
     for object in objects {
-        stats.objects += 1;
-        let pss = if options.pss_explicit {
-            options.pss.clone()
-        } else {
-            object
-                .namespace
-                .as_deref()
-                .and_then(|ns| namespaces.get(ns).cloned())
-                .unwrap_or_else(|| options.pss.clone())
-        };
-        // A workload's typed view is decoded for its lint and dropped with `cx` (see
-        // `Object::kept`): a big run never holds them all.
-        let typed = file.typed(object);
-        let cx = RuleContext::new(file, object, &typed, &pss, repository);
-        let first = findings.len();
-        let mut plans: Vec<(usize, FixPlan)> = Vec::new();
-        for rule in rules {
-            for (finding, plan) in run_rule(*rule, &cx) {
-                if let Some(plan) = plan {
-                    plans.push((findings.len(), plan));
-                }
-                findings.push(finding);
-            }
-        }
-        if !plans.is_empty() {
-            let (ats, plans): (Vec<usize>, Vec<FixPlan>) = plans.into_iter().unzip();
-            let realized = crate::fix::realize_object_fixes(file, object, plans);
-            stats.objects_with_fixes += 1;
-            stats.verification_parses += realized.verification_parses;
-            for (at, fix) in ats.into_iter().zip(realized.fixes) {
-                debug_assert!(at >= first);
-                findings[at].fix = fix.map(Box::new);
-            }
-        }
-        // An object's findings lie within its span, so sorted here they are sorted for good
-        // once objects are in order (see `lint`).
-        findings[first..].sort_by(finding_order);
+        findings.extend(lint_object(file, object, setup, &mut stats));
     }
     (findings, stats)
+}
+
+/// One object's findings with their fixes, sorted in report order.
+fn lint_object(
+    file: &ManifestFile,
+    object: &Object,
+    setup: &LintSetup<'_>,
+    stats: &mut LintStats,
+) -> Vec<Finding> {
+    let options = setup.options;
+    stats.objects += 1;
+    let pss = if options.pss_explicit {
+        options.pss.clone()
+    } else {
+        object
+            .namespace
+            .as_deref()
+            .and_then(|ns| setup.namespaces.get(ns).cloned())
+            .unwrap_or_else(|| options.pss.clone())
+    };
+    // A workload's typed view is decoded for its lint and dropped with `cx` (see
+    // `Object::kept`): a big run never holds them all.
+    let typed = file.typed(object);
+    let cx = RuleContext::new(file, object, &typed, &pss, &setup.repository);
+    let mut findings = Vec::new();
+    let mut plans: Vec<(usize, FixPlan)> = Vec::new();
+    for rule in &setup.rules {
+        for (finding, plan) in run_rule(*rule, &cx) {
+            if let Some(plan) = plan {
+                plans.push((findings.len(), plan));
+            }
+            findings.push(finding);
+        }
+    }
+    if !plans.is_empty() {
+        let (ats, plans): (Vec<usize>, Vec<FixPlan>) = plans.into_iter().unzip();
+        let realized = crate::fix::realize_object_fixes(file, object, plans);
+        stats.objects_with_fixes += 1;
+        stats.verification_parses += realized.verification_parses;
+        for (at, fix) in ats.into_iter().zip(realized.fixes) {
+            findings[at].fix = fix.map(Box::new);
+        }
+    }
+    // An object's findings lie within its span, so sorted here they are sorted for good
+    // once objects are in order (see `lint`).
+    findings.sort_by(finding_order);
+    findings
 }
 
 /// A rule's violations on one object as findings (without their fixes yet) and the fix plan

@@ -5,6 +5,7 @@
 
 pub mod cli;
 mod cli_base;
+mod cli_batches;
 mod cli_connectivity;
 mod cli_docs;
 mod cli_progress;

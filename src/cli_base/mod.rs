@@ -20,7 +20,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::cli::{CheckArgs, EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, Format, lint_options};
-use crate::cli_rollout::{LoadedPolicy, apply_policy, load_config};
+use crate::cli_rollout::{CheckPolicy, LoadedPolicy, apply_policy, load_config};
 use crate::config::{CONFIG_PATH, Config, ConfigError, load_or_default};
 use crate::engine::{LintResult, lint};
 use crate::review::FileDiff;
@@ -144,7 +144,10 @@ pub(crate) fn check_base(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Wr
     let options = lint_options(args, policy.as_ref().map(|p| &p.config));
     let mut result = lint(&run.inputs, &options);
     let unchanged = keep_changed_lines(&mut result, run.diffs());
-    let outcome = apply_policy(&mut result, policy.as_ref(), &options.rules, args.today);
+    let outcome = apply_policy(
+        &mut result,
+        &CheckPolicy::new(policy.as_ref(), &options.rules, args.today),
+    );
     let scope = scope_note(&run, unchanged);
     let rendered = match args.format {
         Format::Json => {

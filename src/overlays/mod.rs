@@ -184,6 +184,21 @@ impl Overlays {
     /// Lints `inputs` with these builds: files a build read are replaced by the builds'
     /// output (see [`lint`]).
     pub fn lint_inputs(&self, inputs: Vec<(String, Vec<u8>)>, options: &LintOptions) -> LintResult {
+        self.with_inputs(inputs, options, crate::engine::lint)
+    }
+
+    /// [`Overlays::lint_inputs`] without the lint: the files read, for a caller that lints
+    /// them in batches (`crate::engine::lint_in_order`).
+    pub fn read_inputs(&self, inputs: Vec<(String, Vec<u8>)>, options: &LintOptions) -> LintResult {
+        self.with_inputs(inputs, options, crate::engine::read)
+    }
+
+    fn with_inputs(
+        &self,
+        inputs: Vec<(String, Vec<u8>)>,
+        options: &LintOptions,
+        run: fn(&[crate::engine::Input], &LintOptions) -> LintResult,
+    ) -> LintResult {
         let mut all: Vec<(String, Vec<u8>)> = inputs
             .into_iter()
             .filter(|(p, _)| !self.consumed.contains(p))
@@ -193,7 +208,7 @@ impl Overlays {
                 .iter()
                 .map(|b| (b.path.clone(), b.text.as_bytes().to_vec())),
         );
-        let mut result = crate::engine::lint(&all, options);
+        let mut result = run(&all, options);
         result.errors.extend(self.errors.iter().cloned());
         result
     }
@@ -457,9 +472,21 @@ pub fn lint(
     inputs: Vec<(String, Vec<u8>)>,
     options: &LintOptions,
 ) -> (LintResult, Overlays) {
+    let (result, overlays) = read(fs, inputs, options);
+    (crate::engine::lint_read(result, options), overlays)
+}
+
+/// [`lint`] without the lint: the files read with the overlays among them built, for a
+/// caller that lints them itself (in batches: `crate::engine::lint_in_order`, or whole:
+/// `crate::engine::lint_read`).
+pub fn read(
+    fs: &dyn FileSource,
+    inputs: Vec<(String, Vec<u8>)>,
+    options: &LintOptions,
+) -> (LintResult, Overlays) {
     let paths: Vec<&str> = inputs.iter().map(|(p, _)| p.as_str()).collect();
     let overlays = Overlays::build(fs, &paths, options);
-    let result = overlays.lint_inputs(inputs, options);
+    let result = overlays.read_inputs(inputs, options);
     (result, overlays)
 }
 

@@ -12,8 +12,13 @@ mod text;
 pub use github::render_github;
 pub use json::render_json;
 pub use sarif::render_sarif;
-pub use statistics::{RuleCount, count_by_rule, render_statistics, render_statistics_json};
-pub use text::{TextStyle, render_text, render_text_styled, write_text_styled};
+pub use statistics::{
+    FindingTally, RuleCount, count_by_rule, render_statistics, render_statistics_json,
+};
+pub use text::{
+    TextStyle, render_finding_styled, render_text, render_text_styled, write_text_end,
+    write_text_styled,
+};
 
 use crate::config::Mode;
 use crate::finding::Severity;

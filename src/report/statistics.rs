@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use crate::engine::LintResult;
-use crate::finding::FixSafety;
+use crate::finding::{Finding, FixSafety};
 
 /// How often one rule fired, and how many of its findings a fix removes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -23,9 +23,29 @@ pub struct RuleCount {
 
 /// Most frequent first, then by rule id.
 pub fn count_by_rule(result: &LintResult) -> Vec<RuleCount> {
-    let mut by_rule: BTreeMap<&'static str, RuleCount> = BTreeMap::new();
+    let mut tally = FindingTally::default();
     for f in &result.findings {
-        let c = by_rule.entry(f.rule).or_insert_with(|| RuleCount {
+        tally.add(f);
+    }
+    tally.by_rule()
+}
+
+/// The counts a report closes with, kept as findings go by: a report written in batches
+/// (`check`'s text report of a big run) counts each finding before it is dropped.
+#[derive(Debug, Default, Clone)]
+pub struct FindingTally {
+    by_rule: BTreeMap<&'static str, RuleCount>,
+    /// Findings counted.
+    pub findings: usize,
+    /// Of which with a fix `--fix` applies.
+    pub safe_fixes: usize,
+    /// Of which with a fix that needs `--unsafe-fixes`.
+    pub review_fixes: usize,
+}
+
+impl FindingTally {
+    pub fn add(&mut self, f: &Finding) {
+        let c = self.by_rule.entry(f.rule).or_insert_with(|| RuleCount {
             rule: f.rule,
             count: 0,
             safe_fixes: 0,
@@ -33,15 +53,44 @@ pub fn count_by_rule(result: &LintResult) -> Vec<RuleCount> {
             summary: crate::rules::find(f.rule).map_or("", |r| r.summary()),
         });
         c.count += 1;
+        self.findings += 1;
         match f.fix.as_ref().map(|x| x.safety) {
-            Some(FixSafety::Safe) => c.safe_fixes += 1,
-            Some(FixSafety::Review) => c.review_fixes += 1,
+            Some(FixSafety::Safe) => {
+                c.safe_fixes += 1;
+                self.safe_fixes += 1;
+            }
+            Some(FixSafety::Review) => {
+                c.review_fixes += 1;
+                self.review_fixes += 1;
+            }
             None => {}
         }
     }
-    let mut counts: Vec<RuleCount> = by_rule.into_values().collect();
-    counts.sort_by(|a, b| b.count.cmp(&a.count).then(a.rule.cmp(b.rule)));
-    counts
+
+    /// Adds the counts of `other` (findings counted elsewhere, e.g. by another task).
+    pub fn merge(&mut self, other: &FindingTally) {
+        for (rule, c) in &other.by_rule {
+            let mine = self.by_rule.entry(*rule).or_insert_with(|| RuleCount {
+                count: 0,
+                safe_fixes: 0,
+                review_fixes: 0,
+                ..c.clone()
+            });
+            mine.count += c.count;
+            mine.safe_fixes += c.safe_fixes;
+            mine.review_fixes += c.review_fixes;
+        }
+        self.findings += other.findings;
+        self.safe_fixes += other.safe_fixes;
+        self.review_fixes += other.review_fixes;
+    }
+
+    /// Counts per rule, most frequent first, then by rule id.
+    pub fn by_rule(&self) -> Vec<RuleCount> {
+        let mut counts: Vec<RuleCount> = self.by_rule.values().cloned().collect();
+        counts.sort_by(|a, b| b.count.cmp(&a.count).then(a.rule.cmp(b.rule)));
+        counts
+    }
 }
 
 /// `--statistics` as text: `COUNT  RULE  FIX  SUMMARY`, where FIX is `[*]` when every finding

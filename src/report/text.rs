@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 
 use rayon::prelude::*;
 
+use super::statistics::FindingTally;
 use crate::engine::LintResult;
 use crate::finding::{Edit, Finding, FixSafety};
 use crate::fix::push_spaces;
@@ -134,6 +135,35 @@ pub fn write_text_styled(
         }
     }
     drop(buffers);
+    let mut tally = FindingTally::default();
+    for f in &result.findings {
+        tally.add(f);
+    }
+    write_text_end(result, &tally, style, w)
+}
+
+/// One finding's block of the text report (location, code frame, fix, guidance), appended
+/// to `out`: for a caller that renders a report in parts (`check` in batches), with
+/// [`write_text_end`] after the last.
+pub fn render_finding_styled(
+    out: &mut String,
+    f: &Finding,
+    file: Option<&ManifestFile>,
+    style: TextStyle,
+) {
+    render_finding(out, f, file, Paint(style.color));
+}
+
+/// The end of the text report: read errors, skipped templates, the counts by rule of the
+/// findings written (`tally`), and the summary. `result` gives the files, errors and skips;
+/// its findings are not read.
+pub fn write_text_end(
+    result: &LintResult,
+    tally: &FindingTally,
+    style: TextStyle,
+    w: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    let paint = Paint(style.color);
     let mut out = String::new();
     for e in &result.errors {
         let _ = writeln!(out, "{e}");
@@ -154,15 +184,15 @@ pub fn write_text_styled(
             templates.join(", ")
         );
     }
-    out.push_str(&rule_counts(result, paint));
-    let _ = writeln!(out, "{}", paint.bold(&summary_line(result)));
+    out.push_str(&rule_counts(tally, paint));
+    let _ = writeln!(out, "{}", paint.bold(&summary_line(result, tally)));
     w.write_all(out.as_bytes())
 }
 
 /// The closing count, ruff's `--statistics` table folded into the report: findings per rule,
 /// most first, and how many of them a fix can remove.
-fn rule_counts(result: &LintResult, paint: Paint) -> String {
-    let counts = super::statistics::count_by_rule(result);
+fn rule_counts(tally: &FindingTally, paint: Paint) -> String {
+    let counts = tally.by_rule();
     if counts.is_empty() {
         return String::new();
     }
@@ -186,34 +216,23 @@ fn rule_counts(result: &LintResult, paint: Paint) -> String {
     out
 }
 
-fn summary_line(result: &LintResult) -> String {
+/// The summary of a report whose findings `tally` counted (the files and errors are
+/// `result`'s).
+fn summary_line(result: &LintResult, tally: &FindingTally) -> String {
     let checked = result.files.iter().filter(|f| f.skipped.is_none()).count();
     let objects: usize = result.files.iter().map(|f| f.objects.len()).sum();
-    if result.findings.is_empty() && result.errors.is_empty() {
+    if tally.findings == 0 && result.errors.is_empty() {
         return format!(
             "All checks passed ({objects} object{} in {checked} file{}).",
             plural(objects),
             plural(checked)
         );
     }
-    let safe = result
-        .findings
-        .iter()
-        .filter(|f| f.fix.as_ref().is_some_and(|x| x.safety == FixSafety::Safe))
-        .count();
-    let review = result
-        .findings
-        .iter()
-        .filter(|f| {
-            f.fix
-                .as_ref()
-                .is_some_and(|x| x.safety == FixSafety::Review)
-        })
-        .count();
+    let (safe, review) = (tally.safe_fixes, tally.review_fixes);
     let mut s = format!(
         "Found {} finding{} in {objects} object{} ({checked} file{} checked)",
-        result.findings.len(),
-        plural(result.findings.len()),
+        tally.findings,
+        plural(tally.findings),
         plural(objects),
         plural(checked)
     );

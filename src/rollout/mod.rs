@@ -456,15 +456,7 @@ fn review_findings(
     findings: Vec<Finding>,
     input: &PolicyInput<'_>,
 ) -> Review {
-    let config = input.config;
-    let today = input.today;
-    let mut exceptions: Vec<ExceptionStatus> = config
-        .exceptions
-        .iter()
-        .map(|e| ExceptionStatus::new(e, today))
-        .collect();
-    let mut namespaces: BTreeMap<String, NamespaceSummary> = BTreeMap::new();
-
+    let mut reviewer = ObjectReviewer::new(input);
     // Each finding is moved into its decision once: slots are emptied as they are taken.
     let mut slots: Vec<Option<Finding>> = findings.into_iter().map(Some).collect();
     // One decision per finding, besides the few unused-ignore findings: sized once, not
@@ -491,32 +483,6 @@ fn review_findings(
     for file in files {
         let file_findings = by_file.get(file.path.as_str()).map_or(&[][..], |v| v);
         for object in &file.objects {
-            let ns = input.namespaces.resolve(
-                object.namespace.as_deref(),
-                &object.kind,
-                &object.name,
-                &file.path,
-                config,
-            );
-            let stage = std::sync::Arc::new(Stage::resolve(
-                config,
-                &ns.name,
-                input.namespaces.repo_path(&file.path),
-                today,
-            ));
-            let summary = namespaces
-                .entry(ns.name.clone())
-                .or_insert_with(|| NamespaceSummary {
-                    name: ns.name.clone(),
-                    stage: (*stage).clone(),
-                    workloads: 0,
-                    objects: 0,
-                });
-            summary.objects += 1;
-            if object.template.is_some() {
-                summary.workloads += 1;
-            }
-
             let span = file.tree.node(object.node).span;
             let reference = object.reference();
             let first = file_findings.partition_point(|&(byte, _)| byte < span.start);
@@ -527,74 +493,7 @@ fn review_findings(
                     linted.extend(slots[i].take());
                 }
             }
-            let linted = linted.into_iter();
-            let mut findings: Vec<(Finding, Mode, Option<Level>)> = match &stage.levels {
-                None => linted.map(|f| (f, stage.effective, None)).collect(),
-                Some(levels) => per_mode_findings(file, object, linted, levels, &stage.source),
-            };
-            let other_mode = stage.levels.map_or(stage.effective, |l| l.strictest_mode());
-            let ignores = ignore::ignore_annotations(file, object);
-            for ig in ignores.iter().filter(|i| i.is_valid()) {
-                // An ignore of a rule that did not run (`select` / `ignore`) is not unused.
-                let ran = ig.rules().iter().any(|r| config.rules.enables(r))
-                    && config.rules.enables(unused_ignore::ID);
-                if ran && !findings.iter().any(|(f, _, _)| ig.covers(f.rule)) {
-                    findings.push((unused_ignore_finding(file, object, ig), other_mode, None));
-                }
-            }
-            // Only exceptions name objects this way: without any, the text is not built (once
-            // per object of a big run).
-            let object_id = if config.exceptions.is_empty() {
-                String::new()
-            } else {
-                format!("{}/{}/{}", ns.name, object.kind, object.name)
-            };
-            let shared_ns = std::sync::Arc::new(ns);
-            for (finding, mode, level) in findings {
-                let matching: Vec<usize> = config
-                    .exceptions
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, e)| e.matches(finding.rule, &object_id))
-                    .map(|(i, _)| i)
-                    .collect();
-                let active = matching.iter().copied().find(|i| exceptions[*i].active);
-                let expired = matching
-                    .iter()
-                    .copied()
-                    .filter(|i| !exceptions[*i].active)
-                    .max_by_key(|i| exceptions[*i].expires);
-                let ignored = ignores.iter().find(|i| i.covers(finding.rule));
-                let disposition = if let Some(i) = active {
-                    exceptions[i].matched += 1;
-                    Disposition::Excepted {
-                        until: exceptions[i].expires,
-                        reason: exceptions[i].reason.clone(),
-                    }
-                } else if let Some(ig) = ignored {
-                    Disposition::Ignored {
-                        reason: ig.reason.clone(),
-                    }
-                } else {
-                    Disposition::Reported
-                };
-                let exception_expired_on = match (active, expired) {
-                    (None, Some(i)) => {
-                        exceptions[i].matched += 1;
-                        Some(exceptions[i].expires)
-                    }
-                    _ => None,
-                };
-                decisions.push(Decision {
-                    finding,
-                    namespace: std::sync::Arc::clone(&shared_ns),
-                    stage: std::sync::Arc::clone(&stage),
-                    mode,
-                    level,
-                    disposition,
-                    exception_expired_on,
-                });
-            }
+            reviewer.review_object(file, object, linted, &mut decisions);
         }
     }
     drop(slots);
@@ -602,17 +501,180 @@ fn review_findings(
     // (hundreds of bytes each, hundreds of thousands in a big file): the order is found on
     // indices, then applied in place.
     let mut order: Vec<usize> = (0..decisions.len()).collect();
-    order.sort_by(|&a, &b| {
-        let (a, b) = (&decisions[a].finding, &decisions[b].finding);
-        (&a.file, a.line, a.column, a.rule).cmp(&(&b.file, b.line, b.column, b.rule))
-    });
+    order.sort_by(|&a, &b| decision_order(&decisions[a], &decisions[b]));
     permute(&mut decisions, order);
-    Review {
-        today,
-        decisions,
-        exceptions,
-        namespaces: namespaces.into_values().collect(),
-        config_errors: input.config_errors.to_vec(),
+    reviewer.finish(decisions)
+}
+
+/// The report order of decisions: their findings' file, line, column and rule.
+pub fn decision_order(a: &Decision, b: &Decision) -> std::cmp::Ordering {
+    crate::engine::finding_order(&a.finding, &b.finding)
+}
+
+/// The policy applied one object at a time: what [`review`] does for each object, for callers
+/// that lint, review and report a big run in batches and never hold all its findings
+/// (`check`'s text report). The exceptions' use and the namespaces seen are counted across
+/// objects; [`ObjectReviewer::finish`] gives them back in a [`Review`].
+pub struct ObjectReviewer<'a> {
+    input: &'a PolicyInput<'a>,
+    exceptions: Vec<ExceptionStatus>,
+    namespaces: BTreeMap<String, NamespaceSummary>,
+}
+
+impl<'a> ObjectReviewer<'a> {
+    pub fn new(input: &'a PolicyInput<'a>) -> Self {
+        let exceptions = input
+            .config
+            .exceptions
+            .iter()
+            .map(|e| ExceptionStatus::new(e, input.today))
+            .collect();
+        ObjectReviewer {
+            input,
+            exceptions,
+            namespaces: BTreeMap::new(),
+        }
+    }
+
+    /// Decides on the findings the lint made on `object` (`linted`), adding the unused-ignore
+    /// findings its annotations call for, and appends the decisions to `decisions` in the
+    /// order they were made (not report order: see [`decision_order`]).
+    pub fn review_object(
+        &mut self,
+        file: &ManifestFile,
+        object: &Object,
+        linted: Vec<Finding>,
+        decisions: &mut Vec<Decision>,
+    ) {
+        let config = self.input.config;
+        let namespaces = self.input.namespaces;
+        let exceptions = &mut self.exceptions;
+        let ns = namespaces.resolve(
+            object.namespace.as_deref(),
+            &object.kind,
+            &object.name,
+            &file.path,
+            config,
+        );
+        let stage = std::sync::Arc::new(Stage::resolve(
+            config,
+            &ns.name,
+            namespaces.repo_path(&file.path),
+            self.input.today,
+        ));
+        let summary = self
+            .namespaces
+            .entry(ns.name.clone())
+            .or_insert_with(|| NamespaceSummary {
+                name: ns.name.clone(),
+                stage: (*stage).clone(),
+                workloads: 0,
+                objects: 0,
+            });
+        summary.objects += 1;
+        if object.template.is_some() {
+            summary.workloads += 1;
+        }
+        let linted = linted.into_iter();
+        let mut findings: Vec<(Finding, Mode, Option<Level>)> = match &stage.levels {
+            None => linted.map(|f| (f, stage.effective, None)).collect(),
+            Some(levels) => per_mode_findings(file, object, linted, levels, &stage.source),
+        };
+        let other_mode = stage.levels.map_or(stage.effective, |l| l.strictest_mode());
+        let ignores = ignore::ignore_annotations(file, object);
+        for ig in ignores.iter().filter(|i| i.is_valid()) {
+            // An ignore of a rule that did not run (`select` / `ignore`) is not unused.
+            let ran = ig.rules().iter().any(|r| config.rules.enables(r))
+                && config.rules.enables(unused_ignore::ID);
+            if ran && !findings.iter().any(|(f, _, _)| ig.covers(f.rule)) {
+                findings.push((unused_ignore_finding(file, object, ig), other_mode, None));
+            }
+        }
+        // Only exceptions name objects this way: without any, the text is not built (once
+        // per object of a big run).
+        let object_id = if config.exceptions.is_empty() {
+            String::new()
+        } else {
+            format!("{}/{}/{}", ns.name, object.kind, object.name)
+        };
+        let shared_ns = std::sync::Arc::new(ns);
+        for (finding, mode, level) in findings {
+            let matching: Vec<usize> = config
+                .exceptions
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| e.matches(finding.rule, &object_id))
+                .map(|(i, _)| i)
+                .collect();
+            let active = matching.iter().copied().find(|i| exceptions[*i].active);
+            let expired = matching
+                .iter()
+                .copied()
+                .filter(|i| !exceptions[*i].active)
+                .max_by_key(|i| exceptions[*i].expires);
+            let ignored = ignores.iter().find(|i| i.covers(finding.rule));
+            let disposition = if let Some(i) = active {
+                exceptions[i].matched += 1;
+                Disposition::Excepted {
+                    until: exceptions[i].expires,
+                    reason: exceptions[i].reason.clone(),
+                }
+            } else if let Some(ig) = ignored {
+                Disposition::Ignored {
+                    reason: ig.reason.clone(),
+                }
+            } else {
+                Disposition::Reported
+            };
+            let exception_expired_on = match (active, expired) {
+                (None, Some(i)) => {
+                    exceptions[i].matched += 1;
+                    Some(exceptions[i].expires)
+                }
+                _ => None,
+            };
+            decisions.push(Decision {
+                finding,
+                namespace: std::sync::Arc::clone(&shared_ns),
+                stage: std::sync::Arc::clone(&stage),
+                mode,
+                level,
+                disposition,
+                exception_expired_on,
+            });
+        }
+    }
+
+    /// Adds what `later` counted (the exceptions' use, the namespaces seen) to this
+    /// reviewer's counts: reviewers of consecutive parts of a run, merged in order, count
+    /// what one reviewer of the whole run would (a namespace keeps the stage of its first
+    /// object).
+    pub fn merge(&mut self, later: ObjectReviewer<'a>) {
+        for (mine, theirs) in self.exceptions.iter_mut().zip(later.exceptions) {
+            mine.matched += theirs.matched;
+        }
+        for (name, theirs) in later.namespaces {
+            match self.namespaces.get_mut(&name) {
+                Some(mine) => {
+                    mine.objects += theirs.objects;
+                    mine.workloads += theirs.workloads;
+                }
+                None => {
+                    self.namespaces.insert(name, theirs);
+                }
+            }
+        }
+    }
+
+    /// The review of every object seen, with `decisions` (already in report order).
+    pub fn finish(self, decisions: Vec<Decision>) -> Review {
+        Review {
+            today: self.input.today,
+            decisions,
+            exceptions: self.exceptions,
+            namespaces: self.namespaces.into_values().collect(),
+            config_errors: self.input.config_errors.to_vec(),
+        }
     }
 }
 
