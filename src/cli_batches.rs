@@ -4,7 +4,8 @@
 //! with their fixes and decisions, over 100 MB) then holds its files and one batch, not every
 //! finding. The report is the one `write_text_styled` makes of the whole lint result, byte for
 //! byte: the same lint per object (`engine::lint_in_order`), the same decisions per object
-//! (`rollout::ObjectReviewer`), the same rendering and counts (`report::TextWriter`).
+//! (`rollout::ObjectReviewer`), the same rendering and closing lines (`report::render_finding_styled`,
+//! `report::write_text_end`).
 //!
 //! `check` takes this way when nothing needs every finding at once: files on disk (not
 //! standard input), the text format without `--statistics`, and no Kustomize build among
@@ -141,7 +142,8 @@ mod tests {
     use crate::rules::selection::RuleSelection;
 
     /// The rollout fixture (stages per namespace and path, active and expired exceptions) in
-    /// reverse path order, and a file of Pods with ignore annotations, one used and one not.
+    /// reverse path order, a file of Pods with ignore annotations, one used and one not, and
+    /// two files that cannot be read.
     fn inputs() -> Vec<(String, Vec<u8>)> {
         let mut inputs: Vec<(String, Vec<u8>)> = [
             "apps/dev/legacy.yaml",
@@ -173,6 +175,15 @@ mod tests {
         inputs.push((
             "fixtures/rollout/apps/dev/pods.yaml".to_string(),
             pods.join("---\n").into_bytes(),
+        ));
+        // Bad input goes through the batches too: malformed YAML, and bytes that are no text.
+        inputs.push((
+            "fixtures/rollout/apps/dev/broken.yaml".to_string(),
+            b"apiVersion: v1\nkind: Pod\nmetadata: [\n".to_vec(),
+        ));
+        inputs.push((
+            "fixtures/rollout/apps/blob.yaml".to_string(),
+            vec![0, 159, 146, 150, 0, 1, 2],
         ));
         inputs
     }
@@ -224,5 +235,13 @@ mod tests {
             assert!(seen_notes.contains(note), "{note}: {seen_notes}");
         }
         assert!(seen_notes.contains("unused-ignore"), "{seen_notes}");
+        assert!(
+            seen_notes.contains("broken.yaml:4:1: error: invalid YAML"),
+            "{seen_notes}"
+        );
+        assert!(
+            seen_notes.contains("blob.yaml: error: binary file"),
+            "{seen_notes}"
+        );
     }
 }
