@@ -532,7 +532,7 @@ impl ConfigParser<'_> {
                 let mut out = Vec::new();
                 for e in entries {
                     if allowed.contains(&e.key.as_str()) {
-                        out.push((e.key.clone(), e.value));
+                        out.push((e.key.to_string(), e.value));
                     } else {
                         self.error(
                             e.key_node,
@@ -557,7 +557,7 @@ impl ConfigParser<'_> {
     fn string(&mut self, node: NodeId, key: &str) -> Option<String> {
         let n = self.tree.node(node);
         match &n.kind {
-            NodeKind::Str(s) => Some(s.clone()),
+            NodeKind::Str(s) => Some(s.to_string()),
             // Kubernetes' YAML 1.1 rules read a plain `off` or `on` as a boolean; in this file
             // they are words (`mode: off`), so take the text as written.
             NodeKind::Bool(_) | NodeKind::Int(_) | NodeKind::Float(_) => self
@@ -771,9 +771,10 @@ impl ConfigParser<'_> {
         let tree = self.tree;
         let mut out = std::collections::BTreeMap::new();
         let charts: Vec<(String, NodeId)> = match &tree.node(node).kind {
-            NodeKind::Mapping { entries, .. } => {
-                entries.iter().map(|e| (e.key.clone(), e.value)).collect()
-            }
+            NodeKind::Mapping { entries, .. } => entries
+                .iter()
+                .map(|e| (e.key.to_string(), e.value))
+                .collect(),
             NodeKind::Null => Vec::new(),
             _ => {
                 self.error(

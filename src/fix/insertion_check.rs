@@ -104,7 +104,7 @@ pub(super) fn insertions_keep_document_valid(
         }
         let own = tree.entries(target.node);
         for key in &block.keys {
-            if own.iter().any(|e| &e.key == key)
+            if own.iter().any(|e| e.key == key)
                 || inserted.iter().any(|(n, k)| *n == target.node && k == key)
             {
                 return false;
@@ -225,7 +225,7 @@ impl InsertedBlock {
         Some(InsertedBlock {
             sequence: false,
             column,
-            keys: entries.iter().map(|e| e.key.clone()).collect(),
+            keys: entries.iter().map(|e| e.key.to_string()).collect(),
             height: tree.height(doc.root) as usize,
             nodes: tree.len() as u64,
         })

@@ -412,7 +412,7 @@ impl<'a> Context<'a> {
             match seg {
                 Segment::Key(k) => match &self.tree.node(node).kind {
                     NodeKind::Mapping { entries, .. } => {
-                        match entries.iter().position(|e| &e.key == k) {
+                        match entries.iter().position(|e| e.key == k) {
                             Some(idx) if entries[idx].merged => {
                                 if last {
                                     return Ok(Resolved::Found {

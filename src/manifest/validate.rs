@@ -21,12 +21,12 @@ use super::yaml::{
 };
 
 /// What an anchor names, as far as keys care: a scalar's key text, or a collection.
-type Anchored = Option<String>;
+type Anchored = Option<compact_str::CompactString>;
 
 enum Open {
     Seq,
     Map {
-        keys: Vec<String>,
+        keys: Vec<compact_str::CompactString>,
         /// The key read, waiting for its value (`None` while a key is expected).
         pending: Option<()>,
     },

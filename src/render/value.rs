@@ -176,7 +176,7 @@ impl Node {
             J::Null => Value::Scalar(Scalar::Plain("null".into())),
             J::Bool(b) => Value::Scalar(Scalar::Plain(b.to_string())),
             J::Number(n) => Value::Scalar(Scalar::Plain(n.to_string())),
-            J::String(s) => Value::Scalar(Scalar::Str(s.clone())),
+            J::String(s) => Value::Scalar(Scalar::Str(s.to_string())),
             J::Array(a) => Value::Seq(a.iter().map(|x| Node::from_json(x, origin)).collect()),
             J::Object(o) => Value::Map(
                 o.iter()
@@ -266,10 +266,10 @@ pub fn from_tree(tree: &YamlTree, src: &SourceText, id: NodeId, file: FileId) ->
         NodeKind::Mapping { entries, .. } => Value::Map(
             entries
                 .iter()
-                .map(|e| (e.key.clone(), from_tree(tree, src, e.value, file)))
+                .map(|e| (e.key.to_string(), from_tree(tree, src, e.value, file)))
                 .collect(),
         ),
-        NodeKind::Str(s) if n.style != Style::Plain => Value::Scalar(Scalar::Str(s.clone())),
+        NodeKind::Str(s) if n.style != Style::Plain => Value::Scalar(Scalar::Str(s.to_string())),
         kind => {
             // Plain scalars keep the author's text; a folded multi-line plain scalar or one with
             // an explicit tag uses the parsed value.
@@ -280,14 +280,14 @@ pub fn from_tree(tree: &YamlTree, src: &SourceText, id: NodeId, file: FileId) ->
                 String::new()
             };
             match kind {
-                NodeKind::Str(s) if text != *s => Value::Scalar(Scalar::Str(s.clone())),
+                NodeKind::Str(s) if text != *s => Value::Scalar(Scalar::Str(s.to_string())),
                 _ if !text.is_empty() || matches!(kind, NodeKind::Null) => {
                     Value::Scalar(Scalar::Plain(text))
                 }
                 NodeKind::Bool(b) => Value::Scalar(Scalar::Plain(b.to_string())),
                 NodeKind::Int(i) => Value::Scalar(Scalar::Plain(i.to_string())),
                 NodeKind::Float(f) => Value::Scalar(Scalar::Plain(f.to_string())),
-                NodeKind::Str(s) => Value::Scalar(Scalar::Str(s.clone())),
+                NodeKind::Str(s) => Value::Scalar(Scalar::Str(s.to_string())),
                 _ => Value::Scalar(Scalar::Plain(String::new())),
             }
         }

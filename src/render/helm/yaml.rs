@@ -43,7 +43,7 @@ pub fn tree_to_value(tree: &YamlTree, src: &SourceText, id: NodeId, file: Option
         NodeKind::Mapping { entries, .. } => {
             let mut m = BTreeMap::new();
             for e in entries {
-                m.insert(e.key.clone(), tree_to_value(tree, src, e.value, file));
+                m.insert(e.key.to_string(), tree_to_value(tree, src, e.value, file));
             }
             Value::map(m)
         }
