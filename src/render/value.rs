@@ -176,7 +176,7 @@ impl Node {
             J::Null => Value::Scalar(Scalar::Plain("null".into())),
             J::Bool(b) => Value::Scalar(Scalar::Plain(b.to_string())),
             J::Number(n) => Value::Scalar(Scalar::Plain(n.to_string())),
-            J::String(s) => Value::Scalar(Scalar::Str(s.to_string())),
+            J::String(s) => Value::Scalar(Scalar::Str(s.clone())),
             J::Array(a) => Value::Seq(a.iter().map(|x| Node::from_json(x, origin)).collect()),
             J::Object(o) => Value::Map(
                 o.iter()

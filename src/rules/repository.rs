@@ -11,10 +11,10 @@ use std::collections::BTreeMap;
 use std::sync::{LazyLock, OnceLock};
 
 use k8s_openapi::api::networking::v1::NetworkPolicySpec;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 // Its keys are the repository's own names and labels, hashed once per object and per look-up:
 // FxHash rather than SipHash, which took about a tenth of the time of indexing 20,000 Pods
 // (on one core, before any object is linted).
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use rustc_hash::FxHashMap as HashMap;
 
 use crate::manifest::selector::Labels;
