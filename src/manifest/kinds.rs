@@ -1,5 +1,6 @@
 //! Typed decoding into k8s-openapi types and the pod template of every workload kind.
 
+use super::labels::Labels;
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::{
@@ -7,7 +8,6 @@ use k8s_openapi::api::core::v1::{
 };
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use super::path::FieldPath;
@@ -51,7 +51,7 @@ pub struct TemplateSummary {
     /// False for a `PodTemplate`, a template for others to use that runs nothing itself.
     pub runs_pods: bool,
     /// The template's labels (empty when it has none).
-    pub labels: BTreeMap<String, String>,
+    pub labels: Labels,
     /// Every container's ports: init containers, then containers, then ephemeral ones.
     pub ports: Vec<TemplatePort>,
     /// `hostNetwork: true`.
@@ -92,7 +92,12 @@ impl PodTemplateRef<'_> {
         TemplateSummary {
             prefix: self.prefix,
             runs_pods,
-            labels: self.metadata.labels.clone().unwrap_or_default(),
+            labels: self
+                .metadata
+                .labels
+                .as_ref()
+                .map(Labels::from)
+                .unwrap_or_default(),
             ports,
             host_network: spec.host_network == Some(true),
         }

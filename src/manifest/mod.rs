@@ -3,6 +3,7 @@
 //! that keep hostile input bounded. It never touches the network or the rules.
 
 mod kinds;
+mod labels;
 mod limits;
 mod locate;
 mod path;

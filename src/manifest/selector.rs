@@ -4,12 +4,9 @@
 //! Shared by the NetworkPolicy model (`netpol/`) and the `network-policy/` rules, so a selector
 //! means one thing everywhere. Pure: labels in, a verdict out.
 
-use std::collections::BTreeMap;
-
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, LabelSelectorRequirement};
 
-/// Labels as a sorted map (the form k8s-openapi decodes them to).
-pub type Labels = BTreeMap<String, String>;
+pub use super::labels::Labels;
 
 /// Why a selector cannot be evaluated: the API server rejects it (an unknown operator, or
 /// values where the operator takes none). Callers report it; it never matches.
@@ -139,7 +136,7 @@ mod tests {
     #[test]
     fn match_labels_and_expressions_must_all_hold() {
         let sel = LabelSelector {
-            match_labels: Some(labels(&[("app", "web")])),
+            match_labels: Some([("app".to_string(), "web".to_string())].into()),
             match_expressions: Some(vec![
                 req("tier", "In", &["front", "edge"]),
                 req("legacy", "DoesNotExist", &[]),

@@ -322,10 +322,10 @@ impl Model {
         let typed = file.typed(object);
         match (&*typed, object.kind.as_str()) {
             (Typed::Namespace(ns), _) => {
-                let mut labels = ns.metadata.labels.clone().unwrap_or_default();
-                labels
-                    .entry(NAMESPACE_NAME_LABEL.to_string())
-                    .or_insert_with(|| object.name.clone());
+                let mut labels = Labels::from(ns.metadata.labels.clone().unwrap_or_default());
+                if !labels.contains_key(NAMESPACE_NAME_LABEL) {
+                    labels.insert(NAMESPACE_NAME_LABEL.to_string(), object.name.clone());
+                }
                 self.namespaces.insert(object.name.clone(), labels);
             }
             (Typed::NetworkPolicy(np), _) => {
@@ -356,7 +356,7 @@ impl Model {
                     namespace,
                     name,
                     kind,
-                    labels: template.metadata.labels.clone().unwrap_or_default(),
+                    labels: Labels::from(template.metadata.labels.clone().unwrap_or_default()),
                     ports: template
                         .spec
                         .containers

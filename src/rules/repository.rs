@@ -182,7 +182,7 @@ impl<'a> Repository<'a> {
         let namespace = object.namespace.as_deref().unwrap_or(DEFAULT_NAMESPACE);
         match &object.kept {
             Typed::Namespace(ns) => {
-                let mut labels = ns.metadata.labels.clone().unwrap_or_default();
+                let mut labels = Labels::from(ns.metadata.labels.clone().unwrap_or_default());
                 labels.insert(NAMESPACE_NAME_LABEL.into(), object.name.clone());
                 self.declares_namespaces = true;
                 self.namespaces.insert(
