@@ -63,15 +63,19 @@ pub struct Node {
     pub kind: NodeKind,
     pub span: ByteSpan,
     pub style: Style,
+    /// Height of the node's subtree with aliases expanded ([`YamlTree::height`]): bounds
+    /// recursion on the tree. It sits in room the node had spare after `style`.
+    height: u32,
 }
 
 /// All nodes of one YAML stream (every document), addressed by [`NodeId`].
 #[derive(Debug, Default)]
 pub struct YamlTree {
     nodes: Vec<Node>,
-    expanded: Vec<u64>,
-    /// Height of each node's subtree with aliases expanded: bounds recursion on the tree.
-    height: Vec<u32>,
+    /// Per node, [`YamlTree::expanded_size`]: at most the limit on it
+    /// (`Limits::max_expanded_nodes`, a million by default), so 32 bits hold it (a count
+    /// above 4,294,967,295 is kept as that, still over any limit 32 bits can say).
+    expanded: Vec<u32>,
 }
 
 /// A document of the stream: its root node and the byte where it starts.
@@ -97,13 +101,13 @@ impl YamlTree {
 
     /// Number of nodes this node stands for once every alias is expanded.
     pub fn expanded_size(&self, id: NodeId) -> u64 {
-        self.expanded[id.0 as usize]
+        u64::from(self.expanded[id.0 as usize])
     }
 
     /// Levels of nesting from this node down, itself included, once aliases are expanded (1 for
     /// a scalar).
     pub fn height(&self, id: NodeId) -> u32 {
-        self.height[id.0 as usize]
+        self.nodes[id.0 as usize].height
     }
 
     pub fn len(&self) -> usize {
@@ -168,11 +172,11 @@ impl YamlTree {
         }
     }
 
-    fn push(&mut self, node: Node, expanded: u64, height: u32) -> NodeId {
+    fn push(&mut self, node: Node, expanded: u64) -> NodeId {
         let id = NodeId(self.nodes.len() as u32);
         self.nodes.push(node);
-        self.expanded.push(expanded);
-        self.height.push(height);
+        self.expanded
+            .push(u32::try_from(expanded).unwrap_or(u32::MAX));
         id
     }
 }
@@ -271,7 +275,6 @@ fn parse_in_chunks(
     let mut bases = Vec::with_capacity(parsed.len());
     let mut nodes = Vec::with_capacity(parsed.len());
     let mut expanded = Vec::with_capacity(parsed.len());
-    let mut height = Vec::with_capacity(parsed.len());
     let mut docs = Vec::new();
     let mut base = 0u32;
     for (offset, piece, piece_docs) in parsed {
@@ -286,7 +289,6 @@ fn parse_in_chunks(
         base += piece.nodes.len() as u32;
         nodes.push(piece.nodes);
         expanded.push(piece.expanded);
-        height.push(piece.height);
     }
     let tree = YamlTree {
         nodes: concat_on_all_cores(nodes, |piece, node| {
@@ -306,7 +308,6 @@ fn parse_in_chunks(
             }
         }),
         expanded: concat_on_all_cores(expanded, |_, _| {}),
-        height: concat_on_all_cores(height, |_, _| {}),
     };
     Some((tree, docs))
 }
@@ -420,7 +421,6 @@ fn parse_sequentially(
     let estimate = (src.text().len() / 4 + 8).min(limits.max_nodes as usize + 1);
     tree.nodes.reserve(estimate);
     tree.expanded.reserve(estimate);
-    tree.height.reserve(estimate);
     let mut docs = Vec::new();
     let mut anchors: HashMap<usize, NodeId> = HashMap::new();
     let mut stack: Vec<Frame> = Vec::new();
@@ -468,8 +468,8 @@ fn parse_sequentially(
                             kind,
                             span: bspan,
                             style,
+                            height: 1,
                         },
-                        1,
                         1,
                     ),
                     anchor,
@@ -550,9 +550,9 @@ fn parse_sequentially(
                                 end,
                             },
                             style: Style::Plain,
+                            height: height + 1,
                         },
                         size,
-                        height + 1,
                     ),
                     anchor,
                 ))
@@ -621,9 +621,9 @@ fn parse_sequentially(
                                 end,
                             },
                             style: Style::Plain,
+                            height: height + 1,
                         },
                         size,
-                        height + 1,
                     ),
                     anchor,
                 ))
@@ -642,7 +642,7 @@ fn parse_sequentially(
             anchors.insert(anchor, id);
         }
         let child_size = tree.expanded_size(id);
-        let child_height = tree.height[id.0 as usize];
+        let child_height = tree.height(id);
         if stack.len() + child_height as usize > limits.max_depth + 1 {
             return Err(err(
                 &span,
@@ -732,7 +732,6 @@ fn parse_sequentially(
     // of them) is given back.
     tree.nodes.shrink_to_fit();
     tree.expanded.shrink_to_fit();
-    tree.height.shrink_to_fit();
     Ok((tree, docs))
 }
 
@@ -1014,7 +1013,7 @@ mod tests {
             let (x, y) = (a.0.node(id), b.0.node(id));
             if format!("{x:?}") != format!("{y:?}")
                 || a.0.expanded_size(id) != b.0.expanded_size(id)
-                || a.0.height[i] != b.0.height[i]
+                || a.0.height(id) != b.0.height(id)
             {
                 return Err(format!("node {i}: {x:?} against {y:?}"));
             }
@@ -1096,6 +1095,34 @@ mod tests {
                 "{mappings} mappings, {sequences} lists"
             );
         }
+    }
+
+    /// A tree holds every node of every file for the whole run: a node and its counts take
+    /// 60 bytes (the subtree's height sits in the node's spare room, its expanded size in 32
+    /// bits), and an expanded size too big for 32 bits is kept as the largest, over any limit.
+    #[test]
+    fn a_node_and_its_counts_take_sixty_bytes() {
+        assert_eq!(std::mem::size_of::<Node>(), 56);
+        let text = "a: &x [1, 2, {b: c}]\nd: *x\n";
+        let (tree, docs) = parse_stream(&SourceText::new(text), &Limits::default()).unwrap();
+        assert_eq!(
+            tree.expanded.capacity() * std::mem::size_of_val(&tree.expanded[0]),
+            tree.len() * 4
+        );
+        // The root stands for its 2 keys and 2 values, each value a list of 4 nodes once `*x`
+        // is expanded, and 3 levels: mapping, list, mapping.
+        assert_eq!(tree.expanded_size(docs[0].root), 1 + 2 + 2 * 6);
+        assert_eq!(tree.height(docs[0].root), 4);
+        let mut big = YamlTree::default();
+        let leaf = |height| Node {
+            kind: NodeKind::Null,
+            span: ByteSpan { start: 0, end: 0 },
+            style: Style::Plain,
+            height,
+        };
+        let id = big.push(leaf(1), u64::from(u32::MAX) + 5);
+        assert_eq!(big.expanded_size(id), u64::from(u32::MAX));
+        assert!(big.expanded_size(id) > Limits::default().max_expanded_nodes);
     }
 
     /// Pieces are joined in order, each item adjusted with its own piece's index; empty pieces
