@@ -639,7 +639,7 @@ impl ConfigParser<'_> {
 
     fn sequence(&mut self, node: NodeId, key: &str) -> Vec<NodeId> {
         match &self.tree.node(node).kind {
-            NodeKind::Sequence { items, .. } => items.clone(),
+            NodeKind::Sequence { items, .. } => items.to_vec(),
             NodeKind::Null => Vec::new(),
             _ => {
                 self.error(node, format!("`{key}` must be a list"));

@@ -195,7 +195,8 @@ impl InsertedBlock {
         if tree.expanded_size(doc.root) != tree.len() as u64 {
             return None;
         }
-        if let NodeKind::Sequence { flow: false, .. } = &tree.node(doc.root).kind {
+        let root = tree.node(doc.root);
+        if let (NodeKind::Sequence { .. }, false) = (&root.kind, root.flow) {
             // Items at the first line's column: the line starts with its dash.
             return replacement[column..]
                 .starts_with("- ")
@@ -207,11 +208,7 @@ impl InsertedBlock {
                     nodes: tree.len() as u64,
                 });
         }
-        let NodeKind::Mapping {
-            entries,
-            flow: false,
-        } = &tree.node(doc.root).kind
-        else {
+        let (NodeKind::Mapping { entries }, false) = (&root.kind, root.flow) else {
             return None;
         };
         let first = entries.first()?;
@@ -364,7 +361,8 @@ fn block_collections(text: &str, tree: &YamlTree, root: NodeId) -> Option<Vec<Ta
             Some(())
         };
         match &node.kind {
-            NodeKind::Mapping { entries, flow } => {
+            NodeKind::Mapping { entries } => {
+                let flow = node.flow;
                 if entries.iter().any(|e| e.merged) {
                     return None;
                 }
@@ -382,7 +380,8 @@ fn block_collections(text: &str, tree: &YamlTree, root: NodeId) -> Option<Vec<Ta
                     });
                 }
             }
-            NodeKind::Sequence { items, flow } => {
+            NodeKind::Sequence { items } => {
+                let flow = node.flow;
                 for &item in items {
                     next(item, &mut cursor)?;
                     stack.push((item, depth + 1));

@@ -282,8 +282,9 @@ impl<'a> Context<'a> {
                 continue;
             }
             depth.insert(n, d);
+            let flow = &tree.node(n).flow;
             match &tree.node(n).kind {
-                NodeKind::Mapping { entries, flow } => {
+                NodeKind::Mapping { entries } => {
                     for (i, e) in entries.iter().enumerate() {
                         if e.merged {
                             continue;
@@ -297,11 +298,9 @@ impl<'a> Context<'a> {
                             continue;
                         }
                         let key_col = col(tree.node(e.key_node).span.start);
-                        match &tree.node(e.value).kind {
-                            NodeKind::Mapping {
-                                entries: inner,
-                                flow: false,
-                            } => {
+                        let value = tree.node(e.value);
+                        match (&value.kind, value.flow) {
+                            (NodeKind::Mapping { entries: inner }, false) => {
                                 if let Some(first) = inner.iter().find(|x| !x.merged) {
                                     let c = col(tree.node(first.key_node).span.start);
                                     if c > key_col {
@@ -309,7 +308,7 @@ impl<'a> Context<'a> {
                                     }
                                 }
                             }
-                            NodeKind::Sequence { items, flow: false } => {
+                            (NodeKind::Sequence { items }, false) => {
                                 if let Some(dash) =
                                     items.first().and_then(|i| dash_before(file, *i))
                                 {
@@ -633,13 +632,12 @@ impl<'a> Context<'a> {
     ) -> Result<(), String> {
         let kind = &self.tree.node(at).kind;
         // `key: {}` under a block mapping grows into a block, like an empty `key:`.
-        let empty_flow_in_block = matches!(kind, NodeKind::Mapping { entries, flow: true } if entries.is_empty())
+        let empty_flow_in_block = self.tree.node(at).flow
+            && matches!(kind, NodeKind::Mapping { entries } if entries.is_empty())
             && self.is_empty_flow(at)
             && parent.is_some_and(|p| {
-                matches!(
-                    self.tree.node(p.collection).kind,
-                    NodeKind::Mapping { flow: false, .. }
-                )
+                let collection = self.tree.node(p.collection);
+                !collection.flow && matches!(collection.kind, NodeKind::Mapping { .. })
             });
         match kind {
             NodeKind::Mapping { .. } if !empty_flow_in_block => {

@@ -91,10 +91,11 @@ fn parse_flow_collection(t: &str) -> Option<Value> {
     let (tree, docs) = parse_stream(&src, &Limits::default()).ok()?;
     match docs.as_slice() {
         [doc]
-            if matches!(
-                tree.node(doc.root).kind,
-                NodeKind::Mapping { flow: true, .. } | NodeKind::Sequence { flow: true, .. }
-            ) =>
+            if tree.node(doc.root).flow
+                && matches!(
+                    tree.node(doc.root).kind,
+                    NodeKind::Mapping { .. } | NodeKind::Sequence { .. }
+                ) =>
         {
             Some(tree.to_json(doc.root))
         }

@@ -38,8 +38,8 @@ pub(super) fn has_action_in_structure(tree: &YamlTree, text: &str) -> bool {
         let node = tree.node(NodeId(i as u32));
         let written = text.get(node.span.start..).unwrap_or_default();
         match &node.kind {
-            NodeKind::Mapping { entries, flow } => {
-                (*flow && written.starts_with("{{"))
+            NodeKind::Mapping { entries } => {
+                (node.flow && written.starts_with("{{"))
                     || entries.iter().any(|e| {
                         !e.merged
                             && tree.node(e.key_node).style == Style::Plain

@@ -175,7 +175,7 @@ impl<'de> Deserializer<'de> for NodeDeserializer<'_> {
             NodeKind::Str(variant) => {
                 visitor.visit_enum(de::value::StrDeserializer::<Undecoded>::new(variant))
             }
-            NodeKind::Mapping { entries, .. } => match entries.as_slice() {
+            NodeKind::Mapping { entries, .. } => match &entries[..] {
                 [entry] => visitor.visit_enum(Variant {
                     name: &entry.key,
                     value: self.child(entry.value),

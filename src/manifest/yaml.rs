@@ -38,14 +38,12 @@ pub enum NodeKind {
     /// short: a `CompactString` keeps up to 24 bytes inline, without an allocation of its own.
     Str(CompactString),
     Sequence {
-        items: Vec<NodeId>,
-        flow: bool,
+        items: Box<[NodeId]>,
     },
     /// Entries in source order. Merge keys (`<<`) are already resolved: merged entries come after
     /// the mapping's own keys and point at the nodes they were merged from.
     Mapping {
-        entries: Vec<Entry>,
-        flow: bool,
+        entries: Box<[Entry]>,
     },
 }
 
@@ -63,6 +61,9 @@ pub struct Node {
     pub kind: NodeKind,
     pub span: ByteSpan,
     pub style: Style,
+    /// A flow collection (`[…]`, `{…}`); false for a block one and for a scalar. Kept here,
+    /// not in the collection's variant of [`NodeKind`]: there it took a word of its own.
+    pub flow: bool,
     /// Height of the node's subtree with aliases expanded ([`YamlTree::height`]): bounds
     /// recursion on the tree. It sits in room the node had spare after `style`.
     height: u32,
@@ -425,9 +426,9 @@ fn parse_sequentially(
     let mut anchors: HashMap<usize, NodeId> = HashMap::new();
     let mut stack: Vec<Frame> = Vec::new();
     // The tree is kept for the whole run, so a collection's items and entries (most mappings
-    // have one to three) are gathered in a buffer used again and again, then copied once into
-    // a vector of their exact length: no room to grow is kept, and no vector is grown from
-    // empty per collection.
+    // have one to three) are gathered in a buffer used again and again, then moved once into
+    // a boxed slice of their exact length: no room to grow is kept (nor a capacity word), and
+    // no vector is grown from empty per collection.
     let mut spare_items: Vec<Vec<NodeId>> = Vec::new();
     let mut spare_entries: Vec<Vec<Entry>> = Vec::new();
     let mut doc_index = 0usize;
@@ -468,6 +469,7 @@ fn parse_sequentially(
                             kind,
                             span: bspan,
                             style,
+                            flow: false,
                             height: 1,
                         },
                         1,
@@ -538,18 +540,18 @@ fn parse_sequentially(
                         .max(start.end)
                 };
                 total_nodes += 1;
-                let mut exact = Vec::with_capacity(items.len());
-                exact.append(&mut items);
-                spare_items.push(std::mem::replace(&mut items, exact));
+                let exact: Box<[NodeId]> = items.drain(..).collect();
+                spare_items.push(items);
                 Some((
                     tree.push(
                         Node {
-                            kind: NodeKind::Sequence { items, flow },
+                            kind: NodeKind::Sequence { items: exact },
                             span: ByteSpan {
                                 start: start.start,
                                 end,
                             },
                             style: Style::Plain,
+                            flow,
                             height: height + 1,
                         },
                         size,
@@ -583,7 +585,7 @@ fn parse_sequentially(
                 for source in &merges {
                     let sources: Vec<NodeId> = match &tree.node(*source).kind {
                         NodeKind::Mapping { .. } => vec![*source],
-                        NodeKind::Sequence { items, .. } => items.clone(),
+                        NodeKind::Sequence { items, .. } => items.to_vec(),
                         _ => {
                             return Err(err(
                                 &span,
@@ -609,18 +611,18 @@ fn parse_sequentially(
                     }
                 }
                 total_nodes += 1;
-                let mut exact = Vec::with_capacity(entries.len());
-                exact.append(&mut entries);
-                spare_entries.push(std::mem::replace(&mut entries, exact));
+                let exact: Box<[Entry]> = entries.drain(..).collect();
+                spare_entries.push(entries);
                 Some((
                     tree.push(
                         Node {
-                            kind: NodeKind::Mapping { entries, flow },
+                            kind: NodeKind::Mapping { entries: exact },
                             span: ByteSpan {
                                 start: start.start,
                                 end,
                             },
                             style: Style::Plain,
+                            flow,
                             height: height + 1,
                         },
                         size,
@@ -1066,43 +1068,13 @@ mod tests {
         assert!(seen > 100 && split > 20, "{split} of {seen} files split");
     }
 
-    /// The tree lives as long as its file: a collection keeps no room to grow, whether the
-    /// stream was parsed whole or in pieces.
-    #[test]
-    fn collections_of_a_tree_keep_no_room_to_grow() {
-        let text = varied_stream(40);
-        let src = SourceText::new(&text);
-        let limits = Limits::default();
-        let whole = parse_sequentially(&src, &limits, false).unwrap();
-        let pieces = parse_in_chunks(&src, &limits, false, 64).expect("parsed in pieces");
-        for (tree, _) in [whole, pieces] {
-            let (mut mappings, mut sequences) = (0, 0);
-            for id in 0..tree.len() {
-                match &tree.node(NodeId(id as u32)).kind {
-                    NodeKind::Mapping { entries, .. } => {
-                        mappings += 1;
-                        assert_eq!(entries.capacity(), entries.len(), "node {id}");
-                    }
-                    NodeKind::Sequence { items, .. } => {
-                        sequences += 1;
-                        assert_eq!(items.capacity(), items.len(), "node {id}");
-                    }
-                    _ => {}
-                }
-            }
-            assert!(
-                mappings > 400 && sequences > 40,
-                "{mappings} mappings, {sequences} lists"
-            );
-        }
-    }
-
     /// A tree holds every node of every file for the whole run: a node and its counts take
-    /// 60 bytes (the subtree's height sits in the node's spare room, its expanded size in 32
-    /// bits), and an expanded size too big for 32 bits is kept as the largest, over any limit.
+    /// 52 bytes (a collection's items are a boxed slice, its flow flag and the subtree's height
+    /// sit in the node's spare room, its expanded size in 32 bits; 68 before), and an expanded
+    /// size too big for 32 bits is kept as the largest, over any limit.
     #[test]
-    fn a_node_and_its_counts_take_sixty_bytes() {
-        assert_eq!(std::mem::size_of::<Node>(), 56);
+    fn a_node_and_its_counts_take_52_bytes() {
+        assert_eq!(std::mem::size_of::<Node>(), 48);
         let text = "a: &x [1, 2, {b: c}]\nd: *x\n";
         let (tree, docs) = parse_stream(&SourceText::new(text), &Limits::default()).unwrap();
         assert_eq!(
@@ -1118,6 +1090,7 @@ mod tests {
             kind: NodeKind::Null,
             span: ByteSpan { start: 0, end: 0 },
             style: Style::Plain,
+            flow: false,
             height,
         };
         let id = big.push(leaf(1), u64::from(u32::MAX) + 5);

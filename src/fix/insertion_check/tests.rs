@@ -316,7 +316,8 @@ fn simple_blocks_read_as_the_parser_reads_them() {
         accepted += 1;
         let (tree, docs) = parse_stream(&SourceText::new(&text), &Limits::default())
             .unwrap_or_else(|e| panic!("read line by line, refused by the parser ({e}):\n{text}"));
-        let NodeKind::Mapping { entries, flow } = &tree.node(docs[0].root).kind else {
+        let flow = tree.node(docs[0].root).flow;
+        let NodeKind::Mapping { entries } = &tree.node(docs[0].root).kind else {
             panic!("not a mapping:\n{text}");
         };
         let keys: Vec<&str> = entries.iter().map(|e| e.key.as_str()).collect();

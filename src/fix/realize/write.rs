@@ -40,10 +40,12 @@ impl Context<'_> {
 
     fn in_flow(&self, n: NodeId) -> bool {
         self.parents.get(&n).is_some_and(|p| {
-            matches!(
-                self.tree.node(p.collection).kind,
-                NodeKind::Mapping { flow: true, .. } | NodeKind::Sequence { flow: true, .. }
-            )
+            let collection = self.tree.node(p.collection);
+            collection.flow
+                && matches!(
+                    collection.kind,
+                    NodeKind::Mapping { .. } | NodeKind::Sequence { .. }
+                )
         })
     }
 
@@ -91,7 +93,8 @@ impl Context<'_> {
             .parents
             .get(&node)
             .ok_or("an empty value outside the object")?;
-        let NodeKind::Mapping { entries, flow } = &self.tree.node(parent.collection).kind else {
+        let collection = self.tree.node(parent.collection);
+        let (NodeKind::Mapping { entries }, flow) = (&collection.kind, &collection.flow) else {
             return Err("an empty value outside a mapping".into());
         };
         let key = self.tree.node(entries[parent.index].key_node);
@@ -155,7 +158,7 @@ impl Context<'_> {
         out: &mut Vec<Pending>,
     ) -> Result<(), String> {
         let node = self.tree.node(m);
-        let NodeKind::Mapping { entries, flow } = &node.kind else {
+        let (NodeKind::Mapping { entries }, flow) = (&node.kind, &node.flow) else {
             return Err("not a mapping".into());
         };
         let depth = self.depth(m);
@@ -313,7 +316,7 @@ impl Context<'_> {
         out: &mut Vec<Pending>,
     ) -> Result<(), String> {
         let node = self.tree.node(s);
-        let NodeKind::Sequence { items, flow } = &node.kind else {
+        let (NodeKind::Sequence { items }, flow) = (&node.kind, &node.flow) else {
             return Err("not a list".into());
         };
         let depth = self.depth(s);
@@ -528,16 +531,15 @@ impl Context<'_> {
     /// not where the alias is.
     fn content_end(&self, n: NodeId) -> Result<usize, String> {
         let node = self.tree.node(n);
-        Ok(match &node.kind {
-            NodeKind::Mapping {
-                entries,
-                flow: false,
-            } => match entries.iter().rev().find(|e| !e.merged) {
-                Some(e) => self.value_end(e.key_node, e.value)?,
-                None => node.span.end,
+        Ok(match (&node.kind, node.flow) {
+            (NodeKind::Mapping { entries }, false) => {
+                match entries.iter().rev().find(|e| !e.merged) {
+                    Some(e) => self.value_end(e.key_node, e.value)?,
+                    None => node.span.end,
+                }
+                .max(node.span.start)
             }
-            .max(node.span.start),
-            NodeKind::Sequence { items, flow: false } => match items.last() {
+            (NodeKind::Sequence { items }, false) => match items.last() {
                 Some(i) => self.item_end(*i)?,
                 None => node.span.end,
             }
