@@ -511,7 +511,7 @@ impl PerModeKeys {
 
 impl ConfigParser<'_> {
     fn error(&mut self, node: NodeId, message: String) {
-        let (line, column) = self.source.line_col(self.tree.node(node).span.start);
+        let (line, column) = self.source.line_col(self.tree.node(node).span().start);
         self.errors.push(ConfigError {
             file: self.file.to_string(),
             line,
@@ -521,7 +521,7 @@ impl ConfigParser<'_> {
     }
 
     fn line(&self, node: NodeId) -> usize {
-        self.source.line_col(self.tree.node(node).span.start).0
+        self.source.line_col(self.tree.node(node).span().start).0
     }
 
     /// The entries of a mapping, reporting keys outside `allowed`.
@@ -563,7 +563,7 @@ impl ConfigParser<'_> {
             NodeKind::Bool(_) | NodeKind::Int(_) | NodeKind::Float(_) => self
                 .source
                 .text()
-                .get(n.span.start..n.span.end)
+                .get(n.span().start..n.span().end)
                 .map(str::to_string),
             _ => {
                 self.error(node, format!("`{key}` must be a string"));

@@ -224,7 +224,7 @@ pub fn lints_in_order(result: &LintResult) -> bool {
         return false;
     }
     result.files.iter().all(|file| {
-        let spans = file.objects.iter().map(|o| file.tree.node(o.node).span);
+        let spans = file.objects.iter().map(|o| file.tree.node(o.node).span());
         spans
             .clone()
             .zip(spans.skip(1))

@@ -213,7 +213,7 @@ impl InsertedBlock {
         };
         let first = entries.first()?;
         if entries.iter().any(|e| e.merged)
-            || tree.node(first.key_node).span.start != column
+            || tree.node(first.key_node).span().start != column
             || tree.expanded_size(doc.root) != tree.len() as u64
         {
             // Not a block mapping at the first line's column, or it holds aliases.
@@ -351,9 +351,9 @@ fn block_collections(text: &str, tree: &YamlTree, root: NodeId) -> Option<Vec<Ta
         let node = tree.node(id);
         // Written children come in text order inside their parent: a child that starts before
         // the end of what came before it is an alias (its node is where its anchor is).
-        let mut cursor = node.span.start;
+        let mut cursor = node.span().start;
         let next = |child: NodeId, cursor: &mut usize| -> Option<()> {
-            let span = tree.node(child).span;
+            let span = tree.node(child).span();
             if span.start < *cursor {
                 return None;
             }
@@ -408,7 +408,7 @@ fn block_collections(text: &str, tree: &YamlTree, root: NodeId) -> Option<Vec<Ta
 fn key_column(text: &str, tree: &YamlTree, entries: &[crate::manifest::Entry]) -> Option<usize> {
     let mut column = None;
     for (i, e) in entries.iter().enumerate() {
-        let start = tree.node(e.key_node).span.start;
+        let start = tree.node(e.key_node).span().start;
         let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
         let prefix = &text.as_bytes()[line_start..start];
         let plain = if i == 0 {
@@ -433,7 +433,7 @@ fn key_column(text: &str, tree: &YamlTree, entries: &[crate::manifest::Entry]) -
 fn dash_column(text: &str, tree: &YamlTree, items: &[NodeId]) -> Option<usize> {
     let mut column = None;
     for &item in items {
-        let start = tree.node(item).span.start;
+        let start = tree.node(item).span().start;
         let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
         let prefix = &text[line_start..start];
         let dash = prefix.len() - prefix.trim_start_matches(' ').len();
@@ -457,7 +457,7 @@ fn is_insertion_point(text: &str, tree: &YamlTree, target: &Target, at: usize) -
         // Every item starts its own line (`dash_column`): before any of them, or after the last.
         let items = tree.items(target.node);
         let item_line = items.iter().any(|&i| {
-            let start = tree.node(i).span.start;
+            let start = tree.node(i).span().start;
             at <= start && !text[at..start].contains('\n')
         });
         if item_line {
@@ -467,7 +467,7 @@ fn is_insertion_point(text: &str, tree: &YamlTree, target: &Target, at: usize) -
     } else {
         let entries = tree.entries(target.node);
         let key_line = entries.iter().any(|e| {
-            let start = tree.node(e.key_node).span.start;
+            let start = tree.node(e.key_node).span().start;
             start == at + target.column && bytes[at..start].iter().all(|&b| b == b' ')
         });
         if key_line {
@@ -478,7 +478,7 @@ fn is_insertion_point(text: &str, tree: &YamlTree, target: &Target, at: usize) -
     let Some(last) = last else {
         return false;
     };
-    let value = tree.node(last).span;
+    let value = tree.node(last).span();
     // The value must end inside its line, after something written on it (an empty value's
     // span may lie on a later line, a block scalar's may end at the next line's start), with
     // only spaces or a comment after it.

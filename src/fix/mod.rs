@@ -267,7 +267,7 @@ pub fn applicable(fix: &Fix, include_unsafe: bool) -> bool {
 /// check of `--fix` and of review suggestions when it is large.
 fn verify_in_document(file: &ManifestFile, object: &Object, edits: &[Edit]) -> Result<(), String> {
     let text = file.source.text();
-    let span = file.tree.node(object.node).span;
+    let span = file.tree.node(object.node).span();
     let (_, column) = file.source.line_col(span.start);
     if column != 1 {
         return if text.len() <= VERIFY_EACH_FIX_UP_TO {
@@ -293,7 +293,7 @@ fn verify_in_document(file: &ManifestFile, object: &Object, edits: &[Edit]) -> R
 /// [`verify_in_document`] by re-parsing the object's document (which starts at column 1).
 fn reparse_document(file: &ManifestFile, object: &Object, edits: &[Edit]) -> Result<(), String> {
     let text = file.source.text();
-    let span = file.tree.node(object.node).span;
+    let span = file.tree.node(object.node).span();
     let start = span.start;
     let last = edits
         .iter()

@@ -297,12 +297,12 @@ impl<'a> Context<'a> {
                         if *flow {
                             continue;
                         }
-                        let key_col = col(tree.node(e.key_node).span.start);
+                        let key_col = col(tree.node(e.key_node).span().start);
                         let value = tree.node(e.value);
                         match (&value.kind, value.flow) {
                             (NodeKind::Mapping { entries: inner }, false) => {
                                 if let Some(first) = inner.iter().find(|x| !x.merged) {
-                                    let c = col(tree.node(first.key_node).span.start);
+                                    let c = col(tree.node(first.key_node).span().start);
                                     if c > key_col {
                                         *steps.entry(c - key_col).or_default() += 1;
                                     }
@@ -359,7 +359,7 @@ impl<'a> Context<'a> {
 
     /// True for `{}` with nothing but spaces inside (no comments, no merges).
     fn is_empty_flow(&self, n: NodeId) -> bool {
-        let span = self.tree.node(n).span;
+        let span = self.tree.node(n).span();
         let inner = self.text[span.start..span.end].trim();
         inner.starts_with('{')
             && inner.ends_with('}')
@@ -376,7 +376,7 @@ impl<'a> Context<'a> {
 
     /// True when an anchor (`&name`) is written right before or at the start of the node.
     fn has_anchor(&self, n: NodeId) -> bool {
-        let start = self.tree.node(n).span.start;
+        let start = self.tree.node(n).span().start;
         if self.text[start..].starts_with('&') {
             return true;
         }
@@ -388,8 +388,8 @@ impl<'a> Context<'a> {
     }
 
     fn check_owned(&self, n: NodeId, path: &FieldPath) -> Result<(), String> {
-        let span = self.tree.node(n).span;
-        let root = self.tree.node(self.root).span;
+        let span = self.tree.node(n).span();
+        let root = self.tree.node(self.root).span();
         let outside = span.start < root.start || span.end > root.end;
         // In a document with several objects, an anchored node may be aliased by another one.
         let maybe_aliased = self.document_shared && self.has_anchor(n);
@@ -683,7 +683,7 @@ impl<'a> Context<'a> {
 /// The byte of the `-` before a block list item.
 fn dash_before(file: &ManifestFile, item: NodeId) -> Option<usize> {
     let text = file.source.text();
-    let start = file.tree.node(item).span.start;
+    let start = file.tree.node(item).span().start;
     let before = &text[..start];
     let trimmed = before.trim_end_matches([' ', '\t']);
     // An anchor or tag can sit between the dash and the item.

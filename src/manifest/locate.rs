@@ -38,18 +38,18 @@ pub(super) fn locate(
     path: &FieldPath,
 ) -> Location {
     let mut node = root;
-    let mut byte = tree.node(root).span.start;
+    let mut byte = tree.node(root).span().start;
     let mut found = FieldPath::root();
     let mut exact = true;
     for seg in path.segments() {
         let next = match seg {
             Segment::Key(k) => tree
                 .entry(node, k)
-                .map(|e| (e.value, tree.node(e.key_node).span.start)),
+                .map(|e| (e.value, tree.node(e.key_node).span().start)),
             Segment::Index(i) => tree
                 .items(node)
                 .get(*i)
-                .map(|n| (*n, tree.node(*n).span.start)),
+                .map(|n| (*n, tree.node(*n).span().start)),
         };
         match next {
             Some((n, b)) => {

@@ -36,7 +36,7 @@ pub(super) fn has_action_in_structure(tree: &YamlTree, text: &str) -> bool {
     }
     (0..tree.len()).any(|i| {
         let node = tree.node(NodeId(i as u32));
-        let written = text.get(node.span.start..).unwrap_or_default();
+        let written = text.get(node.span().start..).unwrap_or_default();
         match &node.kind {
             NodeKind::Mapping { entries } => {
                 (node.flow && written.starts_with("{{"))

@@ -473,7 +473,7 @@ mod tests {
                             stack.extend(entries.iter().map(|e| e.value))
                         }
                         NodeKind::Sequence { items, .. } => stack.extend(items.iter().copied()),
-                        _ => values.push(tree.node(n).span),
+                        _ => values.push(tree.node(n).span()),
                     }
                 }
                 for span in &values {

@@ -59,7 +59,10 @@ pub struct Entry {
 #[derive(Debug, Clone)]
 pub struct Node {
     pub kind: NodeKind,
-    pub span: ByteSpan,
+    /// [`Node::span`]'s bounds, in 32 bits: a stream longer than 4 GiB is refused before it
+    /// is parsed (files are limited to 16 MiB), and two `usize` took 8 more bytes a node.
+    start: u32,
+    end: u32,
     pub style: Style,
     /// A flow collection (`[…]`, `{…}`); false for a block one and for a scalar. Kept here,
     /// not in the collection's variant of [`NodeKind`]: there it took a word of its own.
@@ -93,6 +96,16 @@ pub struct YamlError {
     pub line: usize,
     pub column: usize,
     pub message: String,
+}
+
+impl Node {
+    /// Where the node is written in the text it was parsed from.
+    pub fn span(&self) -> ByteSpan {
+        ByteSpan {
+            start: self.start as usize,
+            end: self.end as usize,
+        }
+    }
 }
 
 impl YamlTree {
@@ -230,6 +243,14 @@ fn parse(
     limits: &Limits,
     last_key_wins: bool,
 ) -> Result<(YamlTree, Vec<DocumentRoot>), YamlError> {
+    // Nodes keep their offsets in 32 bits. Files are refused long before (16 MiB by default).
+    if u32::try_from(src.text().len()).is_err() {
+        return Err(YamlError {
+            line: 1,
+            column: 1,
+            message: "too large to parse: 4 GiB or more".to_string(),
+        });
+    }
     if src.text().len() >= PARALLEL_PARSE_BYTES
         && let Some(parsed) = parse_in_chunks(src, limits, last_key_wins, PARSE_CHUNK_BYTES)
     {
@@ -294,8 +315,9 @@ fn parse_in_chunks(
     let tree = YamlTree {
         nodes: concat_on_all_cores(nodes, |piece, node| {
             let (offset, base) = bases[piece];
-            node.span.start += offset;
-            node.span.end += offset;
+            // The whole stream is under 4 GiB (`parse` says so), so is every offset in it.
+            node.start += offset as u32;
+            node.end += offset as u32;
             let shift = |id: &mut NodeId| id.0 += base;
             match &mut node.kind {
                 NodeKind::Sequence { items, .. } => items.iter_mut().for_each(shift),
@@ -467,7 +489,8 @@ fn parse_sequentially(
                     tree.push(
                         Node {
                             kind,
-                            span: bspan,
+                            start: bspan.start as u32,
+                            end: bspan.end as u32,
                             style,
                             flow: false,
                             height: 1,
@@ -536,7 +559,7 @@ fn parse_sequentially(
                 } else {
                     items
                         .last()
-                        .map_or(start.end, |i| tree.node(*i).span.end)
+                        .map_or(start.end, |i| tree.node(*i).span().end)
                         .max(start.end)
                 };
                 total_nodes += 1;
@@ -546,10 +569,8 @@ fn parse_sequentially(
                     tree.push(
                         Node {
                             kind: NodeKind::Sequence { items: exact },
-                            span: ByteSpan {
-                                start: start.start,
-                                end,
-                            },
+                            start: start.start as u32,
+                            end: end as u32,
                             style: Style::Plain,
                             flow,
                             height: height + 1,
@@ -578,7 +599,7 @@ fn parse_sequentially(
                 } else {
                     entries
                         .last()
-                        .map_or(start.end, |e| tree.node(e.value).span.end)
+                        .map_or(start.end, |e| tree.node(e.value).span().end)
                         .max(start.end)
                 };
                 // Merge keys: explicit keys win, then earlier merge sources win over later ones.
@@ -617,10 +638,8 @@ fn parse_sequentially(
                     tree.push(
                         Node {
                             kind: NodeKind::Mapping { entries: exact },
-                            span: ByteSpan {
-                                start: start.start,
-                                end,
-                            },
+                            start: start.start as u32,
+                            end: end as u32,
                             style: Style::Plain,
                             flow,
                             height: height + 1,
@@ -710,7 +729,7 @@ fn parse_sequentially(
                             e.key_node = key_node;
                             e.value = id;
                         } else if entries.iter().any(|e| e.key == key) {
-                            let k = tree.node(key_node).span;
+                            let k = tree.node(key_node).span();
                             let (line, column) = src.line_col(k.start);
                             return Err(YamlError {
                                 line,
@@ -1069,12 +1088,13 @@ mod tests {
     }
 
     /// A tree holds every node of every file for the whole run: a node and its counts take
-    /// 52 bytes (a collection's items are a boxed slice, its flow flag and the subtree's height
-    /// sit in the node's spare room, its expanded size in 32 bits; 68 before), and an expanded
-    /// size too big for 32 bits is kept as the largest, over any limit.
+    /// 44 bytes (a collection's items are a boxed slice, its span is two 32-bit offsets, its
+    /// flow flag and the subtree's height sit in the node's spare room, its expanded size is in
+    /// 32 bits; 68 before), and an expanded size too big for 32 bits is kept as the largest,
+    /// over any limit.
     #[test]
-    fn a_node_and_its_counts_take_52_bytes() {
-        assert_eq!(std::mem::size_of::<Node>(), 48);
+    fn a_node_and_its_counts_take_44_bytes() {
+        assert_eq!(std::mem::size_of::<Node>(), 40);
         let text = "a: &x [1, 2, {b: c}]\nd: *x\n";
         let (tree, docs) = parse_stream(&SourceText::new(text), &Limits::default()).unwrap();
         assert_eq!(
@@ -1088,7 +1108,8 @@ mod tests {
         let mut big = YamlTree::default();
         let leaf = |height| Node {
             kind: NodeKind::Null,
-            span: ByteSpan { start: 0, end: 0 },
+            start: 0,
+            end: 0,
             style: Style::Plain,
             flow: false,
             height,

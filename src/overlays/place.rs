@@ -136,7 +136,7 @@ fn index_spans(
     if depth > MAX_WALK_DEPTH {
         return;
     }
-    let span = tree.node(node).span;
+    let span = tree.node(node).span();
     let first = !out.contains_key(&(span.start, span.end));
     for entry in tree.entries(node) {
         index_spans(
@@ -391,7 +391,7 @@ impl Overlays {
             let built = &self.built[bi];
             let root = result.file(&built.path).and_then(|file| {
                 let object = file.objects.iter().find(|o| {
-                    let span = file.tree.node(o.node).span;
+                    let span = file.tree.node(o.node).span();
                     span.start <= f.byte && f.byte <= span.end && o.reference() == f.object
                 })?;
                 built.build.objects.get(object.document)

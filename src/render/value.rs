@@ -255,7 +255,10 @@ fn core_float(s: &str) -> Option<f64> {
 /// Converts a parsed document into a [`Node`] tree with source origins in `file`.
 pub fn from_tree(tree: &YamlTree, src: &SourceText, id: NodeId, file: FileId) -> Node {
     let n = tree.node(id);
-    let origin = Origin::Source { file, span: n.span };
+    let origin = Origin::Source {
+        file,
+        span: n.span(),
+    };
     let value = match &n.kind {
         NodeKind::Sequence { items, .. } => Value::Seq(
             items
@@ -273,7 +276,7 @@ pub fn from_tree(tree: &YamlTree, src: &SourceText, id: NodeId, file: FileId) ->
         kind => {
             // Plain scalars keep the author's text; a folded multi-line plain scalar or one with
             // an explicit tag uses the parsed value.
-            let raw = src.text().get(n.span.start..n.span.end).unwrap_or("");
+            let raw = src.text().get(n.span().start..n.span().end).unwrap_or("");
             let text = if n.style == Style::Plain && !raw.contains('\n') && !raw.starts_with('!') {
                 raw.trim().to_string()
             } else {

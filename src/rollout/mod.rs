@@ -483,7 +483,7 @@ fn review_findings(
     for file in files {
         let file_findings = by_file.get(file.path.as_str()).map_or(&[][..], |v| v);
         for object in &file.objects {
-            let span = file.tree.node(object.node).span;
+            let span = file.tree.node(object.node).span();
             let reference = object.reference();
             let first = file_findings.partition_point(|&(byte, _)| byte < span.start);
             let last = file_findings.partition_point(|&(byte, _)| byte <= span.end);

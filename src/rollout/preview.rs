@@ -203,7 +203,7 @@ fn object_line(result: &crate::engine::LintResult, file: &str, object: &ObjectRe
         .file(file)
         .and_then(|f| {
             let o = f.objects.iter().find(|o| &o.reference() == object)?;
-            Some(f.source.line_col(f.tree.node(o.node).span.start).0)
+            Some(f.source.line_col(f.tree.node(o.node).span().start).0)
         })
         .unwrap_or(1)
 }
@@ -225,7 +225,7 @@ fn namespace_labels(
             };
             let labels = ns.metadata.labels.as_ref();
             let get = |k: &str| labels.and_then(|l| l.get(k)).cloned();
-            let line = file.source.line_col(file.tree.node(o.node).span.start).0;
+            let line = file.source.line_col(file.tree.node(o.node).span().start).0;
             let of = |mode: Mode| ModeLabels {
                 level: get(&level_label(mode)),
                 version: get(&format!("{}-version", level_label(mode))),

@@ -110,8 +110,8 @@ fn touches_labels(file: &ManifestFile, patch: &str) -> bool {
             let Some(entry) = file.tree.entry(metadata.value, key) else {
                 continue;
             };
-            let start = file.tree.node(entry.key_node).span.start;
-            let end = file.tree.node(entry.value).span.end;
+            let start = file.tree.node(entry.key_node).span().start;
+            let end = file.tree.node(entry.value).span().end;
             let (first, _) = file.source.line_col(start);
             let (last, _) = file.source.line_col(end.saturating_sub(1).max(start));
             ranges.push((first, last));

@@ -57,9 +57,9 @@ impl Context<'_> {
     ) -> Result<(), String> {
         let n = self.tree.node(node);
         let flow = self.in_flow(node);
-        if n.span.start == n.span.end {
+        if n.span().start == n.span().end {
             // `key:` with nothing after it: the empty value sits on the colon.
-            let colon = self.colon_after(n.span.start)?;
+            let colon = self.colon_after(n.span().start)?;
             out.push(Pending {
                 start: colon + 1,
                 end: colon + 1,
@@ -74,8 +74,8 @@ impl Context<'_> {
             render_replacement(value, n.style, flow)?
         };
         out.push(Pending {
-            start: n.span.start,
-            end: n.span.end,
+            start: n.span().start,
+            end: n.span().end,
             text,
             depth: self.depth(node),
         });
@@ -101,8 +101,8 @@ impl Context<'_> {
         let depth = self.depth(node);
         if *flow {
             let text = render_flow(value, self.json)?;
-            if n.span.start == n.span.end {
-                let colon = self.colon_after(n.span.start)?;
+            if n.span().start == n.span().end {
+                let colon = self.colon_after(n.span().start)?;
                 out.push(Pending {
                     start: colon + 1,
                     end: colon + 1,
@@ -111,26 +111,26 @@ impl Context<'_> {
                 });
             } else {
                 out.push(Pending {
-                    start: n.span.start,
-                    end: n.span.end,
+                    start: n.span().start,
+                    end: n.span().end,
                     text,
                     depth,
                 });
             }
             return Ok(());
         }
-        let key_col = self.col(key.span.start);
-        if n.span.start != n.span.end {
+        let key_col = self.col(key.span().start);
+        if n.span().start != n.span().end {
             // `key: ~` -> `key:`, then the block below it.
-            let colon = self.colon_after(key.span.end)?;
+            let colon = self.colon_after(key.span().end)?;
             out.push(Pending {
                 start: colon + 1,
-                end: n.span.end,
+                end: n.span().end,
                 text: String::new(),
                 depth,
             });
         }
-        let at = self.line_after(n.span.end.max(key.span.end));
+        let at = self.line_after(n.span().end.max(key.span().end));
         let text = written(|text| match value {
             NewValue::Map(m) => {
                 for (k, v) in m {
@@ -180,7 +180,7 @@ impl Context<'_> {
             .enumerate()
             .map(|(j, i)| {
                 let e = &entries[*i];
-                let key = self.tree.node(e.key_node).span;
+                let key = self.tree.node(e.key_node).span();
                 let end = match self.value_end(e.key_node, e.value) {
                     Ok(end) => end.max(key.end),
                     Err(err) if needed[j] => return Err(err),
@@ -203,14 +203,14 @@ impl Context<'_> {
             if has_merge && removed_own.iter().all(|r| *r) && !own.is_empty() {
                 return Err("the mapping would keep only its `<<` merge; edit it by hand".into());
             }
-            return self.emit_flow(node.span, &elements, &removed_own, &added, depth, out);
+            return self.emit_flow(node.span(), &elements, &removed_own, &added, depth, out);
         }
         if own.is_empty() {
             return Err("the mapping has no keys of its own (only `<<` merges)".into());
         }
         let all_removed = removed_own.iter().all(|r| *r);
         // Removals: whole lines, or, for the first key of a `- ` item, up to the next key.
-        let first_key = self.tree.node(entries[own[0]].key_node).span.start;
+        let first_key = self.tree.node(entries[own[0]].key_node).span().start;
         let on_dash = !self.line_prefix(first_key).trim().is_empty();
         if all_removed && inserts.is_empty() && !has_merge {
             // Leave an empty mapping rather than an empty value. The comments written inside
@@ -279,7 +279,7 @@ impl Context<'_> {
             let comments = self.comments_between(
                 self.line_after(start),
                 end,
-                self.col(self.tree.node(entries[own[i]].key_node).span.start),
+                self.col(self.tree.node(entries[own[i]].key_node).span().start),
             );
             out.push(Pending {
                 start: line_start,
@@ -322,7 +322,7 @@ impl Context<'_> {
         let depth = self.depth(s);
         let elements: Vec<(usize, usize)> = items
             .iter()
-            .map(|i| Ok((self.tree.node(*i).span.start, self.item_end(*i)?)))
+            .map(|i| Ok((self.tree.node(*i).span().start, self.item_end(*i)?)))
             .collect::<Result<_, String>>()?;
         let removed_flags: Vec<bool> = (0..items.len()).map(|i| removed.contains(&i)).collect();
         if *flow {
@@ -330,7 +330,7 @@ impl Context<'_> {
                 .iter()
                 .map(|a| flow_value(a, self.json))
                 .collect::<Result<Vec<_>, _>>()?;
-            return self.emit_flow(node.span, &elements, &removed_flags, &added, depth, out);
+            return self.emit_flow(node.span(), &elements, &removed_flags, &added, depth, out);
         }
         let dashes = items
             .iter()
@@ -535,19 +535,19 @@ impl Context<'_> {
             (NodeKind::Mapping { entries }, false) => {
                 match entries.iter().rev().find(|e| !e.merged) {
                     Some(e) => self.value_end(e.key_node, e.value)?,
-                    None => node.span.end,
+                    None => node.span().end,
                 }
-                .max(node.span.start)
+                .max(node.span().start)
             }
             (NodeKind::Sequence { items }, false) => match items.last() {
                 Some(i) => self.item_end(*i)?,
-                None => node.span.end,
+                None => node.span().end,
             }
-            .max(node.span.start),
+            .max(node.span().start),
             _ if matches!(node.style, Style::Literal | Style::Folded) => {
                 // Without the keep indicator (`|+`), blank lines after the text are not part of
                 // the value: the content ends on its last non-blank line.
-                let (first_line, _) = self.src.line_col(node.span.start);
+                let (first_line, _) = self.src.line_col(node.span().start);
                 let header = if first_line > 1 {
                     self.src.line_text(first_line - 1)
                 } else {
@@ -557,11 +557,11 @@ impl Context<'_> {
                     .rfind(['|', '>'])
                     .map_or("+", |i| header[i + 1..].split('#').next().unwrap_or(""));
                 if !indicators.contains('+') {
-                    let body = &self.text[node.span.start..node.span.end.min(self.text.len())];
-                    return Ok(node.span.start + body.trim_end().len());
+                    let body = &self.text[node.span().start..node.span().end.min(self.text.len())];
+                    return Ok(node.span().start + body.trim_end().len());
                 }
                 // Back up to the start of the line the span ends on (the next token's line).
-                let end = node.span.end;
+                let end = node.span().end;
                 if end >= self.text.len() {
                     // At the end of the file: stop before its final line break.
                     let t = self.text;
@@ -569,14 +569,14 @@ impl Context<'_> {
                         .strip_suffix("\r\n")
                         .or_else(|| t.strip_suffix('\n'))
                         .map_or(t.len(), str::len);
-                    return Ok(cut.max(node.span.start));
+                    return Ok(cut.max(node.span().start));
                 }
                 let line_start = self.src.line_start(self.src.line_col(end).0);
-                if line_start > node.span.start {
+                if line_start > node.span().start {
                     // Stop before the final line break (`\n` or `\r\n`): `line_after` then
                     // lands on line_start, and a replacement up to here keeps the break.
                     let lf = line_start - 1;
-                    if lf > node.span.start && self.text.as_bytes()[lf - 1] == b'\r' {
+                    if lf > node.span().start && self.text.as_bytes()[lf - 1] == b'\r' {
                         lf - 1
                     } else {
                         lf
@@ -585,7 +585,7 @@ impl Context<'_> {
                     end
                 }
             }
-            _ => node.span.end,
+            _ => node.span().end,
         })
     }
 
@@ -595,7 +595,7 @@ impl Context<'_> {
         if !self.shared.contains(&value) {
             return self.content_end(value);
         }
-        let colon = self.colon_after(self.tree.node(key).span.end)?;
+        let colon = self.colon_after(self.tree.node(key).span().end)?;
         let rest = &self.text[colon + 1..];
         let mut i = 0;
         let bytes = rest.as_bytes();
@@ -691,7 +691,7 @@ impl Context<'_> {
         let p = self.parents.get(&n).ok_or("a value without a key")?;
         match &self.tree.node(p.collection).kind {
             NodeKind::Mapping { entries, .. } => {
-                Ok(self.tree.node(entries[p.index].key_node).span.end)
+                Ok(self.tree.node(entries[p.index].key_node).span().end)
             }
             _ => Err("a list item cannot be emptied in place; edit by hand".into()),
         }

@@ -145,10 +145,10 @@ fn find_values_path(
     path: &mut String,
 ) -> bool {
     let n = tree.node(id);
-    if n.span == span {
+    if n.span() == span {
         return true;
     }
-    if n.span.start > span.start || n.span.end < span.end {
+    if n.span().start > span.start || n.span().end < span.end {
         return false;
     }
     let len = path.len();

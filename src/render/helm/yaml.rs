@@ -31,7 +31,7 @@ pub fn tree_to_value(tree: &YamlTree, src: &SourceText, id: NodeId, file: Option
     let n = tree.node(id);
     let origin = file.map_or(Origin::Unknown, |file| Origin::Source {
         file,
-        span: n.span,
+        span: n.span(),
     });
     let v = match &n.kind {
         NodeKind::Sequence { items, .. } => Value::list(
@@ -48,7 +48,7 @@ pub fn tree_to_value(tree: &YamlTree, src: &SourceText, id: NodeId, file: Option
             Value::map(m)
         }
         kind => {
-            let raw = src.text().get(n.span.start..n.span.end).unwrap_or("");
+            let raw = src.text().get(n.span().start..n.span().end).unwrap_or("");
             if n.style == Style::Plain && !raw.starts_with('!') {
                 resolve_plain(raw.trim())
             } else {
