@@ -1,6 +1,5 @@
 //! Typed decoding into k8s-openapi types and the pod template of every workload kind.
 
-use super::labels::Labels;
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::{
@@ -10,6 +9,7 @@ use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use std::sync::LazyLock;
 
+use super::labels::Labels;
 use super::path::FieldPath;
 use super::removed_apis::removed_api;
 use super::tree_de::NodeDeserializer;
